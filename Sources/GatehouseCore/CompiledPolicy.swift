@@ -1,0 +1,151 @@
+/// Which requests a policy governs.
+package struct PolicySelector: Sendable, Hashable {
+    /// Host patterns; empty means any host.
+    package var hosts: [HostPattern]
+    /// Required context extensions: each key must be present with one of the listed values.
+    package var contextExtensions: [ContextRequirement]
+
+    /// One required context extension.
+    package struct ContextRequirement: Sendable, Hashable {
+        /// The key, e.g. `building_block`.
+        package var key: String
+        /// The accepted values.
+        package var values: [String]
+
+        package init(key: String, values: [String]) {
+            self.key = key
+            self.values = values
+        }
+    }
+
+    package init(hosts: [HostPattern] = [], contextExtensions: [ContextRequirement] = []) {
+        self.hosts = hosts
+        self.contextExtensions = contextExtensions
+    }
+
+    /// Whether the request's context extensions satisfy every requirement.
+    @inline(__always)
+    func matchesContext(_ extensions: [String: String]) -> Bool {
+        for requirement in self.contextExtensions {
+            guard let value = extensions[requirement.key], requirement.values.contains(where: { ASCII.equal($0, value) })
+            else { return false }
+        }
+        return true
+    }
+}
+
+/// What a policy's authentication section means for the decision.
+///
+/// The identity layer does the verifying; the decision only needs to know whether a
+/// missing credential turns a deny into a 401, and which credentials to strip.
+package struct AuthenticationSummary: Sendable, Hashable {
+    /// Whether the policy declares any JWT issuer or client-certificate trust.
+    package var acceptsCredentials: Bool
+    /// Whether bearer tokens are accepted, so a 401 carries `WWW-Authenticate: Bearer`.
+    package var acceptsBearerTokens: Bool
+    /// The realm for `WWW-Authenticate`.
+    package var realm: String
+    /// Issuers whose tokens are forwarded to the upstream; all others are stripped.
+    package var forwardedIssuers: [String]
+    /// The status for an invalid client certificate (401 or 403).
+    package var invalidCertificateStatus: UInt16
+
+    package init(
+        acceptsCredentials: Bool = false,
+        acceptsBearerTokens: Bool = false,
+        realm: String = "gatehouse",
+        forwardedIssuers: [String] = [],
+        invalidCertificateStatus: UInt16 = 401
+    ) {
+        self.acceptsCredentials = acceptsCredentials
+        self.acceptsBearerTokens = acceptsBearerTokens
+        self.realm = realm
+        self.forwardedIssuers = forwardedIssuers
+        self.invalidCertificateStatus = invalidCertificateStatus
+    }
+}
+
+/// One policy, compiled: its selector, rules, response shapes and per-method path tries.
+package struct CompiledPolicy: Sendable {
+    /// The policy's name, unique in the tree.
+    package let name: String
+    /// Where the policy is written.
+    package let location: SourceLocation
+    /// Which requests it governs.
+    package let selector: PolicySelector
+    /// The rules in declaration order; a rule's index is its precedence.
+    package let rules: [CompiledRule]
+    /// What its authentication section implies.
+    package let authentication: AuthenticationSummary
+    /// What an allow adds to and removes from the request.
+    package let allowResponse: AllowResponseShape
+    /// The response for missing or invalid credentials (401 by default).
+    package let unauthenticatedResponse: DeniedResponseShape
+    /// The response for a forbidden request (403 by default).
+    package let forbiddenResponse: DeniedResponseShape
+    /// One trie per method bucket.
+    let tries: [PathTrie]
+    /// Per method bucket, the rules without a path condition.
+    let pathlessRules: [[Int32]]
+    /// Per method bucket, each rule's leaf conditions (method checks added in the "other" bucket).
+    let residuals: [[[Condition]]]
+
+    package init(
+        name: String,
+        location: SourceLocation,
+        selector: PolicySelector,
+        rules: [CompiledRule],
+        authentication: AuthenticationSummary = AuthenticationSummary(),
+        allowResponse: AllowResponseShape = AllowResponseShape(),
+        unauthenticatedResponse: DeniedResponseShape = DeniedResponseShape(status: 401),
+        forbiddenResponse: DeniedResponseShape = DeniedResponseShape(status: 403)
+    ) {
+        self.name = name
+        self.location = location
+        self.selector = selector
+        self.rules = rules
+        self.authentication = authentication
+        self.allowResponse = allowResponse
+        self.unauthenticatedResponse = unauthenticatedResponse
+        self.forbiddenResponse = forbiddenResponse
+        var tries: [PathTrie] = []
+        var pathless: [[Int32]] = []
+        var residuals: [[[Condition]]] = []
+        for bucket in 0..<HTTPMethod.bucketCount {
+            var trie = PathTrie()
+            var bucketPathless: [Int32] = []
+            for (index, rule) in rules.enumerated() where rule.appliesTo(bucket: bucket) {
+                if rule.paths.isEmpty {
+                    bucketPathless.append(Int32(index))
+                } else {
+                    for pattern in rule.paths { trie.insert(pattern, rule: Int32(index)) }
+                }
+            }
+            tries.append(trie)
+            pathless.append(bucketPathless)
+            residuals.append(rules.map { $0.residualConditions(bucket: bucket) })
+        }
+        self.tries = tries
+        self.pathlessRules = pathless
+        self.residuals = residuals
+    }
+
+    /// The number of trie nodes over all method buckets.
+    package var nodeCount: Int { self.tries.reduce(0) { $0 + $1.nodeCount } }
+
+    /// The attributes the policy reads: its selector, its rules and its response templates.
+    package var attributes: Set<RequestAttribute> {
+        var attributes: Set<RequestAttribute> = [.method, .path, .authenticated]
+        if !self.selector.hosts.isEmpty { attributes.insert(.host) }
+        for requirement in self.selector.contextExtensions { attributes.insert(.contextExtension(requirement.key)) }
+        for rule in self.rules { attributes.formUnion(rule.attributes) }
+        let templates = self.allowResponse.headers.map(\.value) + self.allowResponse.setQueryParameters.map(\.value)
+            + (self.unauthenticatedResponse.headers + self.forbiddenResponse.headers).map(\.value)
+            + self.rules.flatMap { $0.deniedResponse?.headers.map(\.value) ?? [] }
+        for template in templates {
+            for case .attribute(let attribute) in template.parts { attributes.insert(attribute.requestAttribute) }
+        }
+        if self.authentication.acceptsBearerTokens { attributes.insert(.tokenIssuer) }
+        return attributes
+    }
+}

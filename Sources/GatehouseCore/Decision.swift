@@ -1,0 +1,105 @@
+/// The answer to one authorization check.
+///
+/// A denial is a value, not an error. On allow, the header and query mutations apply to the
+/// request on its way upstream; on deny, ``status``, ``headersToSet`` and ``body`` make up the
+/// response sent to the client.
+package struct Decision: Sendable {
+    /// Allow or deny.
+    package enum Outcome: String, Sendable, Hashable {
+        case allow
+        case deny
+    }
+
+    /// Allow or deny.
+    package var outcome: Outcome
+    /// 200 on allow; the denied response's status otherwise.
+    package var status: UInt16
+    /// Why.
+    package var reason: DecisionReason
+    /// The policy that governed the request, if one was selected.
+    package var policy: String?
+    /// The rule that decided, if one did.
+    package var rule: String?
+    /// Shadow rules that matched: reported, not enforced.
+    package var shadowMatches: [ShadowMatch]
+    /// On allow, headers to set on the upstream request; on deny, headers of the denied response.
+    package var headersToSet: [HeaderMutation]
+    /// On allow, headers to remove before the upstream (credentials, by default).
+    package var headersToRemove: [String]
+    /// On allow, query parameters to set.
+    package var queryParametersToSet: [QueryParameterMutation]
+    /// On allow, query parameters to remove.
+    package var queryParametersToRemove: [String]
+    /// On deny, the response body.
+    package var body: String
+    /// Who the caller is, for logs and metadata.
+    package var subject: String?
+    /// The revision of the policy set that decided.
+    package var policyRevision: String
+
+    package init(
+        outcome: Outcome,
+        status: UInt16,
+        reason: DecisionReason,
+        policy: String? = nil,
+        rule: String? = nil,
+        shadowMatches: [ShadowMatch] = [],
+        headersToSet: [HeaderMutation] = [],
+        headersToRemove: [String] = [],
+        queryParametersToSet: [QueryParameterMutation] = [],
+        queryParametersToRemove: [String] = [],
+        body: String = "",
+        subject: String? = nil,
+        policyRevision: String = ""
+    ) {
+        self.outcome = outcome
+        self.status = status
+        self.reason = reason
+        self.policy = policy
+        self.rule = rule
+        self.shadowMatches = shadowMatches
+        self.headersToSet = headersToSet
+        self.headersToRemove = headersToRemove
+        self.queryParametersToSet = queryParametersToSet
+        self.queryParametersToRemove = queryParametersToRemove
+        self.body = body
+        self.subject = subject
+        self.policyRevision = policyRevision
+    }
+
+    /// Whether the request may proceed.
+    package var isAllowed: Bool { self.outcome == .allow }
+
+    /// The fields every response's dynamic metadata carries, for Envoy's access log.
+    ///
+    /// - Parameter decisionID: The unique id the server gave this decision.
+    package func dynamicMetadata(decisionID: String) -> [(key: String, value: String)] {
+        var fields: [(key: String, value: String)] = [
+            ("decision_id", decisionID),
+            ("decision", self.outcome.rawValue),
+            ("reason", self.reason.code),
+            ("status", String(self.status)),
+            ("policy_revision", self.policyRevision),
+        ]
+        if let policy = self.policy { fields.append(("policy", policy)) }
+        if let rule = self.rule { fields.append(("rule", rule)) }
+        if let subject = self.subject { fields.append(("subject", subject)) }
+        if !self.shadowMatches.isEmpty {
+            fields.append(("shadow_rules", self.shadowMatches.map { "\($0.rule):\($0.action.rawValue)" }.joined(separator: ",")))
+        }
+        return fields
+    }
+}
+
+/// A shadow rule that matched a request.
+package struct ShadowMatch: Sendable, Hashable {
+    /// The rule's name.
+    package var rule: String
+    /// What the rule would have done.
+    package var action: RuleAction
+
+    package init(rule: String, action: RuleAction) {
+        self.rule = rule
+        self.action = action
+    }
+}

@@ -1,0 +1,96 @@
+extension DecisionTree {
+    /// Turns the matched rules into the decision: deny overrides allow, no allow means deny.
+    func decide(_ policy: CompiledPolicy, _ match: RuleMatch, request: AuthzRequest, identity: Identity) -> Decision {
+        let shadows = match.shadows.map { index in
+            ShadowMatch(rule: policy.rules[Int(index)].name, action: policy.rules[Int(index)].action)
+        }
+        if match.deny != .max {
+            let rule = policy.rules[Int(match.deny)]
+            var decision = self.denial(
+                rule.deniedResponse ?? policy.forbiddenResponse, reason: .deniedByRule, policy: policy,
+                request: request, identity: identity)
+            decision.rule = rule.name
+            decision.shadowMatches = shadows
+            return decision
+        }
+        if match.allow != .max {
+            var decision = self.allowance(policy, request: request, identity: identity)
+            decision.rule = policy.rules[Int(match.allow)].name
+            decision.shadowMatches = shadows
+            return decision
+        }
+        var decision: Decision
+        if !identity.isAuthenticated, policy.authentication.acceptsCredentials {
+            decision = self.denial(policy.unauthenticatedResponse, reason: .missingCredentials, policy: policy, request: request, identity: identity)
+            if policy.authentication.acceptsBearerTokens {
+                decision.headersToSet.append(Self.wwwAuthenticate(realm: policy.authentication.realm, failure: nil))
+            }
+        } else {
+            decision = self.denial(policy.forbiddenResponse, reason: .noMatchingRule, policy: policy, request: request, identity: identity)
+        }
+        decision.shadowMatches = shadows
+        return decision
+    }
+
+    /// The 401 (or configured status) for a credential that failed verification.
+    func credentialDenial(_ policy: CompiledPolicy, _ failure: CredentialFailure, request: AuthzRequest, identity: Identity) -> Decision {
+        var shape = policy.unauthenticatedResponse
+        if failure.kind == .clientCertificate { shape.status = policy.authentication.invalidCertificateStatus }
+        var decision = self.denial(shape, reason: failure.reason, policy: policy, request: request, identity: identity)
+        if failure.kind == .token {
+            decision.headersToSet.append(Self.wwwAuthenticate(realm: policy.authentication.realm, failure: failure))
+        }
+        return decision
+    }
+
+    /// A denial made before any policy applies (bad path, no policy).
+    func globalDenial(status: UInt16, reason: DecisionReason, identity: Identity) -> Decision {
+        Decision(outcome: .deny, status: status, reason: reason, subject: identity.subject, policyRevision: self.revision)
+    }
+
+    private func denial(
+        _ shape: DeniedResponseShape,
+        reason: DecisionReason,
+        policy: CompiledPolicy,
+        request: AuthzRequest,
+        identity: Identity
+    ) -> Decision {
+        Decision(
+            outcome: .deny, status: shape.status, reason: reason, policy: policy.name,
+            headersToSet: AllowResponseShape.render(shape.headers, request: request, identity: identity),
+            body: shape.body, subject: identity.subject, policyRevision: self.revision)
+    }
+
+    private func allowance(_ policy: CompiledPolicy, request: AuthzRequest, identity: Identity) -> Decision {
+        let response = policy.allowResponse
+        var removeHeaders = response.removeHeaders
+        var removeQuery = response.removeQueryParameters
+        if let token = identity.token, !policy.authentication.forwardedIssuers.contains(token.issuer) {
+            // Credentials are stripped before the upstream unless the issuer is configured to forward them.
+            switch token.source {
+            case .header(let name): if !removeHeaders.contains(name) { removeHeaders.append(name) }
+            case .query(let name): if !removeQuery.contains(name) { removeQuery.append(name) }
+            case .cookie: break
+            }
+        }
+        return Decision(
+            outcome: .allow, status: 200, reason: .allowed, policy: policy.name,
+            headersToSet: response.headerMutations(request: request, identity: identity),
+            headersToRemove: removeHeaders,
+            queryParametersToSet: response.queryMutations(request: request, identity: identity),
+            queryParametersToRemove: removeQuery,
+            subject: identity.subject, policyRevision: self.revision)
+    }
+
+    /// `WWW-Authenticate` per RFC 6750 §3; the description is reduced to safe characters and never holds the token.
+    static func wwwAuthenticate(realm: String, failure: CredentialFailure?) -> HeaderMutation {
+        func quoted(_ text: String) -> String {
+            String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\" }.map(Character.init))
+        }
+        var value = "Bearer realm=\"\(quoted(realm))\""
+        if let failure {
+            value += ", error=\"invalid_token\", error_description=\"\(quoted(failure.description))\""
+        }
+        return HeaderMutation(name: "www-authenticate", value: value, action: .overwrite)
+    }
+}

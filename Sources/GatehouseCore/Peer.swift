@@ -1,0 +1,34 @@
+/// One end of the connection, as Envoy describes it (`AttributeContext.Peer`).
+///
+/// These are the facts Envoy reports, not verified identities: the identity layer verifies
+/// the certificate and fills ``Identity/peer``, which is what policies match on.
+package struct Peer: Sendable, Equatable {
+    /// The socket address, when it is an IP address.
+    package var address: IPAddress?
+    /// The socket port.
+    package var port: UInt32?
+    /// Envoy's `principal`: the URI or DNS SAN (or subject) of the TLS peer, if any.
+    package var principal: String?
+    /// The URL-encoded PEM of the peer certificate, when Envoy forwards it.
+    package var certificate: String?
+    /// Envoy's `service` name for the peer.
+    package var service: String?
+    /// Envoy's labels for the peer.
+    package var labels: [String: String]
+
+    package init(
+        address: IPAddress? = nil,
+        port: UInt32? = nil,
+        principal: String? = nil,
+        certificate: String? = nil,
+        service: String? = nil,
+        labels: [String: String] = [:]
+    ) {
+        self.address = address
+        self.port = port
+        self.principal = principal
+        self.certificate = certificate
+        self.service = service
+        self.labels = labels
+    }
+}

@@ -1,0 +1,20 @@
+/// A point in time as seconds and nanoseconds since 1970-01-01T00:00:00Z.
+///
+/// Core reads no clock: whoever builds a request passes its time in.
+package struct UnixTime: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Whole seconds since the epoch.
+    package var seconds: Int64
+    /// The fraction of the second, `0..<1_000_000_000`.
+    package var nanoseconds: Int32
+
+    package init(seconds: Int64, nanoseconds: Int32 = 0) {
+        self.seconds = seconds
+        self.nanoseconds = nanoseconds
+    }
+
+    package static func < (lhs: UnixTime, rhs: UnixTime) -> Bool {
+        (lhs.seconds, lhs.nanoseconds) < (rhs.seconds, rhs.nanoseconds)
+    }
+
+    package var description: String { "\(self.seconds).\(self.nanoseconds)" }
+}

@@ -1,0 +1,55 @@
+import GatehouseCore
+
+/// The tree-build stage: documents → compiled policies.
+enum PolicyBuilder {
+    static func compile(_ policy: PolicyDocument, groups: inout GroupResolver) -> CompiledPolicy {
+        var rules: [CompiledRule] = []
+        for rule in policy.rules {
+            var conditions = rule.conditions
+            if !rule.groups.isEmpty, let patterns = groups.patterns(of: rule.groups) {
+                conditions.append(.principals(patterns, negated: false))
+            }
+            if !rule.excludedGroups.isEmpty, let patterns = groups.patterns(of: rule.excludedGroups) {
+                conditions.append(.principals(patterns, negated: true))
+            }
+            rules.append(
+                CompiledRule(
+                    name: rule.name.value, action: rule.action, isShadow: rule.isShadow, methods: rule.methods,
+                    excludesMethods: rule.excludesMethods, paths: rule.paths, conditions: conditions.sorted(by: Self.cheaperFirst),
+                    location: rule.location, deniedResponse: rule.deniedResponse))
+        }
+        let authentication = policy.authentication.map { document in
+            AuthenticationSummary(
+                acceptsCredentials: !document.jwt.isEmpty || document.mtls != nil,
+                acceptsBearerTokens: !document.jwt.isEmpty,
+                realm: document.realm ?? policy.name.value,
+                forwardedIssuers: document.jwt.filter(\.forward).map(\.issuer.value),
+                invalidCertificateStatus: document.mtls?.invalidCertificateStatus ?? 401)
+        } ?? AuthenticationSummary(realm: policy.name.value)
+        let selector = PolicySelector(
+            hosts: policy.select?.hosts.map(\.value) ?? [],
+            contextExtensions: policy.select?.contextExtensions.map(\.value) ?? [])
+        return CompiledPolicy(
+            name: policy.name.value, location: policy.location, selector: selector, rules: rules,
+            authentication: authentication, allowResponse: policy.response.allow,
+            unauthenticatedResponse: policy.response.unauthenticated, forbiddenResponse: policy.response.forbidden)
+    }
+
+    /// Orders leaf conditions so the cheap ones that most often fail run first.
+    private static func cheaperFirst(_ lhs: Condition, _ rhs: Condition) -> Bool {
+        Self.cost(lhs) < Self.cost(rhs)
+    }
+
+    private static func cost(_ condition: Condition) -> Int {
+        switch condition {
+        case .authenticated: return 0
+        case .methods: return 1
+        case .header: return 2
+        case .claim: return 3
+        case .hosts: return 4
+        case .sourceCIDRs: return 5
+        case .principals: return 6
+        case .paths: return 7
+        }
+    }
+}
