@@ -68,6 +68,7 @@ extension DecisionTree {
         if let token = identity.token, !policy.authentication.forwardedIssuers.contains(token.issuer) {
             // Credentials are stripped before the upstream unless the issuer is configured to forward them.
             switch token.source {
+            case .header("authorization"): removeHeaders = response.removeHeadersWithAuthorization
             case .header(let name): if !removeHeaders.contains(name) { removeHeaders.append(name) }
             case .query(let name): if !removeQuery.contains(name) { removeQuery.append(name) }
             case .cookie: break

@@ -12,8 +12,10 @@ package enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text; `nil` when the text is neither.
     package init?(_ text: some StringProtocol) {
         var utf8 = Array(text.utf8)
-        if let zone = utf8.firstIndex(of: UInt8(ascii: "%")) { utf8.removeSubrange(zone...) }
-        if utf8.contains(UInt8(ascii: ":")) {
+        let isV6 = utf8.contains(UInt8(ascii: ":"))
+        // A zone index belongs to link-local IPv6 only.
+        if isV6, let zone = utf8.firstIndex(of: UInt8(ascii: "%")) { utf8.removeSubrange(zone...) }
+        if isV6 {
             guard let (high, low) = Self.parseV6(utf8[...]) else { return nil }
             if high == 0, low >> 32 == 0xFFFF { self = .v4(UInt32(truncatingIfNeeded: low)) } else { self = .v6(high: high, low: low) }
         } else {
@@ -60,6 +62,9 @@ package enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     private static func parseV6(_ bytes: ArraySlice<UInt8>) -> (UInt64, UInt64)? {
+        // A single ':' may not open or close an address; only "::" may.
+        if bytes.first == 58, !bytes.starts(with: [58, 58]) { return nil }
+        if bytes.last == 58, !bytes.reversed().starts(with: [58, 58]) { return nil }
         var groups: [UInt16] = []
         var gap: Int? = nil
         var parts = bytes.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)[...]
@@ -78,7 +83,10 @@ package enum IPAddress: Hashable, Sendable, CustomStringConvertible {
                 groups.append(UInt16(v4 & 0xFFFF))
                 continue
             }
-            guard part.count <= 4, let group = UInt16(String(decoding: part, as: UTF8.self), radix: 16) else {
+            // Hex digits only: `UInt16(_:radix:)` would also take a sign ("+1", "-0").
+            guard part.count <= 4, part.allSatisfy({ PathNormalizer.hexValue($0) != nil }),
+                let group = UInt16(String(decoding: part, as: UTF8.self), radix: 16)
+            else {
                 return nil
             }
             groups.append(group)

@@ -58,6 +58,9 @@ package struct PathPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether a normalized path matches; used for `notPaths` and by the linter.
     package func matches(_ path: String) -> Bool {
+        // `*` (OPTIONS *) and the empty path (CONNECT) are not under `/`: no path pattern matches
+        // them, here and in the decision tree's trie alike; only rules without `paths` apply.
+        guard path.utf8.first == UInt8(ascii: "/") else { return false }
         let pathSegments = PathSegments.split(path)
         return Self.match(self.segments[...], pathSegments[...])
     }

@@ -8,14 +8,16 @@ package enum PrincipalPattern: Sendable, Hashable, CustomStringConvertible {
     /// An X-Road client; `nil` parts are `*` and match any value. Three parts match members, four subsystems.
     case xroad([String?])
 
-    /// Parses a SPIFFE ID pattern; `nil` unless it starts with `spiffe://`, has a trust domain and at most one `*` at the end.
+    /// Parses a SPIFFE ID pattern; `nil` unless it starts with `spiffe://`, has a trust domain and
+    /// at most one `*`, at the end, right after a `/` (so `spiffe://gov.example*` cannot reach
+    /// into `spiffe://gov.example.evil`).
     package static func spiffe(_ text: String) -> PrincipalPattern? {
         guard text.hasPrefix("spiffe://"), text.count > "spiffe://".count else { return nil }
         let isWildcard = text.hasSuffix("*")
         let prefix = isWildcard ? String(text.dropLast()) : text
-        guard !prefix.contains("*") else { return nil }
+        guard !prefix.contains("*"), !isWildcard || prefix.hasSuffix("/") else { return nil }
         let trustDomain = prefix.dropFirst("spiffe://".count).prefix { $0 != "/" }
-        guard !trustDomain.isEmpty else { return nil }
+        guard !trustDomain.isEmpty, prefix.dropFirst("spiffe://".count).contains("/") || !isWildcard else { return nil }
         return .spiffe(prefix: prefix, isWildcard: isWildcard)
     }
 

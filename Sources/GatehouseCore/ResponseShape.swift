@@ -27,6 +27,8 @@ package struct AllowResponseShape: Sendable, Hashable {
     package let setQueryParameters: [(name: String, value: ValueTemplate)]
     /// Query parameters to remove.
     package let removeQueryParameters: [String]
+    /// ``removeHeaders`` plus `authorization`, precomputed so that stripping a verified bearer token allocates nothing.
+    package let removeHeadersWithAuthorization: [String]
     private let renderedHeaders: [HeaderMutation]?
     private let renderedQuery: [QueryParameterMutation]?
 
@@ -40,6 +42,7 @@ package struct AllowResponseShape: Sendable, Hashable {
         self.removeHeaders = removeHeaders
         self.setQueryParameters = setQueryParameters
         self.removeQueryParameters = removeQueryParameters
+        self.removeHeadersWithAuthorization = removeHeaders.contains("authorization") ? removeHeaders : removeHeaders + ["authorization"]
         let literalHeaders = headers.compactMap { header in
             header.value.literalValue.map { HeaderMutation(name: header.name, value: $0, action: header.action) }
         }
