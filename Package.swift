@@ -15,6 +15,17 @@ let swiftSettings: [SwiftSetting] = [
 
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let swiftProtobuf: Target.Dependency = .product(name: "SwiftProtobuf", package: "swift-protobuf")
+let grpcCore: Target.Dependency = .product(name: "GRPCCore", package: "grpc-swift-2")
+let grpcInProcess: Target.Dependency = .product(name: "GRPCInProcessTransport", package: "grpc-swift-2")
+let grpcProtobuf: Target.Dependency = .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf")
+let grpcHTTP2: Target.Dependency = .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let x509: Target.Dependency = .product(name: "X509", package: "swift-certificates")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let asn1: Target.Dependency = .product(name: "SwiftASN1", package: "swift-asn1")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "gatehouse",
@@ -28,8 +39,25 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
+        // Envoy's ext_authz v3 API and grpc.health.v1: our own .proto files and the Swift generated from them.
+        .target(
+            name: "EnvoyAuthAPI",
+            dependencies: [swiftProtobuf, grpcCore, grpcProtobuf],
+            exclude: ["Protos", "generate.sh"],
+            swiftSettings: swiftSettings
+        ),
+
         // The domain: requests, identities, decisions, the decision tree. No I/O, no clock.
         .target(
             name: "GatehouseCore",
@@ -54,10 +82,34 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The Envoy Authorization service and gRPC health; the only place Envoy's types are mapped.
+        .target(
+            name: "GatehouseGRPC",
+            dependencies: [
+                "GatehouseCore", "EnvoyAuthAPI", grpcCore, grpcProtobuf, grpcHTTP2, swiftProtobuf, x509, logging,
+                serviceLifecycle,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseGRPCTests",
+            dependencies: ["GatehouseGRPC", "GatehouseCore", "EnvoyAuthAPI", grpcCore, grpcInProcess, grpcProtobuf, swiftProtobuf],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+
         // The `gatehouse` command: the composition root.
         .executableTarget(
             name: "GatehouseCLI",
-            dependencies: ["GatehouseCore", "GatehousePolicy", argumentParser],
+            dependencies: [
+                "GatehouseCore", "GatehousePolicy", "GatehouseGRPC", argumentParser, yams, logging, serviceLifecycle, unixSignals, x509, crypto, asn1,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseIntegrationTests",
+            dependencies: ["GatehouseCLI", "EnvoyAuthAPI", grpcCore, grpcHTTP2, grpcProtobuf, swiftProtobuf],
+            exclude: ["Scripts", "Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,20 +3,24 @@ import Foundation
 
 /// The `gatehouse` command.
 @main
-struct Gatehouse: ParsableCommand {
+struct Gatehouse: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatehouse",
         abstract: "External authorization for Envoy: policies compiled into a decision tree.",
         discussion: "Exit codes: 0 allow / pass, 1 deny / failing test, 2 usage error or a policy that does not compile.",
         version: "0.1.0",
-        subcommands: [PolicyCommand.self, CheckCommand.self]
+        subcommands: [ServeCommand.self, PolicyCommand.self, CheckCommand.self, CertsCommand.self]
     )
 
     /// Runs the command, mapping ArgumentParser's usage errors (64) to Gatehouse's exit code 2.
-    static func main() {
+    static func main() async {
         do {
             var command = try self.parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = self.exitCode(for: error)
             if code == .success || error is ExitCode {

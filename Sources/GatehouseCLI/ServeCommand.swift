@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import GatehouseCore
+import GatehouseGRPC
+import GatehousePolicy
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `gatehouse serve`: the Envoy ext_authz gRPC server.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve Envoy's ext_authz gRPC Check on the configured listeners.",
+        discussion: """
+            Precedence: flags > GATEHOUSE_* environment > the --config YAML file > defaults \
+            (policies from ./policies, plaintext gRPC on 127.0.0.1:9191). SIGTERM or SIGINT \
+            stops accepting, lets in-flight checks finish, and exits 0.
+            """
+    )
+
+    @Option(help: "A YAML configuration file (see the README's configuration section).") var config: String?
+    @Option(help: "The policy directory.") var policies: String?
+    @Option(help: "A listen address: HOST:PORT, [V6]:PORT or unix:PATH (repeatable; replaces configured listeners).") var listen: [String] = []
+    @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+    @Flag(help: "Validate the configuration and the policies, print the result, and exit (0 valid, 2 not).") var checkConfig = false
+
+    func run() async throws {
+        let configuration: ServeConfiguration
+        do {
+            configuration = try ServeConfiguration.load(
+                file: self.config, environment: ProcessInfo.processInfo.environment, policies: self.policies,
+                listen: self.listen, logLevel: self.logLevel)
+        } catch let error as ConfigurationError {
+            Console.printError(error.description)
+            throw ExitStatus.usage.exitCode
+        }
+        let compiled = try PolicyCommand.compile(directory: configuration.policies, printWarnings: self.checkConfig)
+        if self.checkConfig {
+            Console.print("configuration is valid: \(configuration.grpc.listeners.map(\.description).joined(separator: ", "))")
+            Console.print("policies: \(compiled.tree.policies.count) (\(compiled.tree.ruleCount) rules, revision \(compiled.tree.revision))")
+            return
+        }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        try await Self.serve(configuration, tree: compiled.tree)
+    }
+
+    private static func serve(_ configuration: ServeConfiguration, tree: DecisionTree) async throws {
+        let logger = Logger(label: "gatehouse")
+        let authorizer = Authorizer(tree: tree)
+        logger.info(
+            "policy revision active",
+            metadata: ["gatehouse.policy.revision": "\(tree.revision)", "gatehouse.policies": "\(tree.policies.count)", "gatehouse.rules": "\(tree.ruleCount)"])
+        let server = GRPCServerService(
+            configuration: configuration.grpc,
+            services: [
+                AuthorizationService(authorizer: authorizer, logger: logger),
+                HealthService { authorizer.isReady },
+            ],
+            logger: logger)
+        var groupConfiguration = ServiceGroupConfiguration(services: [.init(service: server)], logger: logger)
+        groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.grpc.shutdownGracePeriod
+        try await ServiceGroup(configuration: groupConfiguration).run()
+        logger.info("stopped")
+    }
+}

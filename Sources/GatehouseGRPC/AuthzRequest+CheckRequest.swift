@@ -1,0 +1,66 @@
+package import EnvoyAuthAPI
+package import GatehouseCore
+import SwiftProtobuf
+
+/// Envoy's `CheckRequest` → Gatehouse's `AuthzRequest`: the only place the request side of
+/// Envoy's API is read (compare Envoy's `check_request_utils` and opa-envoy-plugin's `request.go`).
+extension AuthzRequest {
+    /// Builds the normalized request from what Envoy sent.
+    ///
+    /// Headers come from `header_map` when Envoy encodes raw headers (repeats kept, raw bytes
+    /// decoded as UTF-8 with replacement), else from the `headers` map. A request without
+    /// HTTP attributes (Envoy's network filter) has an empty method and path, so only rules
+    /// without method or path conditions can match it.
+    package init(_ check: Envoy_Service_Auth_V3_CheckRequest) {
+        let attributes = check.attributes
+        let http = attributes.request.http
+        let isHTTP = attributes.hasRequest && attributes.request.hasHTTP
+        var headers: [(String, String)] = []
+        if http.hasHeaderMap {
+            headers = http.headerMap.headers.map { header in
+                (header.key, header.rawValue.isEmpty ? header.value : String(decoding: header.rawValue, as: UTF8.self))
+            }
+        } else {
+            headers = http.headers.map { ($0.key, $0.value) }
+        }
+        let time = attributes.request.hasTime
+            ? UnixTime(seconds: attributes.request.time.seconds, nanoseconds: attributes.request.time.nanos)
+            : UnixTime(seconds: 0)
+        self.init(
+            method: http.method,
+            path: isHTTP ? http.path : "",
+            host: http.host,
+            scheme: http.scheme,
+            headers: headers,
+            source: Peer(attributes.source, hasValue: attributes.hasSource),
+            destination: Peer(attributes.destination, hasValue: attributes.hasDestination),
+            protocolName: http.protocol,
+            contextExtensions: attributes.contextExtensions,
+            time: time,
+            isHTTP: isHTTP
+        )
+    }
+}
+
+extension Peer {
+    init(_ peer: Envoy_Service_Auth_V3_AttributeContext.Peer, hasValue: Bool) {
+        guard hasValue else {
+            self.init()
+            return
+        }
+        var address: IPAddress? = nil
+        var port: UInt32? = nil
+        if case .socketAddress(let socket)? = peer.address.address {
+            address = IPAddress(socket.address)
+            if case .portValue(let value)? = socket.portSpecifier { port = value }
+        }
+        self.init(
+            address: address,
+            port: port,
+            principal: peer.principal.isEmpty ? nil : peer.principal,
+            certificate: peer.certificate.isEmpty ? nil : peer.certificate,
+            service: peer.service.isEmpty ? nil : peer.service,
+            labels: peer.labels
+        )
+    }
+}

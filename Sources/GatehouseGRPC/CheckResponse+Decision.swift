@@ -1,0 +1,71 @@
+package import EnvoyAuthAPI
+package import GatehouseCore
+import SwiftProtobuf
+
+/// Gatehouse's `Decision` → Envoy's `CheckResponse`: the only place the response side of
+/// Envoy's API is written (compare opa-envoy-plugin's `response.go`).
+extension Envoy_Service_Auth_V3_CheckResponse {
+    /// The gRPC status codes a check answers with (google.rpc.Code).
+    enum StatusCode: Int32 {
+        case ok = 0
+        case invalidArgument = 3
+        case permissionDenied = 7
+        case unavailable = 14
+        case unauthenticated = 16
+    }
+
+    /// Builds the response Envoy applies: allow → OK with header and query mutations; deny →
+    /// a non-OK status with the denied HTTP response. Either way the dynamic metadata carries
+    /// the decision id, outcome, reason, policy revision, policy, rule and subject.
+    package init(_ decision: Decision, decisionID: String) {
+        self.init()
+        self.dynamicMetadata = Google_Protobuf_Struct(
+            fields: Dictionary(
+                decision.dynamicMetadata(decisionID: decisionID).map { ($0.key, Google_Protobuf_Value(stringValue: $0.value)) },
+                uniquingKeysWith: { first, _ in first }))
+        if decision.isAllowed {
+            self.status.code = StatusCode.ok.rawValue
+            var ok = Envoy_Service_Auth_V3_OkHttpResponse()
+            ok.headers = decision.headersToSet.map(Self.headerOption)
+            ok.headersToRemove = decision.headersToRemove
+            ok.queryParametersToSet = decision.queryParametersToSet.map { parameter in
+                var option = Envoy_Config_Core_V3_QueryParameter()
+                option.key = parameter.name
+                option.value = parameter.value
+                return option
+            }
+            ok.queryParametersToRemove = decision.queryParametersToRemove
+            self.okResponse = ok
+        } else {
+            self.status.code = Self.statusCode(for: decision).rawValue
+            self.status.message = decision.reason.code
+            var denied = Envoy_Service_Auth_V3_DeniedHttpResponse()
+            denied.status.code = Envoy_Type_V3_StatusCode(rawValue: Int(decision.status)) ?? .forbidden
+            denied.headers = decision.headersToSet.map(Self.headerOption)
+            denied.body = decision.body
+            self.deniedResponse = denied
+        }
+    }
+
+    static func statusCode(for decision: Decision) -> StatusCode {
+        switch decision.status {
+        case 401: return .unauthenticated
+        case 400, 414: return .invalidArgument
+        case 503: return .unavailable
+        default: return .permissionDenied
+        }
+    }
+
+    static func headerOption(_ mutation: HeaderMutation) -> Envoy_Config_Core_V3_HeaderValueOption {
+        var option = Envoy_Config_Core_V3_HeaderValueOption()
+        option.header.key = mutation.name
+        option.header.value = mutation.value
+        switch mutation.action {
+        case .overwrite: option.appendAction = .overwriteIfExistsOrAdd
+        case .append: option.appendAction = .appendIfExistsOrAdd
+        case .addIfAbsent: option.appendAction = .addIfAbsent
+        case .overwriteIfExists: option.appendAction = .overwriteIfExists
+        }
+        return option
+    }
+}

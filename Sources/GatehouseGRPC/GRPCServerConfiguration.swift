@@ -1,0 +1,94 @@
+/// The gRPC side of `gatehouse serve`: where to listen and how.
+package struct GRPCServerConfiguration: Sendable, Hashable {
+    /// The listeners; each serves the same services.
+    package var listeners: [ListenerConfiguration]
+    /// Concurrent streams per HTTP/2 connection; Envoy multiplexes all checks over few connections.
+    package var maxConcurrentStreams: Int
+    /// The largest CheckRequest accepted, in bytes; larger ones fail with RESOURCE_EXHAUSTED.
+    package var maxRequestBytes: Int
+    /// How often to ping an idle connection, and how long to wait for the answer.
+    package var keepaliveTime: Duration
+    package var keepaliveTimeout: Duration
+    /// How long graceful shutdown waits for in-flight checks before the process exits anyway.
+    package var shutdownGracePeriod: Duration
+
+    package init(
+        listeners: [ListenerConfiguration] = [ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 9191))],
+        maxConcurrentStreams: Int = 4096,
+        maxRequestBytes: Int = 4 * 1024 * 1024,
+        keepaliveTime: Duration = .seconds(30),
+        keepaliveTimeout: Duration = .seconds(10),
+        shutdownGracePeriod: Duration = .seconds(10)
+    ) {
+        self.listeners = listeners
+        self.maxConcurrentStreams = maxConcurrentStreams
+        self.maxRequestBytes = maxRequestBytes
+        self.keepaliveTime = keepaliveTime
+        self.keepaliveTimeout = keepaliveTimeout
+        self.shutdownGracePeriod = shutdownGracePeriod
+    }
+
+    /// One plaintext listener on `127.0.0.1:9191`, the port OPA-Envoy users know.
+    package static var defaults: Self { Self() }
+}
+
+/// One listening socket and its security.
+package struct ListenerConfiguration: Sendable, Hashable, CustomStringConvertible {
+    /// Where to listen.
+    package enum Address: Sendable, Hashable, CustomStringConvertible {
+        /// An IPv4 or IPv6 host and port; port 0 picks a free one.
+        case tcp(host: String, port: Int)
+        /// A Unix domain socket; a stale socket file is removed first.
+        case unix(path: String)
+
+        /// Parses `HOST:PORT`, `[V6]:PORT` or `unix:PATH`.
+        package init?(_ text: String) {
+            if text.hasPrefix("unix:") {
+                let path = String(text.dropFirst("unix:".count))
+                guard !path.isEmpty else { return nil }
+                self = .unix(path: path)
+                return
+            }
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+                (0...65535).contains(port)
+            else { return nil }
+            var host = text[..<colon]
+            if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+            guard !host.isEmpty else { return nil }
+            self = .tcp(host: String(host), port: port)
+        }
+
+        package var description: String {
+            switch self {
+            case .tcp(let host, let port): return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            case .unix(let path): return "unix:\(path)"
+            }
+        }
+    }
+
+    /// How connections are secured.
+    package enum Security: Sendable, Hashable {
+        /// No TLS (loopback or a Unix socket only, in production).
+        case plaintext
+        /// TLS with a server certificate; clients are not asked for one.
+        case tls(certificateChain: String, privateKey: String)
+        /// TLS with a required client certificate that chains to `clientCA`, optionally pinned to named Envoys.
+        case mutualTLS(certificateChain: String, privateKey: String, clientCA: String, callers: CallerPolicy)
+    }
+
+    package var address: Address
+    package var security: Security
+
+    package init(address: Address, security: Security = .plaintext) {
+        self.address = address
+        self.security = security
+    }
+
+    package var description: String {
+        switch self.security {
+        case .plaintext: return "\(self.address) (plaintext)"
+        case .tls: return "\(self.address) (TLS)"
+        case .mutualTLS: return "\(self.address) (mTLS)"
+        }
+    }
+}

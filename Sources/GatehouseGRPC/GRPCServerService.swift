@@ -1,0 +1,99 @@
+import Foundation
+package import GRPCCore
+import GRPCNIOTransportHTTP2
+package import Logging
+package import ServiceLifecycle
+
+/// Runs one gRPC server per configured listener as a ServiceLifecycle `Service`.
+///
+/// Graceful shutdown (SIGTERM/SIGINT through the `ServiceGroup`) stops accepting new
+/// connections and lets in-flight checks finish; the grace period bounds the wait.
+package struct GRPCServerService: Service {
+    private let configuration: GRPCServerConfiguration
+    private let services: [any RegistrableRPCService]
+    private let logger: Logger
+    private let onListening: @Sendable (ListenerConfiguration, String) -> Void
+
+    /// - Parameters:
+    ///   - onListening: Called with each listener and its bound address once it accepts connections.
+    package init(
+        configuration: GRPCServerConfiguration,
+        services: [any RegistrableRPCService],
+        logger: Logger,
+        onListening: @escaping @Sendable (ListenerConfiguration, String) -> Void = { _, _ in }
+    ) {
+        self.configuration = configuration
+        self.services = services
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    package func run() async throws {
+        let servers = try self.configuration.listeners.map { listener in
+            (listener, GRPCServer(transport: try self.makeTransport(listener), services: self.services))
+        }
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                for (listener, server) in servers {
+                    group.addTask { try await server.serve() }
+                    group.addTask { await self.announce(listener, server) }
+                }
+            }
+        } onGracefulShutdown: {
+            self.logger.info("gRPC servers shutting down gracefully")
+            for (_, server) in servers { server.beginGracefulShutdown() }
+        }
+    }
+
+    private func announce(_ listener: ListenerConfiguration, _ server: GRPCServer<HTTP2ServerTransport.Posix>) async {
+        guard let address = try? await server.listeningAddress else { return }
+        let text: String
+        if let ipv4 = address.ipv4 {
+            text = "\(ipv4.host):\(ipv4.port)"
+        } else if let ipv6 = address.ipv6 {
+            text = "[\(ipv6.host)]:\(ipv6.port)"
+        } else if let unix = address.unixDomainSocket {
+            text = "unix:\(unix.path)"
+        } else {
+            text = "\(address)"
+        }
+        self.logger.info("listening", metadata: ["gatehouse.listener": "\(listener)", "gatehouse.address": "\(text)"])
+        self.onListening(listener, text)
+    }
+
+    private func makeTransport(_ listener: ListenerConfiguration) throws -> HTTP2ServerTransport.Posix {
+        let address: GRPCNIOTransportCore.SocketAddress
+        switch listener.address {
+        case .tcp(let host, let port):
+            address = host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
+        case .unix(let path):
+            // A socket file left by a previous run would make bind fail.
+            try? FileManager.default.removeItem(atPath: path)
+            address = .unixDomainSocket(path: path)
+        }
+        let configuration = self.configuration
+        let config = HTTP2ServerTransport.Posix.Config.defaults { config in
+            config.http2.maxConcurrentStreams = configuration.maxConcurrentStreams
+            config.rpc.maxRequestPayloadSize = configuration.maxRequestBytes
+            config.connection.keepalive.time = configuration.keepaliveTime
+            config.connection.keepalive.timeout = configuration.keepaliveTimeout
+            config.connection.keepalive.clientBehavior.allowWithoutCalls = true
+            config.connection.keepalive.clientBehavior.minPingIntervalWithoutCalls = .seconds(5)
+        }
+        return HTTP2ServerTransport.Posix(address: address, transportSecurity: Self.security(listener.security), config: config)
+    }
+
+    private static func security(_ security: ListenerConfiguration.Security) -> HTTP2ServerTransport.Posix.TransportSecurity {
+        switch security {
+        case .plaintext:
+            return .plaintext
+        case .tls(let chain, let key):
+            return .tls(certificateChain: [.file(path: chain, format: .pem)], privateKey: .file(path: key, format: .pem))
+        case .mutualTLS(let chain, let key, let clientCA, _):
+            return .mTLS(certificateChain: [.file(path: chain, format: .pem)], privateKey: .file(path: key, format: .pem)) { config in
+                config.trustRoots = .certificates([.file(path: clientCA, format: .pem)])
+                config.clientCertificateVerification = .noHostnameVerification
+            }
+        }
+    }
+}

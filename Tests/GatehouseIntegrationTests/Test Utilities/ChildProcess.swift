@@ -1,0 +1,153 @@
+import Foundation
+import Synchronization
+
+/// A child process whose output goes to a log file, stopped when the test is done.
+///
+/// Spawned with `posix_spawn` and reaped with `waitpid(WNOHANG)`: Foundation's `Process`
+/// does not notice a child's exit on Linux without a run loop.
+final class ChildProcess: Sendable {
+    let name: String
+    let logFile: URL
+    let pid: pid_t
+    private let status = Mutex<Int32?>(nil)
+
+    /// Starts `executable` with `arguments`, writing stdout and stderr to `logFile`.
+    init(name: String, executable: String, arguments: [String], logFile: URL) throws {
+        self.name = name
+        self.logFile = logFile
+        let descriptor = open(logFile.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw ChildProcessError(message: "cannot create \(logFile.path)") }
+        defer { close(descriptor) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, descriptor, 1)
+        posix_spawn_file_actions_adddup2(&actions, descriptor, 2)
+        // The test runner blocks some signals; a child would inherit that and ignore SIGTERM.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard result == 0 else { throw ChildProcessError(message: "cannot start \(executable): error \(result)") }
+        self.pid = pid
+    }
+
+    /// Whether the child is still running; reaps it once it has exited.
+    var isRunning: Bool {
+        self.status.withLock { status in
+            if status != nil { return false }
+            var raw: Int32 = 0
+            guard waitpid(self.pid, &raw, WNOHANG) == self.pid else { return true }
+            // WIFEXITED/WEXITSTATUS by hand: the C macros are not imported.
+            status = raw & 0x7F == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
+            return false
+        }
+    }
+
+    /// The exit status (128 + signal for a signalled child), once exited.
+    var exitStatus: Int32 { self.status.withLock { $0 } ?? -1 }
+
+    var log: String { (try? String(contentsOf: self.logFile, encoding: .utf8)) ?? "" }
+
+    /// Waits until the log contains `text` (polling: the child is another process), or throws after `timeout`.
+    func waitForLog(_ text: String, timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if self.log.contains(text) { return }
+            guard self.isRunning else {
+                throw ChildProcessError(message: "\(self.name) exited (\(self.exitStatus)) before logging '\(text)':\n\(self.log)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ChildProcessError(message: "\(self.name) did not log '\(text)' within \(timeout):\n\(self.log)")
+    }
+
+    /// Sends SIGTERM and waits for the exit; returns the exit status.
+    @discardableResult
+    func terminate(timeout: Duration = .seconds(15)) async -> Int32 {
+        guard self.isRunning else { return self.exitStatus }
+        Foundation.kill(self.pid, SIGTERM)
+        return await self.waitForExit(timeout: timeout)
+    }
+
+    /// Sends SIGKILL: the process gets no chance to clean up.
+    func kill() async {
+        guard self.isRunning else { return }
+        Foundation.kill(self.pid, SIGKILL)
+        _ = await self.waitForExit(timeout: .seconds(10))
+    }
+
+    private func waitForExit(timeout: Duration) async -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while self.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        if self.isRunning {
+            Foundation.kill(self.pid, SIGKILL)
+            while self.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        }
+        return self.exitStatus
+    }
+
+    deinit {
+        if self.isRunning { Foundation.kill(self.pid, SIGKILL) }
+    }
+
+    /// Runs a command to completion and returns its status and combined output.
+    static func runToCompletion(_ executable: String, _ arguments: [String], directory: URL? = nil) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        do { try process.run() } catch { return (-1, "\(error)") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+struct ChildProcessError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { self.message }
+}
+
+/// Free loopback ports, found by binding port 0; all sockets stay open until every port is
+/// chosen, so one call never returns the same port twice.
+enum FreePort {
+    static func next(_ count: Int) throws -> [Int] {
+        var descriptors: [Int32] = []
+        defer { for descriptor in descriptors { close(descriptor) } }
+        var ports: [Int] = []
+        for _ in 0..<count {
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard descriptor >= 0 else { throw ChildProcessError(message: "socket() failed") }
+            descriptors.append(descriptor)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+            }
+            guard bound == 0 else { throw ChildProcessError(message: "bind() failed") }
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+            }
+            ports.append(Int(UInt16(bigEndian: address.sin_port)))
+        }
+        return ports
+    }
+}
