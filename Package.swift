@@ -93,8 +93,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseGRPCTests",
-            dependencies: ["GatehouseGRPC", "GatehouseCore", "EnvoyAuthAPI", grpcCore, grpcInProcess, grpcProtobuf, swiftProtobuf],
-            resources: [.copy("Fixtures")],
+            dependencies: [
+                "GatehouseGRPC", "GatehouseCore", "GatehousePolicy", "EnvoyAuthAPI", grpcCore, grpcInProcess, grpcProtobuf,
+                swiftProtobuf, logging,
+            ],
             swiftSettings: swiftSettings
         ),
 

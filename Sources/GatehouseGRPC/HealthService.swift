@@ -43,7 +43,8 @@ package struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
             return
         }
         var last: Grpc_Health_V1_HealthCheckResponse.ServingStatus? = nil
-        while !Task.isCancelled {
+        // gRPC cancels an RPC (client gone, server shutting down) through the context, not the task.
+        while !context.cancellation.isCancelled, !Task.isCancelled {
             let current = self.response()
             if current.status != last {
                 try await response.write(current)
