@@ -103,6 +103,24 @@ final class ChildProcess: Sendable {
         if self.isRunning { Foundation.kill(self.pid, SIGKILL) }
     }
 
+    /// Runs a command to completion with `input` on its standard input.
+    static func runToCompletionWithInput(_ executable: String, _ arguments: [String], input: String) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        let inputPipe = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = inputPipe
+        do { try process.run() } catch { return (-1, "\(error)") }
+        inputPipe.fileHandleForWriting.write(Data(input.utf8))
+        try? inputPipe.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     /// Runs a command to completion and returns its status and combined output.
     static func runToCompletion(_ executable: String, _ arguments: [String], directory: URL? = nil) -> (status: Int32, output: String) {
         let process = Process()
