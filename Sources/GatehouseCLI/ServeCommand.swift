@@ -58,10 +58,12 @@ struct ServeCommand: AsyncParsableCommand {
             metadata: ["gatehouse.policy.revision": "\(tree.revision)", "gatehouse.policies": "\(tree.policies.count)", "gatehouse.rules": "\(tree.ruleCount)"])
         let server = GRPCServerService(
             configuration: configuration.grpc,
-            services: [
-                AuthorizationService(authorizer: authorizer, logger: logger),
-                HealthService { authorizer.isReady },
-            ],
+            makeServices: { listener in
+                [
+                    AuthorizationService(authorizer: authorizer, callerPolicy: GRPCServerService.callers(of: listener), logger: logger),
+                    HealthService { authorizer.isReady },
+                ]
+            },
             logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(services: [.init(service: server)], logger: logger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]

@@ -10,27 +10,28 @@ package import ServiceLifecycle
 /// connections and lets in-flight checks finish; the grace period bounds the wait.
 package struct GRPCServerService: Service {
     private let configuration: GRPCServerConfiguration
-    private let services: [any RegistrableRPCService]
+    private let makeServices: @Sendable (ListenerConfiguration) -> [any RegistrableRPCService]
     private let logger: Logger
     private let onListening: @Sendable (ListenerConfiguration, String) -> Void
 
     /// - Parameters:
+    ///   - makeServices: The services for one listener (each listener may pin different callers).
     ///   - onListening: Called with each listener and its bound address once it accepts connections.
     package init(
         configuration: GRPCServerConfiguration,
-        services: [any RegistrableRPCService],
+        makeServices: @escaping @Sendable (ListenerConfiguration) -> [any RegistrableRPCService],
         logger: Logger,
         onListening: @escaping @Sendable (ListenerConfiguration, String) -> Void = { _, _ in }
     ) {
         self.configuration = configuration
-        self.services = services
+        self.makeServices = makeServices
         self.logger = logger
         self.onListening = onListening
     }
 
     package func run() async throws {
         let servers = try self.configuration.listeners.map { listener in
-            (listener, GRPCServer(transport: try self.makeTransport(listener), services: self.services))
+            (listener, GRPCServer(transport: try self.makeTransport(listener), services: self.makeServices(listener)))
         }
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
@@ -81,6 +82,12 @@ package struct GRPCServerService: Service {
             config.connection.keepalive.clientBehavior.minPingIntervalWithoutCalls = .seconds(5)
         }
         return HTTP2ServerTransport.Posix(address: address, transportSecurity: Self.security(listener.security), config: config)
+    }
+
+    /// The callers a listener admits: pinned Envoys on an mTLS listener, anyone otherwise.
+    package static func callers(of listener: ListenerConfiguration) -> CallerPolicy {
+        if case .mutualTLS(_, _, _, let callers) = listener.security { return callers }
+        return .anyCaller
     }
 
     private static func security(_ security: ListenerConfiguration.Security) -> HTTP2ServerTransport.Posix.TransportSecurity {

@@ -1,0 +1,66 @@
+import Foundation
+
+/// The built `gatehouse serve`, run with `deploy/gatehouse.yaml` on free ports.
+///
+/// The sample configuration is used as written; only its addresses, the certificate and
+/// policy directories and the log level are rewritten. Its three listeners (plaintext TCP,
+/// Unix socket, mTLS pinned to the front Envoy's SPIFFE ID) are all started.
+final class GatehouseServer: @unchecked Sendable {
+    // @unchecked: `process` is replaced only by `restart()`, called by the one test that owns the server.
+    let directory: URL
+    let port: Int
+    let tlsPort: Int
+    let socketPath: String
+    let certificates: URL
+    private(set) var process: ChildProcess
+    private var generation = 0
+
+    init(directory: URL, policies: URL, ports: (Int, Int)) throws {
+        self.directory = directory
+        (self.port, self.tlsPort) = ports
+        self.socketPath = directory.appendingPathComponent("gatehouse.sock").path
+        self.certificates = directory.appendingPathComponent("certs")
+        let certs = ChildProcess.runToCompletion(Provisioning.gatehouse, ["certs", "dev", "--out", self.certificates.path])
+        guard certs.status == 0 else { throw ChildProcessError(message: "gatehouse certs dev failed: \(certs.output)") }
+        let configuration = try String(
+            contentsOf: Provisioning.repositoryRoot.appendingPathComponent("deploy/gatehouse.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "127.0.0.1:9191", with: "127.0.0.1:\(self.port)")
+            .replacingOccurrences(of: "127.0.0.1:9443", with: "127.0.0.1:\(self.tlsPort)")
+            .replacingOccurrences(of: "unix:/tmp/gatehouse.sock", with: "unix:\(self.socketPath)")
+            .replacingOccurrences(of: "../certs-dev/", with: self.certificates.path + "/")
+            .replacingOccurrences(of: "policies: ../policies", with: "policies: \(policies.path)")
+            .replacingOccurrences(of: "level: info", with: "level: debug")
+        try Data(configuration.utf8).write(to: directory.appendingPathComponent("gatehouse.yaml"))
+        self.process = try Self.spawn(directory, generation: 0)
+    }
+
+    /// Starts a server on fresh ports with the e2e fixture policies and waits until it serves.
+    static func start(policies: URL = Deployment.fixturePolicies) async throws -> GatehouseServer {
+        let ports = try FreePort.next(2)
+        let server = try GatehouseServer(
+            directory: try Provisioning.temporaryDirectory("server"), policies: policies, ports: (ports[0], ports[1]))
+        try await server.waitUntilServing()
+        return server
+    }
+
+    private static func spawn(_ directory: URL, generation: Int) throws -> ChildProcess {
+        try ChildProcess(
+            name: "gatehouse", executable: Provisioning.gatehouse,
+            arguments: ["serve", "--config", directory.appendingPathComponent("gatehouse.yaml").path],
+            logFile: directory.appendingPathComponent("gatehouse-\(generation).log"))
+    }
+
+    /// Waits until every listener is bound.
+    func waitUntilServing() async throws {
+        for address in ["127.0.0.1:\(self.port)", "127.0.0.1:\(self.tlsPort)", "unix:\(self.socketPath)"] {
+            try await self.process.waitForLog("gatehouse.address=\(address)")
+        }
+    }
+
+    /// Starts the server again (after a kill) and waits until it serves.
+    func restart() async throws {
+        self.generation += 1
+        self.process = try Self.spawn(self.directory, generation: self.generation)
+        try await self.waitUntilServing()
+    }
+}
