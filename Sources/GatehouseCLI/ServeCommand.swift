@@ -65,7 +65,10 @@ struct ServeCommand: AsyncParsableCommand {
                 ]
             },
             logger: logger)
-        var groupConfiguration = ServiceGroupConfiguration(services: [.init(service: server)], logger: logger)
+        // ServiceLifecycle describes every service at debug level; keep that out of debug request logs.
+        var lifecycleLogger = logger
+        lifecycleLogger.logLevel = max(logger.logLevel, .info)
+        var groupConfiguration = ServiceGroupConfiguration(services: [.init(service: server)], logger: lifecycleLogger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
         groupConfiguration.maximumGracefulShutdownDuration = configuration.grpc.shutdownGracePeriod
         try await ServiceGroup(configuration: groupConfiguration).run()

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Regenerates the development CA and certificates in this directory.
+# DEVELOPMENT ONLY: the private keys (*-dev-key.pem) are committed and therefore public.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift run gatehouse certs dev --out certs-dev --days 3650
