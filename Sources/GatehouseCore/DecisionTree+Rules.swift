@@ -18,7 +18,6 @@ extension DecisionTree {
     ) -> RuleMatch {
         var match = RuleMatch()
         let bucket = request.method.bucket
-        let residuals = policy.residuals[bucket]
         tracer.record(.walk(method: request.method.rawValue, bucket: bucket == HTTPMethod.otherBucket ? "other" : request.method.rawValue, path: request.path))
         func consider(_ ruleIndex: Int32) {
             let rule = policy.rules[Int(ruleIndex)]
@@ -27,7 +26,11 @@ extension DecisionTree {
                 if rule.action == .deny ? ruleIndex >= match.deny : (match.deny != .max || ruleIndex >= match.allow) { return }
             }
             tracer.record(.ruleReached(name: rule.name, location: rule.location, via: Self.via(rule, request.path)))
-            for condition in residuals[Int(ruleIndex)]
+            guard rule.acceptsMethod(request.method) else {
+                tracer.record(.ruleFailed(name: rule.name, condition: "method \(rule.excludesMethods ? "not " : "")in [\(rule.methods.joined(separator: ", "))]"))
+                return
+            }
+            for condition in rule.conditions
             where !condition.isSatisfied(request: request, identity: identity, forDeny: rule.action == .deny) {
                 tracer.record(.ruleFailed(name: rule.name, condition: condition.description))
                 return
@@ -41,10 +44,15 @@ extension DecisionTree {
                 match.allow = min(match.allow, ruleIndex)
             }
         }
-        for ruleIndex in policy.pathlessRules[bucket] { consider(ruleIndex) }
-        if request.path.utf8.first == UInt8(ascii: "/") {
-            policy.tries[bucket].forEachCandidate(path: request.path) { consider($0) }
+        func walk(_ list: Int) {
+            for ruleIndex in policy.pathlessRules[list] { consider(ruleIndex) }
+            if request.path.utf8.first == UInt8(ascii: "/") {
+                policy.tries[list].forEachCandidate(path: request.path) { consider($0) }
+            }
         }
+        // The method's own bucket, then the rules that name no method.
+        walk(bucket)
+        walk(CompiledPolicy.anyMethod)
         return match
     }
 
