@@ -49,7 +49,8 @@ package struct YAMLNode: Sendable {
         if let problem = YAMLPreScan.check(source) { return .failure(problem) }
         var converter = Converter(path: source.path)
         do {
-            let parser = try Parser(yaml: source.text)
+            // Plain scalars are typed by the policy parser; Yams need not resolve tags (by regular expression).
+            let parser = try Parser(yaml: source.text, resolver: .basic)
             var documents: [YAMLNode] = []
             while let root = try parser.nextRoot() {
                 documents.append(try converter.convert(root, depth: 0))
