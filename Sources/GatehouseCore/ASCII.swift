@@ -12,7 +12,14 @@ package enum ASCII {
     /// Whether two strings hold the same bytes.
     @inline(__always)
     package static func equal(_ lhs: some StringProtocol, _ rhs: some StringProtocol) -> Bool {
-        lhs.utf8.elementsEqual(rhs.utf8)
+        // Native strings are contiguous UTF-8: compare lengths, then the bytes in one pass.
+        let contiguous: Bool?? = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right in
+                left.count == right.count && left.elementsEqual(right)
+            }
+        }
+        if let result = contiguous ?? nil { return result }
+        return lhs.utf8.elementsEqual(rhs.utf8)
     }
 
     /// Whether `text` starts with the bytes of `prefix`.

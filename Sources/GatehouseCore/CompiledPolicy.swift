@@ -83,12 +83,15 @@ package struct CompiledPolicy: Sendable {
     package let unauthenticatedResponse: DeniedResponseShape
     /// The response for a forbidden request (403 by default).
     package let forbiddenResponse: DeniedResponseShape
-    /// One trie per method bucket.
+    /// One trie per method bucket for rules that name methods, then (at ``anyMethod``) one for rules that do not.
+    ///
+    /// A rule without a method condition lives only in the last trie, so a policy's memory grows
+    /// with its rules, not with rules times methods.
     let tries: [PathTrie]
-    /// Per method bucket, the rules without a path condition.
+    /// Per method bucket (and ``anyMethod``), the rules without a path condition.
     let pathlessRules: [[Int32]]
-    /// Per method bucket, each rule's leaf conditions (method checks added in the "other" bucket).
-    let residuals: [[[Condition]]]
+    /// The index of the trie and pathless list for rules without a method condition.
+    static let anyMethod = HTTPMethod.bucketCount
 
     package init(
         name: String,
@@ -108,26 +111,21 @@ package struct CompiledPolicy: Sendable {
         self.allowResponse = allowResponse
         self.unauthenticatedResponse = unauthenticatedResponse
         self.forbiddenResponse = forbiddenResponse
-        var tries: [PathTrie] = []
-        var pathless: [[Int32]] = []
-        var residuals: [[[Condition]]] = []
-        for bucket in 0..<HTTPMethod.bucketCount {
-            var trie = PathTrie()
-            var bucketPathless: [Int32] = []
-            for (index, rule) in rules.enumerated() where rule.appliesTo(bucket: bucket) {
+        var tries = Array(repeating: PathTrie(), count: HTTPMethod.bucketCount + 1)
+        var pathless = Array(repeating: [Int32](), count: HTTPMethod.bucketCount + 1)
+        for (index, rule) in rules.enumerated() {
+            let buckets = rule.methods.isEmpty
+                ? [Self.anyMethod] : (0..<HTTPMethod.bucketCount).filter { rule.appliesTo(bucket: $0) }
+            for bucket in buckets {
                 if rule.paths.isEmpty {
-                    bucketPathless.append(Int32(index))
+                    pathless[bucket].append(Int32(index))
                 } else {
-                    for pattern in rule.paths { trie.insert(pattern, rule: Int32(index)) }
+                    for pattern in rule.paths { tries[bucket].insert(pattern, rule: Int32(index)) }
                 }
             }
-            tries.append(trie)
-            pathless.append(bucketPathless)
-            residuals.append(rules.map { $0.residualConditions(bucket: bucket) })
         }
         self.tries = tries
         self.pathlessRules = pathless
-        self.residuals = residuals
     }
 
     /// The number of trie nodes over all method buckets.

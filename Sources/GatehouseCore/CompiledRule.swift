@@ -59,10 +59,12 @@ package struct CompiledRule: Sendable, Hashable {
         return listed != self.excludesMethods
     }
 
-    /// The conditions to check at a leaf of `bucket`'s trie.
-    func residualConditions(bucket: Int) -> [Condition] {
-        guard bucket == HTTPMethod.otherBucket, !self.methods.isEmpty else { return self.conditions }
-        return [.methods(self.methods, negated: self.excludesMethods)] + self.conditions
+    /// Whether the rule's method condition holds; only non-standard methods need the comparison,
+    /// the others are decided by the bucket the rule sits in.
+    @inline(__always)
+    func acceptsMethod(_ method: HTTPMethod) -> Bool {
+        guard method.bucket == HTTPMethod.otherBucket, !self.methods.isEmpty else { return true }
+        return self.methods.contains { ASCII.equal($0, method.rawValue) } != self.excludesMethods
     }
 
     /// The attributes the rule reads.

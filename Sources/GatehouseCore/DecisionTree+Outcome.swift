@@ -57,7 +57,7 @@ extension DecisionTree {
     ) -> Decision {
         Decision(
             outcome: .deny, status: shape.status, reason: reason, policy: policy.name,
-            headersToSet: AllowResponseShape.render(shape.headers, request: request, identity: identity),
+            headersToSet: shape.renderedHeaders ?? AllowResponseShape.render(shape.headers, request: request, identity: identity),
             body: shape.body, subject: identity.subject, policyRevision: self.revision)
     }
 

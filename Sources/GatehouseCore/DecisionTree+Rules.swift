@@ -16,40 +16,70 @@ extension DecisionTree {
         identity: Identity,
         tracer: inout Tracer
     ) -> RuleMatch {
-        var match = RuleMatch()
         let bucket = request.method.bucket
-        let residuals = policy.residuals[bucket]
         tracer.record(.walk(method: request.method.rawValue, bucket: bucket == HTTPMethod.otherBucket ? "other" : request.method.rawValue, path: request.path))
-        func consider(_ ruleIndex: Int32) {
-            let rule = policy.rules[Int(ruleIndex)]
-            if !tracer.wantsEveryRule, !rule.isShadow {
-                // Rules later than the best match of their kind, and allows once a deny matched, cannot change the outcome.
-                if rule.action == .deny ? ruleIndex >= match.deny : (match.deny != .max || ruleIndex >= match.allow) { return }
-            }
-            tracer.record(.ruleReached(name: rule.name, location: rule.location, via: Self.via(rule, request.path)))
-            for condition in residuals[Int(ruleIndex)]
-            where !condition.isSatisfied(request: request, identity: identity, forDeny: rule.action == .deny) {
-                tracer.record(.ruleFailed(name: rule.name, condition: condition.description))
-                return
-            }
-            tracer.record(.ruleMatched(name: rule.name, action: rule.action, isShadow: rule.isShadow))
-            if rule.isShadow {
-                if !match.shadows.contains(ruleIndex) { match.shadows.append(ruleIndex) }
-            } else if rule.action == .deny {
-                match.deny = min(match.deny, ruleIndex)
-            } else {
-                match.allow = min(match.allow, ruleIndex)
-            }
-        }
-        for ruleIndex in policy.pathlessRules[bucket] { consider(ruleIndex) }
-        if request.path.utf8.first == UInt8(ascii: "/") {
-            policy.tries[bucket].forEachCandidate(path: request.path) { consider($0) }
-        }
-        return match
+        // The matcher travels `inout` through the trie walk: a closure capturing the request, the
+        // identity and the policy would be re-created, and every captured field retained, at each node.
+        var matcher = RuleMatcher(rules: policy.rules, request: request, identity: identity, tracer: tracer)
+        // The method's own bucket, then the rules that name no method.
+        Self.walk(policy, list: bucket, path: request.path, &matcher)
+        Self.walk(policy, list: CompiledPolicy.anyMethod, path: request.path, &matcher)
+        tracer = matcher.tracer
+        return matcher.match
     }
 
-    private static func via(_ rule: CompiledRule, _ path: String) -> String {
+    private static func walk<Visitor: PathTrieVisitor>(_ policy: CompiledPolicy, list: Int, path: String, _ visitor: inout Visitor) {
+        for ruleIndex in policy.pathlessRules[list] { visitor.visit(rule: ruleIndex) }
+        if path.utf8.first == UInt8(ascii: "/") {
+            policy.tries[list].forEachCandidate(path: path, &visitor)
+        }
+    }
+
+    static func via(_ rule: CompiledRule, _ path: String) -> String {
         guard !rule.paths.isEmpty else { return "no path condition" }
         return "path pattern '\(rule.paths.first { $0.matches(path) }?.description ?? "?")'"
+    }
+}
+
+/// Checks the rules a trie walk reaches and keeps the best match of each kind.
+private struct RuleMatcher<Tracer: EvaluationTracer>: PathTrieVisitor {
+    let rules: [CompiledRule]
+    let request: AuthzRequest
+    let identity: Identity
+    var tracer: Tracer
+    var match = RuleMatch()
+
+    init(rules: [CompiledRule], request: AuthzRequest, identity: Identity, tracer: Tracer) {
+        self.rules = rules
+        self.request = request
+        self.identity = identity
+        self.tracer = tracer
+    }
+
+    mutating func visit(rule ruleIndex: Int32) {
+        let rule = self.rules[Int(ruleIndex)]
+        if !self.tracer.wantsEveryRule, !rule.isShadow {
+            // Rules later than the best match of their kind, and allows once a deny matched, cannot change the outcome.
+            if rule.action == .deny ? ruleIndex >= self.match.deny : (self.match.deny != .max || ruleIndex >= self.match.allow) { return }
+        }
+        let path = self.request.path
+        self.tracer.record(.ruleReached(name: rule.name, location: rule.location, via: DecisionTree.via(rule, path)))
+        guard rule.acceptsMethod(self.request.method) else {
+            self.tracer.record(.ruleFailed(name: rule.name, condition: "method \(rule.excludesMethods ? "not " : "")in [\(rule.methods.joined(separator: ", "))]"))
+            return
+        }
+        for condition in rule.conditions
+        where !condition.isSatisfied(request: self.request, identity: self.identity, forDeny: rule.action == .deny) {
+            self.tracer.record(.ruleFailed(name: rule.name, condition: condition.description))
+            return
+        }
+        self.tracer.record(.ruleMatched(name: rule.name, action: rule.action, isShadow: rule.isShadow))
+        if rule.isShadow {
+            if !self.match.shadows.contains(ruleIndex) { self.match.shadows.append(ruleIndex) }
+        } else if rule.action == .deny {
+            self.match.deny = min(self.match.deny, ruleIndex)
+        } else {
+            self.match.allow = min(self.match.allow, ruleIndex)
+        }
     }
 }

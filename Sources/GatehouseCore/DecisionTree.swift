@@ -72,7 +72,7 @@ package struct DecisionTree: Sendable {
         return nil
     }
 
-    private static func traced<Tracer: EvaluationTracer>(_ decision: Decision, _ tracer: inout Tracer) -> Decision {
+    private static func traced<Tracer: EvaluationTracer>(_ decision: consuming Decision, _ tracer: inout Tracer) -> Decision {
         tracer.record(.decided(outcome: decision.outcome, status: decision.status, reason: decision.reason, rule: decision.rule))
         return decision
     }

@@ -44,43 +44,59 @@ package struct PathTrie: Sendable {
         return index
     }
 
-    /// Calls `body` with every rule on a branch that matches the normalized `path` (a rule may come more than once).
-    func forEachCandidate(path: String, _ body: (Int32) -> Void) {
+    /// Hands `visitor` every rule on a branch that matches the normalized `path` (a rule may come more than once).
+    ///
+    /// The visitor travels `inout` through the recursion, so its state is passed by address: a
+    /// closure capturing the request would be re-created, and its captures copied, at every node.
+    func forEachCandidate<Visitor: PathTrieVisitor>(path: String, _ visitor: inout Visitor) {
         let utf8 = path.utf8
         // `/` has no segments; otherwise segments start after the leading slash.
         let start: String.Index? = utf8.count <= 1 ? nil : utf8.index(after: utf8.startIndex)
-        self.visit(0, path: path, at: start, body)
+        self.visit(0, path: path, at: start, &visitor)
     }
 
-    private func visit(_ index: Int32, path: String, at position: String.Index?, _ body: (Int32) -> Void) {
+    private func visit<Visitor: PathTrieVisitor>(_ index: Int32, path: String, at position: String.Index?, _ visitor: inout Visitor) {
         let node = self.nodes[Int(index)]
         if node.doubleStar >= 0 {
             // `**` consumes zero or more segments: continue from every remaining position.
             var next = position
             while true {
-                self.visit(node.doubleStar, path: path, at: next, body)
+                self.visit(node.doubleStar, path: path, at: next, &visitor)
                 guard let current = next else { break }
                 next = Self.segment(in: path, at: current).next
             }
         }
         guard let position else {
-            for rule in node.rules { body(rule) }
+            for rule in node.rules { visitor.visit(rule: rule) }
             return
         }
         let (segment, next) = Self.segment(in: path, at: position)
-        if let child = node.children[ByteKey(segment)] { self.visit(child, path: path, at: next, body) }
-        if node.star >= 0, !segment.isEmpty { self.visit(node.star, path: path, at: next, body) }
+        if let child = node.children[ByteKey(segment)] { self.visit(child, path: path, at: next, &visitor) }
+        if node.star >= 0, !segment.isEmpty { self.visit(node.star, path: path, at: next, &visitor) }
     }
 
     /// The segment starting at `position` and where the next one starts (`nil` when it was the last).
     @inline(__always)
     private static func segment(in path: String, at position: String.Index) -> (segment: Substring, next: String.Index?) {
         let utf8 = path.utf8
-        guard let slash = utf8[position...].firstIndex(of: UInt8(ascii: "/")) else {
-            return (path[position...], nil)
+        let found: Int?? = utf8.withContiguousStorageIfAvailable { bytes in
+            let start = utf8.distance(from: utf8.startIndex, to: position)
+            return bytes[start...].firstIndex(of: UInt8(ascii: "/"))
         }
+        let slash: String.Index?
+        if let found {
+            slash = found.map { utf8.index(utf8.startIndex, offsetBy: $0) }
+        } else {
+            slash = utf8[position...].firstIndex(of: UInt8(ascii: "/"))
+        }
+        guard let slash else { return (path[position...], nil) }
         return (path[position..<slash], utf8.index(after: slash))
     }
+}
+
+/// Receives the rules a ``PathTrie`` walk reaches.
+protocol PathTrieVisitor {
+    mutating func visit(rule: Int32)
 }
 
 /// A dictionary key that hashes and compares bytes, not Unicode-equivalent characters.
@@ -89,7 +105,7 @@ struct ByteKey: Hashable, Sendable {
 
     init(_ text: Substring) { self.text = text }
 
-    static func == (lhs: ByteKey, rhs: ByteKey) -> Bool { lhs.text.utf8.elementsEqual(rhs.text.utf8) }
+    static func == (lhs: ByteKey, rhs: ByteKey) -> Bool { ASCII.equal(lhs.text, rhs.text) }
 
     func hash(into hasher: inout Hasher) {
         let hashed: Void? = self.text.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }

@@ -94,13 +94,25 @@ package struct DeniedResponseShape: Sendable, Hashable {
     /// The HTTP status.
     package var status: UInt16
     /// Headers of the denied response.
-    package var headers: [HeaderTemplate]
+    package var headers: [HeaderTemplate] {
+        didSet { self.renderedHeaders = Self.literal(self.headers) }
+    }
     /// The body.
     package var body: String
+    /// ``headers`` rendered once when they are all literal, so that a denial shares them and allocates nothing.
+    package private(set) var renderedHeaders: [HeaderMutation]?
 
     package init(status: UInt16, headers: [HeaderTemplate] = [], body: String = "") {
         self.status = status
         self.headers = headers
         self.body = body
+        self.renderedHeaders = Self.literal(headers)
+    }
+
+    private static func literal(_ headers: [HeaderTemplate]) -> [HeaderMutation]? {
+        let rendered = headers.compactMap { header in
+            header.value.literalValue.map { HeaderMutation(name: header.name, value: $0, action: header.action) }
+        }
+        return rendered.count == headers.count ? rendered : nil
     }
 }

@@ -75,19 +75,20 @@ package enum PolicyCompiler {
         }
         PolicySemantics.check(policies: policies, groups: groups, tests: tests, into: &bag)
         var resolver = GroupResolver(groups: groups)
-        var compiled: [CompiledPolicy] = []
+        var compiled: [(CompiledPolicy, PolicyDocument)] = []
         for policy in policies.sorted(by: { $0.name.value < $1.name.value }) {
-            let built = PolicyBuilder.compile(policy, groups: &resolver)
-            PolicyLinter.lint(built, document: policy, into: &bag)
-            compiled.append(built)
+            compiled.append((PolicyBuilder.compile(policy, groups: &resolver), policy))
         }
+        resolver.resolveAll()
         for diagnostic in resolver.diagnostics.items { bag.error(diagnostic.code, diagnostic.message, at: diagnostic.location) }
         for group in groups where !resolver.used.contains(group.name.value) {
             bag.warning(.unusedGroup, "The group '\(group.name.value)' is not used by any rule; remove it or reference it.", at: group.location)
         }
+        guard !bag.hasErrors else { return Result(compiled: nil, diagnostics: Array(Set(bag.items)).sorted()) }
+        // Lint only what compiled: advice about a broken rule would only distract from its error.
+        for (policy, document) in compiled { PolicyLinter.lint(policy, document: document, into: &bag) }
         let diagnostics = Array(Set(bag.items)).sorted()
-        guard !bag.hasErrors else { return Result(compiled: nil, diagnostics: diagnostics) }
-        let tree = DecisionTree(revision: PolicySource.revision(of: sources), policies: compiled)
+        let tree = DecisionTree(revision: PolicySource.revision(of: sources), policies: compiled.map(\.0))
         let set = CompiledPolicySet(tree: tree, documents: policies, tests: tests, warnings: diagnostics)
         return Result(compiled: set, diagnostics: diagnostics)
     }

@@ -128,7 +128,7 @@ extension PolicyParser {
             unit = factor
             digits = digits.dropLast()
         }
-        guard let value = Int(digits), value >= 0, value * unit <= 3600 else {
+        guard let value = Int(digits), value >= 0, value <= 3600 / unit else {
             self.reader.diagnostics.error(.invalidValue, "\(what) '\(text)' is not a duration up to 1h; write e.g. 60s or 2m.", at: node.location)
             return nil
         }

@@ -40,10 +40,9 @@ enum PolicySemantics {
     private static func checkSelectors(_ policies: [PolicyDocument], into bag: inout DiagnosticBag) {
         var claimed: [String: (policy: String, location: SourceLocation)] = [:]
         for policy in policies {
-            let context = (policy.select?.contextExtensions ?? []).map(\.value)
-                .map { "\($0.key)=\($0.values.sorted().joined(separator: "|"))" }.sorted().joined(separator: ",")
             let hosts = policy.select?.hosts.map(\.value) ?? []
-            let hostKeys = hosts.isEmpty || hosts.contains(.any) ? ["*"] : hosts.map(\.description)
+            let hostKeys = hosts.isEmpty ? ["*"] : hosts.map(\.description)
+            for context in Self.contextCombinations(policy.select?.contextExtensions.map(\.value) ?? []) {
             for host in Set(hostKeys).sorted() {
                 let key = host + " " + context
                 if let other = claimed[key], other.policy != policy.name.value {
@@ -55,6 +54,20 @@ enum PolicySemantics {
                     claimed[key] = (policy.name.value, policy.location)
                 }
             }
+            }
         }
+    }
+
+    /// Each way a request can satisfy the requirements, as sorted `key=value` lists; capped,
+    /// since a selector listing many values per key multiplies out.
+    private static func contextCombinations(_ requirements: [PolicySelector.ContextRequirement]) -> [String] {
+        var combinations: [[String]] = [[]]
+        for requirement in requirements.sorted(by: { $0.key < $1.key }) {
+            combinations = combinations.flatMap { prefix in
+                Set(requirement.values).sorted().map { prefix + ["\(requirement.key)=\($0)"] }
+            }
+            if combinations.count > 4_096 { break }
+        }
+        return combinations.map { $0.joined(separator: ",") }
     }
 }

@@ -49,7 +49,8 @@ package struct YAMLNode: Sendable {
         if let problem = YAMLPreScan.check(source) { return .failure(problem) }
         var converter = Converter(path: source.path)
         do {
-            let parser = try Parser(yaml: source.text)
+            // Plain scalars are typed by the policy parser; Yams need not resolve tags (by regular expression).
+            let parser = try Parser(yaml: source.text, resolver: .basic)
             var documents: [YAMLNode] = []
             while let root = try parser.nextRoot() {
                 documents.append(try converter.convert(root, depth: 0))
@@ -96,6 +97,9 @@ package struct YAMLNode: Sendable {
 
         let path: String
         var count = 0
+        /// Anchors met so far. The parser expands an alias into the very node that carries the
+        /// anchor, so meeting an anchor twice means an alias got past the pre-scan.
+        var anchors: Set<String> = []
 
         init(path: String) { self.path = path }
 
@@ -105,6 +109,11 @@ package struct YAMLNode: Sendable {
             self.count += 1
             guard self.count <= YAMLNode.maximumNodes else {
                 throw LimitError(message: "The file holds more than \(YAMLNode.maximumNodes) YAML nodes; split it into several files.", location: location)
+            }
+            if let anchor = node.anchor?.rawValue {
+                guard self.anchors.insert(anchor).inserted else {
+                    throw LimitError(message: "YAML aliases are not accepted in policies; write the value out.", location: location)
+                }
             }
             guard depth <= YAMLPreScan.maximumDepth + 8 else {
                 throw LimitError(message: "The document nests deeper than \(YAMLPreScan.maximumDepth) levels; flatten it.", location: location)

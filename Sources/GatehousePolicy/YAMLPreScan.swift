@@ -13,7 +13,9 @@ enum YAMLPreScan {
 
     static func check(_ source: PolicySource) -> Diagnostic? {
         var scanner = Scanner(path: source.path)
-        for (offset, line) in source.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Every YAML line break (LF, CR, CRLF, and libyaml's NEL, LS, PS) ends a line, as it does for the parser.
+        let lines = source.text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        for (offset, line) in lines.enumerated() {
             if let diagnostic = scanner.scan(line: Array(line.utf8), number: offset + 1) { return diagnostic }
         }
         return nil
@@ -61,7 +63,7 @@ enum YAMLPreScan {
                 let next = index + 1 < line.count ? line[index + 1] : 32
                 let depth = self.indents.count + compact + self.flowDepth
                 if depth > YAMLPreScan.maximumDepth {
-                    return self.tooDeep(depth, line: number, column: index + 1)
+                    return self.tooDeep(depth, line: number, column: Self.column(line, index))
                 }
                 switch byte {
                 case 32, 9, 13:
@@ -73,7 +75,7 @@ enum YAMLPreScan {
                     return Diagnostic(
                         .error, .limitExceeded,
                         "YAML aliases are not accepted in policies, because they can expand a small file into a huge one; write the value out.",
-                        at: SourceLocation(file: self.path, line: number, column: index + 1))
+                        at: SourceLocation(file: self.path, line: number, column: Self.column(line, index)))
                 case 91, 123:  // '[' '{'
                     if atNodeStart || self.flowDepth > 0 {
                         self.flowDepth += 1
@@ -88,7 +90,8 @@ enum YAMLPreScan {
                     if atNodeStart { self.quote = byte }
                     atNodeStart = false
                 case 45, 63, 58:  // '- ' '? ' ': ' (only when followed by a space or the line's end)
-                    let isIndicator = next == 32 || next == 9 || index + 1 == line.count
+                    // Inside a flow collection a ':' is an indicator even when glued to its value (`{"a":*x}`).
+                    let isIndicator = next == 32 || next == 9 || index + 1 == line.count || (byte == 58 && self.flowDepth > 0)
                     if isIndicator, byte != 58, self.flowDepth == 0, atNodeStart { compact += 1 }
                     atNodeStart = isIndicator
                 case 124, 62:  // '|' '>' start a block scalar when they open a node
@@ -103,6 +106,11 @@ enum YAMLPreScan {
                 index += 1
             }
             return nil
+        }
+
+        /// The 1-based column in Unicode scalars, as the parser counts it, of the byte at `index`.
+        private static func column(_ line: [UInt8], _ index: Int) -> Int {
+            line[..<index].filter { $0 & 0xC0 != 0x80 }.count + 1
         }
 
         private func tooDeep(_ depth: Int, line: Int, column: Int) -> Diagnostic {

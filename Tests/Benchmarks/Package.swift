@@ -1,0 +1,84 @@
+// swift-tools-version:6.1
+import Foundation
+import PackageDescription
+
+// Gatehouse declares its API `package`, which Swift shows only to modules of the same package.
+// These targets live in a package of their own, so they are compiled as members of the root
+// package instead: SwiftPM's own `-package-name` is switched off (`packageAccess: false`) and the
+// root's name passed. SwiftPM names a package after its identity: the folder name, lower-cased,
+// with characters that cannot be in an identifier made `_` (for /work/main: `main`).
+let rootPackageName: String = {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    var name = String(root.lastPathComponent.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+    if name.first?.isNumber ?? true { name = "_" + name }
+    return name
+}()
+
+/// The root package's identity, as `.product(…, package:)` names it.
+let rootIdentity = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().lastPathComponent.lowercased()
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .unsafeFlags(["-package-name", rootPackageName]),
+]
+
+let gatehouseCore: Target.Dependency = .product(name: "GatehouseCore", package: rootIdentity)
+let gatehousePolicy: Target.Dependency = .product(name: "GatehousePolicy", package: rootIdentity)
+let benchmark: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
+
+let package = Package(
+    name: "GatehouseBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: "../.."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // Generated YAML policy sets, compiled trees and requests, shared by every benchmark.
+        .target(
+            name: "PolicyFixtures",
+            dependencies: [gatehouseCore, gatehousePolicy],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+
+        // Per-decision cost: `DecisionTree.evaluate` at 10 to 100,000 rules.
+        .executableTarget(
+            name: "DecisionTreeBenchmarks",
+            dependencies: [benchmark, gatehouseCore, "PolicyFixtures"],
+            path: "Benchmarks/DecisionTreeBenchmarks",
+            packageAccess: false,
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+
+        // Compile time (YAML text → DecisionTree) and the compiled tree's resident memory.
+        .executableTarget(
+            name: "PolicyCompilerBenchmarks",
+            dependencies: [benchmark, gatehouseCore, gatehousePolicy, "PolicyFixtures"],
+            path: "Benchmarks/PolicyCompilerBenchmarks",
+            packageAccess: false,
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+
+        // The compiled tree's memory apart from its YAML: `swift run -c release TreeMemory`.
+        .executableTarget(
+            name: "TreeMemory",
+            dependencies: [gatehouseCore, gatehousePolicy, "PolicyFixtures", "CHeapStats"],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+        // One decision N times, for counting instructions with callgrind: Scripts/instructions-per-decision.sh.
+        .executableTarget(
+            name: "DecisionLoop",
+            dependencies: [gatehouseCore, "PolicyFixtures"],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+        // glibc's heap statistics, for TreeMemory.
+        .target(name: "CHeapStats"),
+    ]
+)
