@@ -35,7 +35,7 @@ struct ConfigFileReader {
     }
 
     private mutating func readGRPC(_ node: Node, into grpc: inout GRPCServerConfiguration) {
-        let keys = ["listeners", "maxConcurrentStreams", "maxRequestBytes", "keepaliveTime", "keepaliveTimeout"]
+        let keys = ["listeners", "maxConcurrentStreams", "maxRequestBytes", "keepaliveTime", "keepaliveTimeout", "flushCoalescingDelay", "eventLoopThreads"]
         guard let entries = self.mapping(node, allowed: keys, what: "grpc") else { return }
         if let value = entries["maxConcurrentStreams"].flatMap({ self.integer($0, "grpc.maxConcurrentStreams", 1...1_000_000) }) {
             grpc.maxConcurrentStreams = value
@@ -45,6 +45,12 @@ struct ConfigFileReader {
         }
         if let value = entries["keepaliveTime"].flatMap({ self.duration($0, "grpc.keepaliveTime") }) { grpc.keepaliveTime = value }
         if let value = entries["keepaliveTimeout"].flatMap({ self.duration($0, "grpc.keepaliveTimeout") }) { grpc.keepaliveTimeout = value }
+        if let value = entries["eventLoopThreads"].flatMap({ self.integer($0, "grpc.eventLoopThreads", 1...256) }) {
+            grpc.eventLoopThreads = value
+        }
+        if let node = entries["flushCoalescingDelay"], let value = self.duration(node, "grpc.flushCoalescingDelay") {
+            grpc.flushCoalescingDelay = value == .zero ? nil : value
+        }
         guard let listenersNode = entries["listeners"] else { return }
         guard case .sequence(let items) = listenersNode else {
             self.problems.append("\(self.at(listenersNode))grpc.listeners must be a list.")

@@ -13,6 +13,7 @@ import Yams
 ///   `certificate`, `key` and, for mTLS, `clientCA` and `allowedClients` (`spiffeIds`, `subjects`).
 /// - `grpc.maxConcurrentStreams` (int, 4096), `grpc.maxRequestBytes` (int, 4194304),
 ///   `grpc.keepaliveTime` and `grpc.keepaliveTimeout` (durations, 30s and 10s).
+/// - `grpc.eventLoopThreads` (int, 1) and `grpc.flushCoalescingDelay` (duration, off).
 /// - `shutdownGracePeriod` (duration, 10s): how long in-flight checks may take after SIGTERM.
 /// - `log.level` (trace, debug, info, notice, warning, error, critical; default info).
 ///
@@ -37,6 +38,12 @@ struct ServeConfiguration: Sendable {
         if let value = environment["GATEHOUSE_POLICIES"] { configuration.policies = value }
         if let value = environment["GATEHOUSE_LISTEN"] {
             configuration.grpc.listeners = Self.listeners(value.split(separator: ",").map(String.init), source: "GATEHOUSE_LISTEN", problems: &problems)
+        }
+        if let value = environment["GATEHOUSE_FLUSH_COALESCING_US"], let micros = Int64(value) {
+            configuration.grpc.flushCoalescingDelay = micros > 0 ? .microseconds(micros) : nil
+        }
+        if let value = environment["GATEHOUSE_EVENT_LOOP_THREADS"], let threads = Int(value), threads > 0 {
+            configuration.grpc.eventLoopThreads = threads
         }
         if let value = environment["GATEHOUSE_LOG_LEVEL"] { Self.level(value, source: "GATEHOUSE_LOG_LEVEL", into: &configuration, problems: &problems) }
         if let policies { configuration.policies = policies }

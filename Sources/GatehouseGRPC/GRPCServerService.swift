@@ -1,6 +1,7 @@
 import Foundation
 package import GRPCCore
 import GRPCNIOTransportHTTP2
+import NIOPosix
 package import Logging
 package import ServiceLifecycle
 
@@ -30,8 +31,10 @@ package struct GRPCServerService: Service {
     }
 
     package func run() async throws {
+        let group = self.configuration.eventLoopThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
+            ?? MultiThreadedEventLoopGroup.singleton
         let servers = try self.configuration.listeners.map { listener in
-            (listener, GRPCServer(transport: try self.makeTransport(listener), services: self.makeServices(listener)))
+            (listener, GRPCServer(transport: try self.makeTransport(listener, group: group), services: self.makeServices(listener)))
         }
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
@@ -62,7 +65,7 @@ package struct GRPCServerService: Service {
         self.onListening(listener, text)
     }
 
-    private func makeTransport(_ listener: ListenerConfiguration) throws -> HTTP2ServerTransport.Posix {
+    private func makeTransport(_ listener: ListenerConfiguration, group: MultiThreadedEventLoopGroup) throws -> HTTP2ServerTransport.Posix {
         let address: GRPCNIOTransportCore.SocketAddress
         switch listener.address {
         case .tcp(let host, let port):
@@ -80,8 +83,12 @@ package struct GRPCServerService: Service {
             config.connection.keepalive.timeout = configuration.keepaliveTimeout
             config.connection.keepalive.clientBehavior.allowWithoutCalls = true
             config.connection.keepalive.clientBehavior.minPingIntervalWithoutCalls = .seconds(5)
+            config.connection.flushCoalescing = configuration.flushCoalescingDelay.map {
+                .init(maxFlushDelay: $0, maxBytes: 64 * 1024)
+            }
         }
-        return HTTP2ServerTransport.Posix(address: address, transportSecurity: Self.security(listener.security), config: config)
+        return HTTP2ServerTransport.Posix(
+            address: address, transportSecurity: Self.security(listener.security), config: config, eventLoopGroup: group)
     }
 
     /// The callers a listener admits: pinned Envoys on an mTLS listener, anyone otherwise.
