@@ -24,10 +24,11 @@ struct GatehouseProcess {
     }
 
     /// Runs `gatehouse` with `arguments` in the repository root.
-    static func run(_ arguments: [String]) throws -> Output {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = self.executable
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.currentDirectoryURL = self.repositoryRoot
         let stdout = Pipe()
         let stderr = Pipe()
