@@ -12,7 +12,8 @@ struct CertsCommand: ParsableCommand {
     struct Development: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "dev",
-            abstract: "Write a development CA, a Gatehouse server certificate, an Envoy client certificate and example callers.",
+            abstract:
+                "Write a development CA, a Gatehouse server certificate, an Envoy client certificate and example callers.",
             discussion: "The keys are written unencrypted and named *-dev-key.pem: for development and tests only."
         )
 

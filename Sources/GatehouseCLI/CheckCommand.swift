@@ -20,8 +20,10 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "The HTTP method.") var method = "GET"
     @Option(help: "The raw request path, query allowed.") var path = "/"
     @Option(help: "The :authority (host, port allowed).") var host = ""
-    @Option(name: .customLong("header"), help: "A request header as name:value (repeatable).") var headers: [String] = []
-    @Option(name: .customLong("context"), help: "An Envoy context extension as key=value (repeatable).") var contextExtensions: [String] = []
+    @Option(name: .customLong("header"), help: "A request header as name:value (repeatable).") var headers: [String] =
+        []
+    @Option(name: .customLong("context"), help: "An Envoy context extension as key=value (repeatable).")
+    var contextExtensions: [String] = []
     @Option(help: "The caller's IP address.") var sourceAddress: String?
     @OptionGroup var identity: IdentityOptions
     @Flag(help: "Print the path through the tree and the deciding rule.") var explain = false
@@ -34,7 +36,8 @@ struct CheckCommand: ParsableCommand {
         var tracer = RecordingTracer()
         let decision = compiled.tree.evaluate(request, identity: identity, tracer: &tracer)
         if self.json {
-            Console.print(Console.json(DecisionPrinter.jsonObject(decision, explanation: self.explain ? tracer.events : nil)))
+            Console.print(
+                Console.json(DecisionPrinter.jsonObject(decision, explanation: self.explain ? tracer.events : nil)))
         } else {
             if self.explain { for event in tracer.events { Console.print(event.description) } }
             for line in DecisionPrinter.lines(decision) { Console.print(line) }
@@ -60,7 +63,9 @@ struct CheckCommand: ParsableCommand {
         }
         var source = Peer()
         if let text = self.sourceAddress {
-            guard let address = IPAddress(text) else { throw ValidationError("--source-address '\(text)' is not an IP address.") }
+            guard let address = IPAddress(text) else {
+                throw ValidationError("--source-address '\(text)' is not an IP address.")
+            }
             source.address = address
         }
         return AuthzRequest(

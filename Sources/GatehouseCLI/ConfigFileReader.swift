@@ -11,7 +11,8 @@ struct ConfigFileReader {
 
     mutating func read(into configuration: inout ServeConfiguration) throws {
         guard let text = try? String(contentsOfFile: self.path, encoding: .utf8) else {
-            throw ConfigurationError(code: .unreadableFile, problems: ["\(self.path): the file cannot be read as UTF-8 text."])
+            throw ConfigurationError(
+                code: .unreadableFile, problems: ["\(self.path): the file cannot be read as UTF-8 text."])
         }
         let root: Node?
         do {
@@ -19,7 +20,9 @@ struct ConfigFileReader {
         } catch {
             throw ConfigurationError(code: .unreadableFile, problems: ["\(self.path): not valid YAML: \(error)"])
         }
-        guard let root, let top = self.mapping(root, allowed: ServeConfiguration.keys, what: "the configuration") else { return }
+        guard let root, let top = self.mapping(root, allowed: ServeConfiguration.keys, what: "the configuration") else {
+            return
+        }
         if let node = top["policies"], let value = self.path(node, "policies") { configuration.policies = value }
         if let node = top["shutdownGracePeriod"], let value = self.duration(node, "shutdownGracePeriod") {
             configuration.grpc.shutdownGracePeriod = value
@@ -28,23 +31,35 @@ struct ConfigFileReader {
             let levelNode = log["level"], let level = self.string(levelNode, "log.level")
         {
             var levelProblems: [String] = []
-            ServeConfiguration.level(level, source: self.at(levelNode) + "log.level", into: &configuration, problems: &levelProblems)
+            ServeConfiguration.level(
+                level, source: self.at(levelNode) + "log.level", into: &configuration, problems: &levelProblems)
             self.problems += levelProblems
         }
         if let node = top["grpc"] { self.readGRPC(node, into: &configuration.grpc) }
     }
 
     private mutating func readGRPC(_ node: Node, into grpc: inout GRPCServerConfiguration) {
-        let keys = ["listeners", "maxConcurrentStreams", "maxRequestBytes", "keepaliveTime", "keepaliveTimeout", "flushCoalescingDelay", "eventLoopThreads"]
+        let keys = [
+            "listeners", "maxConcurrentStreams", "maxRequestBytes", "keepaliveTime", "keepaliveTimeout",
+            "flushCoalescingDelay", "eventLoopThreads",
+        ]
         guard let entries = self.mapping(node, allowed: keys, what: "grpc") else { return }
-        if let value = entries["maxConcurrentStreams"].flatMap({ self.integer($0, "grpc.maxConcurrentStreams", 1...1_000_000) }) {
+        if let value = entries["maxConcurrentStreams"].flatMap({
+            self.integer($0, "grpc.maxConcurrentStreams", 1...1_000_000)
+        }) {
             grpc.maxConcurrentStreams = value
         }
-        if let value = entries["maxRequestBytes"].flatMap({ self.integer($0, "grpc.maxRequestBytes", 1024...(256 << 20)) }) {
+        if let value = entries["maxRequestBytes"].flatMap({
+            self.integer($0, "grpc.maxRequestBytes", 1024...(256 << 20))
+        }) {
             grpc.maxRequestBytes = value
         }
-        if let value = entries["keepaliveTime"].flatMap({ self.duration($0, "grpc.keepaliveTime") }) { grpc.keepaliveTime = value }
-        if let value = entries["keepaliveTimeout"].flatMap({ self.duration($0, "grpc.keepaliveTimeout") }) { grpc.keepaliveTimeout = value }
+        if let value = entries["keepaliveTime"].flatMap({ self.duration($0, "grpc.keepaliveTime") }) {
+            grpc.keepaliveTime = value
+        }
+        if let value = entries["keepaliveTimeout"].flatMap({ self.duration($0, "grpc.keepaliveTimeout") }) {
+            grpc.keepaliveTimeout = value
+        }
         if let value = entries["eventLoopThreads"].flatMap({ self.integer($0, "grpc.eventLoopThreads", 1...256) }) {
             grpc.eventLoopThreads = value
         }
@@ -66,11 +81,15 @@ struct ConfigFileReader {
             return nil
         }
         guard let text = self.string(addressNode, "address"), let address = ListenerConfiguration.Address(text) else {
-            self.problems.append("\(self.at(addressNode))'\(addressNode.string ?? "")' is not an address; write HOST:PORT, [V6]:PORT or unix:PATH.")
+            self.problems.append(
+                "\(self.at(addressNode))'\(addressNode.string ?? "")' is not an address; write HOST:PORT, [V6]:PORT or unix:PATH."
+            )
             return nil
         }
         guard let tlsNode = entries["tls"] else { return ListenerConfiguration(address: address) }
-        guard let tls = self.mapping(tlsNode, allowed: ["certificate", "key", "clientCA", "allowedClients"], what: "tls"),
+        guard
+            let tls = self.mapping(
+                tlsNode, allowed: ["certificate", "key", "clientCA", "allowedClients"], what: "tls"),
             let certificate = tls["certificate"].flatMap({ self.path($0, "tls.certificate") }),
             let key = tls["key"].flatMap({ self.path($0, "tls.key") })
         else {
@@ -78,17 +97,23 @@ struct ConfigFileReader {
             return nil
         }
         guard let caNode = tls["clientCA"] else {
-            if tls["allowedClients"] != nil { self.problems.append("\(self.at(tlsNode))allowedClients needs clientCA (mTLS).") }
-            return ListenerConfiguration(address: address, security: .tls(certificateChain: certificate, privateKey: key))
+            if tls["allowedClients"] != nil {
+                self.problems.append("\(self.at(tlsNode))allowedClients needs clientCA (mTLS).")
+            }
+            return ListenerConfiguration(
+                address: address, security: .tls(certificateChain: certificate, privateKey: key))
         }
         guard let clientCA = self.path(caNode, "tls.clientCA") else { return nil }
         var callers = CallerPolicy.anyCaller
-        if let allowedNode = tls["allowedClients"], let allowed = self.mapping(allowedNode, allowed: ["spiffeIds", "subjects"], what: "allowedClients") {
+        if let allowedNode = tls["allowedClients"],
+            let allowed = self.mapping(allowedNode, allowed: ["spiffeIds", "subjects"], what: "allowedClients")
+        {
             callers.spiffeIDs = allowed["spiffeIds"].map { self.strings($0, "allowedClients.spiffeIds") } ?? []
             callers.subjects = allowed["subjects"].map { self.strings($0, "allowedClients.subjects") } ?? []
         }
         return ListenerConfiguration(
-            address: address, security: .mutualTLS(certificateChain: certificate, privateKey: key, clientCA: clientCA, callers: callers))
+            address: address,
+            security: .mutualTLS(certificateChain: certificate, privateKey: key, clientCA: clientCA, callers: callers))
     }
 
     // MARK: Typed reads
@@ -105,7 +130,9 @@ struct ConfigFileReader {
         var entries: [String: Node] = [:]
         for (key, value) in mapping {
             guard let name = key.string, allowed.contains(name) else {
-                self.problems.append("\(self.at(key))\(what) has no key '\(key.string ?? "?")'; allowed: \(allowed.joined(separator: ", ")).")
+                self.problems.append(
+                    "\(self.at(key))\(what) has no key '\(key.string ?? "?")'; allowed: \(allowed.joined(separator: ", "))."
+                )
                 continue
             }
             entries[name] = value
@@ -139,7 +166,8 @@ struct ConfigFileReader {
 
     private mutating func integer(_ node: Node, _ key: String, _ range: ClosedRange<Int>) -> Int? {
         guard let value = node.int, range.contains(value) else {
-            self.problems.append("\(self.at(node))\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
+            self.problems.append(
+                "\(self.at(node))\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
             return nil
         }
         return value

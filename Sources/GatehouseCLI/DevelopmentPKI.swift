@@ -45,7 +45,8 @@ struct DevelopmentPKI {
         let loopback: [[UInt8]] = [[127, 0, 0, 1], Array(repeating: 0, count: 15) + [1]]
         return [
             Leaf(
-                name: "gatehouse", subject: try name("gatehouse"), dnsNames: ["localhost", "gatehouse"], ipAddresses: loopback,
+                name: "gatehouse", subject: try name("gatehouse"), dnsNames: ["localhost", "gatehouse"],
+                ipAddresses: loopback,
                 uris: ["spiffe://gov.example/gatehouse"], usages: [.serverAuth]),
             Leaf(
                 name: "envoy", subject: try name("envoy-front"),
@@ -79,7 +80,8 @@ struct DevelopmentPKI {
     func write(leaves: [Leaf], to directory: URL) throws -> [String] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let ca = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(self.caKey.publicKey),
+            version: .v3, serialNumber: Certificate.SerialNumber(),
+            publicKey: Certificate.PublicKey(self.caKey.publicKey),
             notValidBefore: self.notBefore, notValidAfter: self.notAfter, issuer: self.caName, subject: self.caName,
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
@@ -114,7 +116,9 @@ struct DevelopmentPKI {
                 Critical(KeyUsage(digitalSignature: true))
                 try ExtendedKeyUsage(leaf.usages)
                 if !names.isEmpty { alternativeNames }
-                AuthorityKeyIdentifier(keyIdentifier: try SubjectKeyIdentifier(hash: Certificate.PublicKey(self.caKey.publicKey)).keyIdentifier)
+                AuthorityKeyIdentifier(
+                    keyIdentifier: try SubjectKeyIdentifier(hash: Certificate.PublicKey(self.caKey.publicKey))
+                        .keyIdentifier)
             },
             issuerPrivateKey: Certificate.PrivateKey(self.caKey))
     }

@@ -7,7 +7,8 @@ struct Gatehouse: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatehouse",
         abstract: "External authorization for Envoy: policies compiled into a decision tree.",
-        discussion: "Exit codes: 0 allow / pass, 1 deny / failing test, 2 usage error or a policy that does not compile.",
+        discussion:
+            "Exit codes: 0 allow / pass, 1 deny / failing test, 2 usage error or a policy that does not compile.",
         version: "0.1.0",
         subcommands: [ServeCommand.self, PolicyCommand.self, CheckCommand.self, CertsCommand.self]
     )
@@ -27,7 +28,8 @@ struct Gatehouse: AsyncParsableCommand {
                 self.exit(withError: error)
             }
             FileHandle.standardError.write(Data((self.fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(code == .validationFailure || code.rawValue == 64 ? ExitStatus.usage.rawValue : code.rawValue)
+            Foundation.exit(
+                code == .validationFailure || code.rawValue == 64 ? ExitStatus.usage.rawValue : code.rawValue)
         }
     }
 }

@@ -6,7 +6,8 @@ import GatehouseCore
 struct IdentityOptions: ParsableArguments {
     @Option(help: "The verified token's issuer (iss).") var issuer: String?
     @Option(help: "The verified token's subject (sub).") var subject: String?
-    @Option(name: .customLong("claim"), help: "A claim as path=value (repeatable; a repeated path makes an array).") var claims: [String] = []
+    @Option(name: .customLong("claim"), help: "A claim as path=value (repeatable; a repeated path makes an array).")
+    var claims: [String] = []
     @Option(help: "The whole token payload as a JSON object.") var claimJSON: String?
     @Option(help: "The verified SPIFFE ID of the client certificate.") var spiffe: String?
     @Option(help: "The verified X-Road client, INSTANCE/CLASS/CODE[/SUBSYSTEM].") var xroad: String?
@@ -43,7 +44,8 @@ struct IdentityOptions: ParsableArguments {
             guard let equals = claim.firstIndex(of: "="), let path = ClaimPath(String(claim[..<equals])) else {
                 throw ValidationError("--claim '\(claim)' must be path=value, e.g. realm_access.roles=clerk.")
             }
-            Self.insert(Self.typed(String(claim[claim.index(after: equals)...])), at: path.components[...], into: &payload)
+            Self.insert(
+                Self.typed(String(claim[claim.index(after: equals)...])), at: path.components[...], into: &payload)
         }
         if let issuer = self.issuer { payload["iss"] = .string(issuer) }
         if let subject = self.subject { payload["sub"] = .string(subject) }
@@ -65,7 +67,9 @@ struct IdentityOptions: ParsableArguments {
     }
 
     /// Sets the value at a nested path; a second value at the same path turns it into an array.
-    private static func insert(_ value: ClaimValue, at path: ArraySlice<String>, into object: inout [String: ClaimValue]) {
+    private static func insert(
+        _ value: ClaimValue, at path: ArraySlice<String>, into object: inout [String: ClaimValue]
+    ) {
         guard let key = path.first else { return }
         if path.count == 1 {
             switch object[key] {

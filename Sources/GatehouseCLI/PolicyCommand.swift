@@ -39,7 +39,8 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Lint: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Report errors and warnings as file:line:col: code: message.")
+        static let configuration = CommandConfiguration(
+            abstract: "Report errors and warnings as file:line:col: code: message.")
 
         @OptionGroup var options: DirectoryOptions
         @Flag(help: "Exit 1 when there are warnings.") var strict = false
@@ -52,7 +53,8 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Compile: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Compile and summarize: policies, rules, tree nodes, attributes read.")
+        static let configuration = CommandConfiguration(
+            abstract: "Compile and summarize: policies, rules, tree nodes, attributes read.")
 
         @OptionGroup var options: DirectoryOptions
 
@@ -65,18 +67,23 @@ struct PolicyCommand: ParsableCommand {
             Console.print("rules: \(tree.ruleCount) (\(shadow) shadow)")
             Console.print("tree nodes: \(tree.nodeCount)")
             Console.print("tests: \(compiled.tests.count)")
-            Console.print("attributes read (\(tree.attributesRead.count)): \(tree.attributesRead.map(\.description).joined(separator: ", "))")
+            Console.print(
+                "attributes read (\(tree.attributesRead.count)): \(tree.attributesRead.map(\.description).joined(separator: ", "))"
+            )
             for policy in tree.policies {
                 let hosts = policy.selector.hosts.map(\.description)
                 let context = policy.selector.contextExtensions.map { "\($0.key)=\($0.values.joined(separator: "|"))" }
                 let selector = (hosts + context).joined(separator: ", ")
-                Console.print("  \(policy.name): \(policy.rules.count) rules, \(policy.nodeCount) nodes, selects \(selector.isEmpty ? "every request" : selector) (\(policy.location))")
+                Console.print(
+                    "  \(policy.name): \(policy.rules.count) rules, \(policy.nodeCount) nodes, selects \(selector.isEmpty ? "every request" : selector) (\(policy.location))"
+                )
             }
         }
     }
 
     struct Test: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run the *_test.yaml cases and list rules no test exercises.")
+        static let configuration = CommandConfiguration(
+            abstract: "Run the *_test.yaml cases and list rules no test exercises.")
 
         @OptionGroup var options: DirectoryOptions
         @Flag(name: .shortAndLong, help: "Print every case, not only failures.") var verbose = false
@@ -87,14 +94,20 @@ struct PolicyCommand: ParsableCommand {
             let report = PolicyTestRunner.run(compiled)
             for result in report.results {
                 if result.passed {
-                    if self.verbose { Console.print("PASS \(result.testCase.location.file): \(result.testCase.name.value)") }
+                    if self.verbose {
+                        Console.print("PASS \(result.testCase.location.file): \(result.testCase.name.value)")
+                    }
                 } else {
                     Console.print("FAIL \(result.testCase.location): \(result.testCase.name.value)")
                     for failure in result.failures { Console.print("     \(failure)") }
                 }
             }
-            for diagnostic in report.diagnostics where diagnostic.code == .untestedRule { Console.print(diagnostic.description) }
-            Console.print("policy tests: \(report.passedCount) passed, \(report.failedCount) failed, \(report.untestedRules.count) rules untested")
+            for diagnostic in report.diagnostics where diagnostic.code == .untestedRule {
+                Console.print(diagnostic.description)
+            }
+            Console.print(
+                "policy tests: \(report.passedCount) passed, \(report.failedCount) failed, \(report.untestedRules.count) rules untested"
+            )
             if report.results.isEmpty { Console.print("no tests found: write *_test.yaml files beside the policies") }
             if report.failedCount > 0 || (self.requireCoverage && !report.untestedRules.isEmpty) {
                 throw ExitStatus.deny.exitCode

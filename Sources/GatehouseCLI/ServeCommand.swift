@@ -21,9 +21,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "A YAML configuration file (see the README's configuration section).") var config: String?
     @Option(help: "The policy directory.") var policies: String?
-    @Option(help: "A listen address: HOST:PORT, [V6]:PORT or unix:PATH (repeatable; replaces configured listeners).") var listen: [String] = []
+    @Option(help: "A listen address: HOST:PORT, [V6]:PORT or unix:PATH (repeatable; replaces configured listeners).")
+    var listen: [String] = []
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
-    @Flag(help: "Validate the configuration and the policies, print the result, and exit (0 valid, 2 not).") var checkConfig = false
+    @Flag(help: "Validate the configuration and the policies, print the result, and exit (0 valid, 2 not).")
+    var checkConfig = false
 
     func run() async throws {
         let configuration: ServeConfiguration
@@ -37,8 +39,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let compiled = try PolicyCommand.compile(directory: configuration.policies, printWarnings: self.checkConfig)
         if self.checkConfig {
-            Console.print("configuration is valid: \(configuration.grpc.listeners.map(\.description).joined(separator: ", "))")
-            Console.print("policies: \(compiled.tree.policies.count) (\(compiled.tree.ruleCount) rules, revision \(compiled.tree.revision))")
+            Console.print(
+                "configuration is valid: \(configuration.grpc.listeners.map(\.description).joined(separator: ", "))")
+            Console.print(
+                "policies: \(compiled.tree.policies.count) (\(compiled.tree.ruleCount) rules, revision \(compiled.tree.revision))"
+            )
             return
         }
         let level = configuration.logLevel
@@ -55,12 +60,16 @@ struct ServeCommand: AsyncParsableCommand {
         let authorizer = Authorizer(tree: tree)
         logger.info(
             "policy revision active",
-            metadata: ["gatehouse.policy.revision": "\(tree.revision)", "gatehouse.policies": "\(tree.policies.count)", "gatehouse.rules": "\(tree.ruleCount)"])
+            metadata: [
+                "gatehouse.policy.revision": "\(tree.revision)", "gatehouse.policies": "\(tree.policies.count)",
+                "gatehouse.rules": "\(tree.ruleCount)",
+            ])
         let server = GRPCServerService(
             configuration: configuration.grpc,
             makeServices: { listener in
                 [
-                    AuthorizationService(authorizer: authorizer, callerPolicy: GRPCServerService.callers(of: listener), logger: logger),
+                    AuthorizationService(
+                        authorizer: authorizer, callerPolicy: GRPCServerService.callers(of: listener), logger: logger),
                     HealthService { authorizer.isReady },
                 ]
             },

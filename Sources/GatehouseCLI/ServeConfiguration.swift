@@ -27,7 +27,9 @@ struct ServeConfiguration: Sendable {
     static let keys = ["policies", "grpc", "shutdownGracePeriod", "log"]
 
     /// Loads and validates; throws one ``ConfigurationError`` listing every problem.
-    static func load(file: String?, environment: [String: String], policies: String?, listen: [String], logLevel: String?) throws -> Self {
+    static func load(
+        file: String?, environment: [String: String], policies: String?, listen: [String], logLevel: String?
+    ) throws -> Self {
         var configuration = ServeConfiguration()
         var problems: [String] = []
         if let file {
@@ -37,7 +39,8 @@ struct ServeConfiguration: Sendable {
         }
         if let value = environment["GATEHOUSE_POLICIES"] { configuration.policies = value }
         if let value = environment["GATEHOUSE_LISTEN"] {
-            configuration.grpc.listeners = Self.listeners(value.split(separator: ",").map(String.init), source: "GATEHOUSE_LISTEN", problems: &problems)
+            configuration.grpc.listeners = Self.listeners(
+                value.split(separator: ",").map(String.init), source: "GATEHOUSE_LISTEN", problems: &problems)
         }
         if let value = environment["GATEHOUSE_FLUSH_COALESCING_US"], let micros = Int64(value) {
             configuration.grpc.flushCoalescingDelay = micros > 0 ? .microseconds(micros) : nil
@@ -45,16 +48,22 @@ struct ServeConfiguration: Sendable {
         if let value = environment["GATEHOUSE_EVENT_LOOP_THREADS"], let threads = Int(value), threads > 0 {
             configuration.grpc.eventLoopThreads = threads
         }
-        if let value = environment["GATEHOUSE_LOG_LEVEL"] { Self.level(value, source: "GATEHOUSE_LOG_LEVEL", into: &configuration, problems: &problems) }
+        if let value = environment["GATEHOUSE_LOG_LEVEL"] {
+            Self.level(value, source: "GATEHOUSE_LOG_LEVEL", into: &configuration, problems: &problems)
+        }
         if let policies { configuration.policies = policies }
-        if !listen.isEmpty { configuration.grpc.listeners = Self.listeners(listen, source: "--listen", problems: &problems) }
+        if !listen.isEmpty {
+            configuration.grpc.listeners = Self.listeners(listen, source: "--listen", problems: &problems)
+        }
         if let logLevel { Self.level(logLevel, source: "--log-level", into: &configuration, problems: &problems) }
         problems += configuration.validate()
         guard problems.isEmpty else { throw ConfigurationError(code: .invalidConfiguration, problems: problems) }
         return configuration
     }
 
-    private static func listeners(_ addresses: [String], source: String, problems: inout [String]) -> [ListenerConfiguration] {
+    private static func listeners(_ addresses: [String], source: String, problems: inout [String])
+        -> [ListenerConfiguration]
+    {
         addresses.compactMap { text in
             guard let address = ListenerConfiguration.Address(text.trimmingCharacters(in: .whitespaces)) else {
                 problems.append("\(source): '\(text)' is not an address; write HOST:PORT, [V6]:PORT or unix:PATH.")
@@ -64,7 +73,9 @@ struct ServeConfiguration: Sendable {
         }
     }
 
-    static func level(_ text: String, source: String, into configuration: inout ServeConfiguration, problems: inout [String]) {
+    static func level(
+        _ text: String, source: String, into configuration: inout ServeConfiguration, problems: inout [String]
+    ) {
         guard let level = Logger.Level(rawValue: text.lowercased()) else {
             let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
             problems.append("\(source): '\(text)' is not a log level; use one of \(levels).")
@@ -83,12 +94,15 @@ struct ServeConfiguration: Sendable {
         if self.grpc.listeners.isEmpty { problems.append("grpc.listeners: no listener is configured; add one.") }
         var seen: Set<ListenerConfiguration.Address> = []
         for listener in self.grpc.listeners {
-            if !seen.insert(listener.address).inserted { problems.append("grpc.listeners: '\(listener.address)' is listed twice.") }
+            if !seen.insert(listener.address).inserted {
+                problems.append("grpc.listeners: '\(listener.address)' is listed twice.")
+            }
             let files: [(String, String)]
             switch listener.security {
             case .plaintext: files = []
             case .tls(let chain, let key): files = [("certificate", chain), ("key", key)]
-            case .mutualTLS(let chain, let key, let ca, _): files = [("certificate", chain), ("key", key), ("clientCA", ca)]
+            case .mutualTLS(let chain, let key, let ca, _):
+                files = [("certificate", chain), ("key", key), ("clientCA", ca)]
             }
             for (name, path) in files where !FileManager.default.isReadableFile(atPath: path) {
                 problems.append("grpc.listeners[\(listener.address)].tls.\(name): the file '\(path)' cannot be read.")

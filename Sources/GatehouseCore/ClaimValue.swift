@@ -24,7 +24,8 @@ package enum ClaimValue: Sendable, Hashable {
         case (.number(let lhs), .number(let rhs)): return lhs == rhs
         case (.bool(let lhs), .bool(let rhs)): return lhs == rhs
         case (.null, .null): return true
-        case (.array(let lhs), .array(let rhs)): return lhs.count == rhs.count && zip(lhs, rhs).allSatisfy { $0.isEqual(to: $1) }
+        case (.array(let lhs), .array(let rhs)):
+            return lhs.count == rhs.count && zip(lhs, rhs).allSatisfy { $0.isEqual(to: $1) }
         case (.object(let lhs), .object(let rhs)):
             return lhs.count == rhs.count && lhs.allSatisfy { key, value in rhs[key].map(value.isEqual(to:)) ?? false }
         default: return false

@@ -27,7 +27,8 @@ package struct PolicySelector: Sendable, Hashable {
     @inline(__always)
     func matchesContext(_ extensions: [String: String]) -> Bool {
         for requirement in self.contextExtensions {
-            guard let value = extensions[requirement.key], requirement.values.contains(where: { ASCII.equal($0, value) })
+            guard let value = extensions[requirement.key],
+                requirement.values.contains(where: { ASCII.equal($0, value) })
             else { return false }
         }
         return true
@@ -114,7 +115,8 @@ package struct CompiledPolicy: Sendable {
         var tries = Array(repeating: PathTrie(), count: HTTPMethod.bucketCount + 1)
         var pathless = Array(repeating: [Int32](), count: HTTPMethod.bucketCount + 1)
         for (index, rule) in rules.enumerated() {
-            let buckets = rule.methods.isEmpty
+            let buckets =
+                rule.methods.isEmpty
                 ? [Self.anyMethod] : (0..<HTTPMethod.bucketCount).filter { rule.appliesTo(bucket: $0) }
             for bucket in buckets {
                 if rule.paths.isEmpty {
@@ -137,7 +139,8 @@ package struct CompiledPolicy: Sendable {
         if !self.selector.hosts.isEmpty { attributes.insert(.host) }
         for requirement in self.selector.contextExtensions { attributes.insert(.contextExtension(requirement.key)) }
         for rule in self.rules { attributes.formUnion(rule.attributes) }
-        let templates = self.allowResponse.headers.map(\.value) + self.allowResponse.setQueryParameters.map(\.value)
+        let templates =
+            self.allowResponse.headers.map(\.value) + self.allowResponse.setQueryParameters.map(\.value)
             + (self.unauthenticatedResponse.headers + self.forbiddenResponse.headers).map(\.value)
             + self.rules.flatMap { $0.deniedResponse?.headers.map(\.value) ?? [] }
         for template in templates {

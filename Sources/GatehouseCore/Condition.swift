@@ -152,8 +152,10 @@ extension Condition: CustomStringConvertible {
         }
         switch self {
         case .methods(let methods, let negated): return "method \(negated ? "not " : "")in [\(list(methods))]"
-        case .paths(let patterns, let negated): return "path \(negated ? "matches none of" : "matches one of") [\(list(patterns))]"
-        case .hosts(let patterns, let negated): return "host \(negated ? "matches none of" : "matches one of") [\(list(patterns))]"
+        case .paths(let patterns, let negated):
+            return "path \(negated ? "matches none of" : "matches one of") [\(list(patterns))]"
+        case .hosts(let patterns, let negated):
+            return "host \(negated ? "matches none of" : "matches one of") [\(list(patterns))]"
         case .header(let name, let match): return "header '\(name)' \(match)"
         case .principals(let patterns, let negated):
             return "source identity \(negated ? "matches none of" : "matches one of") [\(list(patterns))]"

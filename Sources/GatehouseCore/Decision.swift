@@ -85,7 +85,8 @@ package struct Decision: Sendable {
         if let rule = self.rule { fields.append(("rule", rule)) }
         if let subject = self.subject { fields.append(("subject", subject)) }
         if !self.shadowMatches.isEmpty {
-            fields.append(("shadow_rules", self.shadowMatches.map { "\($0.rule):\($0.action.rawValue)" }.joined(separator: ",")))
+            fields.append(
+                ("shadow_rules", self.shadowMatches.map { "\($0.rule):\($0.action.rawValue)" }.joined(separator: ",")))
         }
         return fields
     }

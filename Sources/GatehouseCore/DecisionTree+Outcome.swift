@@ -21,19 +21,24 @@ extension DecisionTree {
         }
         var decision: Decision
         if !identity.isAuthenticated, policy.authentication.acceptsCredentials {
-            decision = self.denial(policy.unauthenticatedResponse, reason: .missingCredentials, policy: policy, request: request, identity: identity)
+            decision = self.denial(
+                policy.unauthenticatedResponse, reason: .missingCredentials, policy: policy, request: request,
+                identity: identity)
             if policy.authentication.acceptsBearerTokens {
                 decision.headersToSet.append(Self.wwwAuthenticate(realm: policy.authentication.realm, failure: nil))
             }
         } else {
-            decision = self.denial(policy.forbiddenResponse, reason: .noMatchingRule, policy: policy, request: request, identity: identity)
+            decision = self.denial(
+                policy.forbiddenResponse, reason: .noMatchingRule, policy: policy, request: request, identity: identity)
         }
         decision.shadowMatches = shadows
         return decision
     }
 
     /// The 401 (or configured status) for a credential that failed verification.
-    func credentialDenial(_ policy: CompiledPolicy, _ failure: CredentialFailure, request: AuthzRequest, identity: Identity) -> Decision {
+    func credentialDenial(
+        _ policy: CompiledPolicy, _ failure: CredentialFailure, request: AuthzRequest, identity: Identity
+    ) -> Decision {
         var shape = policy.unauthenticatedResponse
         if failure.kind == .clientCertificate { shape.status = policy.authentication.invalidCertificateStatus }
         var decision = self.denial(shape, reason: failure.reason, policy: policy, request: request, identity: identity)
@@ -45,7 +50,8 @@ extension DecisionTree {
 
     /// A denial made before any policy applies (bad path, no policy).
     func globalDenial(status: UInt16, reason: DecisionReason, identity: Identity) -> Decision {
-        Decision(outcome: .deny, status: status, reason: reason, subject: identity.subject, policyRevision: self.revision)
+        Decision(
+            outcome: .deny, status: status, reason: reason, subject: identity.subject, policyRevision: self.revision)
     }
 
     private func denial(
@@ -57,7 +63,8 @@ extension DecisionTree {
     ) -> Decision {
         Decision(
             outcome: .deny, status: shape.status, reason: reason, policy: policy.name,
-            headersToSet: shape.renderedHeaders ?? AllowResponseShape.render(shape.headers, request: request, identity: identity),
+            headersToSet: shape.renderedHeaders
+                ?? AllowResponseShape.render(shape.headers, request: request, identity: identity),
             body: shape.body, subject: identity.subject, policyRevision: self.revision)
     }
 
@@ -86,7 +93,9 @@ extension DecisionTree {
     /// `WWW-Authenticate` per RFC 6750 §3; the description is reduced to safe characters and never holds the token.
     static func wwwAuthenticate(realm: String, failure: CredentialFailure?) -> HeaderMutation {
         func quoted(_ text: String) -> String {
-            String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\" }.map(Character.init))
+            String(
+                text.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\" }.map(
+                    Character.init))
         }
         var value = "Bearer realm=\"\(quoted(realm))\""
         if let failure {

@@ -17,7 +17,10 @@ extension DecisionTree {
         tracer: inout Tracer
     ) -> RuleMatch {
         let bucket = request.method.bucket
-        tracer.record(.walk(method: request.method.rawValue, bucket: bucket == HTTPMethod.otherBucket ? "other" : request.method.rawValue, path: request.path))
+        tracer.record(
+            .walk(
+                method: request.method.rawValue,
+                bucket: bucket == HTTPMethod.otherBucket ? "other" : request.method.rawValue, path: request.path))
         // The matcher travels `inout` through the trie walk: a closure capturing the request, the
         // identity and the policy would be re-created, and every captured field retained, at each node.
         var matcher = RuleMatcher(rules: policy.rules, request: request, identity: identity, tracer: tracer)
@@ -28,7 +31,9 @@ extension DecisionTree {
         return matcher.match
     }
 
-    private static func walk<Visitor: PathTrieVisitor>(_ policy: CompiledPolicy, list: Int, path: String, _ visitor: inout Visitor) {
+    private static func walk<Visitor: PathTrieVisitor>(
+        _ policy: CompiledPolicy, list: Int, path: String, _ visitor: inout Visitor
+    ) {
         for ruleIndex in policy.pathlessRules[list] { visitor.visit(rule: ruleIndex) }
         if path.utf8.first == UInt8(ascii: "/") {
             policy.tries[list].forEachCandidate(path: path, &visitor)
@@ -60,12 +65,20 @@ private struct RuleMatcher<Tracer: EvaluationTracer>: PathTrieVisitor {
         let rule = self.rules[Int(ruleIndex)]
         if !self.tracer.wantsEveryRule, !rule.isShadow {
             // Rules later than the best match of their kind, and allows once a deny matched, cannot change the outcome.
-            if rule.action == .deny ? ruleIndex >= self.match.deny : (self.match.deny != .max || ruleIndex >= self.match.allow) { return }
+            if rule.action == .deny
+                ? ruleIndex >= self.match.deny : (self.match.deny != .max || ruleIndex >= self.match.allow)
+            {
+                return
+            }
         }
         let path = self.request.path
         self.tracer.record(.ruleReached(name: rule.name, location: rule.location, via: DecisionTree.via(rule, path)))
         guard rule.acceptsMethod(self.request.method) else {
-            self.tracer.record(.ruleFailed(name: rule.name, condition: "method \(rule.excludesMethods ? "not " : "")in [\(rule.methods.joined(separator: ", "))]"))
+            self.tracer.record(
+                .ruleFailed(
+                    name: rule.name,
+                    condition:
+                        "method \(rule.excludesMethods ? "not " : "")in [\(rule.methods.joined(separator: ", "))]"))
             return
         }
         for condition in rule.conditions

@@ -45,7 +45,8 @@ package struct DecisionTree: Sendable {
     ) -> Decision {
         if let problem = request.pathProblem {
             tracer.record(.pathRejected(raw: request.rawPath, problem))
-            let decision = problem == .tooLong
+            let decision =
+                problem == .tooLong
                 ? self.globalDenial(status: 414, reason: .pathTooLong, identity: identity)
                 : self.globalDenial(status: 400, reason: .ambiguousPath, identity: identity)
             return Self.traced(decision, &tracer)
@@ -55,7 +56,9 @@ package struct DecisionTree: Sendable {
             return Self.traced(self.globalDenial(status: 403, reason: .noPolicy, identity: identity), &tracer)
         }
         let policy = self.policies[Int(policyIndex)]
-        tracer.record(.policySelected(name: policy.name, location: policy.location, selector: Self.describe(policy.selector, request)))
+        tracer.record(
+            .policySelected(
+                name: policy.name, location: policy.location, selector: Self.describe(policy.selector, request)))
         if let failure = identity.credentialFailure {
             tracer.record(.credentialRejected(failure))
             return Self.traced(self.credentialDenial(policy, failure, request: request, identity: identity), &tracer)
@@ -72,8 +75,11 @@ package struct DecisionTree: Sendable {
         return nil
     }
 
-    private static func traced<Tracer: EvaluationTracer>(_ decision: consuming Decision, _ tracer: inout Tracer) -> Decision {
-        tracer.record(.decided(outcome: decision.outcome, status: decision.status, reason: decision.reason, rule: decision.rule))
+    private static func traced<Tracer: EvaluationTracer>(_ decision: consuming Decision, _ tracer: inout Tracer)
+        -> Decision
+    {
+        tracer.record(
+            .decided(outcome: decision.outcome, status: decision.status, reason: decision.reason, rule: decision.rule))
         return decision
     }
 

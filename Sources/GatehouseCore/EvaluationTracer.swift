@@ -50,15 +50,21 @@ package enum TraceEvent: Sendable, Hashable, CustomStringConvertible {
     package var description: String {
         switch self {
         case .pathRejected(let raw, let problem):
-            return "path '\(raw)' refused: \(problem == .tooLong ? "too long" : "ambiguous (encoded '/' or '\\', NUL, invalid escape or no leading '/')")"
+            return
+                "path '\(raw)' refused: \(problem == .tooLong ? "too long" : "ambiguous (encoded '/' or '\\', NUL, invalid escape or no leading '/')")"
         case .noPolicySelected(let host): return "no policy selects host '\(host)' with these context extensions"
-        case .policySelected(let name, let location, let selector): return "policy '\(name)' (\(location)) selected by \(selector)"
-        case .credentialRejected(let failure): return "credential rejected: \(failure.reason.code): \(failure.description)"
-        case .walk(let method, let bucket, let path): return "tree: method '\(method)' → bucket \(bucket) → path trie '\(path)'"
+        case .policySelected(let name, let location, let selector):
+            return "policy '\(name)' (\(location)) selected by \(selector)"
+        case .credentialRejected(let failure):
+            return "credential rejected: \(failure.reason.code): \(failure.description)"
+        case .walk(let method, let bucket, let path):
+            return "tree: method '\(method)' → bucket \(bucket) → path trie '\(path)'"
         case .ruleReached(let name, let location, let via): return "  reached rule '\(name)' (\(location)) via \(via)"
         case .ruleMatched(let name, let action, let isShadow):
-            return "    rule '\(name)' matched: \(isShadow ? "shadow " : "")\(action.rawValue)\(isShadow ? " (reported, not enforced)" : "")"
-        case .ruleFailed(let name, let condition): return "    rule '\(name)' not matched: this condition does not hold: \(condition)"
+            return
+                "    rule '\(name)' matched: \(isShadow ? "shadow " : "")\(action.rawValue)\(isShadow ? " (reported, not enforced)" : "")"
+        case .ruleFailed(let name, let condition):
+            return "    rule '\(name)' not matched: this condition does not hold: \(condition)"
         case .decided(let outcome, let status, let reason, let rule):
             return "decision: \(outcome.rawValue) \(status) \(reason.code)\(rule.map { " by rule '\($0)'" } ?? "")"
         }

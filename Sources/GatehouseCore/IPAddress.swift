@@ -17,7 +17,11 @@ package enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         if isV6, let zone = utf8.firstIndex(of: UInt8(ascii: "%")) { utf8.removeSubrange(zone...) }
         if isV6 {
             guard let (high, low) = Self.parseV6(utf8[...]) else { return nil }
-            if high == 0, low >> 32 == 0xFFFF { self = .v4(UInt32(truncatingIfNeeded: low)) } else { self = .v6(high: high, low: low) }
+            if high == 0, low >> 32 == 0xFFFF {
+                self = .v4(UInt32(truncatingIfNeeded: low))
+            } else {
+                self = .v6(high: high, low: low)
+            }
         } else {
             guard let value = Self.parseV4(utf8[...]) else { return nil }
             self = .v4(value)

@@ -71,13 +71,14 @@ package struct PathPattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     package var description: String {
-        "/" + self.segments.map { segment in
-            switch segment {
-            case .literal(let text): return text
-            case .star: return "*"
-            case .doubleStar: return "**"
-            }
-        }.joined(separator: "/")
+        "/"
+            + self.segments.map { segment in
+                switch segment {
+                case .literal(let text): return text
+                case .star: return "*"
+                case .doubleStar: return "**"
+                }
+            }.joined(separator: "/")
     }
 
     private static func match(_ pattern: ArraySlice<Segment>, _ path: ArraySlice<Substring>) -> Bool {

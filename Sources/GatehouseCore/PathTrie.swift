@@ -55,7 +55,9 @@ package struct PathTrie: Sendable {
         self.visit(0, path: path, at: start, &visitor)
     }
 
-    private func visit<Visitor: PathTrieVisitor>(_ index: Int32, path: String, at position: String.Index?, _ visitor: inout Visitor) {
+    private func visit<Visitor: PathTrieVisitor>(
+        _ index: Int32, path: String, at position: String.Index?, _ visitor: inout Visitor
+    ) {
         let node = self.nodes[Int(index)]
         if node.doubleStar >= 0 {
             // `**` consumes zero or more segments: continue from every remaining position.
@@ -77,7 +79,8 @@ package struct PathTrie: Sendable {
 
     /// The segment starting at `position` and where the next one starts (`nil` when it was the last).
     @inline(__always)
-    private static func segment(in path: String, at position: String.Index) -> (segment: Substring, next: String.Index?) {
+    private static func segment(in path: String, at position: String.Index) -> (segment: Substring, next: String.Index?)
+    {
         let utf8 = path.utf8
         let found: Int?? = utf8.withContiguousStorageIfAvailable { bytes in
             let start = utf8.distance(from: utf8.startIndex, to: position)
@@ -108,7 +111,9 @@ struct ByteKey: Hashable, Sendable {
     static func == (lhs: ByteKey, rhs: ByteKey) -> Bool { ASCII.equal(lhs.text, rhs.text) }
 
     func hash(into hasher: inout Hasher) {
-        let hashed: Void? = self.text.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        let hashed: Void? = self.text.utf8.withContiguousStorageIfAvailable {
+            hasher.combine(bytes: UnsafeRawBufferPointer($0))
+        }
         if hashed == nil {
             // Same bytes, same hash: copy to contiguous storage rather than hashing byte by byte.
             Array(self.text.utf8).withUnsafeBytes { hasher.combine(bytes: $0) }

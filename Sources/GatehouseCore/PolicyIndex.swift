@@ -34,7 +34,9 @@ struct PolicyIndex: Sendable {
             let contextCount = { (index: Int32) in policies[Int(index)].selector.contextExtensions.count }
             if let host { for index in exactPolicies[host] ?? [] { offer(index, Rank(contextCount(index), 2, 0)) } }
             for suffix in suffixes {
-                for index in suffixPolicies[suffix] ?? [] { offer(index, Rank(contextCount(index), 1, suffix.utf8.count)) }
+                for index in suffixPolicies[suffix] ?? [] {
+                    offer(index, Rank(contextCount(index), 1, suffix.utf8.count))
+                }
             }
             for index in fallbackPolicies { offer(index, Rank(contextCount(index), 0, 0)) }
             return best.sorted { lhs, rhs in
@@ -46,7 +48,8 @@ struct PolicyIndex: Sendable {
             self.exact[ByteKey(Substring(host))] = ranked(host: host, suffixes: Self.parentSuffixes(of: host))
         }
         for suffix in suffixPolicies.keys {
-            self.wildcard[ByteKey(Substring(suffix))] = ranked(host: nil, suffixes: [suffix] + Self.parentSuffixes(of: suffix))
+            self.wildcard[ByteKey(Substring(suffix))] = ranked(
+                host: nil, suffixes: [suffix] + Self.parentSuffixes(of: suffix))
         }
         self.fallback = ranked(host: nil, suffixes: [])
     }

@@ -39,7 +39,8 @@ package enum PrincipalPattern: Sendable, Hashable, CustomStringConvertible {
             guard let client = peer.xroadClient else { return false }
             let clientParts = client.parts
             guard clientParts.count == parts.count else { return false }
-            return zip(parts, clientParts).allSatisfy { pattern, value in pattern.map { ASCII.equal($0, value) } ?? true }
+            return zip(parts, clientParts).allSatisfy { pattern, value in pattern.map { ASCII.equal($0, value) } ?? true
+            }
         }
     }
 

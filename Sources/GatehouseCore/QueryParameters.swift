@@ -30,7 +30,8 @@ package struct QueryParameters: Sendable, Equatable {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "%"), index + 2 < bytes.count,
-                let high = PathNormalizer.hexValue(bytes[index + 1]), let low = PathNormalizer.hexValue(bytes[index + 2])
+                let high = PathNormalizer.hexValue(bytes[index + 1]),
+                let low = PathNormalizer.hexValue(bytes[index + 2])
             {
                 output.append(high << 4 | low)
                 index += 3

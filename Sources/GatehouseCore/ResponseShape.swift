@@ -42,7 +42,8 @@ package struct AllowResponseShape: Sendable, Hashable {
         self.removeHeaders = removeHeaders
         self.setQueryParameters = setQueryParameters
         self.removeQueryParameters = removeQueryParameters
-        self.removeHeadersWithAuthorization = removeHeaders.contains("authorization") ? removeHeaders : removeHeaders + ["authorization"]
+        self.removeHeadersWithAuthorization =
+            removeHeaders.contains("authorization") ? removeHeaders : removeHeaders + ["authorization"]
         let literalHeaders = headers.compactMap { header in
             header.value.literalValue.map { HeaderMutation(name: header.name, value: $0, action: header.action) }
         }
@@ -80,7 +81,9 @@ package struct AllowResponseShape: Sendable, Hashable {
     package static func == (lhs: AllowResponseShape, rhs: AllowResponseShape) -> Bool {
         lhs.headers == rhs.headers && lhs.removeHeaders == rhs.removeHeaders
             && lhs.removeQueryParameters == rhs.removeQueryParameters
-            && lhs.setQueryParameters.elementsEqual(rhs.setQueryParameters) { $0.name == $1.name && $0.value == $1.value }
+            && lhs.setQueryParameters.elementsEqual(rhs.setQueryParameters) {
+                $0.name == $1.name && $0.value == $1.value
+            }
     }
 
     package func hash(into hasher: inout Hasher) {

@@ -20,7 +20,9 @@ package struct XRoadClientID: Hashable, Sendable, CustomStringConvertible {
     package init?(_ text: some StringProtocol) {
         let parts = text.split(separator: "/" as Character, omittingEmptySubsequences: false).map { String($0) }
         guard parts.count == 3 || parts.count == 4, parts.allSatisfy({ !$0.isEmpty }) else { return nil }
-        self.init(instance: parts[0], memberClass: parts[1], memberCode: parts[2], subsystem: parts.count == 4 ? parts[3] : nil)
+        self.init(
+            instance: parts[0], memberClass: parts[1], memberCode: parts[2],
+            subsystem: parts.count == 4 ? parts[3] : nil)
     }
 
     /// The parts in order, three or four of them.

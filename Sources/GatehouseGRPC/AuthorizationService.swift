@@ -1,6 +1,6 @@
 package import EnvoyAuthAPI
-package import GatehouseCore
 package import GRPCCore
+package import GatehouseCore
 package import Logging
 
 /// Envoy's `envoy.service.auth.v3.Authorization/Check`, decided by the ``Authorizer``.
@@ -48,7 +48,8 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
             "check decided",
             metadata: [
                 "gatehouse.decision.id": "\(decisionID)", "gatehouse.decision": "\(decision.outcome.rawValue)",
-                "gatehouse.reason": "\(decision.reason.code)", "gatehouse.policy.revision": "\(decision.policyRevision)",
+                "gatehouse.reason": "\(decision.reason.code)",
+                "gatehouse.policy.revision": "\(decision.policyRevision)",
                 "source.principal": "\(authzRequest.source.principal ?? "-")",
                 "source.certificate": "\(authzRequest.source.certificate == nil ? "absent" : "present")",
             ])
@@ -63,7 +64,9 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
             self.logger.error(
                 "check failed; denying",
                 metadata: ["gatehouse.decision.id": "\(decisionID)", "error": "\(error)"])
-            return Decision(outcome: .deny, status: 403, reason: .internalError, policyRevision: self.authorizer.tree?.revision ?? "")
+            return Decision(
+                outcome: .deny, status: 403, reason: .internalError,
+                policyRevision: self.authorizer.tree?.revision ?? "")
         }
     }
 }

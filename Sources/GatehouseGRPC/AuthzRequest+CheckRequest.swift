@@ -23,7 +23,8 @@ extension AuthzRequest {
         } else {
             headers = http.headers.map { ($0.key, $0.value) }
         }
-        let time = attributes.request.hasTime
+        let time =
+            attributes.request.hasTime
             ? UnixTime(seconds: attributes.request.time.seconds, nanoseconds: attributes.request.time.nanos)
             : UnixTime(seconds: 0)
         self.init(

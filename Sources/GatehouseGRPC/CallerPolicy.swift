@@ -32,7 +32,8 @@ package struct CallerPolicy: Sendable, Hashable {
         guard let transport = context.transportSpecific as? HTTP2ServerTransport.Posix.Context,
             let certificate = transport.peerCertificate
         else {
-            throw RPCError(code: .permissionDenied, message: "A client certificate naming an allowed Envoy is required.")
+            throw RPCError(
+                code: .permissionDenied, message: "A client certificate naming an allowed Envoy is required.")
         }
         if self.subjects.contains(certificate.subject.description) { return }
         let names = (try? certificate.extensions.subjectAlternativeNames) ?? nil
@@ -41,6 +42,7 @@ package struct CallerPolicy: Sendable, Hashable {
         }
         throw RPCError(
             code: .permissionDenied,
-            message: "The client certificate (serial \(certificate.serialNumber)) is not one of the Envoys allowed to call.")
+            message:
+                "The client certificate (serial \(certificate.serialNumber)) is not one of the Envoys allowed to call.")
     }
 }

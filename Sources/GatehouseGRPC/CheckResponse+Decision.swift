@@ -21,7 +21,9 @@ extension Envoy_Service_Auth_V3_CheckResponse {
         self.init()
         self.dynamicMetadata = Google_Protobuf_Struct(
             fields: Dictionary(
-                decision.dynamicMetadata(decisionID: decisionID).map { ($0.key, Google_Protobuf_Value(stringValue: $0.value)) },
+                decision.dynamicMetadata(decisionID: decisionID).map {
+                    ($0.key, Google_Protobuf_Value(stringValue: $0.value))
+                },
                 uniquingKeysWith: { first, _ in first }))
         if decision.isAllowed {
             self.status.code = StatusCode.ok.rawValue

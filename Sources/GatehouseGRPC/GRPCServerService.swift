@@ -1,8 +1,8 @@
 import Foundation
 package import GRPCCore
 import GRPCNIOTransportHTTP2
-import NIOPosix
 package import Logging
+import NIOPosix
 package import ServiceLifecycle
 
 /// Runs one gRPC server per configured listener as a ServiceLifecycle `Service`.
@@ -31,10 +31,15 @@ package struct GRPCServerService: Service {
     }
 
     package func run() async throws {
-        let group = self.configuration.eventLoopThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
+        let group =
+            self.configuration.eventLoopThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
             ?? MultiThreadedEventLoopGroup.singleton
         let servers = try self.configuration.listeners.map { listener in
-            (listener, GRPCServer(transport: try self.makeTransport(listener, group: group), services: self.makeServices(listener)))
+            (
+                listener,
+                GRPCServer(
+                    transport: try self.makeTransport(listener, group: group), services: self.makeServices(listener))
+            )
         }
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
@@ -65,7 +70,9 @@ package struct GRPCServerService: Service {
         self.onListening(listener, text)
     }
 
-    private func makeTransport(_ listener: ListenerConfiguration, group: MultiThreadedEventLoopGroup) throws -> HTTP2ServerTransport.Posix {
+    private func makeTransport(_ listener: ListenerConfiguration, group: MultiThreadedEventLoopGroup) throws
+        -> HTTP2ServerTransport.Posix
+    {
         let address: GRPCNIOTransportCore.SocketAddress
         switch listener.address {
         case .tcp(let host, let port):
@@ -88,7 +95,8 @@ package struct GRPCServerService: Service {
             }
         }
         return HTTP2ServerTransport.Posix(
-            address: address, transportSecurity: Self.security(listener.security), config: config, eventLoopGroup: group)
+            address: address, transportSecurity: Self.security(listener.security), config: config, eventLoopGroup: group
+        )
     }
 
     /// The callers a listener admits: pinned Envoys on an mTLS listener, anyone otherwise.
@@ -97,14 +105,19 @@ package struct GRPCServerService: Service {
         return .anyCaller
     }
 
-    private static func security(_ security: ListenerConfiguration.Security) -> HTTP2ServerTransport.Posix.TransportSecurity {
+    private static func security(_ security: ListenerConfiguration.Security)
+        -> HTTP2ServerTransport.Posix.TransportSecurity
+    {
         switch security {
         case .plaintext:
             return .plaintext
         case .tls(let chain, let key):
-            return .tls(certificateChain: [.file(path: chain, format: .pem)], privateKey: .file(path: key, format: .pem))
+            return .tls(
+                certificateChain: [.file(path: chain, format: .pem)], privateKey: .file(path: key, format: .pem))
         case .mutualTLS(let chain, let key, let clientCA, _):
-            return .mTLS(certificateChain: [.file(path: chain, format: .pem)], privateKey: .file(path: key, format: .pem)) { config in
+            return .mTLS(
+                certificateChain: [.file(path: chain, format: .pem)], privateKey: .file(path: key, format: .pem)
+            ) { config in
                 config.trustRoots = .certificates([.file(path: clientCA, format: .pem)])
                 config.clientCertificateVerification = .noHostnameVerification
             }

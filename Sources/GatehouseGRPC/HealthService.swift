@@ -1,6 +1,6 @@
 package import EnvoyAuthAPI
-package import GatehouseCore
 package import GRPCCore
+package import GatehouseCore
 
 /// `grpc.health.v1.Health`: SERVING only while a policy revision is active.
 ///

@@ -35,7 +35,9 @@ package struct JWTIssuerDocument: Sendable {
     package var forward: Bool
 
     /// The algorithms an issuer may name.
-    package static let asymmetricAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"]
+    package static let asymmetricAlgorithms = [
+        "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
+    ]
     /// Shared-secret algorithms, allowed only with `secretFile`.
     package static let sharedSecretAlgorithms = ["HS256", "HS384", "HS512"]
 }

@@ -22,8 +22,13 @@ struct GroupResolver {
         var complete = true
         for name in names {
             guard self.groups[name.value] != nil else {
-                let hint = NodeReader.closest(to: name.value, in: Array(self.groups.keys)).map { " Did you mean '\($0)'?" } ?? ""
-                self.diagnostics.error(.unknownGroup, "The group '\(name.value)' does not exist; declare it in a 'kind: Group' document.\(hint)", at: name.location)
+                let hint =
+                    NodeReader.closest(to: name.value, in: Array(self.groups.keys)).map { " Did you mean '\($0)'?" }
+                    ?? ""
+                self.diagnostics.error(
+                    .unknownGroup,
+                    "The group '\(name.value)' does not exist; declare it in a 'kind: Group' document.\(hint)",
+                    at: name.location)
                 complete = false
                 continue
             }
@@ -55,10 +60,13 @@ struct GroupResolver {
         for member in group.groups {
             if stack.contains(member.value) || member.value == name {
                 let cycle = (stack.drop { $0 != member.value } + [name, member.value]).joined(separator: " → ")
-                self.diagnostics.error(.circularGroup, "The groups form a cycle: \(cycle); remove one membership.", at: member.location)
+                self.diagnostics.error(
+                    .circularGroup, "The groups form a cycle: \(cycle); remove one membership.", at: member.location)
                 isComplete = false
             } else if self.groups[member.value] == nil {
-                self.diagnostics.error(.unknownGroup, "The group '\(name)' includes '\(member.value)', which does not exist.", at: member.location)
+                self.diagnostics.error(
+                    .unknownGroup, "The group '\(name)' includes '\(member.value)', which does not exist.",
+                    at: member.location)
                 isComplete = false
             } else if let nested = self.resolve(member.value, stack: stack + [name]) {
                 patterns += nested

@@ -13,11 +13,14 @@ struct NodeReader {
         var entries: [String: YAMLNode] = [:]
         for (key, value) in pairs {
             guard let name = key.scalarText, !key.isNull else {
-                self.diagnostics.error(.typeError, "Keys of \(what) must be plain strings, not \(key.typeName).", at: key.location)
+                self.diagnostics.error(
+                    .typeError, "Keys of \(what) must be plain strings, not \(key.typeName).", at: key.location)
                 continue
             }
             guard allowed.contains(name) else {
-                let hint = Self.closest(to: name, in: allowed).map { " Did you mean '\($0)'?" } ?? " Allowed keys: \(allowed.joined(separator: ", "))."
+                let hint =
+                    Self.closest(to: name, in: allowed).map { " Did you mean '\($0)'?" }
+                    ?? " Allowed keys: \(allowed.joined(separator: ", "))."
                 self.diagnostics.error(.unknownKey, "\(what) has no key '\(name)'.\(hint)", at: key.location)
                 continue
             }
@@ -50,7 +53,9 @@ struct NodeReader {
         case "true", "True", "TRUE": return true
         case "false", "False", "FALSE": return false
         default:
-            self.diagnostics.error(.typeError, "\(what) must be true or false, not '\(node.scalarText ?? node.typeName)'.", at: node.location)
+            self.diagnostics.error(
+                .typeError, "\(what) must be true or false, not '\(node.scalarText ?? node.typeName)'.",
+                at: node.location)
             return nil
         }
     }
@@ -58,11 +63,15 @@ struct NodeReader {
     /// An integer within `range`.
     mutating func integer(_ node: YAMLNode, in range: ClosedRange<Int>, what: String) -> Int? {
         guard let text = node.scalarText, let value = Int(text) else {
-            self.diagnostics.error(.typeError, "\(what) must be a whole number, not '\(node.scalarText ?? node.typeName)'.", at: node.location)
+            self.diagnostics.error(
+                .typeError, "\(what) must be a whole number, not '\(node.scalarText ?? node.typeName)'.",
+                at: node.location)
             return nil
         }
         guard range.contains(value) else {
-            self.diagnostics.error(.invalidValue, "\(what) must be between \(range.lowerBound) and \(range.upperBound), not \(value).", at: node.location)
+            self.diagnostics.error(
+                .invalidValue, "\(what) must be between \(range.lowerBound) and \(range.upperBound), not \(value).",
+                at: node.location)
             return nil
         }
         return value
@@ -80,10 +89,14 @@ struct NodeReader {
     }
 
     /// A non-empty list of strings with their locations; an empty list is reported as `emptyCode`.
-    mutating func strings(_ node: YAMLNode, what: String, emptyCode: DiagnosticCode = .invalidValue) -> [(String, SourceLocation)]? {
+    mutating func strings(_ node: YAMLNode, what: String, emptyCode: DiagnosticCode = .invalidValue) -> [(
+        String, SourceLocation
+    )]? {
         guard let items = self.list(node, what: what, scalarAllowed: true) else { return nil }
         guard !items.isEmpty else {
-            self.diagnostics.error(emptyCode, "\(what) is an empty list, which can never match; remove the key or list something.", at: node.location)
+            self.diagnostics.error(
+                emptyCode, "\(what) is an empty list, which can never match; remove the key or list something.",
+                at: node.location)
             return nil
         }
         var values: [(String, SourceLocation)] = []
@@ -101,7 +114,9 @@ struct NodeReader {
             if node.isNull { return .null }
             if ["true", "True", "TRUE"].contains(text) { return .bool(true) }
             if ["false", "False", "FALSE"].contains(text) { return .bool(false) }
-            if let number = Double(text), text.first.map({ $0.isNumber || $0 == "-" || $0 == "+" || $0 == "." }) ?? false {
+            if let number = Double(text),
+                text.first.map({ $0.isNumber || $0 == "-" || $0 == "+" || $0 == "." }) ?? false
+            {
                 return .number(number)
             }
             return .string(text)

@@ -15,17 +15,19 @@ enum PolicyBuilder {
             rules.append(
                 CompiledRule(
                     name: rule.name.value, action: rule.action, isShadow: rule.isShadow, methods: rule.methods,
-                    excludesMethods: rule.excludesMethods, paths: rule.paths, conditions: conditions.sorted(by: Self.cheaperFirst),
+                    excludesMethods: rule.excludesMethods, paths: rule.paths,
+                    conditions: conditions.sorted(by: Self.cheaperFirst),
                     location: rule.location, deniedResponse: rule.deniedResponse))
         }
-        let authentication = policy.authentication.map { document in
-            AuthenticationSummary(
-                acceptsCredentials: !document.jwt.isEmpty || document.mtls != nil,
-                acceptsBearerTokens: !document.jwt.isEmpty,
-                realm: document.realm ?? policy.name.value,
-                forwardedIssuers: document.jwt.filter(\.forward).map(\.issuer.value),
-                invalidCertificateStatus: document.mtls?.invalidCertificateStatus ?? 401)
-        } ?? AuthenticationSummary(realm: policy.name.value)
+        let authentication =
+            policy.authentication.map { document in
+                AuthenticationSummary(
+                    acceptsCredentials: !document.jwt.isEmpty || document.mtls != nil,
+                    acceptsBearerTokens: !document.jwt.isEmpty,
+                    realm: document.realm ?? policy.name.value,
+                    forwardedIssuers: document.jwt.filter(\.forward).map(\.issuer.value),
+                    invalidCertificateStatus: document.mtls?.invalidCertificateStatus ?? 401)
+            } ?? AuthenticationSummary(realm: policy.name.value)
         let selector = PolicySelector(
             hosts: policy.select?.hosts.map(\.value) ?? [],
             contextExtensions: policy.select?.contextExtensions.map(\.value) ?? [])

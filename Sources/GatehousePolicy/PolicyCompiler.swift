@@ -33,7 +33,8 @@ package enum PolicyCompiler {
             let errors = result.errors
             throw PolicyError(
                 code: .compilationFailed,
-                message: "The policies in '\(directory)' have \(errors.count) error\(errors.count == 1 ? "" : "s"); the first: \(errors.first?.description ?? "?")",
+                message:
+                    "The policies in '\(directory)' have \(errors.count) error\(errors.count == 1 ? "" : "s"); the first: \(errors.first?.description ?? "?")",
                 diagnostics: result.diagnostics)
         }
         return compiled
@@ -67,7 +68,9 @@ package enum PolicyCompiler {
             case .success(let documents):
                 var parser = PolicyParser(isTestFile: source.isTestFile, checksFiles: checksFiles)
                 let file = parser.parse(documents: documents)
-                for diagnostic in parser.reader.diagnostics.items { bag.error(diagnostic.code, diagnostic.message, at: diagnostic.location) }
+                for diagnostic in parser.reader.diagnostics.items {
+                    bag.error(diagnostic.code, diagnostic.message, at: diagnostic.location)
+                }
                 policies += file.policies
                 groups += file.groups
                 tests += file.tests
@@ -80,9 +83,13 @@ package enum PolicyCompiler {
             compiled.append((PolicyBuilder.compile(policy, groups: &resolver), policy))
         }
         resolver.resolveAll()
-        for diagnostic in resolver.diagnostics.items { bag.error(diagnostic.code, diagnostic.message, at: diagnostic.location) }
+        for diagnostic in resolver.diagnostics.items {
+            bag.error(diagnostic.code, diagnostic.message, at: diagnostic.location)
+        }
         for group in groups where !resolver.used.contains(group.name.value) {
-            bag.warning(.unusedGroup, "The group '\(group.name.value)' is not used by any rule; remove it or reference it.", at: group.location)
+            bag.warning(
+                .unusedGroup, "The group '\(group.name.value)' is not used by any rule; remove it or reference it.",
+                at: group.location)
         }
         guard !bag.hasErrors else { return Result(compiled: nil, diagnostics: Array(Set(bag.items)).sorted()) }
         // Lint only what compiled: advice about a broken rule would only distract from its error.

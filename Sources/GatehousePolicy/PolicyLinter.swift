@@ -11,19 +11,27 @@ enum PolicyLinter {
 
     static func lint(_ policy: CompiledPolicy, document: PolicyDocument, into bag: inout DiagnosticBag) {
         if policy.rules.isEmpty {
-            bag.warning(.noRules, "The policy '\(policy.name)' has no rules, so it denies every request it selects.", at: policy.location)
+            bag.warning(
+                .noRules, "The policy '\(policy.name)' has no rules, so it denies every request it selects.",
+                at: policy.location)
         }
         self.lintSelector(document, into: &bag)
         var duplicates: [RuleShape: Int] = [:]
         var index = CoverageIndex()
         for (position, rule) in policy.rules.enumerated() {
             if rule.action == .allow, !rule.isShadow, rule.isUnconditional {
-                bag.warning(.allowAll, "The rule '\(rule.name)' allows every request the policy selects; add conditions or mark the intent with a description.", at: rule.location)
+                bag.warning(
+                    .allowAll,
+                    "The rule '\(rule.name)' allows every request the policy selects; add conditions or mark the intent with a description.",
+                    at: rule.location)
             }
             let shape = RuleShape(rule)
             if let earlier = duplicates[shape] {
                 let other = policy.rules[earlier]
-                bag.warning(.duplicateRule, "The rule '\(rule.name)' has the same conditions as '\(other.name)' (\(other.location)); remove one.", at: rule.location)
+                bag.warning(
+                    .duplicateRule,
+                    "The rule '\(rule.name)' has the same conditions as '\(other.name)' (\(other.location)); remove one.",
+                    at: rule.location)
             } else {
                 duplicates[shape] = position
                 self.lintCoverage(rule, at: position, in: policy, index: index, into: &bag)
@@ -33,12 +41,18 @@ enum PolicyLinter {
         if !policy.rules.isEmpty { self.lintUnreachable(policy, into: &bag) }
     }
 
-    private static func lintCoverage(_ rule: CompiledRule, at position: Int, in policy: CompiledPolicy, index: CoverageIndex, into bag: inout DiagnosticBag) {
+    private static func lintCoverage(
+        _ rule: CompiledRule, at position: Int, in policy: CompiledPolicy, index: CoverageIndex,
+        into bag: inout DiagnosticBag
+    ) {
         guard !rule.isShadow else { return }
         for earlier in index.candidates(for: rule).prefix(maximumComparisons) {
             let other = policy.rules[earlier]
             guard !other.isShadow, other.action == rule.action, self.covers(other, rule) else { continue }
-            bag.warning(.shadowedRule, "The rule '\(rule.name)' never decides: the earlier rule '\(other.name)' (\(other.location)) matches every request it matches.", at: rule.location)
+            bag.warning(
+                .shadowedRule,
+                "The rule '\(rule.name)' never decides: the earlier rule '\(other.name)' (\(other.location)) matches every request it matches.",
+                at: rule.location)
             return
         }
     }
@@ -50,10 +64,16 @@ enum PolicyLinter {
             denies.add(rule, at: position)
         }
         for rule in policy.rules where rule.action == .allow && !rule.isShadow {
-            guard let deny = denies.candidates(for: rule).prefix(maximumComparisons).first(where: { self.covers(policy.rules[$0], rule) })
+            guard
+                let deny = denies.candidates(for: rule).prefix(maximumComparisons).first(where: {
+                    self.covers(policy.rules[$0], rule)
+                })
             else { continue }
             let other = policy.rules[deny]
-            bag.warning(.unreachableRule, "The allow rule '\(rule.name)' can never take effect: the deny rule '\(other.name)' (\(other.location)) matches every request it matches.", at: rule.location)
+            bag.warning(
+                .unreachableRule,
+                "The allow rule '\(rule.name)' can never take effect: the deny rule '\(other.name)' (\(other.location)) matches every request it matches.",
+                at: rule.location)
         }
     }
 
@@ -82,14 +102,22 @@ enum PolicyLinter {
         for host in select.hosts {
             if case .exact(let name) = host.value, name.contains(":"), !name.hasPrefix("[") || name.contains("]:") {
                 withPort += 1
-                bag.warning(.selectsNothing, "The host '\(name)' includes a port; hosts are compared without the port, so it never matches. Write the name alone.", at: host.location)
+                bag.warning(
+                    .selectsNothing,
+                    "The host '\(name)' includes a port; hosts are compared without the port, so it never matches. Write the name alone.",
+                    at: host.location)
             }
         }
         if withPort > 0, withPort == select.hosts.count {
-            bag.warning(.selectsNothing, "The policy '\(document.name.value)' selects no request: none of its hosts can match.", at: select.location)
+            bag.warning(
+                .selectsNothing, "The policy '\(document.name.value)' selects no request: none of its hosts can match.",
+                at: select.location)
         }
         for requirement in select.contextExtensions where requirement.value.values.allSatisfy(\.isEmpty) {
-            bag.warning(.selectsNothing, "The context extension '\(requirement.value.key)' is required to be empty; Envoy does not send empty context extensions, so the policy selects nothing.", at: requirement.location)
+            bag.warning(
+                .selectsNothing,
+                "The context extension '\(requirement.value.key)' is required to be empty; Envoy does not send empty context extensions, so the policy selects nothing.",
+                at: requirement.location)
         }
     }
 
@@ -119,7 +147,9 @@ enum PolicyLinter {
 
         mutating func add(_ rule: CompiledRule, at position: Int) {
             let firsts = rule.paths.map { $0.segments.first }
-            if rule.paths.isEmpty || firsts.contains(where: { if case .literal = $0 { return false } else { return true } }) {
+            if rule.paths.isEmpty
+                || firsts.contains(where: { if case .literal = $0 { return false } else { return true } })
+            {
                 self.anyPath.append(position)
                 return
             }

@@ -3,7 +3,9 @@ import GatehouseCore
 
 extension PolicyParser {
     mutating func authentication(_ node: YAMLNode) -> AuthenticationDocument? {
-        guard let entries = self.reader.mapping(node, allowed: ["realm", "jwt", "mtls"], what: "authentication") else { return nil }
+        guard let entries = self.reader.mapping(node, allowed: ["realm", "jwt", "mtls"], what: "authentication") else {
+            return nil
+        }
         var document = AuthenticationDocument(realm: nil, jwt: [], mtls: nil)
         if let realm = entries["realm"] { document.realm = self.reader.string(realm, what: "authentication.realm") }
         if let jwt = entries["jwt"], let items = self.reader.list(jwt, what: "authentication.jwt") {
@@ -11,13 +13,17 @@ extension PolicyParser {
         }
         if let mtls = entries["mtls"] { document.mtls = self.mutualTLS(mtls) }
         if entries["jwt"] == nil && entries["mtls"] == nil {
-            self.reader.diagnostics.error(.missingKey, "authentication needs 'jwt' or 'mtls'; remove the section if callers need not authenticate.", at: node.location)
+            self.reader.diagnostics.error(
+                .missingKey,
+                "authentication needs 'jwt' or 'mtls'; remove the section if callers need not authenticate.",
+                at: node.location)
         }
         return document
     }
 
     private static let issuerKeys = [
-        "issuer", "audiences", "jwks", "secretFile", "algorithms", "leeway", "requiredClaims", "maxTokenBytes", "from", "forward",
+        "issuer", "audiences", "jwks", "secretFile", "algorithms", "leeway", "requiredClaims", "maxTokenBytes", "from",
+        "forward",
     ]
 
     private mutating func issuer(_ node: YAMLNode) -> JWTIssuerDocument? {
@@ -30,36 +36,53 @@ extension PolicyParser {
             issuer: Located(issuer, at: issuerNode.location), audiences: [], keys: .discovery, algorithms: ["RS256"],
             leewaySeconds: 60, requiredClaims: ["exp"], maximumTokenBytes: 8192,
             sources: [TokenSourceDocument(source: .header("authorization"), scheme: "Bearer")], forward: false)
-        if let audiences = entries["audiences"], let values = self.reader.strings(audiences, what: "\(what) audiences") {
+        if let audiences = entries["audiences"], let values = self.reader.strings(audiences, what: "\(what) audiences")
+        {
             document.audiences = values.map(\.0)
         }
         switch (entries["jwks"], entries["secretFile"]) {
         case (let jwks?, nil): if let keys = self.keySource(jwks, what: what) { document.keys = keys }
-        case (nil, let secret?): if let path = self.reader.string(secret, what: "\(what) secretFile") { document.keys = .secretFile(self.checkedFile(path, at: secret.location)) }
-        case (nil, nil): self.reader.diagnostics.error(.missingKey, "\(what) needs 'jwks' (or 'secretFile' for HS algorithms).", at: node.location)
-        case (_, let secret?): self.reader.diagnostics.error(.invalidValue, "\(what) has both 'jwks' and 'secretFile'; keep one.", at: secret.location)
+        case (nil, let secret?):
+            if let path = self.reader.string(secret, what: "\(what) secretFile") {
+                document.keys = .secretFile(self.checkedFile(path, at: secret.location))
+            }
+        case (nil, nil):
+            self.reader.diagnostics.error(
+                .missingKey, "\(what) needs 'jwks' (or 'secretFile' for HS algorithms).", at: node.location)
+        case (_, let secret?):
+            self.reader.diagnostics.error(
+                .invalidValue, "\(what) has both 'jwks' and 'secretFile'; keep one.", at: secret.location)
         }
         if let node = entries["algorithms"], let values = self.reader.strings(node, what: "\(what) algorithms") {
             document.algorithms = self.algorithms(values, keys: document.keys, what: what)
         }
-        if let node = entries["leeway"], let seconds = self.duration(node, what: "\(what) leeway") { document.leewaySeconds = seconds }
-        if let node = entries["requiredClaims"], let values = self.reader.strings(node, what: "\(what) requiredClaims") {
+        if let node = entries["leeway"], let seconds = self.duration(node, what: "\(what) leeway") {
+            document.leewaySeconds = seconds
+        }
+        if let node = entries["requiredClaims"], let values = self.reader.strings(node, what: "\(what) requiredClaims")
+        {
             document.requiredClaims = values.map(\.0)
         }
-        if let node = entries["maxTokenBytes"], let value = self.reader.integer(node, in: 256...1_048_576, what: "\(what) maxTokenBytes") {
+        if let node = entries["maxTokenBytes"],
+            let value = self.reader.integer(node, in: 256...1_048_576, what: "\(what) maxTokenBytes")
+        {
             document.maximumTokenBytes = value
         }
         if let node = entries["from"], let items = self.reader.list(node, what: "\(what) from") {
             document.sources = items.compactMap { self.tokenSource($0) }
         }
-        if let node = entries["forward"], let flag = self.reader.bool(node, what: "\(what) forward") { document.forward = flag }
+        if let node = entries["forward"], let flag = self.reader.bool(node, what: "\(what) forward") {
+            document.forward = flag
+        }
         return document
     }
 
     private mutating func keySource(_ node: YAMLNode, what: String) -> JWTIssuerDocument.KeySource? {
-        guard let entries = self.reader.mapping(node, allowed: ["file", "url", "discovery"], what: "\(what) jwks") else { return nil }
+        guard let entries = self.reader.mapping(node, allowed: ["file", "url", "discovery"], what: "\(what) jwks")
+        else { return nil }
         guard entries.count == 1, let (kind, value) = entries.first else {
-            self.reader.diagnostics.error(.invalidValue, "\(what) jwks needs exactly one of file, url, discovery.", at: node.location)
+            self.reader.diagnostics.error(
+                .invalidValue, "\(what) jwks needs exactly one of file, url, discovery.", at: node.location)
             return nil
         }
         switch kind {
@@ -69,30 +92,47 @@ extension PolicyParser {
             guard let url = self.reader.string(value, what: "jwks.url") else { return nil }
             let isLoopbackHTTP = ["http://127.0.0.1", "http://localhost", "http://[::1]"].contains { url.hasPrefix($0) }
             guard url.hasPrefix("https://") || isLoopbackHTTP, URL(string: url)?.host != nil else {
-                self.reader.diagnostics.error(.invalidValue, "The JWKS URL '\(url)' must be https:// (http:// only on a loopback address).", at: value.location)
+                self.reader.diagnostics.error(
+                    .invalidValue, "The JWKS URL '\(url)' must be https:// (http:// only on a loopback address).",
+                    at: value.location)
                 return nil
             }
             return .url(url)
         default:
             guard let flag = self.reader.bool(value, what: "jwks.discovery") else { return nil }
-            if !flag { self.reader.diagnostics.error(.invalidValue, "jwks.discovery: false names no key source; give a file or url instead.", at: value.location) }
+            if !flag {
+                self.reader.diagnostics.error(
+                    .invalidValue, "jwks.discovery: false names no key source; give a file or url instead.",
+                    at: value.location)
+            }
             return .discovery
         }
     }
 
-    private mutating func algorithms(_ values: [(String, SourceLocation)], keys: JWTIssuerDocument.KeySource, what: String) -> [String] {
+    private mutating func algorithms(
+        _ values: [(String, SourceLocation)], keys: JWTIssuerDocument.KeySource, what: String
+    ) -> [String] {
         var result: [String] = []
         for (name, location) in values {
             let isShared = JWTIssuerDocument.sharedSecretAlgorithms.contains(name)
             if name.lowercased() == "none" {
-                self.reader.diagnostics.error(.invalidValue, "\(what) lists the algorithm '\(name)'; unsigned tokens are never accepted.", at: location)
+                self.reader.diagnostics.error(
+                    .invalidValue, "\(what) lists the algorithm '\(name)'; unsigned tokens are never accepted.",
+                    at: location)
             } else if !isShared && !JWTIssuerDocument.asymmetricAlgorithms.contains(name) {
-                let known = (JWTIssuerDocument.asymmetricAlgorithms + JWTIssuerDocument.sharedSecretAlgorithms).joined(separator: ", ")
-                self.reader.diagnostics.error(.invalidValue, "\(what) lists the unknown algorithm '\(name)'; known: \(known).", at: location)
+                let known = (JWTIssuerDocument.asymmetricAlgorithms + JWTIssuerDocument.sharedSecretAlgorithms).joined(
+                    separator: ", ")
+                self.reader.diagnostics.error(
+                    .invalidValue, "\(what) lists the unknown algorithm '\(name)'; known: \(known).", at: location)
             } else if case .secretFile = keys, !isShared {
-                self.reader.diagnostics.error(.invalidValue, "\(what) uses a shared secret, so only HS256/384/512 are allowed, not '\(name)'.", at: location)
+                self.reader.diagnostics.error(
+                    .invalidValue, "\(what) uses a shared secret, so only HS256/384/512 are allowed, not '\(name)'.",
+                    at: location)
             } else if isShared, !(keys.isSecretFile) {
-                self.reader.diagnostics.error(.invalidValue, "\(what) lists '\(name)', a shared-secret algorithm, with a public key set; use 'secretFile' for HS algorithms.", at: location)
+                self.reader.diagnostics.error(
+                    .invalidValue,
+                    "\(what) lists '\(name)', a shared-secret algorithm, with a public key set; use 'secretFile' for HS algorithms.",
+                    at: location)
             } else {
                 result.append(name)
             }
@@ -101,15 +141,22 @@ extension PolicyParser {
     }
 
     private mutating func tokenSource(_ node: YAMLNode) -> TokenSourceDocument? {
-        guard let entries = self.reader.mapping(node, allowed: ["header", "scheme", "cookie", "query"], what: "A token source") else { return nil }
+        guard
+            let entries = self.reader.mapping(
+                node, allowed: ["header", "scheme", "cookie", "query"], what: "A token source")
+        else { return nil }
         let kinds = entries.keys.filter { $0 != "scheme" }
-        guard kinds.count == 1, let kind = kinds.first, let valueNode = entries[kind], let name = self.reader.string(valueNode, what: kind) else {
-            self.reader.diagnostics.error(.invalidValue, "A token source needs exactly one of header, cookie, query.", at: node.location)
+        guard kinds.count == 1, let kind = kinds.first, let valueNode = entries[kind],
+            let name = self.reader.string(valueNode, what: kind)
+        else {
+            self.reader.diagnostics.error(
+                .invalidValue, "A token source needs exactly one of header, cookie, query.", at: node.location)
             return nil
         }
         let scheme = entries["scheme"].flatMap { self.reader.string($0, what: "scheme") }
         if scheme != nil, kind != "header" {
-            self.reader.diagnostics.error(.invalidValue, "'scheme' applies only to a header token source.", at: node.location)
+            self.reader.diagnostics.error(
+                .invalidValue, "'scheme' applies only to a header token source.", at: node.location)
         }
         switch kind {
         case "header": return TokenSourceDocument(source: .header(ASCII.lowercased(name)), scheme: scheme)
@@ -129,7 +176,8 @@ extension PolicyParser {
             digits = digits.dropLast()
         }
         guard let value = Int(digits), value >= 0, value <= 3600 / unit else {
-            self.reader.diagnostics.error(.invalidValue, "\(what) '\(text)' is not a duration up to 1h; write e.g. 60s or 2m.", at: node.location)
+            self.reader.diagnostics.error(
+                .invalidValue, "\(what) '\(text)' is not a duration up to 1h; write e.g. 60s or 2m.", at: node.location)
             return nil
         }
         return value * unit
@@ -138,13 +186,18 @@ extension PolicyParser {
     private mutating func mutualTLS(_ node: YAMLNode) -> MutualTLSDocument? {
         let keys = ["trustBundle", "trustDomain", "crls", "trustEnvoyPrincipal", "invalidCertificateStatus", "xroad"]
         guard let entries = self.reader.mapping(node, allowed: keys, what: "authentication.mtls") else { return nil }
-        var document = MutualTLSDocument(trustBundle: nil, trustDomain: nil, crls: [], trustEnvoyPrincipal: false, invalidCertificateStatus: 401, xroad: [])
+        var document = MutualTLSDocument(
+            trustBundle: nil, trustDomain: nil, crls: [], trustEnvoyPrincipal: false, invalidCertificateStatus: 401,
+            xroad: [])
         if let node = entries["trustBundle"], let path = self.reader.string(node, what: "trustBundle") {
             document.trustBundle = self.checkedFile(path, at: node.location)
         }
         if let node = entries["trustDomain"], let domain = self.reader.string(node, what: "trustDomain") {
             if domain.isEmpty || domain.contains("/") || domain.contains(":") || ASCII.lowercased(domain) != domain {
-                self.reader.diagnostics.error(.invalidValue, "The trust domain '\(domain)' must be a lower-case name without scheme or path, e.g. 'gov.example'.", at: node.location)
+                self.reader.diagnostics.error(
+                    .invalidValue,
+                    "The trust domain '\(domain)' must be a lower-case name without scheme or path, e.g. 'gov.example'.",
+                    at: node.location)
             }
             document.trustDomain = domain
         }
@@ -154,8 +207,13 @@ extension PolicyParser {
         if let node = entries["trustEnvoyPrincipal"], let flag = self.reader.bool(node, what: "trustEnvoyPrincipal") {
             document.trustEnvoyPrincipal = flag
         }
-        if let node = entries["invalidCertificateStatus"], let status = self.reader.integer(node, in: 401...403, what: "invalidCertificateStatus") {
-            if status == 402 { self.reader.diagnostics.error(.invalidValue, "invalidCertificateStatus must be 401 or 403.", at: node.location) }
+        if let node = entries["invalidCertificateStatus"],
+            let status = self.reader.integer(node, in: 401...403, what: "invalidCertificateStatus")
+        {
+            if status == 402 {
+                self.reader.diagnostics.error(
+                    .invalidValue, "invalidCertificateStatus must be 401 or 403.", at: node.location)
+            }
             document.invalidCertificateStatus = UInt16(status)
         }
         if let node = entries["xroad"], let items = self.reader.list(node, what: "mtls.xroad") {
@@ -165,35 +223,51 @@ extension PolicyParser {
     }
 
     private mutating func xroadMapping(_ node: YAMLNode) -> XRoadMappingDocument? {
-        guard let entries = self.reader.mapping(node, allowed: ["subject", "uriSAN"], what: "An X-Road mapping"), entries.count == 1 else {
-            self.reader.diagnostics.error(.invalidValue, "An X-Road mapping needs exactly one of subject, uriSAN.", at: node.location)
+        guard let entries = self.reader.mapping(node, allowed: ["subject", "uriSAN"], what: "An X-Road mapping"),
+            entries.count == 1
+        else {
+            self.reader.diagnostics.error(
+                .invalidValue, "An X-Road mapping needs exactly one of subject, uriSAN.", at: node.location)
             return nil
         }
         if let pattern = entries["uriSAN"] {
             guard let text = self.reader.string(pattern, what: "uriSAN") else { return nil }
             for part in ["{instance}", "{memberClass}", "{memberCode}"] where !text.contains(part) {
-                self.reader.diagnostics.error(.badPattern, "The uriSAN pattern '\(text)' must contain \(part).", at: pattern.location)
+                self.reader.diagnostics.error(
+                    .badPattern, "The uriSAN pattern '\(text)' must contain \(part).", at: pattern.location)
             }
             return .uriSAN(text)
         }
         guard let subjectNode = entries["subject"],
-            let subject = self.reader.mapping(subjectNode, allowed: ["instance", "memberClass", "memberCode", "subsystem"], what: "An X-Road subject mapping")
+            let subject = self.reader.mapping(
+                subjectNode, allowed: ["instance", "memberClass", "memberCode", "subsystem"],
+                what: "An X-Road subject mapping")
         else { return nil }
         var parts: [String: String] = [:]
         for key in ["instance", "memberClass", "memberCode", "subsystem"] {
             guard let node = subject[key] else {
-                if key != "subsystem" { self.reader.diagnostics.error(.missingKey, "An X-Road subject mapping needs '\(key)'.", at: subjectNode.location) }
+                if key != "subsystem" {
+                    self.reader.diagnostics.error(
+                        .missingKey, "An X-Road subject mapping needs '\(key)'.", at: subjectNode.location)
+                }
                 continue
             }
             guard let text = self.reader.string(node, what: key) else { continue }
-            for placeholder in Self.placeholders(in: text) where !XRoadMappingDocument.subjectAttributes.contains(placeholder) {
+            for placeholder in Self.placeholders(in: text)
+            where !XRoadMappingDocument.subjectAttributes.contains(placeholder) {
                 let known = XRoadMappingDocument.subjectAttributes.joined(separator: ", ")
-                self.reader.diagnostics.error(.unknownAttribute, "The X-Road mapping '\(text)' names the unknown subject attribute '\(placeholder)'; known: \(known).", at: node.location)
+                self.reader.diagnostics.error(
+                    .unknownAttribute,
+                    "The X-Road mapping '\(text)' names the unknown subject attribute '\(placeholder)'; known: \(known).",
+                    at: node.location)
             }
             parts[key] = text
         }
-        guard let instance = parts["instance"], let memberClass = parts["memberClass"], let memberCode = parts["memberCode"] else { return nil }
-        return .subject(instance: instance, memberClass: memberClass, memberCode: memberCode, subsystem: parts["subsystem"])
+        guard let instance = parts["instance"], let memberClass = parts["memberClass"],
+            let memberCode = parts["memberCode"]
+        else { return nil }
+        return .subject(
+            instance: instance, memberClass: memberClass, memberCode: memberCode, subsystem: parts["subsystem"])
     }
 
     private static func placeholders(in text: String) -> [String] {
@@ -212,7 +286,10 @@ extension PolicyParser {
         let directory = (location.file as NSString).deletingLastPathComponent
         let resolved = path.hasPrefix("/") ? path : (directory.isEmpty ? path : directory + "/" + path)
         if self.checksFiles, !FileManager.default.fileExists(atPath: resolved) {
-            self.reader.diagnostics.error(.missingFile, "The file '\(path)' (resolved to '\(resolved)') does not exist; paths are relative to the policy file.", at: location)
+            self.reader.diagnostics.error(
+                .missingFile,
+                "The file '\(path)' (resolved to '\(resolved)') does not exist; paths are relative to the policy file.",
+                at: location)
         }
         return resolved
     }

@@ -3,14 +3,21 @@ import GatehouseCore
 extension PolicyParser {
     mutating func response(_ node: YAMLNode) -> ResponseDocument {
         var response = ResponseDocument()
-        guard let entries = self.reader.mapping(node, allowed: ["allow", "unauthenticated", "forbidden"], what: "response") else {
+        guard
+            let entries = self.reader.mapping(
+                node, allowed: ["allow", "unauthenticated", "forbidden"], what: "response")
+        else {
             return response
         }
         if let allow = entries["allow"] { response.allow = self.allowResponse(allow) }
-        if let node = entries["unauthenticated"], let shape = self.deniedResponse(node, defaultStatus: 401, what: "response.unauthenticated") {
+        if let node = entries["unauthenticated"],
+            let shape = self.deniedResponse(node, defaultStatus: 401, what: "response.unauthenticated")
+        {
             response.unauthenticated = shape
         }
-        if let node = entries["forbidden"], let shape = self.deniedResponse(node, defaultStatus: 403, what: "response.forbidden") {
+        if let node = entries["forbidden"],
+            let shape = self.deniedResponse(node, defaultStatus: 403, what: "response.forbidden")
+        {
             response.forbidden = shape
         }
         return response
@@ -18,14 +25,20 @@ extension PolicyParser {
 
     private mutating func allowResponse(_ node: YAMLNode) -> AllowResponseShape {
         let keys = ["headers", "removeHeaders", "setQueryParameters", "removeQueryParameters"]
-        guard let entries = self.reader.mapping(node, allowed: keys, what: "response.allow") else { return AllowResponseShape() }
+        guard let entries = self.reader.mapping(node, allowed: keys, what: "response.allow") else {
+            return AllowResponseShape()
+        }
         let headers = entries["headers"].map { self.headerTemplates($0, what: "response.allow.headers") } ?? []
         var removeHeaders: [String] = []
-        if let node = entries["removeHeaders"], let values = self.reader.strings(node, what: "response.allow.removeHeaders") {
+        if let node = entries["removeHeaders"],
+            let values = self.reader.strings(node, what: "response.allow.removeHeaders")
+        {
             removeHeaders = values.compactMap { self.headerName($0.0, at: $0.1) }
         }
         var setQuery: [(name: String, value: ValueTemplate)] = []
-        if let node = entries["setQueryParameters"], let items = self.reader.list(node, what: "response.allow.setQueryParameters") {
+        if let node = entries["setQueryParameters"],
+            let items = self.reader.list(node, what: "response.allow.setQueryParameters")
+        {
             for item in items {
                 guard let entry = self.reader.mapping(item, allowed: ["name", "value"], what: "A query parameter"),
                     let nameNode = self.reader.require("name", in: entry, of: item, what: "A query parameter"),
@@ -38,16 +51,24 @@ extension PolicyParser {
             }
         }
         var removeQuery: [String] = []
-        if let node = entries["removeQueryParameters"], let values = self.reader.strings(node, what: "response.allow.removeQueryParameters") {
+        if let node = entries["removeQueryParameters"],
+            let values = self.reader.strings(node, what: "response.allow.removeQueryParameters")
+        {
             removeQuery = values.map(\.0)
         }
-        return AllowResponseShape(headers: headers, removeHeaders: removeHeaders, setQueryParameters: setQuery, removeQueryParameters: removeQuery)
+        return AllowResponseShape(
+            headers: headers, removeHeaders: removeHeaders, setQueryParameters: setQuery,
+            removeQueryParameters: removeQuery)
     }
 
     mutating func deniedResponse(_ node: YAMLNode, defaultStatus: UInt16, what: String) -> DeniedResponseShape? {
-        guard let entries = self.reader.mapping(node, allowed: ["status", "headers", "body"], what: what) else { return nil }
+        guard let entries = self.reader.mapping(node, allowed: ["status", "headers", "body"], what: what) else {
+            return nil
+        }
         var shape = DeniedResponseShape(status: defaultStatus)
-        if let status = entries["status"], let value = self.reader.integer(status, in: 300...599, what: "\(what).status") {
+        if let status = entries["status"],
+            let value = self.reader.integer(status, in: 300...599, what: "\(what).status")
+        {
             shape.status = UInt16(value)
         }
         if let headers = entries["headers"] { shape.headers = self.headerTemplates(headers, what: "\(what).headers") }
@@ -59,7 +80,9 @@ extension PolicyParser {
         guard let items = self.reader.list(node, what: what) else { return [] }
         var headers: [HeaderTemplate] = []
         for item in items {
-            guard let entry = self.reader.mapping(item, allowed: ["name", "value", "action"], what: "A header in \(what)"),
+            guard
+                let entry = self.reader.mapping(
+                    item, allowed: ["name", "value", "action"], what: "A header in \(what)"),
                 let nameNode = self.reader.require("name", in: entry, of: item, what: "A header"),
                 let rawName = self.reader.string(nameNode, what: "A header name"),
                 let name = self.headerName(rawName, at: nameNode.location),
@@ -73,7 +96,8 @@ extension PolicyParser {
                     action = parsed
                 } else {
                     let choices = HeaderAppendAction.allCases.map(\.rawValue).joined(separator: ", ")
-                    self.reader.diagnostics.error(.invalidValue, "The header action '\(word)' is not one of \(choices).", at: actionNode.location)
+                    self.reader.diagnostics.error(
+                        .invalidValue, "The header action '\(word)' is not one of \(choices).", at: actionNode.location)
                 }
             }
             headers.append(HeaderTemplate(name: name, value: value, action: action))
@@ -83,9 +107,13 @@ extension PolicyParser {
 
     /// A header name: an HTTP token, returned lower-case.
     mutating func headerName(_ text: String, at location: SourceLocation) -> String? {
-        let isToken = !text.isEmpty && text.utf8.allSatisfy { $0 > 32 && $0 < 127 && !"()<>@,;:\\\"/[]?={}".utf8.contains($0) }
+        let isToken =
+            !text.isEmpty && text.utf8.allSatisfy { $0 > 32 && $0 < 127 && !"()<>@,;:\\\"/[]?={}".utf8.contains($0) }
         guard isToken else {
-            self.reader.diagnostics.error(.invalidValue, "The header name '\(text)' is not an HTTP token (letters, digits and !#$%&'*+-.^_`|~); pseudo-headers cannot be set.", at: location)
+            self.reader.diagnostics.error(
+                .invalidValue,
+                "The header name '\(text)' is not an HTTP token (letters, digits and !#$%&'*+-.^_`|~); pseudo-headers cannot be set.",
+                at: location)
             return nil
         }
         return ASCII.lowercased(text)
@@ -104,13 +132,19 @@ extension PolicyParser {
                 rest = after.dropFirst()
             } else if after.hasPrefix("{") {
                 guard let close = after.firstIndex(of: "}") else {
-                    self.reader.diagnostics.error(.invalidValue, "The template '\(text)' has an unclosed '${'; close it with '}' or write '$$' for a literal '$'.", at: location)
+                    self.reader.diagnostics.error(
+                        .invalidValue,
+                        "The template '\(text)' has an unclosed '${'; close it with '}' or write '$$' for a literal '$'.",
+                        at: location)
                     return nil
                 }
                 let name = String(after[after.index(after: after.startIndex)..<close])
                 guard let attribute = TemplateAttribute(name: name) else {
                     let known = TemplateAttribute.vocabulary.joined(separator: ", ")
-                    self.reader.diagnostics.error(.unknownAttribute, "The template '\(text)' names the unknown attribute '\(name)'; known attributes: \(known).", at: location)
+                    self.reader.diagnostics.error(
+                        .unknownAttribute,
+                        "The template '\(text)' names the unknown attribute '\(name)'; known attributes: \(known).",
+                        at: location)
                     return nil
                 }
                 if !literal.isEmpty { parts.append(.literal(literal)) }

@@ -10,7 +10,9 @@ extension PolicyParser {
     }
 
     private mutating func testCase(_ node: YAMLNode) -> PolicyTestCase? {
-        guard let entries = self.reader.mapping(node, allowed: ["name", "request", "identity", "expect"], what: "A test"),
+        guard
+            let entries = self.reader.mapping(
+                node, allowed: ["name", "request", "identity", "expect"], what: "A test"),
             let nameNode = self.reader.require("name", in: entries, of: node, what: "A test"),
             let name = self.reader.string(nameNode, what: "The test name"),
             let expectNode = self.reader.require("expect", in: entries, of: node, what: "Test '\(name)'"),
@@ -39,11 +41,13 @@ extension PolicyParser {
         if let node = entries["sourceAddress"], let address = self.reader.string(node, what: "sourceAddress") {
             source.address = IPAddress(address)
             if source.address == nil {
-                self.reader.diagnostics.error(.invalidValue, "The source address '\(address)' is not an IP address.", at: node.location)
+                self.reader.diagnostics.error(
+                    .invalidValue, "The source address '\(address)' is not an IP address.", at: node.location)
             }
         }
         return AuthzRequest(
-            method: text("method", "GET"), path: text("path", "/"), host: text("host", ""), scheme: text("scheme", "https"),
+            method: text("method", "GET"), path: text("path", "/"), host: text("host", ""),
+            scheme: text("scheme", "https"),
             headers: headers, source: source, contextExtensions: extensions)
     }
 
@@ -53,7 +57,9 @@ extension PolicyParser {
         var identity = Identity()
         if let jwt = entries["jwt"], let payload = self.reader.claimValue(jwt, what: "identity.jwt") {
             guard case .object(let claims) = payload, case .string(let issuer)? = claims["iss"] else {
-                self.reader.diagnostics.error(.invalidValue, "identity.jwt must be the token payload: a mapping with at least 'iss'.", at: jwt.location)
+                self.reader.diagnostics.error(
+                    .invalidValue, "identity.jwt must be the token payload: a mapping with at least 'iss'.",
+                    at: jwt.location)
                 return nil
             }
             var subject: String? = nil
@@ -65,27 +71,36 @@ extension PolicyParser {
         if let node = entries["xroad"], let text = self.reader.string(node, what: "identity.xroad") {
             peer.xroadClient = XRoadClientID(text)
             if peer.xroadClient == nil {
-                self.reader.diagnostics.error(.invalidValue, "The X-Road client '\(text)' must be INSTANCE/CLASS/CODE[/SUBSYSTEM].", at: node.location)
+                self.reader.diagnostics.error(
+                    .invalidValue, "The X-Road client '\(text)' must be INSTANCE/CLASS/CODE[/SUBSYSTEM].",
+                    at: node.location)
             }
         }
         if peer.spiffeID != nil || peer.xroadClient != nil { identity.peer = peer }
         if let node = entries["invalidToken"], let why = self.reader.string(node, what: "identity.invalidToken") {
             identity.credentialFailure = CredentialFailure(kind: .token, reason: .invalidToken, description: why)
         }
-        if let node = entries["invalidCertificate"], let why = self.reader.string(node, what: "identity.invalidCertificate") {
-            identity.credentialFailure = CredentialFailure(kind: .clientCertificate, reason: .invalidClientCertificate, description: why)
+        if let node = entries["invalidCertificate"],
+            let why = self.reader.string(node, what: "identity.invalidCertificate")
+        {
+            identity.credentialFailure = CredentialFailure(
+                kind: .clientCertificate, reason: .invalidClientCertificate, description: why)
         }
         return identity
     }
 
     private mutating func expectation(_ node: YAMLNode, test: String) -> PolicyTestCase.Expectation? {
-        let keys = ["decision", "status", "reason", "policy", "rule", "headers", "removedHeaders", "shadowRules", "body"]
+        let keys = [
+            "decision", "status", "reason", "policy", "rule", "headers", "removedHeaders", "shadowRules", "body",
+        ]
         guard let entries = self.reader.mapping(node, allowed: keys, what: "Test '\(test)' expect"),
             let decisionNode = self.reader.require("decision", in: entries, of: node, what: "Test '\(test)' expect"),
             let decisionText = self.reader.string(decisionNode, what: "expect.decision")
         else { return nil }
         guard let outcome = Decision.Outcome(rawValue: decisionText) else {
-            self.reader.diagnostics.error(.invalidValue, "expect.decision is '\(decisionText)'; write 'allow' or 'deny'.", at: decisionNode.location)
+            self.reader.diagnostics.error(
+                .invalidValue, "expect.decision is '\(decisionText)'; write 'allow' or 'deny'.",
+                at: decisionNode.location)
             return nil
         }
         func text(_ key: String) -> String? { entries[key].flatMap { self.reader.string($0, what: "expect.\(key)") } }
@@ -98,10 +113,16 @@ extension PolicyParser {
         if let node = entries["headers"] {
             expectation.headers = self.stringPairs(node, what: "expect.headers").map { (ASCII.lowercased($0.0), $0.1) }
         }
-        if let node = entries["removedHeaders"], let items = self.reader.list(node, what: "expect.removedHeaders", scalarAllowed: true) {
-            expectation.removedHeaders = items.compactMap { self.reader.string($0, what: "removedHeaders").map(ASCII.lowercased) }
+        if let node = entries["removedHeaders"],
+            let items = self.reader.list(node, what: "expect.removedHeaders", scalarAllowed: true)
+        {
+            expectation.removedHeaders = items.compactMap {
+                self.reader.string($0, what: "removedHeaders").map(ASCII.lowercased)
+            }
         }
-        if let node = entries["shadowRules"], let items = self.reader.list(node, what: "expect.shadowRules", scalarAllowed: true) {
+        if let node = entries["shadowRules"],
+            let items = self.reader.list(node, what: "expect.shadowRules", scalarAllowed: true)
+        {
             expectation.shadowRules = items.compactMap { self.reader.string($0, what: "shadowRules") }
         }
         return expectation
@@ -109,14 +130,17 @@ extension PolicyParser {
 
     private mutating func stringPairs(_ node: YAMLNode, what: String) -> [(String, String)] {
         guard case .mapping(let pairs) = node.content else {
-            self.reader.diagnostics.error(.typeError, "\(what) must be a mapping, not \(node.typeName).", at: node.location)
+            self.reader.diagnostics.error(
+                .typeError, "\(what) must be a mapping, not \(node.typeName).", at: node.location)
             return []
         }
         var result: [(String, String)] = []
         for (key, value) in pairs {
             guard let name = self.reader.string(key, what: "A key of \(what)") else { continue }
             if case .sequence(let items) = value.content {
-                for item in items { if let text = self.reader.string(item, what: "A value of \(what)") { result.append((name, text)) } }
+                for item in items {
+                    if let text = self.reader.string(item, what: "A value of \(what)") { result.append((name, text)) }
+                }
             } else if let text = self.reader.string(value, what: "A value of \(what)") {
                 result.append((name, text))
             }

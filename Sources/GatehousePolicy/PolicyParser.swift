@@ -26,7 +26,9 @@ struct PolicyParser {
         for document in documents where !document.isNull {
             let kindKeys = ["kind"]
             guard case .mapping(let pairs) = document.content else {
-                self.reader.diagnostics.error(.typeError, "A document must be a mapping with a 'kind', not \(document.typeName).", at: document.location)
+                self.reader.diagnostics.error(
+                    .typeError, "A document must be a mapping with a 'kind', not \(document.typeName).",
+                    at: document.location)
                 continue
             }
             let kind = pairs.first { $0.key.scalarText == kindKeys[0] }?.value
@@ -39,10 +41,12 @@ struct PolicyParser {
                 file.tests += self.tests(document)
             default:
                 let found = kind?.scalarText.map { "'\($0)'" } ?? "no kind"
-                let expected = self.isTestFile
+                let expected =
+                    self.isTestFile
                     ? "Files named *_test.yaml hold 'kind: PolicyTests'"
                     : "Policy files hold 'kind: Policy' or 'kind: Group' (tests go in *_test.yaml files)"
-                self.reader.diagnostics.error(.unknownKind, "The document has \(found). \(expected).", at: kind?.location ?? document.location)
+                self.reader.diagnostics.error(
+                    .unknownKind, "The document has \(found). \(expected).", at: kind?.location ?? document.location)
             }
         }
         return file
@@ -59,7 +63,9 @@ struct PolicyParser {
             name: name, description: entries["description"].flatMap { self.reader.string($0, what: "description") },
             location: node.location, select: nil, authentication: nil, rules: [], response: ResponseDocument())
         if let select = entries["select"] { policy.select = self.selector(select) }
-        if let authentication = entries["authentication"] { policy.authentication = self.authentication(authentication) }
+        if let authentication = entries["authentication"] {
+            policy.authentication = self.authentication(authentication)
+        }
         if let rules = entries["rules"], let items = self.reader.list(rules, what: "rules") {
             policy.rules = items.compactMap { self.rule($0) }
         }
@@ -71,19 +77,26 @@ struct PolicyParser {
     mutating func name(_ node: YAMLNode, what: String) -> Located<String>? {
         guard let text = self.reader.string(node, what: what) else { return nil }
         let isNameByte = { (byte: UInt8) in
-            (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte == 45 || byte == 95 || byte == 46
+            (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte == 45
+                || byte == 95 || byte == 46
         }
-        let valid = !text.isEmpty && text.utf8.count <= 128 && text.utf8.allSatisfy(isNameByte)
+        let valid =
+            !text.isEmpty && text.utf8.count <= 128 && text.utf8.allSatisfy(isNameByte)
             && text.utf8.first.map { isNameByte($0) && $0 != 45 && $0 != 95 && $0 != 46 } == true
         guard valid else {
-            self.reader.diagnostics.error(.invalidValue, "\(what) '\(text)' may hold only letters, digits, '-', '_' and '.', must start with a letter or digit and be at most 128 characters; rename it.", at: node.location)
+            self.reader.diagnostics.error(
+                .invalidValue,
+                "\(what) '\(text)' may hold only letters, digits, '-', '_' and '.', must start with a letter or digit and be at most 128 characters; rename it.",
+                at: node.location)
             return nil
         }
         return Located(text, at: node.location)
     }
 
     private mutating func selector(_ node: YAMLNode) -> SelectorDocument? {
-        guard let entries = self.reader.mapping(node, allowed: ["hosts", "contextExtensions"], what: "select") else { return nil }
+        guard let entries = self.reader.mapping(node, allowed: ["hosts", "contextExtensions"], what: "select") else {
+            return nil
+        }
         var selector = SelectorDocument(hosts: [], contextExtensions: [], location: node.location)
         if let hosts = entries["hosts"], let values = self.reader.strings(hosts, what: "select.hosts") {
             selector.hosts = values.compactMap { self.hostPattern($0.0, at: $0.1) }
@@ -91,19 +104,26 @@ struct PolicyParser {
         if let extensions = entries["contextExtensions"], case .mapping(let pairs) = extensions.content {
             for (key, value) in pairs {
                 guard let keyText = self.reader.string(key, what: "A context extension key"),
-                    let values = self.reader.strings(value, what: "The values of context extension '\(key.scalarText ?? "")'")
+                    let values = self.reader.strings(
+                        value, what: "The values of context extension '\(key.scalarText ?? "")'")
                 else { continue }
-                selector.contextExtensions.append(Located(.init(key: keyText, values: values.map(\.0)), at: key.location))
+                selector.contextExtensions.append(
+                    Located(.init(key: keyText, values: values.map(\.0)), at: key.location))
             }
         } else if let extensions = entries["contextExtensions"] {
-            self.reader.diagnostics.error(.typeError, "select.contextExtensions must be a mapping of key to value(s), not \(extensions.typeName).", at: extensions.location)
+            self.reader.diagnostics.error(
+                .typeError,
+                "select.contextExtensions must be a mapping of key to value(s), not \(extensions.typeName).",
+                at: extensions.location)
         }
         return selector
     }
 
     mutating func hostPattern(_ text: String, at location: SourceLocation) -> Located<HostPattern>? {
         guard let pattern = HostPattern(text) else {
-            self.reader.diagnostics.error(.badPattern, "The host pattern '\(text)' is not valid; write a host name, '*.suffix' or '*'.", at: location)
+            self.reader.diagnostics.error(
+                .badPattern, "The host pattern '\(text)' is not valid; write a host name, '*.suffix' or '*'.",
+                at: location)
             return nil
         }
         return Located(pattern, at: location)
@@ -112,35 +132,48 @@ struct PolicyParser {
     // MARK: Group
 
     private mutating func group(_ node: YAMLNode) -> GroupDocument? {
-        guard let entries = self.reader.mapping(node, allowed: ["kind", "name", "description", "members"], what: "A group"),
+        guard
+            let entries = self.reader.mapping(
+                node, allowed: ["kind", "name", "description", "members"], what: "A group"),
             let nameNode = self.reader.require("name", in: entries, of: node, what: "A group"),
             let name = self.name(nameNode, what: "The group name"),
             let membersNode = self.reader.require("members", in: entries, of: node, what: "A group"),
-            let members = self.reader.mapping(membersNode, allowed: ["spiffeIds", "xroadClients", "groups"], what: "A group's members")
+            let members = self.reader.mapping(
+                membersNode, allowed: ["spiffeIds", "xroadClients", "groups"], what: "A group's members")
         else { return nil }
         var group = GroupDocument(
             name: name, description: entries["description"].flatMap { self.reader.string($0, what: "description") },
             patterns: [], groups: [], location: node.location)
-        if let spiffe = members["spiffeIds"] { group.patterns += self.principals(spiffe, what: "members.spiffeIds", parse: PrincipalPattern.spiffe) ?? [] }
-        if let xroad = members["xroadClients"] { group.patterns += self.principals(xroad, what: "members.xroadClients", parse: PrincipalPattern.xroad) ?? [] }
+        if let spiffe = members["spiffeIds"] {
+            group.patterns += self.principals(spiffe, what: "members.spiffeIds", parse: PrincipalPattern.spiffe) ?? []
+        }
+        if let xroad = members["xroadClients"] {
+            group.patterns += self.principals(xroad, what: "members.xroadClients", parse: PrincipalPattern.xroad) ?? []
+        }
         if let groups = members["groups"], let names = self.reader.strings(groups, what: "members.groups") {
             group.groups = names.map { Located($0.0, at: $0.1) }
         }
         if members.isEmpty {
-            self.reader.diagnostics.error(.emptyRule, "The group '\(name.value)' has no members; list spiffeIds, xroadClients or groups.", at: membersNode.location)
+            self.reader.diagnostics.error(
+                .emptyRule, "The group '\(name.value)' has no members; list spiffeIds, xroadClients or groups.",
+                at: membersNode.location)
         }
         return group
     }
 
-    mutating func principals(_ node: YAMLNode, what: String, parse: (String) -> PrincipalPattern?) -> [PrincipalPattern]? {
+    mutating func principals(_ node: YAMLNode, what: String, parse: (String) -> PrincipalPattern?)
+        -> [PrincipalPattern]?
+    {
         guard let values = self.reader.strings(node, what: what, emptyCode: .emptyRule) else { return nil }
         var patterns: [PrincipalPattern] = []
         for (text, location) in values {
             guard let pattern = parse(text) else {
-                let form = what.contains("spiffe")
+                let form =
+                    what.contains("spiffe")
                     ? "a SPIFFE ID such as 'spiffe://gov.example/ns/health/sa/api', optionally ending in '*'"
                     : "an X-Road client INSTANCE/CLASS/CODE[/SUBSYSTEM] with '*' for whole parts"
-                self.reader.diagnostics.error(.badPattern, "The pattern '\(text)' in \(what) is not valid; write \(form).", at: location)
+                self.reader.diagnostics.error(
+                    .badPattern, "The pattern '\(text)' in \(what) is not valid; write \(form).", at: location)
                 continue
             }
             patterns.append(pattern)

@@ -6,22 +6,31 @@ enum PolicySemantics {
     static let maximumPolicies = 10_000
     static let maximumRules = 1_000_000
 
-    static func check(policies: [PolicyDocument], groups: [GroupDocument], tests: [PolicyTestCase], into bag: inout DiagnosticBag) {
+    static func check(
+        policies: [PolicyDocument], groups: [GroupDocument], tests: [PolicyTestCase], into bag: inout DiagnosticBag
+    ) {
         self.checkUnique(policies.map(\.name), what: "policy", into: &bag)
         self.checkUnique(groups.map(\.name), what: "group", into: &bag)
         for policy in policies {
             self.checkUnique(policy.rules.map(\.name), what: "rule in policy '\(policy.name.value)'", into: &bag)
-            self.checkUnique(policy.authentication?.jwt.map(\.issuer) ?? [], what: "issuer in policy '\(policy.name.value)'", into: &bag)
+            self.checkUnique(
+                policy.authentication?.jwt.map(\.issuer) ?? [], what: "issuer in policy '\(policy.name.value)'",
+                into: &bag)
         }
         let testsByFile = Dictionary(grouping: tests, by: { $0.location.file })
-        for file in testsByFile.keys.sorted() { self.checkUnique(testsByFile[file]!.map(\.name), what: "test", into: &bag) }
+        for file in testsByFile.keys.sorted() {
+            self.checkUnique(testsByFile[file]!.map(\.name), what: "test", into: &bag)
+        }
         self.checkSelectors(policies, into: &bag)
         if policies.count > maximumPolicies, let last = policies.last {
-            bag.error(.limitExceeded, "There are \(policies.count) policies, over the limit of \(maximumPolicies).", at: last.location)
+            bag.error(
+                .limitExceeded, "There are \(policies.count) policies, over the limit of \(maximumPolicies).",
+                at: last.location)
         }
         let ruleCount = policies.reduce(0) { $0 + $1.rules.count }
         if ruleCount > maximumRules, let last = policies.last {
-            bag.error(.limitExceeded, "There are \(ruleCount) rules, over the limit of \(maximumRules).", at: last.location)
+            bag.error(
+                .limitExceeded, "There are \(ruleCount) rules, over the limit of \(maximumRules).", at: last.location)
         }
     }
 
@@ -29,7 +38,9 @@ enum PolicySemantics {
         var first: [String: SourceLocation] = [:]
         for name in names {
             if let earlier = first[name.value] {
-                bag.error(.duplicateName, "The \(what) name '\(name.value)' is already used at \(earlier); rename one.", at: name.location)
+                bag.error(
+                    .duplicateName, "The \(what) name '\(name.value)' is already used at \(earlier); rename one.",
+                    at: name.location)
             } else {
                 first[name.value] = name.location
             }
@@ -43,17 +54,17 @@ enum PolicySemantics {
             let hosts = policy.select?.hosts.map(\.value) ?? []
             let hostKeys = hosts.isEmpty ? ["*"] : hosts.map(\.description)
             for context in Self.contextCombinations(policy.select?.contextExtensions.map(\.value) ?? []) {
-            for host in Set(hostKeys).sorted() {
-                let key = host + " " + context
-                if let other = claimed[key], other.policy != policy.name.value {
-                    bag.error(
-                        .duplicateSelector,
-                        "The policy '\(policy.name.value)' selects host '\(host)'\(context.isEmpty ? "" : " with \(context)") exactly like policy '\(other.policy)' (\(other.location)); make one selector more specific or merge the policies.",
-                        at: policy.select?.location ?? policy.location)
-                } else {
-                    claimed[key] = (policy.name.value, policy.location)
+                for host in Set(hostKeys).sorted() {
+                    let key = host + " " + context
+                    if let other = claimed[key], other.policy != policy.name.value {
+                        bag.error(
+                            .duplicateSelector,
+                            "The policy '\(policy.name.value)' selects host '\(host)'\(context.isEmpty ? "" : " with \(context)") exactly like policy '\(other.policy)' (\(other.location)); make one selector more specific or merge the policies.",
+                            at: policy.select?.location ?? policy.location)
+                    } else {
+                        claimed[key] = (policy.name.value, policy.location)
+                    }
                 }
-            }
             }
         }
     }

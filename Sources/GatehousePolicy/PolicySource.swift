@@ -26,7 +26,9 @@ package struct PolicySource: Sendable, Hashable {
     ///
     /// - Throws: ``PolicyError`` with code `unreadableSource` when the directory cannot be listed;
     ///   unreadable or oversized files become diagnostics instead, so one bad file is reported with the rest.
-    package static func load(directory: String) throws(PolicyError) -> (sources: [PolicySource], diagnostics: [Diagnostic]) {
+    package static func load(directory: String) throws(PolicyError) -> (
+        sources: [PolicySource], diagnostics: [Diagnostic]
+    ) {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
@@ -34,25 +36,36 @@ package struct PolicySource: Sendable, Hashable {
         else {
             throw PolicyError(
                 code: .unreadableSource,
-                message: "The policy directory '\(directory)' does not exist or is not a directory; pass an existing directory.")
+                message:
+                    "The policy directory '\(directory)' does not exist or is not a directory; pass an existing directory."
+            )
         }
         let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         var sources: [PolicySource] = []
         var diagnostics: [Diagnostic] = []
-        let relativePaths = enumerator.compactMap { $0 as? String }.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+        let relativePaths = enumerator.compactMap { $0 as? String }.filter {
+            $0.hasSuffix(".yaml") || $0.hasSuffix(".yml")
+        }
         for relative in relativePaths.sorted() {
             let path = base + "/" + relative
             let location = SourceLocation(file: path, line: 1, column: 1)
             guard let data = manager.contents(atPath: path) else {
-                diagnostics.append(Diagnostic(.error, .ioError, "The file '\(path)' cannot be read; check its permissions.", at: location))
+                diagnostics.append(
+                    Diagnostic(
+                        .error, .ioError, "The file '\(path)' cannot be read; check its permissions.", at: location))
                 continue
             }
             guard data.count <= maximumBytes else {
-                diagnostics.append(Diagnostic(.error, .limitExceeded, "The file is \(data.count) bytes, over the limit of \(maximumBytes); split it into several files.", at: location))
+                diagnostics.append(
+                    Diagnostic(
+                        .error, .limitExceeded,
+                        "The file is \(data.count) bytes, over the limit of \(maximumBytes); split it into several files.",
+                        at: location))
                 continue
             }
             guard let text = String(data: data, encoding: .utf8) else {
-                diagnostics.append(Diagnostic(.error, .parseError, "The file is not valid UTF-8; save it as UTF-8.", at: location))
+                diagnostics.append(
+                    Diagnostic(.error, .parseError, "The file is not valid UTF-8; save it as UTF-8.", at: location))
                 continue
             }
             sources.append(PolicySource(path: path, text: text))

@@ -35,10 +35,16 @@ package enum PolicyTestRunner {
         /// The failures as diagnostics, then the untested rules.
         package var diagnostics: [Diagnostic] {
             let failures = self.results.filter { !$0.passed }.map { result in
-                Diagnostic(.error, .testFailed, "Test '\(result.testCase.name.value)' failed: \(result.failures.joined(separator: "; ")).", at: result.testCase.location)
+                Diagnostic(
+                    .error, .testFailed,
+                    "Test '\(result.testCase.name.value)' failed: \(result.failures.joined(separator: "; ")).",
+                    at: result.testCase.location)
             }
             let untested = self.untestedRules.map { rule in
-                Diagnostic(.warning, .untestedRule, "The rule '\(rule.rule)' of policy '\(rule.policy)' is not exercised by any test.", at: rule.location)
+                Diagnostic(
+                    .warning, .untestedRule,
+                    "The rule '\(rule.rule)' of policy '\(rule.policy)' is not exercised by any test.",
+                    at: rule.location)
             }
             return failures + untested
         }
@@ -54,7 +60,9 @@ package enum PolicyTestRunner {
                 if let rule = decision.rule { exercised.insert(policy + "\u{0}" + rule) }
                 for shadow in decision.shadowMatches { exercised.insert(policy + "\u{0}" + shadow.rule) }
             }
-            results.append(CaseResult(testCase: testCase, decision: decision, failures: self.compare(decision, testCase.expectation)))
+            results.append(
+                CaseResult(
+                    testCase: testCase, decision: decision, failures: self.compare(decision, testCase.expectation)))
         }
         var untested: [UntestedRule] = []
         for policy in set.tree.policies {
@@ -67,27 +75,43 @@ package enum PolicyTestRunner {
 
     static func compare(_ decision: Decision, _ expected: PolicyTestCase.Expectation) -> [String] {
         var failures: [String] = []
-        let summary = "\(decision.outcome.rawValue) \(decision.status) \(decision.reason.code)\(decision.rule.map { " by rule '\($0)'" } ?? "")"
-        if decision.outcome != expected.outcome { failures.append("expected \(expected.outcome.rawValue), got \(summary)") }
-        if let status = expected.status, status != decision.status { failures.append("expected status \(status), got \(decision.status)") }
-        if let reason = expected.reason, reason != decision.reason.code { failures.append("expected reason '\(reason)', got '\(decision.reason.code)'") }
+        let summary =
+            "\(decision.outcome.rawValue) \(decision.status) \(decision.reason.code)\(decision.rule.map { " by rule '\($0)'" } ?? "")"
+        if decision.outcome != expected.outcome {
+            failures.append("expected \(expected.outcome.rawValue), got \(summary)")
+        }
+        if let status = expected.status, status != decision.status {
+            failures.append("expected status \(status), got \(decision.status)")
+        }
+        if let reason = expected.reason, reason != decision.reason.code {
+            failures.append("expected reason '\(reason)', got '\(decision.reason.code)'")
+        }
         if let policy = expected.policy, policy != decision.policy {
             failures.append("expected policy '\(policy)', got \(decision.policy.map { "'\($0)'" } ?? "none")")
         }
         if let rule = expected.rule, rule != decision.rule {
             failures.append("expected rule '\(rule)', got \(decision.rule.map { "'\($0)'" } ?? "none") (\(summary))")
         }
-        for (name, value) in expected.headers where !decision.headersToSet.contains(where: { $0.name == name && $0.value == value }) {
+        for (name, value) in expected.headers
+        where !decision.headersToSet.contains(where: { $0.name == name && $0.value == value }) {
             let actual = decision.headersToSet.filter { $0.name == name }.map { "'\($0.value)'" }
-            failures.append("expected header \(name): '\(value)', got \(actual.isEmpty ? "no such header" : actual.joined(separator: ", "))")
+            failures.append(
+                "expected header \(name): '\(value)', got \(actual.isEmpty ? "no such header" : actual.joined(separator: ", "))"
+            )
         }
         for name in expected.removedHeaders where !decision.headersToRemove.contains(name) {
-            failures.append("expected header '\(name)' to be removed; removed: [\(decision.headersToRemove.joined(separator: ", "))]")
+            failures.append(
+                "expected header '\(name)' to be removed; removed: [\(decision.headersToRemove.joined(separator: ", "))]"
+            )
         }
         if let shadows = expected.shadowRules, Set(shadows) != Set(decision.shadowMatches.map(\.rule)) {
-            failures.append("expected shadow rules [\(shadows.joined(separator: ", "))], got [\(decision.shadowMatches.map(\.rule).joined(separator: ", "))]")
+            failures.append(
+                "expected shadow rules [\(shadows.joined(separator: ", "))], got [\(decision.shadowMatches.map(\.rule).joined(separator: ", "))]"
+            )
         }
-        if let body = expected.body, body != decision.body { failures.append("expected body '\(body)', got '\(decision.body)'") }
+        if let body = expected.body, body != decision.body {
+            failures.append("expected body '\(body)', got '\(decision.body)'")
+        }
         return failures
     }
 }

@@ -61,7 +61,10 @@ package struct YAMLNode: Sendable {
         } catch let error as Converter.LimitError {
             return .failure(Diagnostic(.error, .limitExceeded, error.message, at: error.location))
         } catch {
-            return .failure(Diagnostic(.error, .parseError, "The YAML could not be parsed: \(error).", at: SourceLocation(file: source.path, line: 1, column: 1)))
+            return .failure(
+                Diagnostic(
+                    .error, .parseError, "The YAML could not be parsed: \(error).",
+                    at: SourceLocation(file: source.path, line: 1, column: 1)))
         }
     }
 
@@ -72,18 +75,27 @@ package struct YAMLNode: Sendable {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
             let contextText = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
-            return Diagnostic(.error, .parseError, "YAML syntax error: \(problem)\(contextText); fix the YAML at this position.", at: at(mark))
+            return Diagnostic(
+                .error, .parseError, "YAML syntax error: \(problem)\(contextText); fix the YAML at this position.",
+                at: at(mark))
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return Diagnostic(.error, .duplicateKey, "The key \(keys) appears more than once in one mapping; keep one.", at: at(context.mark))
+            return Diagnostic(
+                .error, .duplicateKey, "The key \(keys) appears more than once in one mapping; keep one.",
+                at: at(context.mark))
         case .reader(let problem, let offset, _, let yaml):
             var location = start
             if let offset {
                 let prefix = yaml.prefix(offset)
                 location.line = prefix.filter { $0 == "\n" }.count + 1
-                location.column = prefix.count - (prefix.lastIndex(of: "\n").map { prefix.distance(from: prefix.startIndex, to: $0) + 1 } ?? 0) + 1
+                location.column =
+                    prefix.count
+                    - (prefix.lastIndex(of: "\n").map { prefix.distance(from: prefix.startIndex, to: $0) + 1 } ?? 0) + 1
             }
-            return Diagnostic(.error, .parseError, "The file cannot be read as YAML: \(problem); remove control characters and save as UTF-8.", at: location)
+            return Diagnostic(
+                .error, .parseError,
+                "The file cannot be read as YAML: \(problem); remove control characters and save as UTF-8.",
+                at: location)
         default:
             return Diagnostic(.error, .parseError, "The YAML could not be parsed: \(error).", at: start)
         }
@@ -108,15 +120,21 @@ package struct YAMLNode: Sendable {
             let location = SourceLocation(file: self.path, line: mark?.line ?? 1, column: mark?.column ?? 1)
             self.count += 1
             guard self.count <= YAMLNode.maximumNodes else {
-                throw LimitError(message: "The file holds more than \(YAMLNode.maximumNodes) YAML nodes; split it into several files.", location: location)
+                throw LimitError(
+                    message:
+                        "The file holds more than \(YAMLNode.maximumNodes) YAML nodes; split it into several files.",
+                    location: location)
             }
             if let anchor = node.anchor?.rawValue {
                 guard self.anchors.insert(anchor).inserted else {
-                    throw LimitError(message: "YAML aliases are not accepted in policies; write the value out.", location: location)
+                    throw LimitError(
+                        message: "YAML aliases are not accepted in policies; write the value out.", location: location)
                 }
             }
             guard depth <= YAMLPreScan.maximumDepth + 8 else {
-                throw LimitError(message: "The document nests deeper than \(YAMLPreScan.maximumDepth) levels; flatten it.", location: location)
+                throw LimitError(
+                    message: "The document nests deeper than \(YAMLPreScan.maximumDepth) levels; flatten it.",
+                    location: location)
             }
             switch node {
             case .scalar(let scalar):
@@ -135,7 +153,8 @@ package struct YAMLNode: Sendable {
                 for item in sequence { items.append(try self.convert(item, depth: depth + 1)) }
                 return YAMLNode(content: .sequence(items), location: location)
             case .alias:
-                throw LimitError(message: "YAML aliases are not accepted in policies; write the value out.", location: location)
+                throw LimitError(
+                    message: "YAML aliases are not accepted in policies; write the value out.", location: location)
             }
         }
     }

@@ -91,7 +91,8 @@ enum YAMLPreScan {
                     atNodeStart = false
                 case 45, 63, 58:  // '- ' '? ' ': ' (only when followed by a space or the line's end)
                     // Inside a flow collection a ':' is an indicator even when glued to its value (`{"a":*x}`).
-                    let isIndicator = next == 32 || next == 9 || index + 1 == line.count || (byte == 58 && self.flowDepth > 0)
+                    let isIndicator =
+                        next == 32 || next == 9 || index + 1 == line.count || (byte == 58 && self.flowDepth > 0)
                     if isIndicator, byte != 58, self.flowDepth == 0, atNodeStart { compact += 1 }
                     atNodeStart = isIndicator
                 case 124, 62:  // '|' '>' start a block scalar when they open a node

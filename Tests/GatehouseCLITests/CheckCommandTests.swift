@@ -57,13 +57,15 @@ struct CheckCommandTests {
         #expect(object["reason"] as? String == "ambiguous_path")
     }
 
-    @Test("Usage errors exit 2", arguments: [
-        ["check", "--bogus"],
-        ["check", "--policies", "policies", "--header", "no-colon"],
-        ["check", "--policies", "policies", "--claim", "role=clerk"],
-        ["check", "--policies", "policies", "--source-address", "not-an-ip"],
-        ["nonsense"],
-    ])
+    @Test(
+        "Usage errors exit 2",
+        arguments: [
+            ["check", "--bogus"],
+            ["check", "--policies", "policies", "--header", "no-colon"],
+            ["check", "--policies", "policies", "--claim", "role=clerk"],
+            ["check", "--policies", "policies", "--source-address", "not-an-ip"],
+            ["nonsense"],
+        ])
     func usage(arguments: [String]) throws {
         let output = try GatehouseProcess.run(arguments)
         #expect(output.status == 2, "\(arguments): \(output.stdout)\(output.stderr)")

@@ -14,7 +14,10 @@ struct PolicyCommandTests {
     func compileSummary() throws {
         let output = try GatehouseProcess.run(["policy", "compile", "policies"])
         #expect(output.status == 0)
-        for field in ["revision: ", "policies: 4", "rules: ", "tree nodes: ", "attributes read (", "jwt.claims.realm_access.roles"] {
+        for field in [
+            "revision: ", "policies: 4", "rules: ", "tree nodes: ", "attributes read (",
+            "jwt.claims.realm_access.roles",
+        ] {
             #expect(output.stdout.contains(field), "missing '\(field)' in \(output.stdout)")
         }
     }
@@ -29,11 +32,13 @@ struct PolicyCommandTests {
     @Test("A broken policy exits 2 with file:line:col: code: message diagnostics")
     func brokenPolicy() throws {
         let directory = try GatehouseProcess.directory([
-            "p.yaml": "kind: Policy\nname: p\nrules:\n  - name: r\n    action: allow\n    pathz: [/a]\n    sourceCidrs: [10.0.0.1/8]\n"
+            "p.yaml":
+                "kind: Policy\nname: p\nrules:\n  - name: r\n    action: allow\n    pathz: [/a]\n    sourceCidrs: [10.0.0.1/8]\n"
         ])
         let output = try GatehouseProcess.run(["policy", "lint", directory.path])
         #expect(output.status == 2)
-        #expect(output.stdout.contains("/p.yaml:6:5: policy_unknown_key: A rule has no key 'pathz'. Did you mean 'paths'?"))
+        #expect(
+            output.stdout.contains("/p.yaml:6:5: policy_unknown_key: A rule has no key 'pathz'. Did you mean 'paths'?"))
         #expect(output.stdout.contains("/p.yaml:7:19: policy_invalid_cidr:"))
         #expect(output.stdout.contains("2 errors"))
     }
@@ -66,7 +71,9 @@ struct PolicyCommandTests {
         #expect(output.status == 1)
         #expect(output.stdout.contains("FAIL "))
         #expect(output.stdout.contains("expected rule 'readers', got 'writers'"))
-        #expect(output.stdout.contains("policy_untested_rule: The rule 'readers' of policy 'p' is not exercised by any test."))
+        #expect(
+            output.stdout.contains(
+                "policy_untested_rule: The rule 'readers' of policy 'p' is not exercised by any test."))
         #expect(output.stdout.contains("policy tests: 0 passed, 1 failed, 1 rules untested"))
     }
 }

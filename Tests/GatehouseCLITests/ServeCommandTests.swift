@@ -7,7 +7,10 @@ struct ServeCommandTests {
     func sampleIsValid() throws {
         let output = try GatehouseProcess.run(["serve", "--config", "deploy/gatehouse.yaml", "--check-config"])
         #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
-        #expect(output.stdout.contains("configuration is valid: 127.0.0.1:9191 (plaintext), unix:/tmp/gatehouse.sock (plaintext), 127.0.0.1:9443 (mTLS)"))
+        #expect(
+            output.stdout.contains(
+                "configuration is valid: 127.0.0.1:9191 (plaintext), unix:/tmp/gatehouse.sock (plaintext), 127.0.0.1:9443 (mTLS)"
+            ))
         #expect(output.stdout.contains("policies: 4"))
     }
 
@@ -26,7 +29,9 @@ struct ServeCommandTests {
             log: { level: chatty }
             """
         let directory = try GatehouseProcess.directory(["conf/gatehouse.yaml": configuration])
-        let output = try GatehouseProcess.run(["serve", "--config", directory.appendingPathComponent("conf/gatehouse.yaml").path, "--check-config"])
+        let output = try GatehouseProcess.run([
+            "serve", "--config", directory.appendingPathComponent("conf/gatehouse.yaml").path, "--check-config",
+        ])
         #expect(output.status == 2)
         for fragment in [
             "gatehouse.yaml:3:25: grpc.maxConcurrentStreams must be a whole number",
@@ -46,16 +51,22 @@ struct ServeCommandTests {
         let output = try GatehouseProcess.run(
             ["serve", "--config", "deploy/gatehouse.yaml", "--listen", "127.0.0.1:7001", "--check-config"],
             environment: ["GATEHOUSE_LISTEN": "127.0.0.1:7002,unix:/tmp/x.sock"])
-        #expect(output.stdout.contains("configuration is valid: 127.0.0.1:7001 (plaintext)\n"), "\(output.stdout)\(output.stderr)")
+        #expect(
+            output.stdout.contains("configuration is valid: 127.0.0.1:7001 (plaintext)\n"),
+            "\(output.stdout)\(output.stderr)")
         let fromEnvironment = try GatehouseProcess.run(
             ["serve", "--config", "deploy/gatehouse.yaml", "--check-config"],
             environment: ["GATEHOUSE_LISTEN": "127.0.0.1:7002,unix:/tmp/x.sock"])
-        #expect(fromEnvironment.stdout.contains("configuration is valid: 127.0.0.1:7002 (plaintext), unix:/tmp/x.sock (plaintext)"))
+        #expect(
+            fromEnvironment.stdout.contains(
+                "configuration is valid: 127.0.0.1:7002 (plaintext), unix:/tmp/x.sock (plaintext)"))
     }
 
     @Test("A policy directory that does not compile stops serve with exit 2 and its diagnostics")
     func brokenPolicies() throws {
-        let directory = try GatehouseProcess.directory(["p.yaml": "kind: Policy\nname: p\nrules: [{ name: r, action: maybe }]\n"])
+        let directory = try GatehouseProcess.directory([
+            "p.yaml": "kind: Policy\nname: p\nrules: [{ name: r, action: maybe }]\n"
+        ])
         let output = try GatehouseProcess.run(["serve", "--policies", directory.path, "--listen", "127.0.0.1:0"])
         #expect(output.status == 2)
         #expect(output.stdout.contains("policy_invalid_value"))

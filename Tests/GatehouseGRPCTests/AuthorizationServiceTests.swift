@@ -1,7 +1,7 @@
 import EnvoyAuthAPI
 import Foundation
-import GatehouseCore
 import GRPCCore
+import GatehouseCore
 import SwiftProtobuf
 import Testing
 
@@ -37,7 +37,8 @@ struct AuthorizationServiceTests {
     @Test("An allow is OK with header and query mutations and the decision in dynamic metadata")
     func allow() async throws {
         let response = try await InProcessServer.with(policy: Self.policy) { authorization, _ in
-            try await authorization.check(InProcessServer.request(path: "/tenants/7?token=x", headers: ["x-tenant": "7"]))
+            try await authorization.check(
+                InProcessServer.request(path: "/tenants/7?token=x", headers: ["x-tenant": "7"]))
         }
         #expect(response.status.code == 0)
         let ok = try #require(response.allowed)
@@ -91,7 +92,8 @@ struct AuthorizationServiceTests {
         #expect(response.status.code == 16)
         let denied = try #require(response.denied)
         #expect(denied.status.code == .unauthorized)
-        #expect(denied.headers.first { $0.header.key == "www-authenticate" }?.header.value == #"Bearer realm="registry""#)
+        #expect(
+            denied.headers.first { $0.header.key == "www-authenticate" }?.header.value == #"Bearer realm="registry""#)
     }
 
     @Test("An ambiguous path is denied with 400 before any rule")
@@ -106,7 +108,8 @@ struct AuthorizationServiceTests {
     @Test("An error while resolving the identity denies with internal_error, never allows")
     func internalErrorFailsClosed() async throws {
         struct Broken: Error {}
-        let response = try await InProcessServer.with(policy: Self.policy, resolveIdentity: { _ in throw Broken() }) { authorization, _ in
+        let response = try await InProcessServer.with(policy: Self.policy, resolveIdentity: { _ in throw Broken() }) {
+            authorization, _ in
             try await authorization.check(InProcessServer.request(path: "/public/a"))
         }
         #expect(response.status.code != 0)

@@ -40,7 +40,8 @@ struct HealthServiceTests {
     @Test("Watch streams the current status first")
     func watch() async throws {
         let first = try await InProcessServer.with(policy: Self.policy) { _, health in
-            try await health.watch(Grpc_Health_V1_HealthCheckRequest()) { response -> Grpc_Health_V1_HealthCheckResponse.ServingStatus? in
+            try await health.watch(Grpc_Health_V1_HealthCheckRequest()) {
+                response -> Grpc_Health_V1_HealthCheckResponse.ServingStatus? in
                 for try await message in response.messages { return message.status }
                 return nil
             }

@@ -59,7 +59,8 @@ struct BadInputTests {
         let server = try await GatehouseServer.start()
         try await GatehouseClient.with(port: server.port) { client in
             // Over the 4 MiB limit: RESOURCE_EXHAUSTED.
-            let oversized = GatehouseClient.request(path: "/public/a", headers: ["x-big": String(repeating: "a", count: 5 << 20)])
+            let oversized = GatehouseClient.request(
+                path: "/public/a", headers: ["x-big": String(repeating: "a", count: 5 << 20)])
             do {
                 _ = try await GatehouseClient.check(client, oversized)
                 Issue.record("an oversized request must fail")
@@ -78,9 +79,14 @@ struct BadInputTests {
             #expect(try await GatehouseClient.check(client, network).status.code != 0)
             // 10,000 headers, one 1 MB header value, a 64 KB path.
             let manyHeaders = Dictionary(uniqueKeysWithValues: (0..<10_000).map { ("x-h\($0)", "v") })
-            #expect(try await GatehouseClient.check(client, GatehouseClient.request(path: "/public/a", headers: manyHeaders)).status.code == 0)
+            #expect(
+                try await GatehouseClient.check(
+                    client, GatehouseClient.request(path: "/public/a", headers: manyHeaders)
+                ).status.code == 0)
             let bigHeader = ["x-big": String(repeating: "b", count: 1 << 20)]
-            #expect(try await GatehouseClient.check(client, GatehouseClient.request(path: "/public/a", headers: bigHeader)).status.code == 0)
+            #expect(
+                try await GatehouseClient.check(client, GatehouseClient.request(path: "/public/a", headers: bigHeader))
+                    .status.code == 0)
             let longPath = "/public/" + String(repeating: "p", count: 64 << 10)
             let long = try await GatehouseClient.check(client, GatehouseClient.request(path: longPath))
             #expect(long.dynamicMetadata.fields["reason"]?.stringValue == "path_too_long")
@@ -97,7 +103,8 @@ struct BadInputTests {
             let stalled = Task {
                 try await client.clientStreaming(
                     request: StreamingClientRequest<[UInt8]> { _ in try await Task.sleep(for: .seconds(600)) },
-                    descriptor: Envoy_Service_Auth_V3_Authorization.Method.Check.descriptor, serializer: RawSerializer(),
+                    descriptor: Envoy_Service_Auth_V3_Authorization.Method.Check.descriptor,
+                    serializer: RawSerializer(),
                     deserializer: ProtobufDeserializer<Envoy_Service_Auth_V3_CheckResponse>(), options: .defaults
                 ) { _ in () }
             }
@@ -108,7 +115,8 @@ struct BadInputTests {
                         try await writer.write([0x0A, 0x40, 0x22])
                         try await Task.sleep(for: .seconds(600))
                     },
-                    descriptor: Envoy_Service_Auth_V3_Authorization.Method.Check.descriptor, serializer: RawSerializer(),
+                    descriptor: Envoy_Service_Auth_V3_Authorization.Method.Check.descriptor,
+                    serializer: RawSerializer(),
                     deserializer: ProtobufDeserializer<Envoy_Service_Auth_V3_CheckResponse>(), options: .defaults
                 ) { _ in () }
             }
@@ -128,9 +136,11 @@ struct BadInputTests {
         let server = try await GatehouseServer.start()
         let ours = server.certificates.path
         let foreign = try Provisioning.temporaryDirectory("foreign")
-        #expect(ChildProcess.runToCompletion(Provisioning.gatehouse, ["certs", "dev", "--out", foreign.path]).status == 0)
+        #expect(
+            ChildProcess.runToCompletion(Provisioning.gatehouse, ["certs", "dev", "--out", foreign.path]).status == 0)
         await #expect(throws: (any Error).self, "a client without a certificate must be refused") {
-            try await GatehouseClient.with(port: server.tlsPort, security: .tls(certificates: ours, certificate: nil)) { client in
+            try await GatehouseClient.with(port: server.tlsPort, security: .tls(certificates: ours, certificate: nil)) {
+                client in
                 _ = try await GatehouseClient.check(client, GatehouseClient.request(path: "/public/a"))
             }
         }
@@ -138,14 +148,17 @@ struct BadInputTests {
             try await Self.foreignCheck(port: server.tlsPort, ours: ours, foreign: foreign.path)
         }
         do {
-            try await GatehouseClient.with(port: server.tlsPort, security: .tls(certificates: ours, certificate: "civil-registry")) { client in
+            try await GatehouseClient.with(
+                port: server.tlsPort, security: .tls(certificates: ours, certificate: "civil-registry")
+            ) { client in
                 _ = try await GatehouseClient.check(client, GatehouseClient.request(path: "/public/a"))
             }
             Issue.record("a caller that is not the pinned Envoy must be refused")
         } catch let error as RPCError {
             #expect(error.code == .permissionDenied)
         }
-        try await GatehouseClient.with(port: server.tlsPort, security: .tls(certificates: ours, certificate: "envoy")) { client in
+        try await GatehouseClient.with(port: server.tlsPort, security: .tls(certificates: ours, certificate: "envoy")) {
+            client in
             try await Self.stillServes(client)
         }
         #expect(await server.process.terminate() == 0)
@@ -159,7 +172,8 @@ struct BadInputTests {
             config.trustRoots = .certificates([.file(path: "\(ours)/ca.pem", format: .pem)])
             config.serverCertificateVerification = .noHostnameVerification
         }
-        let transport = try HTTP2ClientTransport.Posix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: security)
+        let transport = try HTTP2ClientTransport.Posix(
+            target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: security)
         try await withGRPCClient(transport: transport) { client in
             _ = try await GatehouseClient.check(client, GatehouseClient.request(path: "/public/a"))
         }

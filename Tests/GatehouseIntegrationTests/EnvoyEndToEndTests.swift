@@ -11,7 +11,8 @@ struct EnvoyEndToEndTests {
         ("sidecar-uds.yaml", nil),
     ]
 
-    @Test("Allow, deny with the policy's body, 401 with WWW-Authenticate, and shadow rules, on every listener kind",
+    @Test(
+        "Allow, deny with the policy's body, 401 with WWW-Authenticate, and shadow rules, on every listener kind",
         arguments: Self.configurations.map(\.file))
     func enforcement(configuration: String) async throws {
         let certificate = Self.configurations.first { $0.file == configuration }?.clientCertificate
@@ -28,7 +29,8 @@ struct EnvoyEndToEndTests {
         #expect(allowed.upstreamHeader("authorization") == nil, "credentials must not reach the upstream")
         #expect(allowed.upstreamHeader("x-debug") == nil)
 
-        let secret = try deployment.request("/records/secret", headers: [("x-clearance", "granted")], clientCertificate: certificate)
+        let secret = try deployment.request(
+            "/records/secret", headers: [("x-clearance", "granted")], clientCertificate: certificate)
         #expect(secret.status == 403)
         #expect(secret.body == #"{"error":"secrets are never served"}"#)
         #expect(secret.header("content-type") == "application/json")
@@ -101,8 +103,11 @@ struct EnvoyEndToEndTests {
         defer { Task { await deployment.stop() } }
         #expect(try deployment.request("/healthz").status == 200)
         #expect(try deployment.request("/births/1987-0042").status == 401)
-        #expect(try deployment.request("/healthz", host: "unknown.gov.example").status == 404, "Envoy has no route for it")
-        #expect(try deployment.request("/cards/1", host: "id-card.gov.example", headers: [("x-api-version", "2")]).status == 401)
+        #expect(
+            try deployment.request("/healthz", host: "unknown.gov.example").status == 404, "Envoy has no route for it")
+        #expect(
+            try deployment.request("/cards/1", host: "id-card.gov.example", headers: [("x-api-version", "2")]).status
+                == 401)
     }
 }
 

@@ -34,7 +34,9 @@ struct WireCompatibilityTests {
         #expect(http.size == 12)
         #expect(http.rawBody == Data(#"{"a": 1}"#.utf8))
         #expect(attributes.contextExtensions == ["building_block": "civil-registry"])
-        #expect(attributes.metadataContext.filterMetadata["envoy.filters.http.jwt_authn"]?.fields["sub"]?.stringValue == "alice")
+        #expect(
+            attributes.metadataContext.filterMetadata["envoy.filters.http.jwt_authn"]?.fields["sub"]?.stringValue
+                == "alice")
         #expect(attributes.routeMetadataContext.filterMetadata["route"]?.fields["name"]?.stringValue == "births")
         #expect(attributes.tlsSession.sni == "civil-registry.gov.example")
         #expect(check.unknownFields.data.isEmpty)
@@ -52,7 +54,8 @@ struct WireCompatibilityTests {
 
     @Test("Our CheckResponses decode in xds-protos with the fields Envoy applies", arguments: [true, false])
     func encodesForEnvoy(allow: Bool) throws {
-        let decision = allow
+        let decision =
+            allow
             ? Decision(
                 outcome: .allow, status: 200, reason: .allowed, policy: "p", rule: "r",
                 headersToSet: [HeaderMutation(name: "x-subject", value: "alice", action: .addIfAbsent)],
@@ -61,11 +64,14 @@ struct WireCompatibilityTests {
                 queryParametersToRemove: ["token"], subject: "alice", policyRevision: "rev1")
             : Decision(
                 outcome: .deny, status: 401, reason: .missingCredentials, policy: "p",
-                headersToSet: [HeaderMutation(name: "www-authenticate", value: #"Bearer realm="p""#, action: .overwrite)],
+                headersToSet: [
+                    HeaderMutation(name: "www-authenticate", value: #"Bearer realm="p""#, action: .overwrite)
+                ],
                 body: "no", policyRevision: "rev1")
         let response = Envoy_Service_Auth_V3_CheckResponse(decision, decisionID: "0123456789abcdef0123456789abcdef")
         let encoded = try response.serializedBytes() as Data
-        let output = ChildProcess.runToCompletionWithInput(try Provisioning.python(), [Self.script, "response"], input: encoded.base64EncodedString())
+        let output = ChildProcess.runToCompletionWithInput(
+            try Provisioning.python(), [Self.script, "response"], input: encoded.base64EncodedString())
         try #require(output.status == 0, "\(output.output)")
         let json = output.output
         #expect(json.contains("unknown_bytes=0"))

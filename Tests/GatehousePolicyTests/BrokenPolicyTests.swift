@@ -74,14 +74,16 @@ private func issuerWith(_ lines: String) -> String {
 
 private enum Generated {
     /// `rules: [[[[…]]]]`, 200 deep on line 3; the 33rd bracket (column 40) is one level too many.
-    static let flowBrackets = "kind: Policy\nname: p\nrules: " + String(repeating: "[", count: 200)
+    static let flowBrackets =
+        "kind: Policy\nname: p\nrules: " + String(repeating: "[", count: 200)
         + String(repeating: "]", count: 200) + "\n"
 
     /// `- - - - …`, 200 compact sequence entries on line 4.
     static let compactDashes = "kind: Policy\nname: p\nrules:\n  " + String(repeating: "- ", count: 200) + "x\n"
 
     /// A mapping indented one level deeper on each of 40 lines below `description:`.
-    static let indentation = "kind: Policy\nname: p\ndescription:\n"
+    static let indentation =
+        "kind: Policy\nname: p\ndescription:\n"
         + (0..<40).map { String(repeating: "  ", count: $0 + 1) + "k\($0):\n" }.joined()
 }
 

@@ -36,8 +36,9 @@ struct GoldenPolicyTests {
         }
     }
 
-    @Test("A fixture compiles without diagnostics and passes every test, exercising every rule",
-          arguments: GoldenFixtures.expected)
+    @Test(
+        "A fixture compiles without diagnostics and passes every test, exercising every rule",
+        arguments: GoldenFixtures.expected)
     func fixture(_ name: String) throws {
         let result = try GoldenFixtures.compile(name)
         #expect(result.diagnostics.isEmpty, "\(result.diagnostics.map(\.description))")
@@ -69,8 +70,11 @@ struct GoldenPolicyTests {
         #expect(decision.outcome == .allow)
         let names = decision.headersToSet.map(\.name)
         #expect(names == ["x-issuer", "x-price", "x-host"], "\(decision.headersToSet)")
-        #expect(decision.headersToSet.contains(HeaderMutation(name: "x-price", value: "$5 for GET /docs/1",
-                                                              action: .overwrite)))
+        #expect(
+            decision.headersToSet.contains(
+                HeaderMutation(
+                    name: "x-price", value: "$5 for GET /docs/1",
+                    action: .overwrite)))
         #expect(!names.contains("x-subject"), "no sub claim")
         #expect(!names.contains("x-roles"), "an object inside the array has no header text")
         #expect(!names.contains("x-org"), "a value with CR LF is never sent")

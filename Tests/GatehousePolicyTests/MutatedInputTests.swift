@@ -223,7 +223,8 @@ struct MutatedInputTests {
     /// cores. For a longer local campaign set `GATEHOUSE_MUTATIONS_PER_SHARD`; with `GATEHOUSE_MUTATION_DUMP=prefix`
     /// each shard writes its current input to `prefix-<shard>.yaml` first, so a crash leaves its input behind.
     static let shards = Array(0..<8)
-    static let mutationsPerShard = ProcessInfo.processInfo.environment["GATEHOUSE_MUTATIONS_PER_SHARD"]
+    static let mutationsPerShard =
+        ProcessInfo.processInfo.environment["GATEHOUSE_MUTATIONS_PER_SHARD"]
         .flatMap { Int($0) } ?? 1_300
 
     @Test("Mutated policies never crash and always either compile or name a real position", arguments: shards)
