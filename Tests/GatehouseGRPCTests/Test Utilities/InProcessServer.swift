@@ -1,9 +1,9 @@
 import EnvoyAuthAPI
+import GRPCCore
+import GRPCInProcessTransport
 import GatehouseCore
 import GatehouseGRPC
 import GatehousePolicy
-import GRPCCore
-import GRPCInProcessTransport
 import Logging
 import Testing
 
@@ -13,8 +13,11 @@ enum InProcessServer {
     static func with<Result: Sendable>(
         policy: String?,
         resolveIdentity: @escaping AuthorizationService.IdentityResolver = { _ in .anonymous },
-        _ body: @Sendable (Envoy_Service_Auth_V3_Authorization.Client<InProcessTransport.Client>,
-            Grpc_Health_V1_Health.Client<InProcessTransport.Client>) async throws -> Result
+        _ body:
+            @Sendable (
+                Envoy_Service_Auth_V3_Authorization.Client<InProcessTransport.Client>,
+                Grpc_Health_V1_Health.Client<InProcessTransport.Client>
+            ) async throws -> Result
     ) async throws -> Result {
         let authorizer = Authorizer()
         if let policy {
@@ -29,7 +32,9 @@ enum InProcessServer {
         ]
         return try await withGRPCServer(transport: transport.server, services: services) { _ in
             try await withGRPCClient(transport: transport.client) { client in
-                try await body(Envoy_Service_Auth_V3_Authorization.Client(wrapping: client), Grpc_Health_V1_Health.Client(wrapping: client))
+                try await body(
+                    Envoy_Service_Auth_V3_Authorization.Client(wrapping: client),
+                    Grpc_Health_V1_Health.Client(wrapping: client))
             }
         }
     }
@@ -53,5 +58,3 @@ enum InProcessServer {
         return request
     }
 }
-
-

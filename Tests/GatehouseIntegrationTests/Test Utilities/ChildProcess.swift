@@ -67,7 +67,8 @@ final class ChildProcess: Sendable {
         while ContinuousClock.now < deadline {
             if self.log.contains(text) { return }
             guard self.isRunning else {
-                throw ChildProcessError(message: "\(self.name) exited (\(self.exitStatus)) before logging '\(text)':\n\(self.log)")
+                throw ChildProcessError(
+                    message: "\(self.name) exited (\(self.exitStatus)) before logging '\(text)':\n\(self.log)")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -104,7 +105,9 @@ final class ChildProcess: Sendable {
     }
 
     /// Runs a command to completion with `input` on its standard input.
-    static func runToCompletionWithInput(_ executable: String, _ arguments: [String], input: String) -> (status: Int32, output: String) {
+    static func runToCompletionWithInput(_ executable: String, _ arguments: [String], input: String) -> (
+        status: Int32, output: String
+    ) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -122,7 +125,9 @@ final class ChildProcess: Sendable {
     }
 
     /// Runs a command to completion and returns its status and combined output.
-    static func runToCompletion(_ executable: String, _ arguments: [String], directory: URL? = nil) -> (status: Int32, output: String) {
+    static func runToCompletion(_ executable: String, _ arguments: [String], directory: URL? = nil) -> (
+        status: Int32, output: String
+    ) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

@@ -10,14 +10,16 @@ final class Deployment: Sendable {
     var gatehouse: ChildProcess { self.server.process }
     var certificates: URL { self.server.certificates }
 
-    static let fixturePolicies = Provisioning.repositoryRoot.appendingPathComponent("Tests/GatehouseIntegrationTests/Fixtures/policies")
+    static let fixturePolicies = Provisioning.repositoryRoot.appendingPathComponent(
+        "Tests/GatehouseIntegrationTests/Fixtures/policies")
 
     /// Starts an upstream, Gatehouse and Envoy for `deploy/envoy/<envoyConfig>`.
     ///
     /// - Parameter policies: The policy directory; the e2e fixture by default.
     static func start(envoyConfig: String, policies: URL? = nil) async throws -> Deployment {
         let directory = try Provisioning.temporaryDirectory(envoyConfig.replacingOccurrences(of: ".yaml", with: ""))
-        let deployment = try Deployment(directory: directory, envoyConfig: envoyConfig, policies: policies ?? Self.fixturePolicies)
+        let deployment = try Deployment(
+            directory: directory, envoyConfig: envoyConfig, policies: policies ?? Self.fixturePolicies)
         do {
             try await deployment.upstream.waitForLog("echo upstream listening")
             try await deployment.server.waitUntilServing()
@@ -37,20 +39,25 @@ final class Deployment: Sendable {
         let adminPort = ports[4]
         self.server = try GatehouseServer(directory: directory, policies: policies, ports: (ports[1], ports[2]))
         // The Envoy configuration is used as written; only addresses and the certificate directory change.
-        let envoyText = try String(contentsOf: root.appendingPathComponent("deploy/envoy/\(envoyConfig)"), encoding: .utf8)
-            .replacingOccurrences(of: "port_value: 10000", with: "port_value: \(self.envoyPort)")
-            .replacingOccurrences(of: "port_value: 9901", with: "port_value: \(adminPort)")
-            .replacingOccurrences(of: "port_value: 8080", with: "port_value: \(upstreamPort)")
-            .replacingOccurrences(of: "port_value: 9191", with: "port_value: \(self.server.port)")
-            .replacingOccurrences(of: "port_value: 9443", with: "port_value: \(self.server.tlsPort)")
-            .replacingOccurrences(of: "/tmp/gatehouse.sock", with: self.server.socketPath)
-            .replacingOccurrences(of: "certs-dev/", with: self.server.certificates.path + "/")
+        let envoyText = try String(
+            contentsOf: root.appendingPathComponent("deploy/envoy/\(envoyConfig)"), encoding: .utf8
+        )
+        .replacingOccurrences(of: "port_value: 10000", with: "port_value: \(self.envoyPort)")
+        .replacingOccurrences(of: "port_value: 9901", with: "port_value: \(adminPort)")
+        .replacingOccurrences(of: "port_value: 8080", with: "port_value: \(upstreamPort)")
+        .replacingOccurrences(of: "port_value: 9191", with: "port_value: \(self.server.port)")
+        .replacingOccurrences(of: "port_value: 9443", with: "port_value: \(self.server.tlsPort)")
+        .replacingOccurrences(of: "/tmp/gatehouse.sock", with: self.server.socketPath)
+        .replacingOccurrences(of: "certs-dev/", with: self.server.certificates.path + "/")
         let envoyFile = directory.appendingPathComponent("envoy.yaml")
         try Data(envoyText.utf8).write(to: envoyFile)
         let python = (try? Provisioning.python()) ?? "/usr/bin/python3"
         self.upstream = try ChildProcess(
             name: "upstream", executable: python,
-            arguments: [root.appendingPathComponent("Tests/GatehouseIntegrationTests/Scripts/echo_upstream.py").path, String(upstreamPort)],
+            arguments: [
+                root.appendingPathComponent("Tests/GatehouseIntegrationTests/Scripts/echo_upstream.py").path,
+                String(upstreamPort),
+            ],
             logFile: directory.appendingPathComponent("upstream.log"))
         self.envoy = try ChildProcess(
             name: "envoy", executable: try Provisioning.envoy(),
@@ -101,7 +108,9 @@ final class Deployment: Sendable {
             arguments += ["-H", "host: \(host)", "http://127.0.0.1:\(self.envoyPort)\(path)"]
         }
         let result = ChildProcess.runToCompletion("/usr/bin/curl", arguments)
-        guard result.status == 0 else { throw ChildProcessError(message: "curl \(arguments.joined(separator: " ")) failed: \(result.output)") }
+        guard result.status == 0 else {
+            throw ChildProcessError(message: "curl \(arguments.joined(separator: " ")) failed: \(result.output)")
+        }
         return HTTPResponse(parsing: result.output)
     }
 }

@@ -43,10 +43,12 @@ enum GatehouseClient {
     }
 
     /// A Check with the generated stub.
-    static func check(_ client: GRPCClient<HTTP2ClientTransport.Posix>, _ request: Envoy_Service_Auth_V3_CheckRequest) async throws
+    static func check(_ client: GRPCClient<HTTP2ClientTransport.Posix>, _ request: Envoy_Service_Auth_V3_CheckRequest)
+        async throws
         -> Envoy_Service_Auth_V3_CheckResponse
     {
-        try await Envoy_Service_Auth_V3_Authorization.Client(wrapping: client).check(request, options: .timeout(.seconds(10)))
+        try await Envoy_Service_Auth_V3_Authorization.Client(wrapping: client).check(
+            request, options: .timeout(.seconds(10)))
     }
 
     /// A Check whose request body is `bytes` exactly, as a broken or hostile client would send it.
@@ -54,7 +56,8 @@ enum GatehouseClient {
         -> Envoy_Service_Auth_V3_CheckResponse
     {
         try await client.unary(
-            request: ClientRequest(message: bytes), descriptor: Envoy_Service_Auth_V3_Authorization.Method.Check.descriptor,
+            request: ClientRequest(message: bytes),
+            descriptor: Envoy_Service_Auth_V3_Authorization.Method.Check.descriptor,
             serializer: RawSerializer(), deserializer: ProtobufDeserializer<Envoy_Service_Auth_V3_CheckResponse>(),
             options: .timeout(.seconds(10))
         ) { try $0.message }

@@ -20,16 +20,18 @@ final class GatehouseServer: @unchecked Sendable {
         (self.port, self.tlsPort) = ports
         self.socketPath = directory.appendingPathComponent("gatehouse.sock").path
         self.certificates = directory.appendingPathComponent("certs")
-        let certs = ChildProcess.runToCompletion(Provisioning.gatehouse, ["certs", "dev", "--out", self.certificates.path])
+        let certs = ChildProcess.runToCompletion(
+            Provisioning.gatehouse, ["certs", "dev", "--out", self.certificates.path])
         guard certs.status == 0 else { throw ChildProcessError(message: "gatehouse certs dev failed: \(certs.output)") }
         let configuration = try String(
-            contentsOf: Provisioning.repositoryRoot.appendingPathComponent("deploy/gatehouse.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: "127.0.0.1:9191", with: "127.0.0.1:\(self.port)")
-            .replacingOccurrences(of: "127.0.0.1:9443", with: "127.0.0.1:\(self.tlsPort)")
-            .replacingOccurrences(of: "unix:/tmp/gatehouse.sock", with: "unix:\(self.socketPath)")
-            .replacingOccurrences(of: "../certs-dev/", with: self.certificates.path + "/")
-            .replacingOccurrences(of: "policies: ../policies", with: "policies: \(policies.path)")
-            .replacingOccurrences(of: "level: info", with: "level: debug")
+            contentsOf: Provisioning.repositoryRoot.appendingPathComponent("deploy/gatehouse.yaml"), encoding: .utf8
+        )
+        .replacingOccurrences(of: "127.0.0.1:9191", with: "127.0.0.1:\(self.port)")
+        .replacingOccurrences(of: "127.0.0.1:9443", with: "127.0.0.1:\(self.tlsPort)")
+        .replacingOccurrences(of: "unix:/tmp/gatehouse.sock", with: "unix:\(self.socketPath)")
+        .replacingOccurrences(of: "../certs-dev/", with: self.certificates.path + "/")
+        .replacingOccurrences(of: "policies: ../policies", with: "policies: \(policies.path)")
+        .replacingOccurrences(of: "level: info", with: "level: debug")
         try Data(configuration.utf8).write(to: directory.appendingPathComponent("gatehouse.yaml"))
         self.process = try Self.spawn(directory, generation: 0)
     }

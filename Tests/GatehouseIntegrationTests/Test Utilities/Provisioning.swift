@@ -11,7 +11,9 @@ enum Provisioning {
     static var gatehouse: String {
         let candidates = [
             Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("gatehouse").path,
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gatehouse").path,
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+                "gatehouse"
+            ).path,
             self.repositoryRoot.appendingPathComponent(".build/debug/gatehouse").path,
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[2]
@@ -21,7 +23,8 @@ enum Provisioning {
     ///
     /// Provisioning failures are test failures: the suite never silently skips the real Envoy.
     static let venv: Result<String, ProvisioningError> = {
-        let directory = ProcessInfo.processInfo.environment["GATEHOUSE_E2E_VENV"]
+        let directory =
+            ProcessInfo.processInfo.environment["GATEHOUSE_E2E_VENV"]
             ?? repositoryRoot.appendingPathComponent(".build/e2e-venv").path
         let script = repositoryRoot.appendingPathComponent("Tests/GatehouseIntegrationTests/Scripts/provision.sh").path
         let result = ChildProcess.runToCompletion("/bin/bash", [script, directory])
@@ -48,7 +51,8 @@ enum Provisioning {
 
     /// A fresh temporary directory.
     static func temporaryDirectory(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-e2e-\(name)-\(UUID().uuidString.prefix(8))")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gatehouse-e2e-\(name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
