@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import GatehouseGRPC
 import Yams
 
@@ -175,18 +176,10 @@ struct ConfigFileReader {
 
     private mutating func duration(_ node: Node, _ key: String) -> Duration? {
         let text = node.string ?? ""
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600]
-        var digits = Substring(text)
-        var unit: Int64 = 1
-        if text.hasSuffix("ms"), let millis = Int64(text.dropLast(2)), millis >= 0 { return .milliseconds(millis) }
-        if let last = digits.last, let factor = units[last] {
-            unit = factor
-            digits = digits.dropLast()
-        }
-        guard let value = Int64(digits), value >= 0, value <= 86_400 / unit else {
+        guard let duration = DurationText.parse(text, maximum: .seconds(86_400)) else {
             self.problems.append("\(self.at(node))\(key) '\(text)' is not a duration; write e.g. 500ms, 10s or 2m.")
             return nil
         }
-        return .seconds(value * unit)
+        return duration
     }
 }

@@ -35,4 +35,9 @@ package enum ASCII {
         guard textCount >= suffixCount else { return false }
         return text.utf8.dropFirst(textCount - suffixCount).elementsEqual(suffix.utf8)
     }
+
+    /// Whether `text` is an RFC 9110 token, as HTTP methods and header names must be.
+    package static func isToken(_ text: some StringProtocol) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { $0 > 32 && $0 < 127 && !"()<>@,;:\\\"/[]?={}".utf8.contains($0) }
+    }
 }

@@ -168,19 +168,12 @@ extension PolicyParser {
     /// Seconds from `90`, `90s`, `5m` or `1h`, at most an hour.
     private mutating func duration(_ node: YAMLNode, what: String) -> Int? {
         guard let text = self.reader.string(node, what: what) else { return nil }
-        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600]
-        var digits = Substring(text)
-        var unit = 1
-        if let last = digits.last, let factor = units[last] {
-            unit = factor
-            digits = digits.dropLast()
-        }
-        guard let value = Int(digits), value >= 0, value <= 3600 / unit else {
+        guard let duration = DurationText.parse(text, maximum: .seconds(3600)), !text.hasSuffix("ms") else {
             self.reader.diagnostics.error(
                 .invalidValue, "\(what) '\(text)' is not a duration up to 1h; write e.g. 60s or 2m.", at: node.location)
             return nil
         }
-        return value * unit
+        return Int(duration.components.seconds)
     }
 
     private mutating func mutualTLS(_ node: YAMLNode) -> MutualTLSDocument? {

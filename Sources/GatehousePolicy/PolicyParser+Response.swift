@@ -107,9 +107,7 @@ extension PolicyParser {
 
     /// A header name: an HTTP token, returned lower-case.
     mutating func headerName(_ text: String, at location: SourceLocation) -> String? {
-        let isToken =
-            !text.isEmpty && text.utf8.allSatisfy { $0 > 32 && $0 < 127 && !"()<>@,;:\\\"/[]?={}".utf8.contains($0) }
-        guard isToken else {
+        guard ASCII.isToken(text) else {
             self.reader.diagnostics.error(
                 .invalidValue,
                 "The header name '\(text)' is not an HTTP token (letters, digits and !#$%&'*+-.^_`|~); pseudo-headers cannot be set.",

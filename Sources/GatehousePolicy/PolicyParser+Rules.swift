@@ -64,10 +64,7 @@ extension PolicyParser {
         let key = rule.excludesMethods ? "notMethods" : "methods"
         guard let values = self.reader.strings(node, what: "\(what) \(key)", emptyCode: .emptyRule) else { return }
         for (method, location) in values {
-            let isToken =
-                !method.isEmpty
-                && method.utf8.allSatisfy { $0 > 32 && $0 < 127 && !"()<>@,;:\\\"/[]?={}".utf8.contains($0) }
-            guard isToken else {
+            guard ASCII.isToken(method) else {
                 self.reader.diagnostics.error(
                     .invalidValue,
                     "\(what) lists the method '\(method)', which is not an HTTP method token; write e.g. GET.",
