@@ -25,6 +25,8 @@ let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let x509: Target.Dependency = .product(name: "X509", package: "swift-certificates")
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 let asn1: Target.Dependency = .product(name: "SwiftASN1", package: "swift-asn1")
+let cryptoExtras: Target.Dependency = .product(name: "_CryptoExtras", package: "swift-crypto")
+let httpClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
 let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
 
@@ -36,6 +38,8 @@ let package = Package(
         // Products only so that Tests/Benchmarks can depend on these targets.
         .library(name: "GatehouseCore", targets: ["GatehouseCore"]),
         .library(name: "GatehousePolicy", targets: ["GatehousePolicy"]),
+        .library(name: "GatehouseIdentity", targets: ["GatehouseIdentity"]),
+        .library(name: "GatehouseGRPC", targets: ["GatehouseGRPC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -50,6 +54,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Envoy's ext_authz v3 API and grpc.health.v1: our own .proto files and the Swift generated from them.
@@ -84,6 +89,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Who is calling: JWTs verified against issuers' key sets, client certificates against the trust bundle.
+        .target(
+            name: "GatehouseIdentity",
+            dependencies: ["GatehouseCore", "GatehousePolicy", crypto, cryptoExtras, x509, asn1, httpClient, logging],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseIdentityTests",
+            dependencies: ["GatehouseIdentity", "GatehouseCore", "GatehousePolicy", crypto, cryptoExtras, x509, asn1],
+            swiftSettings: swiftSettings
+        ),
+
         // The Envoy Authorization service and gRPC health; the only place Envoy's types are mapped.
         .target(
             name: "GatehouseGRPC",
@@ -96,8 +113,8 @@ let package = Package(
         .testTarget(
             name: "GatehouseGRPCTests",
             dependencies: [
-                "GatehouseGRPC", "GatehouseCore", "GatehousePolicy", "EnvoyAuthAPI", grpcCore, grpcInProcess, grpcProtobuf,
-                swiftProtobuf, logging,
+                "GatehouseGRPC", "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "EnvoyAuthAPI", grpcCore,
+                grpcInProcess, grpcProtobuf, swiftProtobuf, logging, crypto, cryptoExtras, x509, asn1,
             ],
             swiftSettings: swiftSettings
         ),
@@ -106,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "GatehouseCLI",
             dependencies: [
-                "GatehouseCore", "GatehousePolicy", "GatehouseGRPC", argumentParser, yams, logging, serviceLifecycle, unixSignals, x509, crypto, asn1,
+                "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "GatehouseGRPC", argumentParser, yams, logging, serviceLifecycle, unixSignals, x509, crypto, asn1,
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,38 +2,81 @@ import Synchronization
 
 /// Decides checks against whichever policy revision is active, and swaps revisions atomically.
 ///
-/// The tree is an immutable value read under a short lock; a check that has read it finishes
-/// on that revision even if a reload activates another one meanwhile. Before any revision is
-/// active every check is denied (`policy_not_loaded`, 503): fail closed.
+/// A revision is a decision tree and the authenticator built from the same policy set; both
+/// are immutable and swapped together under a short lock, so a check that has read them
+/// finishes on that revision even if a reload activates another one meanwhile. Before any
+/// revision is active every check is denied (`policy_not_loaded`, 503): fail closed.
 ///
 /// ```swift
 /// let authorizer = Authorizer()
-/// authorizer.activate(try PolicyCompiler.compile(directory: "policies").tree)
-/// let decision = authorizer.check(request, identity: identity)
+/// authorizer.activate(tree, authenticator: authenticator)
+/// let decision = await authorizer.decide(request, caller: CallerFacts())
 /// ```
 package final class Authorizer: Sendable {
-    private let current: Mutex<DecisionTree?>
-
-    package init(tree: DecisionTree? = nil) {
-        self.current = Mutex(tree)
+    /// One active policy revision.
+    package struct Revision: Sendable {
+        /// The compiled rules.
+        package var tree: DecisionTree
+        /// Verifies credentials for the tree's policies (indexed like ``DecisionTree/policies``).
+        package var authenticator: any Authenticator
     }
+
+    private let current: Mutex<Revision?>
+    private let readiness: Mutex<(@Sendable () -> Bool)?>
+
+    package init(tree: DecisionTree? = nil, authenticator: any Authenticator = AnonymousAuthenticator()) {
+        self.current = Mutex(tree.map { Revision(tree: $0, authenticator: authenticator) })
+        self.readiness = Mutex(nil)
+    }
+
+    /// The active revision, if any.
+    package var revision: Revision? { self.current.withLock { $0 } }
 
     /// The active tree, if any.
-    package var tree: DecisionTree? { self.current.withLock { $0 } }
+    package var tree: DecisionTree? { self.revision?.tree }
 
-    /// Whether a policy revision is active.
-    package var isReady: Bool { self.current.withLock { $0 != nil } }
-
-    /// Makes `tree` the revision that decides every check from now on.
-    package func activate(_ tree: DecisionTree) {
-        self.current.withLock { $0 = tree }
+    /// Whether a policy revision is active and every credential source it needs (key sets) is loaded.
+    package var isReady: Bool {
+        guard self.current.withLock({ $0 != nil }) else { return false }
+        return self.readiness.withLock { $0 }?() ?? true
     }
 
-    /// Decides one request.
+    /// Makes `tree` the revision that decides every check from now on.
+    ///
+    /// - Parameters:
+    ///   - authenticator: Verifies credentials for `tree`'s policies.
+    ///   - isLoaded: Whether the revision's remote key sets have loaded; health reports
+    ///     SERVING only when it says so.
+    package func activate(
+        _ tree: DecisionTree,
+        authenticator: any Authenticator = AnonymousAuthenticator(),
+        isLoaded: (@Sendable () -> Bool)? = nil
+    ) {
+        self.current.withLock { $0 = Revision(tree: tree, authenticator: authenticator) }
+        self.readiness.withLock { $0 = isLoaded }
+    }
+
+    /// Decides one request whose identity is already known (tests, `gatehouse check`).
     package func check(_ request: AuthzRequest, identity: Identity) -> Decision {
-        guard let tree = self.tree else {
-            return Decision(outcome: .deny, status: 503, reason: .policyNotLoaded, subject: identity.subject)
-        }
+        guard let tree = self.tree else { return Self.notLoaded(identity: identity) }
         return tree.evaluate(request, identity: identity)
+    }
+
+    /// Decides one request: selects the policy, verifies the caller's credentials under it, evaluates.
+    ///
+    /// - Throws: What the authenticator threw (Gatehouse failed, not the caller); the caller of
+    ///   this method denies with `internal_error`.
+    package func decide(_ request: AuthzRequest, caller: CallerFacts) async throws -> Decision {
+        guard let revision = self.revision else { return Self.notLoaded(identity: .anonymous) }
+        guard request.pathProblem == nil, let index = revision.tree.policyIndex(for: request) else {
+            // Rejected before any policy applies; no credential is looked at.
+            return revision.tree.evaluate(request, identity: .anonymous)
+        }
+        let identity = try await revision.authenticator.identity(for: request, policyIndex: index, caller: caller)
+        return revision.tree.evaluate(request, identity: identity)
+    }
+
+    private static func notLoaded(identity: Identity) -> Decision {
+        Decision(outcome: .deny, status: 503, reason: .policyNotLoaded, subject: identity.subject)
     }
 }

@@ -16,6 +16,8 @@ package struct Decision: Sendable {
     package var status: UInt16
     /// Why.
     package var reason: DecisionReason
+    /// The finer stable code behind a credential rejection (`token_expired`, …), if any.
+    package var reasonDetail: DecisionReason?
     /// The policy that governed the request, if one was selected.
     package var policy: String?
     /// The rule that decided, if one did.
@@ -41,6 +43,7 @@ package struct Decision: Sendable {
         outcome: Outcome,
         status: UInt16,
         reason: DecisionReason,
+        reasonDetail: DecisionReason? = nil,
         policy: String? = nil,
         rule: String? = nil,
         shadowMatches: [ShadowMatch] = [],
@@ -55,6 +58,7 @@ package struct Decision: Sendable {
         self.outcome = outcome
         self.status = status
         self.reason = reason
+        self.reasonDetail = reasonDetail
         self.policy = policy
         self.rule = rule
         self.shadowMatches = shadowMatches
@@ -81,6 +85,7 @@ package struct Decision: Sendable {
             ("status", String(self.status)),
             ("policy_revision", self.policyRevision),
         ]
+        if let detail = self.reasonDetail { fields.append(("reason_detail", detail.code)) }
         if let policy = self.policy { fields.append(("policy", policy)) }
         if let rule = self.rule { fields.append(("rule", rule)) }
         if let subject = self.subject { fields.append(("subject", subject)) }

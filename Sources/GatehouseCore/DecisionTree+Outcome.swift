@@ -42,6 +42,7 @@ extension DecisionTree {
         var shape = policy.unauthenticatedResponse
         if failure.kind == .clientCertificate { shape.status = policy.authentication.invalidCertificateStatus }
         var decision = self.denial(shape, reason: failure.reason, policy: policy, request: request, identity: identity)
+        decision.reasonDetail = failure.detail
         if failure.kind == .token {
             decision.headersToSet.append(Self.wwwAuthenticate(realm: policy.authentication.realm, failure: failure))
         }

@@ -67,6 +67,11 @@ package struct DecisionTree: Sendable {
         return Self.traced(self.decide(policy, match, request: request, identity: identity), &tracer)
     }
 
+    /// The index in ``policies`` of the policy that governs `request`, if any.
+    package func policyIndex(for request: AuthzRequest) -> Int? {
+        self.selectPolicy(for: request).map { Int($0) }
+    }
+
     private func selectPolicy(for request: AuthzRequest) -> Int32? {
         for candidate in self.index.candidates(host: request.host)
         where self.policies[Int(candidate)].selector.matchesContext(request.contextExtensions) {

@@ -94,6 +94,10 @@ package struct PeerIdentity: Sendable {
 }
 
 /// A credential that was presented but failed verification.
+///
+/// The decision's reason is the class (`invalid_token`, `invalid_client_certificate`); the
+/// ``detail`` is the finer stable code (`token_expired`, `certificate_revoked`, …) that goes
+/// into dynamic metadata and decision records. Neither ever contains the credential itself.
 package struct CredentialFailure: Sendable, Hashable {
     /// Which credential failed.
     package enum Kind: Sendable, Hashable {
@@ -103,14 +107,28 @@ package struct CredentialFailure: Sendable, Hashable {
 
     /// Which credential failed.
     package var kind: Kind
-    /// The stable reason, e.g. `invalid_token` or a finer code such as `jwt_expired`.
+    /// The stable class of the failure: `invalid_token` or `invalid_client_certificate`.
     package var reason: DecisionReason
+    /// The stable fine-grained code, e.g. `token_expired`; `nil` when only the class is known.
+    package var detail: DecisionReason?
     /// A human-readable description that never contains the credential itself.
     package var description: String
 
-    package init(kind: Kind, reason: DecisionReason, description: String) {
+    package init(kind: Kind, reason: DecisionReason, detail: DecisionReason? = nil, description: String) {
         self.kind = kind
         self.reason = reason
+        self.detail = detail
         self.description = description
+    }
+
+    /// A rejected bearer token with its fine-grained code.
+    package static func token(_ detail: DecisionReason, _ description: String) -> CredentialFailure {
+        CredentialFailure(kind: .token, reason: .invalidToken, detail: detail, description: description)
+    }
+
+    /// A rejected client certificate with its fine-grained code.
+    package static func clientCertificate(_ detail: DecisionReason, _ description: String) -> CredentialFailure {
+        CredentialFailure(
+            kind: .clientCertificate, reason: .invalidClientCertificate, detail: detail, description: description)
     }
 }

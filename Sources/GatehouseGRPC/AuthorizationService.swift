@@ -6,34 +6,24 @@ package import Logging
 /// Envoy's `envoy.service.auth.v3.Authorization/Check`, decided by the ``Authorizer``.
 ///
 /// The pipeline is: pin the calling Envoy (when configured) → map the `CheckRequest` →
-/// resolve the caller's identity → decide → map the `Decision`. Any error inside the pipeline
+/// select the policy, verify the caller's credentials under it and decide (``Authorizer``) →
+/// map the `Decision`. Any error inside the pipeline
 /// becomes a deny with reason `internal_error` (fail closed), never an allow and never a gRPC
 /// error that `failure_mode_allow` could turn into one. Only a caller that is not a pinned
 /// Envoy gets a gRPC error (`PERMISSION_DENIED`).
 package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleServiceProtocol {
-    /// Resolves the verified identity of a request's caller.
-    package typealias IdentityResolver = @Sendable (AuthzRequest) async throws -> Identity
-
     private let authorizer: Authorizer
-    private let resolveIdentity: IdentityResolver
     private let callerPolicy: CallerPolicy
     private let logger: Logger
 
     /// - Parameters:
     ///   - authorizer: Decides against the active policy revision.
     ///   - callerPolicy: Which clients (Envoys) may call; by default any.
-    ///   - resolveIdentity: Verifies credentials; until the identity layer lands, every caller is anonymous.
     ///   - logger: For per-request debug lines and internal errors.
-    package init(
-        authorizer: Authorizer,
-        callerPolicy: CallerPolicy = .anyCaller,
-        logger: Logger,
-        resolveIdentity: @escaping IdentityResolver = { _ in .anonymous }
-    ) {
+    package init(authorizer: Authorizer, callerPolicy: CallerPolicy = .anyCaller, logger: Logger) {
         self.authorizer = authorizer
         self.callerPolicy = callerPolicy
         self.logger = logger
-        self.resolveIdentity = resolveIdentity
     }
 
     package func check(
@@ -41,9 +31,11 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
         context: ServerContext
     ) async throws -> Envoy_Service_Auth_V3_CheckResponse {
         try self.callerPolicy.authorize(context)
+        // authorize() threw unless a pinned caller's certificate matched, so pinned means verified here.
+        let caller = CallerFacts(isPinnedMutualTLS: self.callerPolicy.isPinned)
         let decisionID = DecisionID.make()
         let authzRequest = AuthzRequest(request)
-        let decision = await self.decide(authzRequest, decisionID: decisionID)
+        let decision = await self.decide(authzRequest, caller: caller, decisionID: decisionID)
         self.logger.debug(
             "check decided",
             metadata: [
@@ -56,10 +48,9 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
         return Envoy_Service_Auth_V3_CheckResponse(decision, decisionID: decisionID)
     }
 
-    private func decide(_ request: AuthzRequest, decisionID: String) async -> Decision {
+    private func decide(_ request: AuthzRequest, caller: CallerFacts, decisionID: String) async -> Decision {
         do {
-            let identity = try await self.resolveIdentity(request)
-            return self.authorizer.check(request, identity: identity)
+            return try await self.authorizer.decide(request, caller: caller)
         } catch {
             self.logger.error(
                 "check failed; denying",

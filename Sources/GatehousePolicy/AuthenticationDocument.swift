@@ -27,6 +27,8 @@ package struct JWTIssuerDocument: Sendable {
     package var issuer: Located<String>
     package var audiences: [String]
     package var keys: KeySource
+    /// Where `jwks` or `secretFile` is written (the issuer entry when neither is).
+    package var keysLocation: SourceLocation
     package var algorithms: [String]
     package var leewaySeconds: Int
     package var requiredClaims: [String]
@@ -52,12 +54,16 @@ package struct TokenSourceDocument: Sendable, Hashable {
 
 /// A policy's `mtls` section.
 package struct MutualTLSDocument: Sendable {
-    package var trustBundle: String?
+    /// The PEM file of roots and intermediates, resolved against the policy file's directory.
+    package var trustBundle: Located<String>?
     package var trustDomain: String?
-    package var crls: [String]
+    /// CRL files (PEM or DER), resolved like the trust bundle.
+    package var crls: [Located<String>]
     package var trustEnvoyPrincipal: Bool
     package var invalidCertificateStatus: UInt16
     package var xroad: [XRoadMappingDocument]
+    /// Where the `mtls` section starts.
+    package var location: SourceLocation
 }
 
 /// How an X-Road client ID is derived from a client certificate.

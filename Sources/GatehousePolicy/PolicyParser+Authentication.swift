@@ -33,7 +33,8 @@ extension PolicyParser {
         else { return nil }
         let what = "Issuer '\(issuer)'"
         var document = JWTIssuerDocument(
-            issuer: Located(issuer, at: issuerNode.location), audiences: [], keys: .discovery, algorithms: ["RS256"],
+            issuer: Located(issuer, at: issuerNode.location), audiences: [], keys: .discovery,
+            keysLocation: node.location, algorithms: ["RS256"],
             leewaySeconds: 60, requiredClaims: ["exp"], maximumTokenBytes: 8192,
             sources: [TokenSourceDocument(source: .header("authorization"), scheme: "Bearer")], forward: false)
         if let audiences = entries["audiences"], let values = self.reader.strings(audiences, what: "\(what) audiences")
@@ -41,8 +42,11 @@ extension PolicyParser {
             document.audiences = values.map(\.0)
         }
         switch (entries["jwks"], entries["secretFile"]) {
-        case (let jwks?, nil): if let keys = self.keySource(jwks, what: what) { document.keys = keys }
+        case (let jwks?, nil):
+            document.keysLocation = jwks.location
+            if let keys = self.keySource(jwks, what: what) { document.keys = keys }
         case (nil, let secret?):
+            document.keysLocation = secret.location
             if let path = self.reader.string(secret, what: "\(what) secretFile") {
                 document.keys = .secretFile(self.checkedFile(path, at: secret.location))
             }
@@ -181,9 +185,9 @@ extension PolicyParser {
         guard let entries = self.reader.mapping(node, allowed: keys, what: "authentication.mtls") else { return nil }
         var document = MutualTLSDocument(
             trustBundle: nil, trustDomain: nil, crls: [], trustEnvoyPrincipal: false, invalidCertificateStatus: 401,
-            xroad: [])
+            xroad: [], location: node.location)
         if let node = entries["trustBundle"], let path = self.reader.string(node, what: "trustBundle") {
-            document.trustBundle = self.checkedFile(path, at: node.location)
+            document.trustBundle = Located(self.checkedFile(path, at: node.location), at: node.location)
         }
         if let node = entries["trustDomain"], let domain = self.reader.string(node, what: "trustDomain") {
             if domain.isEmpty || domain.contains("/") || domain.contains(":") || ASCII.lowercased(domain) != domain {
@@ -195,7 +199,7 @@ extension PolicyParser {
             document.trustDomain = domain
         }
         if let node = entries["crls"], let values = self.reader.strings(node, what: "crls") {
-            document.crls = values.map { self.checkedFile($0.0, at: $0.1) }
+            document.crls = values.map { Located(self.checkedFile($0.0, at: $0.1), at: $0.1) }
         }
         if let node = entries["trustEnvoyPrincipal"], let flag = self.reader.bool(node, what: "trustEnvoyPrincipal") {
             document.trustEnvoyPrincipal = flag

@@ -107,8 +107,13 @@ struct AuthorizationServiceTests {
 
     @Test("An error while resolving the identity denies with internal_error, never allows")
     func internalErrorFailsClosed() async throws {
-        struct Broken: Error {}
-        let response = try await InProcessServer.with(policy: Self.policy, resolveIdentity: { _ in throw Broken() }) {
+        struct Broken: Authenticator {
+            struct Failure: Error {}
+            func identity(for request: AuthzRequest, policyIndex: Int, caller: CallerFacts) async throws -> Identity {
+                throw Failure()
+            }
+        }
+        let response = try await InProcessServer.with(policy: Self.policy, authenticator: Broken()) {
             authorization, _ in
             try await authorization.check(InProcessServer.request(path: "/public/a"))
         }

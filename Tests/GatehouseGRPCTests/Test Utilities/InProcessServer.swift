@@ -12,7 +12,7 @@ enum InProcessServer {
     /// Compiles `policy` (one YAML document) and runs `body` with a client for both services.
     static func with<Result: Sendable>(
         policy: String?,
-        resolveIdentity: @escaping AuthorizationService.IdentityResolver = { _ in .anonymous },
+        authenticator: any Authenticator = AnonymousAuthenticator(),
         _ body:
             @Sendable (
                 Envoy_Service_Auth_V3_Authorization.Client<InProcessTransport.Client>,
@@ -22,12 +22,13 @@ enum InProcessServer {
         let authorizer = Authorizer()
         if let policy {
             let result = PolicyCompiler.compile(sources: [PolicySource(path: "test.yaml", text: policy)])
-            authorizer.activate(try #require(result.compiled, "\(result.diagnostics)").tree)
+            authorizer.activate(
+                try #require(result.compiled, "\(result.diagnostics)").tree, authenticator: authenticator)
         }
         let logger = Logger(label: "test")
         let transport = InProcessTransport()
         let services: [any RegistrableRPCService] = [
-            AuthorizationService(authorizer: authorizer, logger: logger, resolveIdentity: resolveIdentity),
+            AuthorizationService(authorizer: authorizer, logger: logger),
             HealthService(pollInterval: .milliseconds(10)) { authorizer.isReady },
         ]
         return try await withGRPCServer(transport: transport.server, services: services) { _ in
