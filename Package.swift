@@ -40,6 +40,7 @@ let package = Package(
         .library(name: "GatehousePolicy", targets: ["GatehousePolicy"]),
         .library(name: "GatehouseIdentity", targets: ["GatehouseIdentity"]),
         .library(name: "GatehouseGRPC", targets: ["GatehouseGRPC"]),
+        .library(name: "EnvoyAuthAPI", targets: ["EnvoyAuthAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -97,7 +98,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseIdentityTests",
-            dependencies: ["GatehouseIdentity", "GatehouseCore", "GatehousePolicy", crypto, cryptoExtras, x509, asn1],
+            dependencies: [
+                "GatehouseIdentity", "GatehouseCore", "GatehousePolicy", crypto, cryptoExtras, x509, asn1, logging,
+                nioPosix, .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
 

@@ -91,13 +91,13 @@ struct DevelopmentPKI {
             },
             issuerPrivateKey: Certificate.PrivateKey(self.caKey))
         var written: [String] = []
-        written.append(try self.save(try ca.serializeAsPEM().pemString, "ca.pem", in: directory))
-        written.append(try self.save(self.caKey.pemRepresentation, "ca-dev-key.pem", in: directory))
+        written.append(try Self.save(try ca.serializeAsPEM().pemString, "ca.pem", in: directory))
+        written.append(try Self.save(self.caKey.pemRepresentation, "ca-dev-key.pem", in: directory))
         for leaf in leaves {
             let key = P256.Signing.PrivateKey()
             let certificate = try self.issue(leaf, key: key)
-            written.append(try self.save(try certificate.serializeAsPEM().pemString, "\(leaf.name).pem", in: directory))
-            written.append(try self.save(key.pemRepresentation, "\(leaf.name)-dev-key.pem", in: directory))
+            written.append(try Self.save(try certificate.serializeAsPEM().pemString, "\(leaf.name).pem", in: directory))
+            written.append(try Self.save(key.pemRepresentation, "\(leaf.name)-dev-key.pem", in: directory))
         }
         return written
     }
@@ -123,7 +123,8 @@ struct DevelopmentPKI {
             issuerPrivateKey: Certificate.PrivateKey(self.caKey))
     }
 
-    private func save(_ text: String, _ name: String, in directory: URL) throws -> String {
+    /// Writes `text` as `name` in `directory`; private keys (`*-dev-key.pem`) are made owner-only.
+    static func save(_ text: String, _ name: String, in directory: URL) throws -> String {
         let url = directory.appendingPathComponent(name)
         try Data((text.hasSuffix("\n") ? text : text + "\n").utf8).write(to: url)
         if name.hasSuffix("-dev-key.pem") {

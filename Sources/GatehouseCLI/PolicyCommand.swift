@@ -1,5 +1,6 @@
 import ArgumentParser
 import GatehouseCore
+import GatehouseIdentity
 import GatehousePolicy
 
 /// `gatehouse policy lint|compile|test`.
@@ -36,6 +37,17 @@ struct PolicyCommand: ParsableCommand {
         }
         if printWarnings { Console.report(result.diagnostics) }
         return compiled
+    }
+
+    /// Loads the identity files (JWKS, secrets, trust bundles, CRLs) the policies name; URL key
+    /// sets are only registered here, and fetched by the server.
+    static func loadIdentity(_ compiled: CompiledPolicySet, keySets: KeySetRegistry) throws -> PolicyAuthenticators {
+        do {
+            return try IdentityLoader.load(compiled, keySets: keySets)
+        } catch {
+            for problem in error.problems { Console.printError(problem.description) }
+            throw ExitStatus.usage.exitCode
+        }
     }
 
     struct Lint: ParsableCommand {

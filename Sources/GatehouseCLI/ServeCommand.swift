@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GatehouseCore
 import GatehouseGRPC
+import GatehouseIdentity
 import GatehousePolicy
 import Logging
 import ServiceLifecycle
@@ -38,6 +39,21 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitStatus.usage.exitCode
         }
         let compiled = try PolicyCommand.compile(directory: configuration.policies, printWarnings: self.checkConfig)
+        let fetcher = HTTPFetcher()
+        do {
+            try await self.run(configuration, compiled: compiled, fetcher: fetcher)
+            try? await fetcher.shutdown()
+        } catch {
+            try? await fetcher.shutdown()
+            throw error
+        }
+    }
+
+    private func run(_ configuration: ServeConfiguration, compiled: CompiledPolicySet, fetcher: HTTPFetcher)
+        async throws
+    {
+        let keySets = KeySetRegistry(fetcher: fetcher, logger: Logger(label: "gatehouse.jwks"))
+        let authenticators = try PolicyCommand.loadIdentity(compiled, keySets: keySets)
         if self.checkConfig {
             Console.print(
                 "configuration is valid: \(configuration.grpc.listeners.map(\.description).joined(separator: ", "))")
@@ -52,12 +68,18 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        try await Self.serve(configuration, tree: compiled.tree)
+        try await Self.serve(configuration, tree: compiled.tree, authenticators: authenticators, keySets: keySets)
     }
 
-    private static func serve(_ configuration: ServeConfiguration, tree: DecisionTree) async throws {
+    private static func serve(
+        _ configuration: ServeConfiguration, tree: DecisionTree, authenticators: PolicyAuthenticators,
+        keySets: KeySetRegistry
+    ) async throws {
         let logger = Logger(label: "gatehouse")
-        let authorizer = Authorizer(tree: tree)
+        let authorizer = Authorizer()
+        // Health says SERVING only once every URL key set has loaded; checks before that reject
+        // the issuer's tokens (token_keys_unavailable) rather than wait.
+        authorizer.activate(tree, authenticator: authenticators, isLoaded: { keySets.isLoaded })
         logger.info(
             "policy revision active",
             metadata: [
@@ -77,7 +99,9 @@ struct ServeCommand: AsyncParsableCommand {
         // ServiceLifecycle describes every service at debug level; keep that out of debug request logs.
         var lifecycleLogger = logger
         lifecycleLogger.logLevel = max(logger.logLevel, .info)
-        var groupConfiguration = ServiceGroupConfiguration(services: [.init(service: server)], logger: lifecycleLogger)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [.init(service: server), .init(service: KeySetRefreshService(registry: keySets))],
+            logger: lifecycleLogger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
         groupConfiguration.maximumGracefulShutdownDuration = configuration.grpc.shutdownGracePeriod
         try await ServiceGroup(configuration: groupConfiguration).run()

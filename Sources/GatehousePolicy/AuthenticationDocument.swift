@@ -40,6 +40,13 @@ package struct JWTIssuerDocument: Sendable {
     package static let asymmetricAlgorithms = [
         "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
     ]
+    /// Whether a key set may be fetched from `url`: TLS, or plain HTTP only on a loopback address
+    /// (for tests and a local identity provider).
+    package static func isAcceptableKeySetURL(_ url: String) -> Bool {
+        let loopback = ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:"]
+        return url.hasPrefix("https://") || loopback.contains { url.hasPrefix($0) }
+    }
+
     /// Shared-secret algorithms, allowed only with `secretFile`.
     package static let sharedSecretAlgorithms = ["HS256", "HS384", "HS512"]
 }

@@ -94,8 +94,7 @@ extension PolicyParser {
             return self.reader.string(value, what: "jwks.file").map { .file(self.checkedFile($0, at: value.location)) }
         case "url":
             guard let url = self.reader.string(value, what: "jwks.url") else { return nil }
-            let isLoopbackHTTP = ["http://127.0.0.1", "http://localhost", "http://[::1]"].contains { url.hasPrefix($0) }
-            guard url.hasPrefix("https://") || isLoopbackHTTP, URL(string: url)?.host != nil else {
+            guard JWTIssuerDocument.isAcceptableKeySetURL(url), URL(string: url)?.host != nil else {
                 self.reader.diagnostics.error(
                     .invalidValue, "The JWKS URL '\(url)' must be https:// (http:// only on a loopback address).",
                     at: value.location)

@@ -26,6 +26,8 @@ let swiftSettings: [SwiftSetting] = [
 
 let gatehouseCore: Target.Dependency = .product(name: "GatehouseCore", package: rootIdentity)
 let gatehousePolicy: Target.Dependency = .product(name: "GatehousePolicy", package: rootIdentity)
+let gatehouseIdentity: Target.Dependency = .product(name: "GatehouseIdentity", package: rootIdentity)
+let gatehouseGRPC: Target.Dependency = .product(name: "GatehouseGRPC", package: rootIdentity)
 let benchmark: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
 
 let package = Package(
@@ -34,6 +36,9 @@ let package = Package(
     dependencies: [
         .package(path: "../.."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Generated YAML policy sets, compiled trees and requests, shared by every benchmark.
@@ -59,6 +64,24 @@ let package = Package(
             name: "PolicyCompilerBenchmarks",
             dependencies: [benchmark, gatehouseCore, gatehousePolicy, "PolicyFixtures"],
             path: "Benchmarks/PolicyCompilerBenchmarks",
+            packageAccess: false,
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+
+        // A whole Check with an RS256 token through the in-process gRPC transport (issue #4).
+        .executableTarget(
+            name: "CheckBenchmarks",
+            dependencies: [
+                benchmark, gatehouseCore, gatehousePolicy, gatehouseIdentity, gatehouseGRPC, "PolicyFixtures",
+                .product(name: "EnvoyAuthAPI", package: rootIdentity),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/CheckBenchmarks",
             packageAccess: false,
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -48,8 +48,8 @@ struct EnvoyEndToEndTests {
 
         #expect(await deployment.stop() == 0, "SIGTERM must end Gatehouse gracefully with status 0")
         let accessLog = deployment.envoy.log
-        #expect(accessLog.contains("decision=allow reason=allowed rule=cleared-readers"))
-        #expect(accessLog.contains("decision=deny reason=denied_by_rule rule=no-secrets"))
+        #expect(accessLog.contains("decision=allow reason=allowed detail=- rule=cleared-readers"))
+        #expect(accessLog.contains("decision=deny reason=denied_by_rule detail=- rule=no-secrets"))
         #expect(accessLog.contains("decision=deny reason=missing_credentials"))
     }
 

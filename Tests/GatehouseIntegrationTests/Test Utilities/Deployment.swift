@@ -15,11 +15,16 @@ final class Deployment: Sendable {
 
     /// Starts an upstream, Gatehouse and Envoy for `deploy/envoy/<envoyConfig>`.
     ///
-    /// - Parameter policies: The policy directory; the e2e fixture by default.
-    static func start(envoyConfig: String, policies: URL? = nil) async throws -> Deployment {
+    /// - Parameters:
+    ///   - policies: The policy directory; the e2e fixture by default.
+    ///   - prepare: Runs with the fresh development certificates (CA, IdP key) before Gatehouse starts.
+    static func start(
+        envoyConfig: String, policies: URL? = nil, prepare: (URL) throws -> Void = { _ in }
+    ) async throws -> Deployment {
         let directory = try Provisioning.temporaryDirectory(envoyConfig.replacingOccurrences(of: ".yaml", with: ""))
         let deployment = try Deployment(
-            directory: directory, envoyConfig: envoyConfig, policies: policies ?? Self.fixturePolicies)
+            directory: directory, envoyConfig: envoyConfig, policies: policies ?? Self.fixturePolicies,
+            prepare: prepare)
         do {
             try await deployment.upstream.waitForLog("echo upstream listening")
             try await deployment.server.waitUntilServing()
@@ -31,13 +36,14 @@ final class Deployment: Sendable {
         return deployment
     }
 
-    private init(directory: URL, envoyConfig: String, policies: URL) throws {
+    private init(directory: URL, envoyConfig: String, policies: URL, prepare: (URL) throws -> Void) throws {
         let root = Provisioning.repositoryRoot
         let ports = try FreePort.next(5)
         self.envoyPort = ports[0]
         let upstreamPort = ports[3]
         let adminPort = ports[4]
-        self.server = try GatehouseServer(directory: directory, policies: policies, ports: (ports[1], ports[2]))
+        self.server = try GatehouseServer(
+            directory: directory, policies: policies, ports: (ports[1], ports[2]), prepare: prepare)
         // The Envoy configuration is used as written; only addresses and the certificate directory change.
         let envoyText = try String(
             contentsOf: root.appendingPathComponent("deploy/envoy/\(envoyConfig)"), encoding: .utf8

@@ -15,7 +15,9 @@ final class GatehouseServer: @unchecked Sendable {
     private(set) var process: ChildProcess
     private var generation = 0
 
-    init(directory: URL, policies: URL, ports: (Int, Int)) throws {
+    /// - Parameter prepare: Runs with the fresh certificate directory before Gatehouse starts,
+    ///   e.g. to make a policy directory trust that CA and identity provider.
+    init(directory: URL, policies: URL, ports: (Int, Int), prepare: (URL) throws -> Void = { _ in }) throws {
         self.directory = directory
         (self.port, self.tlsPort) = ports
         self.socketPath = directory.appendingPathComponent("gatehouse.sock").path
@@ -33,6 +35,7 @@ final class GatehouseServer: @unchecked Sendable {
         .replacingOccurrences(of: "policies: ../policies", with: "policies: \(policies.path)")
         .replacingOccurrences(of: "level: info", with: "level: debug")
         try Data(configuration.utf8).write(to: directory.appendingPathComponent("gatehouse.yaml"))
+        try prepare(self.certificates)
         self.process = try Self.spawn(directory, generation: 0)
     }
 

@@ -1,0 +1,97 @@
+import Foundation
+package import GatehouseCore
+package import GatehousePolicy
+
+/// Builds a revision's ``PolicyAuthenticators`` from its compiled policy set: reads JWKS, secret,
+/// trust-bundle and CRL files, and takes URL key sets from the ``KeySetRegistry`` (shared by
+/// every policy naming the same URL, and kept across revisions).
+package enum IdentityLoader {
+    /// - Throws: Every file that cannot be used, each with the policy line naming it; nothing is activated then.
+    package static func load(
+        _ policies: CompiledPolicySet,
+        keySets: KeySetRegistry
+    ) throws(IdentityLoadError) -> PolicyAuthenticators {
+        let documents = Dictionary(policies.documents.map { ($0.name.value, $0) }, uniquingKeysWith: { first, _ in first })
+        var problems: [IdentityConfigurationError] = []
+        var byPolicy: [PolicyAuthenticator?] = []
+        var fileKeySets: [String: KeySet] = [:]
+        for policy in policies.tree.policies {
+            guard let authentication = documents[policy.name]?.authentication else {
+                byPolicy.append(nil)
+                continue
+            }
+            var issuers: [IssuerSettings] = []
+            for issuer in authentication.jwt {
+                do throws(IdentityConfigurationError) {
+                    let keys = try Self.keys(for: issuer, files: &fileKeySets, registry: keySets)
+                    issuers.append(IssuerSettings(document: issuer, keys: keys))
+                } catch {
+                    problems.append(error)
+                }
+            }
+            var certificates: ClientCertificateVerifier?
+            if let mtls = authentication.mtls {
+                do throws(IdentityConfigurationError) {
+                    certificates = try ClientCertificateVerifier(document: mtls)
+                } catch {
+                    problems.append(error)
+                }
+            }
+            byPolicy.append(
+                PolicyAuthenticator(
+                    tokens: issuers.isEmpty ? nil : TokenVerifier(issuers: issuers), certificates: certificates,
+                    trustsEnvoyPrincipal: authentication.mtls?.trustEnvoyPrincipal ?? false))
+        }
+        guard problems.isEmpty else { throw IdentityLoadError(problems: problems) }
+        return PolicyAuthenticators(byPolicy: byPolicy)
+    }
+
+    private static func keys(
+        for issuer: JWTIssuerDocument,
+        files: inout [String: KeySet],
+        registry: KeySetRegistry
+    ) throws(IdentityConfigurationError) -> any KeySetProvider {
+        switch issuer.keys {
+        case .url(let url): return registry.keySet(for: .jwks(url: url))
+        case .discovery: return registry.keySet(for: .discovery(issuer: issuer.issuer.value))
+        case .file(let path):
+            if let loaded = files[path] { return StaticKeySet(loaded) }
+            let bytes = try Self.read(path, what: "JWKS file", at: issuer.keysLocation)
+            do {
+                let keys = try KeySet.parse(jwks: bytes, origin: path)
+                files[path] = keys
+                return StaticKeySet(keys)
+            } catch {
+                throw IdentityConfigurationError("\(error)", at: issuer.keysLocation)
+            }
+        case .secretFile(let path):
+            var bytes = try Self.read(path, what: "secret file", at: issuer.keysLocation)
+            // Editors add a final newline; it is not part of the secret.
+            while bytes.last == 0x0A || bytes.last == 0x0D { bytes.removeLast() }
+            do {
+                return StaticKeySet(try KeySet.sharedSecret(bytes, origin: path))
+            } catch {
+                throw IdentityConfigurationError("\(error)", at: issuer.keysLocation)
+            }
+        }
+    }
+
+    private static func read(_ path: String, what: String, at location: SourceLocation) throws(IdentityConfigurationError)
+        -> [UInt8]
+    {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw IdentityConfigurationError(
+                "The \(what) '\(path)' cannot be read; check the path (relative to the policy file) and its permissions.",
+                at: location)
+        }
+        return Array(data)
+    }
+}
+
+/// Every identity file of a revision that could not be loaded.
+package struct IdentityLoadError: Error, CustomStringConvertible {
+    /// One entry per problem, sorted by location.
+    package var problems: [IdentityConfigurationError]
+
+    package var description: String { self.problems.map(\.description).joined(separator: "\n") }
+}

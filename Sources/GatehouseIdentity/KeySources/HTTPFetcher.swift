@@ -1,0 +1,60 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+
+/// A GET for key material: status, the headers that matter, and a bounded body.
+package struct FetchedDocument: Sendable {
+    /// The HTTP status code.
+    package var status: Int
+    /// The `Cache-Control` header, if any.
+    package var cacheControl: String?
+    /// The body, at most the requested number of bytes.
+    package var body: [UInt8]
+
+    package init(status: Int, cacheControl: String? = nil, body: [UInt8]) {
+        self.status = status
+        self.cacheControl = cacheControl
+        self.body = body
+    }
+}
+
+/// Fetches key sets and discovery documents.
+package protocol HTTPFetching: Sendable {
+    /// GETs `url`; throws on transport errors and time-outs, not on non-2xx statuses.
+    func get(_ url: String, timeout: Duration, maximumBytes: Int) async throws -> FetchedDocument
+}
+
+/// Fetches over HTTP(S) with AsyncHTTPClient; redirects are not followed, so a key set is only
+/// ever read from the address the policy (or the issuer's discovery document) names.
+package final class HTTPFetcher: HTTPFetching {
+    private let client: HTTPClient
+
+    package init() {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5), read: .seconds(10))
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    package func get(_ url: String, timeout: Duration, maximumBytes: Int) async throws -> FetchedDocument {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "accept", value: "application/json, application/jwk-set+json")
+        let response = try await self.client.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
+        let body = try await response.body.collect(upTo: maximumBytes)
+        return FetchedDocument(
+            status: Int(response.status.code), cacheControl: response.headers.first(name: "cache-control"),
+            body: Array(body.readableBytesView))
+    }
+
+    /// Closes the client's connections; call once when the server stops.
+    package func shutdown() async throws {
+        try await self.client.shutdown()
+    }
+}
+
+extension Duration {
+    fileprivate var nanosecondsClamped: Int64 {
+        let (seconds, attoseconds) = self.components
+        guard seconds < Int64.max / 1_000_000_000 else { return Int64.max }
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+
+/// The example policies in `policies/`, verifying real credentials through Envoy 1.40: access
+/// tokens minted by PyJWT (a real JOSE library) and the callers' client certificates that
+/// Envoy forwards under downstream mTLS. The policies are used as shipped; only their trust
+/// anchors are swapped for the fresh development CA and identity-provider key of the run.
+@Suite("Identity end to end through a real Envoy", .serialized)
+struct IdentityEndToEndTests {
+    /// One request through Envoy and what must come back.
+    struct Case: CustomStringConvertible {
+        var name: String
+        var path = "/births/1987-0042"
+        var token: Token?
+        var authorization: ((String) -> String)?
+        var certificate: String?
+        var status: Int
+        var detail: String?
+
+        var description: String { self.name }
+    }
+
+    /// How the case's token is made.
+    enum Token {
+        /// Minted by PyJWT with the development identity provider's key.
+        case issued(alg: String = "RS256", kid: String = "idp-dev-1", claims: [String: Any])
+        /// Minted by PyJWT with a key the policy does not trust, claiming the trusted issuer.
+        case attacker(claims: [String: Any])
+        /// Unsigned (`alg: none`).
+        case unsigned(claims: [String: Any])
+        /// HS256 with the issuer's public key as the HMAC secret (algorithm confusion).
+        case publicKeyAsSecret(claims: [String: Any])
+        /// A valid token whose payload is swapped for another after signing.
+        case payloadSwapped(signed: [String: Any], shown: [String: Any])
+    }
+
+    static func clerk(_ overrides: [String: Any] = [:]) -> [String: Any] {
+        var claims: [String: Any] = [
+            "iss": "https://idp.gov.example", "aud": "civil-registry", "sub": "alice", "exp": "+600", "iat": "-5",
+            "realm_access": ["roles": ["clerk"]],
+        ]
+        for (key, value) in overrides { claims[key] = value }
+        return claims
+    }
+
+    static let cases: [Case] = [
+        Case(name: "a clerk's RS256 token minted by PyJWT", token: .issued(claims: clerk()), status: 200),
+        Case(
+            name: "Bearer in lower case with extra spaces", token: .issued(claims: clerk()),
+            authorization: { "bearer    \($0)  " }, status: 200),
+        Case(
+            name: "a valid token without the clerk role is forbidden",
+            token: .issued(claims: clerk(["realm_access": ["roles": ["visitor"]]])), status: 403),
+        Case(
+            name: "expired beyond the leeway", token: .issued(claims: clerk(["exp": "-120"])), status: 401,
+            detail: "token_expired"),
+        Case(
+            name: "expired inside the 60 s leeway", token: .issued(claims: clerk(["exp": "-20"])), status: 200),
+        Case(
+            name: "not yet valid", token: .issued(claims: clerk(["nbf": "+600"])), status: 401,
+            detail: "token_not_yet_valid"),
+        Case(
+            name: "another audience", token: .issued(claims: clerk(["aud": "health"])), status: 401,
+            detail: "token_audience_mismatch"),
+        Case(
+            name: "another issuer", token: .issued(claims: clerk(["iss": "https://evil.example"])), status: 401,
+            detail: "token_issuer_unknown"),
+        Case(
+            name: "signed by an untrusted key claiming our issuer", token: .attacker(claims: clerk()), status: 401,
+            detail: "token_signature_invalid"),
+        Case(name: "alg none", token: .unsigned(claims: clerk()), status: 401, detail: "token_alg_none"),
+        Case(
+            name: "HS256 with the issuer's public key as secret", token: .publicKeyAsSecret(claims: clerk()),
+            status: 401, detail: "token_alg_not_allowed"),
+        Case(
+            name: "payload swapped after signing (visitor → auditor)",
+            token: .payloadSwapped(
+                signed: clerk(["realm_access": ["roles": ["visitor"]]]),
+                shown: clerk(["realm_access": ["roles": ["auditor"]]])),
+            status: 401, detail: "token_signature_invalid"),
+        Case(
+            name: "unknown kid", token: .issued(kid: "rotated-away", claims: clerk()), status: 401,
+            detail: "token_key_unknown"),
+        Case(
+            name: "a token under another scheme is no credential", token: .issued(claims: clerk()),
+            authorization: { "Basic \($0)" }, status: 401, detail: nil),
+        Case(
+            name: "the death registry's SPIFFE certificate reads a birth record's status",
+            path: "/births/1987-0042/status", certificate: "death-registry", status: 200),
+        Case(
+            name: "the civil registry's own SPIFFE certificate has no rule for it", path: "/births/1987-0042/status",
+            certificate: "civil-registry", status: 403),
+        Case(
+            name: "an X-Road partner certificate (GOV/GOV/70000001/civil-registry) reads a birth record",
+            certificate: "xroad-civil-registry", status: 200),
+        Case(name: "no credential at all", status: 401, detail: nil),
+    ]
+
+    @Test("Tokens and client certificates through Envoy, with the example policies", arguments: Self.cases)
+    func examplePolicies(_ testCase: Case) async throws {
+        let policies = try Provisioning.temporaryDirectory("identity-policies")
+        // Callers with a certificate come in over downstream mTLS, the others over plain HTTP.
+        let envoyConfig = testCase.certificate == nil ? "front-proxy.yaml" : "front-proxy-mtls.yaml"
+        let deployment = try await Deployment.start(envoyConfig: envoyConfig, policies: policies) {
+            certificates in try Self.copyExamplePolicies(to: policies, trusting: certificates)
+        }
+        defer { Task { await deployment.stop() } }
+        var headers: [(String, String)] = []
+        var token: String?
+        if let recipe = testCase.token {
+            let minted = try Self.mint(recipe, certificates: deployment.certificates)
+            token = minted
+            headers.append(("authorization", testCase.authorization?(minted) ?? "Bearer \(minted)"))
+        }
+        let response = try deployment.request(testCase.path, headers: headers, clientCertificate: testCase.certificate)
+        #expect(response.status == testCase.status, "\(response)\n\(deployment.gatehouse.log)")
+        if testCase.status == 200 {
+            #expect(response.upstreamHeader("authorization") == nil, "the token must not reach the registry")
+            let subject = testCase.token == nil ? nil : "alice"
+            if let subject { #expect(response.upstreamHeader("x-gatehouse-subject") == subject) }
+        }
+        if testCase.status == 401 {
+            let challenge = response.header("www-authenticate") ?? ""
+            #expect(challenge.hasPrefix(#"Bearer realm="civil-registry""#))
+            if testCase.detail != nil { #expect(challenge.contains(#"error="invalid_token""#)) }
+        }
+        await deployment.stop()
+        let log = deployment.envoy.log + deployment.gatehouse.log
+        if let detail = testCase.detail { #expect(log.contains("detail=\(detail)"), "\(deployment.envoy.log)") }
+        if let token {
+            #expect(!log.contains(token), "a raw token must never be logged")
+            #expect(!response.body.contains(token) && !response.headers.contains { $0.value.contains(token) })
+        }
+    }
+
+    /// Copies `policies/` into `directory`, trusting the run's development CA and IdP key set.
+    static func copyExamplePolicies(to directory: URL, trusting certificates: URL) throws {
+        let files = FileManager.default
+        try files.removeItem(at: directory)
+        try files.copyItem(at: Provisioning.repositoryRoot.appendingPathComponent("policies"), to: directory)
+        for (source, target) in [("ca.pem", "certs/ca-bundle.pem"), ("idp.jwks.json", "keys/idp.jwks.json")] {
+            let destination = directory.appendingPathComponent(target)
+            try files.removeItem(at: destination)
+            try files.copyItem(at: certificates.appendingPathComponent(source), to: destination)
+        }
+    }
+
+    static func mint(_ token: Token, certificates: URL) throws -> String {
+        let idpKey = certificates.appendingPathComponent("idp-dev-key.pem").path
+        switch token {
+        case .issued(let alg, let kid, let claims):
+            return try Self.runMint(key: idpKey, alg: alg, kid: kid, claims: claims)
+        case .attacker(let claims):
+            let key = certificates.appendingPathComponent("attacker-key.pem").path
+            try Self.run("/usr/bin/openssl", ["genpkey", "-algorithm", "RSA", "-out", key])
+            return try Self.runMint(key: key, alg: "RS256", kid: "idp-dev-1", claims: claims)
+        case .unsigned(let claims):
+            return try Self.runMint(key: idpKey, alg: "none", kid: "idp-dev-1", claims: claims)
+        case .publicKeyAsSecret(let claims):
+            let publicKey = certificates.appendingPathComponent("idp-public.pem").path
+            try Self.run("/usr/bin/openssl", ["pkey", "-in", idpKey, "-pubout", "-out", publicKey])
+            return try Self.runMint(key: publicKey, alg: "HS256-WITH-PUBLIC-KEY", kid: "idp-dev-1", claims: claims)
+        case .payloadSwapped(let signed, let shown):
+            let genuine = try Self.runMint(key: idpKey, alg: "RS256", kid: "idp-dev-1", claims: signed)
+            let forged = try Self.runMint(key: idpKey, alg: "RS256", kid: "idp-dev-1", claims: shown)
+            let a = genuine.split(separator: "."), b = forged.split(separator: ".")
+            return "\(a[0]).\(b[1]).\(a[2])"
+        }
+    }
+
+    private static func runMint(key: String, alg: String, kid: String, claims: [String: Any]) throws -> String {
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: claims), as: UTF8.self)
+        let script = Provisioning.repositoryRoot.appendingPathComponent(
+            "Tests/GatehouseIntegrationTests/Scripts/mint_token.py"
+        ).path
+        return try Self.run(try Provisioning.python(), [script, key, alg, kid, json])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @discardableResult
+    private static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let result = ChildProcess.runToCompletion(executable, arguments)
+        guard result.status == 0 else {
+            throw ChildProcessError(message: "\(executable) \(arguments.first ?? "") failed: \(result.output)")
+        }
+        return result.output
+    }
+}
