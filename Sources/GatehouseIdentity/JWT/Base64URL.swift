@@ -50,7 +50,8 @@ package enum Base64URL {
 
     private static let invalid: UInt8 = 0xFF
 
-    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    private static let alphabet: [UInt8] = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     /// Byte → 6-bit value, ``invalid`` for every byte outside the alphabet.
     private static let table: [UInt8] = {

@@ -77,7 +77,8 @@ struct ClaimChecks {
         }
         guard audiences.contains(where: { audience in self.issuer.audiences.contains { ASCII.equal($0, audience) } })
         else {
-            throw TokenRejection(.tokenAudienceMismatch, "The token is not meant for this service ('aud' does not match).")
+            throw TokenRejection(
+                .tokenAudienceMismatch, "The token is not meant for this service ('aud' does not match).")
         }
     }
 }

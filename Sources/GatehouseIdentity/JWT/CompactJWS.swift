@@ -54,7 +54,9 @@ struct CompactJWS {
         return bytes
     }
 
-    private static func object(_ segment: ArraySlice<UInt8>, what: String) throws(TokenRejection) -> [String: ClaimValue] {
+    private static func object(_ segment: ArraySlice<UInt8>, what: String) throws(TokenRejection) -> [String:
+        ClaimValue]
+    {
         guard let json = Base64URL.decode(segment) else {
             throw TokenRejection(.tokenBadEncoding, "The token's \(what) is not unpadded base64url.")
         }

@@ -35,7 +35,8 @@ package struct IssuerSettings: Sendable {
         self.init(
             issuer: document.issuer.value,
             audiences: document.audiences,
-            algorithms: Set(document.algorithms.compactMap(JWSAlgorithm.init(rawValue:)).filter { $0.isSharedSecret == isSecret }),
+            algorithms: Set(
+                document.algorithms.compactMap(JWSAlgorithm.init(rawValue:)).filter { $0.isSharedSecret == isSecret }),
             leewaySeconds: document.leewaySeconds,
             requiredClaims: document.requiredClaims,
             maximumTokenBytes: document.maximumTokenBytes,

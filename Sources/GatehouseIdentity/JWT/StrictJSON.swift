@@ -107,7 +107,8 @@ package struct StrictJSON {
     private mutating func literal(_ word: StaticString) throws(StrictJSONError) {
         let count = word.utf8CodeUnitCount
         let matches = word.withUTF8Buffer { expected in
-            self.index + count <= self.bytes.count && self.bytes[self.index..<self.index + count].elementsEqual(expected)
+            self.index + count <= self.bytes.count
+                && self.bytes[self.index..<self.index + count].elementsEqual(expected)
         }
         guard matches else { throw .malformed("an unknown literal") }
         self.index += count
@@ -183,7 +184,9 @@ package struct StrictJSON {
                 else { throw .malformed("a string holds a lone surrogate escape") }
                 self.index += 2
                 let low = try self.hex4()
-                guard (0xDC00..<0xE000).contains(low) else { throw .malformed("a string holds a lone surrogate escape") }
+                guard (0xDC00..<0xE000).contains(low) else {
+                    throw .malformed("a string holds a lone surrogate escape")
+                }
                 scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
             } else if (0xDC00..<0xE000).contains(scalar) {
                 throw .malformed("a string holds a lone surrogate escape")

@@ -121,7 +121,8 @@ package struct TokenVerifier: Sendable {
             throw TokenRejection(.tokenMalformed, "The token's header has no 'alg' string.")
         }
         guard ASCII.lowercased(name) != "none" else {
-            throw TokenRejection(.tokenAlgNone, "The token is unsigned ('alg' none); unsigned tokens are never accepted.")
+            throw TokenRejection(
+                .tokenAlgNone, "The token is unsigned ('alg' none); unsigned tokens are never accepted.")
         }
         guard let algorithm = JWSAlgorithm(rawValue: name) else {
             throw TokenRejection(.tokenAlgNotAllowed, "The token's algorithm is not one Gatehouse verifies.")

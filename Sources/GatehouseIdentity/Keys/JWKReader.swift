@@ -22,7 +22,8 @@ enum JWKReader {
             throw Problem("'use' is '\(use)', not 'sig'")
         }
         if let operations = members["key_ops"] {
-            guard case .array(let items) = operations, items.allSatisfy({ if case .string = $0 { true } else { false } })
+            guard case .array(let items) = operations,
+                items.allSatisfy({ if case .string = $0 { true } else { false } })
             else { throw Problem("'key_ops' is not an array of strings") }
             guard items.contains(.string("verify")) else { throw Problem("'key_ops' does not include 'verify'") }
         }
@@ -40,11 +41,14 @@ enum JWKReader {
             throw Problem("'alg' is '\(algorithm.rawValue)', which a '\(type)' key cannot verify")
         }
         let hasPrivateParts = members["d"] != nil || members["p"] != nil || members["k"] != nil
-        let notes = hasPrivateParts ? ["holds private key members; publish only public keys (the public part is used)"] : []
+        let notes =
+            hasPrivateParts ? ["holds private key members; publish only public keys (the public part is used)"] : []
         return (key, notes)
     }
 
-    private static func material(type: String, _ members: [String: ClaimValue]) throws(Problem) -> VerificationKey.Material {
+    private static func material(type: String, _ members: [String: ClaimValue]) throws(Problem)
+        -> VerificationKey.Material
+    {
         switch type {
         case "RSA":
             let modulus = try self.bytes(members["n"], "n").drop { $0 == 0 }

@@ -25,7 +25,8 @@ extension KeySet {
         } catch {
             throw KeySetError(
                 code: .notJWKS, origin: origin,
-                message: "The key set is not valid JSON (\(error.summary)); serve a JWKS document as RFC 7517 §5 defines.")
+                message:
+                    "The key set is not valid JSON (\(error.summary)); serve a JWKS document as RFC 7517 §5 defines.")
         }
         guard case .object(let members) = document, case .array(let entries)? = members["keys"] else {
             throw KeySetError(
@@ -46,7 +47,9 @@ extension KeySet {
             let reasons = set.warnings.isEmpty ? "the 'keys' array is empty" : set.warnings.joined(separator: "; ")
             throw KeySetError(
                 code: .noUsableKey, origin: origin,
-                message: "No key can verify signatures (\(reasons)); publish at least one RSA ≥ 2048, P-256, P-384 or Ed25519 signing key.")
+                message:
+                    "No key can verify signatures (\(reasons)); publish at least one RSA ≥ 2048, P-256, P-384 or Ed25519 signing key."
+            )
         }
         return set
     }
@@ -61,7 +64,9 @@ extension KeySet {
         guard secret.count >= Self.minimumSecretBytes else {
             throw KeySetError(
                 code: .secretTooShort, origin: origin,
-                message: "The shared secret has \(secret.count) bytes; use at least \(Self.minimumSecretBytes) random bytes.")
+                message:
+                    "The shared secret has \(secret.count) bytes; use at least \(Self.minimumSecretBytes) random bytes."
+            )
         }
         return KeySet(keys: [VerificationKey(keyID: nil, material: .sharedSecret(SymmetricKey(data: secret)))])
     }

@@ -36,11 +36,13 @@ struct TokenAuthenticator: Authenticator {
 
     private static func keys(of issuer: JWTIssuerDocument) throws -> KeySet {
         switch issuer.keys {
-        case .file(let path): return try KeySet.parse(jwks: try Data(contentsOf: URL(fileURLWithPath: path)), origin: path)
+        case .file(let path):
+            return try KeySet.parse(jwks: try Data(contentsOf: URL(fileURLWithPath: path)), origin: path)
         case .secretFile(let path):
             return try KeySet.sharedSecret(Array(try Data(contentsOf: URL(fileURLWithPath: path))), origin: path)
         case .url, .discovery:
-            throw Unsupported(description: "The test authenticator loads key files only, not '\(issuer.issuer.value)''s URL.")
+            throw Unsupported(
+                description: "The test authenticator loads key files only, not '\(issuer.issuer.value)''s URL.")
         }
     }
 }

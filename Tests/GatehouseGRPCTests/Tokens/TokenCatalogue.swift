@@ -88,18 +88,21 @@ enum TokenCatalogue {
         TokenCase("Two different tokens in the header and the cookie", .invalid("token_ambiguous")) { keys in
             let first = try M.token(.rs256, kid: "rsa-1", key: keys.rsa)
             let second = try M.token(.es256, kid: "ec-256", key: keys.p256)
-            return .init(headers: ["authorization": "Bearer " + first, "cookie": "session=" + second], tokens: [first, second])
+            return .init(
+                headers: ["authorization": "Bearer " + first, "cookie": "session=" + second], tokens: [first, second])
         },
         TokenCase("A cookie of another name is not read", .missing) { keys in
             let token = try M.token(.rs256, kid: "rsa-1", key: keys.rsa)
             return .init(headers: ["cookie": "sessionid=" + token], tokens: [token])
         },
         TokenCase("A partner token in its query parameter", .allowed) { keys in
-            let token = try M.token(.es256, kid: "ec-256", key: keys.p256, claims: M.claims(issuer: "https://partner.example"))
+            let token = try M.token(
+                .es256, kid: "ec-256", key: keys.p256, claims: M.claims(issuer: "https://partner.example"))
             return .init(query: "access_token=" + token, tokens: [token])
         },
         TokenCase("A partner token in its named header without a scheme", .allowed) { keys in
-            let token = try M.token(.es256, kid: "ec-256", key: keys.p256, claims: M.claims(issuer: "https://partner.example"))
+            let token = try M.token(
+                .es256, kid: "ec-256", key: keys.p256, claims: M.claims(issuer: "https://partner.example"))
             return .init(headers: ["x-partner-token": token], tokens: [token])
         },
         TokenCase("A query token for an issuer that reads no query parameter", .invalid("token_source_not_allowed")) {
@@ -111,14 +114,19 @@ enum TokenCatalogue {
             let token = try M.token(.rs256, kid: "rsa-1", key: keys.rsa)
             return .init(query: "token=" + token, tokens: [token])
         },
-        TokenCase("A partner token in the Authorization header, which the partner does not read", .invalid("token_source_not_allowed")) {
+        TokenCase(
+            "A partner token in the Authorization header, which the partner does not read",
+            .invalid("token_source_not_allowed")
+        ) {
             keys in
-            let token = try M.token(.es256, kid: "ec-256", key: keys.p256, claims: M.claims(issuer: "https://partner.example"))
+            let token = try M.token(
+                .es256, kid: "ec-256", key: keys.p256, claims: M.claims(issuer: "https://partner.example"))
             return .bearer(token)
         },
         TokenCase("A partner token with RS256, which the partner does not allow", .invalid("token_alg_not_allowed")) {
             keys in
-            let token = try M.token(.rs256, kid: "rsa-1", key: keys.rsa, claims: M.claims(issuer: "https://partner.example"))
+            let token = try M.token(
+                .rs256, kid: "rsa-1", key: keys.rsa, claims: M.claims(issuer: "https://partner.example"))
             return .init(headers: ["x-partner-token": token], tokens: [token])
         },
     ]

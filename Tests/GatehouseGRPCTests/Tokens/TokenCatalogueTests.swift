@@ -11,7 +11,9 @@ struct TokenCatalogueTests {
         #expect(Set(TokenCatalogue.all.map(\.name)).count == TokenCatalogue.all.count, "case names are unique")
     }
 
-    @Test("Each token case gets its status, reason and reason_detail, and the token never comes back", arguments: TokenCatalogue.all)
+    @Test(
+        "Each token case gets its status, reason and reason_detail, and the token never comes back",
+        arguments: TokenCatalogue.all)
     func check(_ testCase: TokenCase) async throws {
         let fixture = TokenFixture.shared
         let presented = try testCase.make(fixture.keys)

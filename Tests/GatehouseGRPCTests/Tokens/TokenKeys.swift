@@ -14,12 +14,21 @@ enum SigningKey: Sendable {
     /// The JWS signature over `input`, as `algorithm` defines it (ECDSA as raw `r||s`).
     func sign(_ input: [UInt8], as algorithm: JWSAlgorithm) throws -> [UInt8] {
         switch (self, algorithm) {
-        case (.rsa(let key), .rs256): return Array(try key.signature(for: SHA256.hash(data: input), padding: .insecurePKCS1v1_5).rawRepresentation)
-        case (.rsa(let key), .rs384): return Array(try key.signature(for: SHA384.hash(data: input), padding: .insecurePKCS1v1_5).rawRepresentation)
-        case (.rsa(let key), .rs512): return Array(try key.signature(for: SHA512.hash(data: input), padding: .insecurePKCS1v1_5).rawRepresentation)
-        case (.rsa(let key), .ps256): return Array(try key.signature(for: SHA256.hash(data: input), padding: .PSS).rawRepresentation)
-        case (.rsa(let key), .ps384): return Array(try key.signature(for: SHA384.hash(data: input), padding: .PSS).rawRepresentation)
-        case (.rsa(let key), .ps512): return Array(try key.signature(for: SHA512.hash(data: input), padding: .PSS).rawRepresentation)
+        case (.rsa(let key), .rs256):
+            return Array(
+                try key.signature(for: SHA256.hash(data: input), padding: .insecurePKCS1v1_5).rawRepresentation)
+        case (.rsa(let key), .rs384):
+            return Array(
+                try key.signature(for: SHA384.hash(data: input), padding: .insecurePKCS1v1_5).rawRepresentation)
+        case (.rsa(let key), .rs512):
+            return Array(
+                try key.signature(for: SHA512.hash(data: input), padding: .insecurePKCS1v1_5).rawRepresentation)
+        case (.rsa(let key), .ps256):
+            return Array(try key.signature(for: SHA256.hash(data: input), padding: .PSS).rawRepresentation)
+        case (.rsa(let key), .ps384):
+            return Array(try key.signature(for: SHA384.hash(data: input), padding: .PSS).rawRepresentation)
+        case (.rsa(let key), .ps512):
+            return Array(try key.signature(for: SHA512.hash(data: input), padding: .PSS).rawRepresentation)
         case (.p256(let key), _): return Array(try key.signature(for: input).rawRepresentation)
         case (.p384(let key), _): return Array(try key.signature(for: input).rawRepresentation)
         case (.ed25519(let key), _): return Array(try key.signature(for: input))

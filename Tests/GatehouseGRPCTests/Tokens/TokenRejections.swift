@@ -26,7 +26,8 @@ enum TokenRejections {
         .bearer("alg none with an empty signature", .invalid("token_alg_none")) { _ in unsigned(alg: "none") },
         .bearer("alg NONE", .invalid("token_alg_none")) { _ in unsigned(alg: "NONE") },
         .bearer("alg None", .invalid("token_alg_none")) { _ in unsigned(alg: "None") },
-        .bearer("alg nOnE with a signature", .invalid("token_alg_none")) { _ in unsigned(alg: "nOnE", signature: "c2ln") },
+        .bearer("alg nOnE with a signature", .invalid("token_alg_none")) { _ in unsigned(alg: "nOnE", signature: "c2ln")
+        },
         .bearer("RS256 swapped to HS256 with the public key as the HMAC secret", .invalid("token_alg_not_allowed")) {
             try M.token(.hs256, kid: "rsa-1", key: .secret($0.rsaPublicDER))
         },
@@ -108,7 +109,8 @@ enum TokenRejections {
         .bearer("A payload with invalid UTF-8", .invalid("token_malformed")) { keys in
             var payload = Array(JSONText.object(M.claims()).utf8)
             payload.insert(contentsOf: [0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x2C], at: 1)  // "\xC3(":1,
-            let input = Base64URL.encode(Array(JSONText.object(M.header("RS256", kid: "rsa-1")).utf8)) + "."
+            let input =
+                Base64URL.encode(Array(JSONText.object(M.header("RS256", kid: "rsa-1")).utf8)) + "."
                 + Base64URL.encode(payload)
             return input + "." + Base64URL.encode(try keys.rsa.sign(Array(input.utf8), as: .rs256))
         },
@@ -144,7 +146,8 @@ enum TokenRejections {
             try M.token(.rs256, kid: nil, key: $0.otherRSA, headerExtra: [("jwk", try $0.otherRSA.jwk(kid: "other-1"))])
         },
         .bearer("Signed by a key behind its own jku, naming that key's kid", .invalid("token_key_unknown")) {
-            try M.token(.rs256, kid: "other-1", key: $0.otherRSA, headerExtra: [("jku", #""https://evil.example/jwks""#)])
+            try M.token(
+                .rs256, kid: "other-1", key: $0.otherRSA, headerExtra: [("jku", #""https://evil.example/jwks""#)])
         },
         .bearer("Signed by the key in its own x5c, with our kid", .invalid("token_signature_invalid")) {
             try M.token(.es256, kid: "ec-256", key: $0.otherP256, headerExtra: [("x5c", #"["MIIBattacker"]"#)])
@@ -153,7 +156,8 @@ enum TokenRejections {
             M.flippingSignatureBit(try M.token(.rs256, kid: "rsa-1", key: $0.rsa))
         },
         .bearer("Payload tampered (role changed after signing)", .invalid("token_signature_invalid")) { keys in
-            M.replacingSegment(try M.token(.es256, kid: "ec-256", key: keys.p256, claims: M.claims(role: "guest")), 1) { _ in
+            M.replacingSegment(try M.token(.es256, kid: "ec-256", key: keys.p256, claims: M.claims(role: "guest")), 1) {
+                _ in
                 Base64URL.encode(Array(JSONText.object(M.claims()).utf8))
             }
         },
