@@ -26,7 +26,10 @@ let swiftSettings: [SwiftSetting] = [
 
 let gatehouseCore: Target.Dependency = .product(name: "GatehouseCore", package: rootIdentity)
 let gatehousePolicy: Target.Dependency = .product(name: "GatehousePolicy", package: rootIdentity)
+let gatehouseIdentity: Target.Dependency = .product(name: "GatehouseIdentity", package: rootIdentity)
 let benchmark: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let cryptoExtras: Target.Dependency = .product(name: "_CryptoExtras", package: "swift-crypto")
 
 let package = Package(
     name: "GatehouseBenchmarks",
@@ -34,6 +37,7 @@ let package = Package(
     dependencies: [
         .package(path: "../.."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Generated YAML policy sets, compiled trees and requests, shared by every benchmark.
@@ -59,6 +63,16 @@ let package = Package(
             name: "PolicyCompilerBenchmarks",
             dependencies: [benchmark, gatehouseCore, gatehousePolicy, "PolicyFixtures"],
             path: "Benchmarks/PolicyCompilerBenchmarks",
+            packageAccess: false,
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+
+        // Per-token cost of `TokenVerifier.verify`, for every JWS algorithm.
+        .executableTarget(
+            name: "TokenVerificationBenchmarks",
+            dependencies: [benchmark, gatehouseCore, gatehouseIdentity, "PolicyFixtures", crypto, cryptoExtras],
+            path: "Benchmarks/TokenVerificationBenchmarks",
             packageAccess: false,
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

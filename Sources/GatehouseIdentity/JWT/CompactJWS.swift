@@ -17,20 +17,22 @@ struct CompactJWS {
     /// - Throws: `token_malformed` unless there are exactly three segments; five is named as a JWE.
     init(_ token: Substring) throws(TokenRejection) {
         self.bytes = Array(token.utf8)
-        var dots: [Int] = []
+        var first = -1
+        var second = -1
+        var dots = 0
         for (index, byte) in self.bytes.enumerated() where byte == UInt8(ascii: ".") {
-            dots.append(index)
-            if dots.count > 4 { break }
+            dots += 1
+            if dots == 1 { first = index } else if dots == 2 { second = index }
         }
-        guard dots.count == 2 else {
-            if dots.count == 4 {
+        guard dots == 2 else {
+            if dots == 4 {
                 throw TokenRejection(
                     .tokenMalformed, "The token is encrypted (a JWE with five segments); send a signed JWS.")
             }
             throw TokenRejection(.tokenMalformed, "The token is not a compact JWS of three dot-separated segments.")
         }
-        self.firstDot = dots[0]
-        self.secondDot = dots[1]
+        self.firstDot = first
+        self.secondDot = second
     }
 
     /// The ASCII `header.payload` the signature covers.
