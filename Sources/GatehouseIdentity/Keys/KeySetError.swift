@@ -21,6 +21,7 @@ package struct KeySetError: Error, CustomStringConvertible, Sendable, Hashable {
         /// A shared secret shorter than 32 bytes.
         package static let secretTooShort = Code(.secretTooShort)
 
+        /// The stable snake_case code.
         package var description: String { self.wrapped.rawValue }
     }
 
@@ -31,11 +32,13 @@ package struct KeySetError: Error, CustomStringConvertible, Sendable, Hashable {
     /// What is wrong and how to fix it.
     package var message: String
 
+    /// An error about the key set at `origin`.
     package init(code: Code, origin: String, message: String) {
         self.code = code
         self.origin = origin
         self.message = message
     }
 
+    /// `code: origin: message`, e.g. `jwks_no_usable_key: keys/idp.json: No key can verify signatures (…)`.
     package var description: String { "\(self.code): \(self.origin): \(self.message)" }
 }
