@@ -29,6 +29,8 @@ let gatehousePolicy: Target.Dependency = .product(name: "GatehousePolicy", packa
 let gatehouseIdentity: Target.Dependency = .product(name: "GatehouseIdentity", package: rootIdentity)
 let gatehouseGRPC: Target.Dependency = .product(name: "GatehouseGRPC", package: rootIdentity)
 let benchmark: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let cryptoExtras: Target.Dependency = .product(name: "_CryptoExtras", package: "swift-crypto")
 
 let package = Package(
     name: "GatehouseBenchmarks",
@@ -82,6 +84,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/CheckBenchmarks",
+            packageAccess: false,
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+
+        // Per-token cost of `TokenVerifier.verify`, for every JWS algorithm.
+        .executableTarget(
+            name: "TokenVerificationBenchmarks",
+            dependencies: [benchmark, gatehouseCore, gatehouseIdentity, "PolicyFixtures", crypto, cryptoExtras],
+            path: "Benchmarks/TokenVerificationBenchmarks",
             packageAccess: false,
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -8,6 +8,7 @@ package struct KeySet: Sendable {
     /// One line per key that was skipped (too short, `use: enc`, unknown `kty`/`crv`, …).
     package var warnings: [String]
 
+    /// A set of keys and the warnings about the ones left out.
     package init(keys: [VerificationKey], warnings: [String] = []) {
         self.keys = keys
         self.warnings = warnings
@@ -29,9 +30,18 @@ package struct VerificationKey: Sendable {
     package var keyID: String?
     /// The key material.
     package var material: Material
+    /// The JWK `alg`, if the key names one: then it verifies only that algorithm.
+    package var algorithm: JWSAlgorithm?
 
-    package init(keyID: String?, material: Material) {
+    /// A key as a JWKS entry or a secret file describes it.
+    ///
+    /// - Parameters:
+    ///   - keyID: The JWK `kid`, if any.
+    ///   - material: The public key or shared secret.
+    ///   - algorithm: The JWK `alg`, if present; the key is then usable for that algorithm only.
+    package init(keyID: String?, material: Material, algorithm: JWSAlgorithm? = nil) {
         self.keyID = keyID
         self.material = material
+        self.algorithm = algorithm
     }
 }

@@ -1,0 +1,70 @@
+package import GatehousePolicy
+
+/// One configured issuer, ready to verify: the policy's ``JWTIssuerDocument`` plus its keys.
+package struct IssuerSettings: Sendable {
+    /// The exact `iss` value its tokens carry.
+    package var issuer: String
+    /// The token's `aud` must contain one of these; empty means `aud` is not checked.
+    package var audiences: [String]
+    /// The algorithms its tokens may use; anything else is rejected before a key is looked up.
+    package var algorithms: Set<JWSAlgorithm>
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
+    package var leewaySeconds: Int
+    /// Claims that must be present (`exp` by default); dotted names reach into objects.
+    package var requiredClaims: [String]
+    /// The longest token accepted, in bytes; longer ones are rejected before any decoding.
+    package var maximumTokenBytes: Int
+    /// Where its tokens are read from.
+    package var sources: [TokenLocation]
+    /// Whether its tokens are forwarded to the upstream rather than stripped.
+    package var forward: Bool
+    /// Its verification keys.
+    package var keys: any KeySetProvider
+
+    /// An issuer as the policy configures it.
+    ///
+    /// Algorithm names the policy compiler accepted are all known; a shared-secret algorithm
+    /// is kept only when the keys are a shared secret as well, which the compiler also enforces.
+    ///
+    /// - Parameters:
+    ///   - document: The validated issuer entry of the policy's `authentication.jwt`.
+    ///   - keys: The key set loaded from the entry's `jwks` or `secretFile`.
+    package init(document: JWTIssuerDocument, keys: any KeySetProvider) {
+        let isSecret: Bool
+        if case .secretFile = document.keys { isSecret = true } else { isSecret = false }
+        self.init(
+            issuer: document.issuer.value,
+            audiences: document.audiences,
+            algorithms: Set(
+                document.algorithms.compactMap(JWSAlgorithm.init(rawValue:)).filter { $0.isSharedSecret == isSecret }),
+            leewaySeconds: document.leewaySeconds,
+            requiredClaims: document.requiredClaims,
+            maximumTokenBytes: document.maximumTokenBytes,
+            sources: document.sources.map { TokenLocation($0.source, scheme: $0.scheme) },
+            forward: document.forward,
+            keys: keys)
+    }
+
+    /// An issuer from its parts, with the policy language's defaults.
+    package init(
+        issuer: String,
+        audiences: [String] = [],
+        algorithms: Set<JWSAlgorithm> = [.rs256],
+        leewaySeconds: Int = 60,
+        requiredClaims: [String] = ["exp"],
+        maximumTokenBytes: Int = 8192,
+        sources: [TokenLocation] = [.bearerAuthorization],
+        forward: Bool = false,
+        keys: any KeySetProvider
+    ) {
+        self.issuer = issuer
+        self.audiences = audiences
+        self.algorithms = algorithms
+        self.leewaySeconds = leewaySeconds
+        self.requiredClaims = requiredClaims
+        self.maximumTokenBytes = maximumTokenBytes
+        self.sources = sources
+        self.forward = forward
+        self.keys = keys
+    }
+}

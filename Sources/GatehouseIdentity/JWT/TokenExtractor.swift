@@ -1,0 +1,80 @@
+package import GatehouseCore
+
+/// Finds the bearer token in a request, looking only where the policy's issuers say tokens are.
+package enum TokenExtractor {
+    /// What the request holds.
+    package enum Found: Equatable {
+        /// No configured place holds a token.
+        case none
+        /// One token text, found in these places (the same text may come twice).
+        case token(Substring, [TokenSource])
+        /// A place holds the scheme but no token (`Authorization: Bearer`).
+        case empty
+        /// Two different tokens.
+        case ambiguous
+    }
+
+    /// Looks in every place of `locations`, in order.
+    package static func find(in request: AuthzRequest, locations: [TokenLocation]) -> Found {
+        var token: Substring? = nil
+        var sources: [TokenSource] = []
+        var sawEmpty = false
+        for location in locations {
+            for candidate in self.values(at: location, in: request) {
+                guard !candidate.isEmpty else {
+                    sawEmpty = true
+                    continue
+                }
+                if let token, !ASCII.equal(token, candidate) { return .ambiguous }
+                token = candidate
+                if !sources.contains(location.source) { sources.append(location.source) }
+            }
+        }
+        if let token { return .token(token, sources) }
+        return sawEmpty ? .empty : .none
+    }
+
+    /// The token texts at one place; an empty text means the scheme came without a token.
+    private static func values(at location: TokenLocation, in request: AuthzRequest) -> [Substring] {
+        switch location.source {
+        case .header(let name):
+            return (request.headers[name] ?? []).compactMap { self.credentials(in: $0, scheme: location.scheme) }
+        case .cookie(let name):
+            return (request.headers["cookie"] ?? []).flatMap { self.cookies(named: name, in: $0) }
+        case .query(let name):
+            return request.query.pairs.filter { ASCII.equal($0.name, name) }.map { Substring($0.value) }
+        }
+    }
+
+    /// The token in one header value: after `scheme` (case-insensitive) when one is configured, else the whole value.
+    ///
+    /// `nil` when the value uses another scheme (`Basic …`): that is not a bearer token at all.
+    package static func credentials(in value: String, scheme: String?) -> Substring? {
+        let trimmed = self.trimmed(Substring(value))
+        guard let scheme else { return trimmed }
+        guard let space = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
+            return ASCII.equal(ASCII.lowercased(trimmed), ASCII.lowercased(scheme)) ? "" : nil
+        }
+        guard ASCII.equal(ASCII.lowercased(trimmed[..<space]), ASCII.lowercased(scheme)) else { return nil }
+        return self.trimmed(trimmed[space...])
+    }
+
+    /// The values of the cookie `name` in one `Cookie` header (RFC 6265 §4.2), quotes removed.
+    package static func cookies(named name: String, in header: String) -> [Substring] {
+        header.split(separator: ";").compactMap { pair in
+            let pair = self.trimmed(pair)
+            guard let equals = pair.firstIndex(of: "="), ASCII.equal(pair[..<equals], name) else { return nil }
+            var value = self.trimmed(pair[pair.index(after: equals)...])
+            if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
+            return value
+        }
+    }
+
+    private static func trimmed(_ text: Substring) -> Substring {
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let start = text.firstIndex(where: { !isBlank($0) }) else { return "" }
+        // Cannot fail: a non-blank character exists.
+        let end = text.lastIndex(where: { !isBlank($0) })!
+        return text[start...end]
+    }
+}

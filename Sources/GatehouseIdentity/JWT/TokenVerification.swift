@@ -1,0 +1,25 @@
+package import GatehouseCore
+
+/// What ``TokenVerifier`` found out about a request's bearer token.
+package enum TokenVerification: Sendable {
+    /// No configured source holds a token (a `Basic` Authorization header counts as none).
+    case absent
+    /// The token verified: signature, issuer, algorithm, time claims, audience and required claims.
+    case verified(VerifiedToken)
+    /// A token was presented and failed; the failure's `detail` is one of the `token_*` reasons.
+    case rejected(CredentialFailure)
+}
+
+/// A rejection inside the verification pipeline; becomes ``TokenVerification/rejected(_:)``.
+struct TokenRejection: Error {
+    var code: DecisionReason
+    /// A sentence for `error_description`: never any part of the token.
+    var description: String
+
+    init(_ code: DecisionReason, _ description: String) {
+        self.code = code
+        self.description = description
+    }
+
+    var failure: CredentialFailure { .token(self.code, self.description) }
+}

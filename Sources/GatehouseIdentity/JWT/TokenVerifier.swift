@@ -1,0 +1,147 @@
+package import GatehouseCore
+
+/// Verifies the bearer token of a request against a policy's issuers.
+///
+/// The token is parsed here, not by a JOSE library: a strict base64url decoder and a strict
+/// JSON parser (duplicate members, lone surrogates and the rest are rejected), so that what the
+/// signature covers is exactly what the policy sees. The issue names jwt-kit for the
+/// cryptography, but jwt-kit 5 keeps its signers internal and verifies only whole tokens through
+/// its own lenient Codable parsing; the signatures are therefore checked with the same
+/// swift-crypto primitives jwt-kit uses (`_RSA.Signing` PKCS#1 v1.5 and PSS, P-256/P-384 ECDSA
+/// over raw `r||s`, Ed25519, constant-time HMAC), see ``VerificationKey/isValidSignature(_:for:algorithm:)``.
+///
+/// The steps, each with its own `token_*` reason: find the token → size → three segments →
+/// header → `alg` (never `none`) → `crit` (none supported) → payload → the unverified `iss`
+/// picks the issuer → `alg` in its allow-list → key by `kid` from that issuer's set only
+/// (`jku`, `x5u`, `jwk`, `x5c` are never key sources) → signature → `exp`/`nbf`/`iat` with
+/// leeway → `aud` → required claims. "Now" is the request's time; the verifier reads no clock.
+///
+/// ```swift
+/// let verifier = TokenVerifier(issuers: [IssuerSettings(document: issuer, keys: StaticKeySet(keys))])
+/// switch await verifier.verify(request) {
+/// case .absent: identity = .anonymous
+/// case .verified(let token): identity = Identity(token: token)
+/// case .rejected(let failure): identity = Identity(credentialFailure: failure)
+/// }
+/// ```
+package struct TokenVerifier: Sendable {
+    /// The configured issuers, in policy order.
+    package let issuers: [IssuerSettings]
+    /// Every place any issuer reads tokens from, in order, without repeats.
+    private let locations: [TokenLocation]
+    /// The largest issuer limit: the only one known before the token names its issuer.
+    private let largestTokenBytes: Int
+
+    /// A verifier for one policy's issuers.
+    package init(issuers: [IssuerSettings]) {
+        self.issuers = issuers
+        var locations: [TokenLocation] = []
+        for location in issuers.flatMap(\.sources) where !locations.contains(location) {
+            locations.append(location)
+        }
+        self.locations = locations
+        self.largestTokenBytes = issuers.map(\.maximumTokenBytes).max() ?? 0
+    }
+
+    /// Finds and verifies the request's bearer token.
+    ///
+    /// Never throws: every problem is a ``TokenVerification/rejected(_:)`` whose description
+    /// holds no part of the token. Suspends only when the token names a key id the issuer's
+    /// set lacks, to let the key source re-fetch (``KeySetProvider/keysAfterUnknownKeyID(_:)``).
+    ///
+    /// - Returns: ``TokenVerification/absent`` when no configured source holds a token.
+    package func verify(_ request: AuthzRequest) async -> TokenVerification {
+        let token: Substring
+        let sources: [TokenSource]
+        switch TokenExtractor.find(in: request, locations: self.locations) {
+        case .none: return .absent
+        case .empty:
+            return .rejected(.token(.tokenMalformed, "The Authorization scheme is given without a token."))
+        case .ambiguous:
+            return .rejected(.token(.tokenAmbiguous, "The request carries two different tokens; send exactly one."))
+        case .token(let found, let places):
+            token = found
+            sources = places
+        }
+        do throws(TokenRejection) {
+            return .verified(try await self.verify(token, from: sources, at: request.time))
+        } catch {
+            return .rejected(error.failure)
+        }
+    }
+
+    private func verify(_ token: Substring, from sources: [TokenSource], at now: UnixTime) async throws(TokenRejection)
+        -> VerifiedToken
+    {
+        try Self.checkSize(token, limit: self.largestTokenBytes)
+        let jws = try CompactJWS(token)
+        let header = try jws.header()
+        let algorithm = try Self.algorithm(in: header)
+        guard header["crit"] == nil else {
+            throw TokenRejection(
+                .tokenCritUnsupported, "The token's header lists critical extensions ('crit'); none are supported.")
+        }
+        let payload = try jws.payload()
+        let issuer = try self.issuer(of: payload)
+        try Self.checkSize(token, limit: issuer.maximumTokenBytes)
+        guard let source = sources.first(where: { source in issuer.sources.contains { $0.source == source } }) else {
+            throw TokenRejection(
+                .tokenSourceNotAllowed, "The token was sent where issuer '\(issuer.issuer)' does not accept tokens.")
+        }
+        guard issuer.algorithms.contains(algorithm) else {
+            let allowed = issuer.algorithms.map(\.rawValue).sorted().joined(separator: ", ")
+            throw TokenRejection(
+                .tokenAlgNotAllowed,
+                "The token's algorithm is not allowed for issuer '\(issuer.issuer)'; allowed: \(allowed).")
+        }
+        let key = try await KeySelector.key(for: header, algorithm: algorithm, issuer: issuer)
+        let signature = try jws.signature()
+        guard signature.count == key.signatureLength(for: algorithm) else {
+            throw TokenRejection(
+                .tokenSignatureMalformed, "The token's signature has the wrong length or form for its algorithm.")
+        }
+        guard key.isValidSignature(signature, for: jws.signingInput, algorithm: algorithm) else {
+            throw TokenRejection(.tokenSignatureInvalid, "The token's signature does not verify.")
+        }
+        let claims = try ClaimChecks(payload: payload, issuer: issuer, now: now).verified()
+        return VerifiedToken(
+            issuer: issuer.issuer, subject: claims.subject, claims: .object(payload), expiresAt: claims.expiresAt,
+            source: source)
+    }
+
+    private static func checkSize(_ token: Substring, limit: Int) throws(TokenRejection) {
+        guard token.utf8.count <= limit else {
+            throw TokenRejection(.tokenTooLarge, "The token is longer than the \(limit) bytes accepted.")
+        }
+    }
+
+    /// The header's `alg`, refusing `none` in every spelling before anything else is looked at.
+    private static func algorithm(in header: [String: ClaimValue]) throws(TokenRejection) -> JWSAlgorithm {
+        guard case .string(let name)? = header["alg"] else {
+            throw TokenRejection(.tokenMalformed, "The token's header has no 'alg' string.")
+        }
+        guard ASCII.lowercased(name) != "none" else {
+            throw TokenRejection(
+                .tokenAlgNone, "The token is unsigned ('alg' none); unsigned tokens are never accepted.")
+        }
+        guard let algorithm = JWSAlgorithm(rawValue: name) else {
+            throw TokenRejection(.tokenAlgNotAllowed, "The token's algorithm is not one Gatehouse verifies.")
+        }
+        return algorithm
+    }
+
+    /// The issuer named by the still unverified `iss`; only its keys may then verify the token.
+    private func issuer(of payload: [String: ClaimValue]) throws(TokenRejection) -> IssuerSettings {
+        switch payload["iss"] {
+        case nil:
+            throw TokenRejection(.tokenIssuerUnknown, "The token has no 'iss' claim, so no issuer can verify it.")
+        case .string(let name)?:
+            guard let issuer = self.issuers.first(where: { ASCII.equal($0.issuer, name) }) else {
+                throw TokenRejection(.tokenIssuerUnknown, "The token's issuer is not accepted by this policy.")
+            }
+            return issuer
+        default:
+            throw TokenRejection(.tokenClaimInvalid, "The token's 'iss' claim is not a string.")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import GatehouseCore
+import GatehouseIdentity
+import Testing
+
+@Suite("Token extraction")
+struct TokenExtractorTests {
+    @Test(
+        "The Bearer scheme is matched case-insensitively and whitespace trimmed",
+        arguments: [
+            ("Bearer abc", "abc"), ("bearer abc", "abc"), ("BEARER\tabc", "abc"), ("  Bearer   abc  ", "abc"),
+            ("Bearer", ""), ("Bearer   ", ""),
+        ])
+    func bearer(value: String, token: String) {
+        #expect(TokenExtractor.credentials(in: value, scheme: "Bearer") == Substring(token))
+    }
+
+    @Test(
+        "Other schemes hold no bearer token", arguments: ["Basic dXNlcg==", "Bearerabc", "Digest x", "Token abc", ""])
+    func otherSchemes(value: String) {
+        #expect(TokenExtractor.credentials(in: value, scheme: "Bearer") == nil)
+    }
+
+    @Test("A header without a scheme yields its trimmed value")
+    func bareHeader() {
+        #expect(TokenExtractor.credentials(in: "  a.b.c ", scheme: nil) == "a.b.c")
+    }
+
+    @Test("Cookies are split on ';', matched by exact name, unquoted")
+    func cookies() {
+        #expect(TokenExtractor.cookies(named: "session", in: "a=1; session=x.y.z; b=2") == ["x.y.z"])
+        #expect(TokenExtractor.cookies(named: "session", in: "session=\"q.r.s\"") == ["q.r.s"])
+        #expect(TokenExtractor.cookies(named: "session", in: "Session=x; sessionid=y; session") == [])
+    }
+
+    static let locations = [
+        TokenLocation.bearerAuthorization, TokenLocation(.cookie("session")), TokenLocation(.query("access_token")),
+    ]
+
+    @Test("Where a token is found, and when two differ")
+    func find() {
+        func found(_ headers: [(String, String)], path: String = "/") -> TokenExtractor.Found {
+            TokenExtractor.find(in: AuthzRequest(path: path, headers: headers), locations: Self.locations)
+        }
+        #expect(found([]) == .none)
+        #expect(found([("authorization", "Basic x")]) == .none)
+        #expect(found([("authorization", "Bearer ")]) == .empty)
+        #expect(found([("Authorization", "Bearer t")]) == .token("t", [.header("authorization")]))
+        #expect(
+            found([("cookie", "session=t")], path: "/?access_token=t")
+                == .token("t", [.cookie("session"), .query("access_token")]))
+        #expect(found([("authorization", "Bearer t"), ("cookie", "session=u")]) == .ambiguous)
+        #expect(found([("authorization", "Bearer t"), ("authorization", "Bearer u")]) == .ambiguous)
+        #expect(found([], path: "/?token=t") == .none)
+    }
+}
