@@ -1,0 +1,200 @@
+import Crypto
+import Foundation
+import GatehouseCore
+import GatehouseIdentity
+import SwiftASN1
+import Testing
+import X509
+import _CryptoExtras
+
+@Suite("Certificate revocation lists")
+struct CertificateRevocationListTests {
+    @Test("A CRL signed by its CA parses with its issuer, times and revoked serials")
+    func valid() throws {
+        let root = try TestPKI.root()
+        let revoked: [Certificate.SerialNumber] = [Certificate.SerialNumber(bytes: [0x0A, 0x1B]), .init(7)]
+        let der = try TestPKI.crl(by: root, revoking: revoked)
+        let crl = try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
+        #expect(crl.issuer == root.name)
+        #expect(crl.signer == root.certificate)
+        #expect(crl.thisUpdate == UnixTime(seconds: TestPKI.referenceTime.seconds - 86_400))
+        #expect(crl.nextUpdate == UnixTime(seconds: TestPKI.referenceTime.seconds + 7 * 86_400))
+        #expect(crl.revokedSerialNumbers == Set(revoked))
+        #expect(crl.isRevoked(Certificate.SerialNumber(7)))
+        #expect(!crl.isRevoked(Certificate.SerialNumber(8)))
+        #expect(crl.isCurrent(at: TestPKI.referenceTime))
+    }
+
+    @Test(
+        "A CRL is current from thisUpdate to nextUpdate, and forever without nextUpdate",
+        arguments: [
+            (-2.0, true, false), (-0.5, true, true), (6.0, true, true), (8.0, true, false), (8.0, false, true),
+        ])
+    func currency(daysFromReference: Double, hasNextUpdate: Bool, isCurrent: Bool) throws {
+        let root = try TestPKI.root()
+        let der = try TestPKI.crl(
+            by: root, revoking: [], nextUpdate: hasNextUpdate ? TestPKI.referenceDate + 7 * TestPKI.day : nil)
+        let crl = try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
+        let time = UnixTime(seconds: TestPKI.referenceTime.seconds + Int64(daysFromReference * 86_400))
+        #expect(crl.isCurrent(at: time) == isCurrent)
+    }
+
+    @Test("An empty CRL revokes nothing")
+    func empty() throws {
+        let root = try TestPKI.root()
+        let crl = try CertificateRevocationList(
+            derEncoded: try TestPKI.crl(by: root, revoking: []), issuers: [root.certificate])
+        #expect(crl.revokedSerialNumbers.isEmpty)
+    }
+
+    @Test("A CRL whose signature does not verify with its issuer's key is refused", .bug(id: "4"))
+    func badSignature() throws {
+        let root = try TestPKI.root()
+        let der = try TestPKI.crl(by: root, revoking: [.init(1)], signingKey: P256.Signing.PrivateKey())
+        let error = try #require(throws: IdentityConfigurationError.self) {
+            try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
+        }
+        #expect(error.message.contains("signature that does not verify"))
+        #expect(error.message.contains("CN=Test Root CA"))
+    }
+
+    @Test("A CRL with a flipped bit in its body is refused")
+    func tampered() throws {
+        let root = try TestPKI.root()
+        let serial: [UInt8] = [0x7E, 0x57, 0xA1, 0x4D]
+        var der = try TestPKI.crl(by: root, revoking: [Certificate.SerialNumber(bytes: serial)])
+        // The serial sits inside the signed part, before the signature; change one of its bits.
+        let range = try #require(der.firstRange(of: serial))
+        der[range.lowerBound] ^= 0x01
+        #expect(throws: IdentityConfigurationError.self) {
+            try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
+        }
+    }
+
+    @Test("A CRL from an issuer that is not in the bundle is refused")
+    func wrongIssuer() throws {
+        let root = try TestPKI.root()
+        let stranger = try TestPKI.root("Stranger CA")
+        let der = try TestPKI.crl(by: stranger, revoking: [.init(1)])
+        let error = try #require(throws: IdentityConfigurationError.self) {
+            try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
+        }
+        #expect(error.message.contains("not in the trust bundle"))
+    }
+
+    @Test("A CRL from a same-named CA with another key is refused")
+    func sameNameOtherKey() throws {
+        let root = try TestPKI.root()
+        let impostor = try TestPKI.root()
+        let der = try TestPKI.crl(by: impostor, revoking: [.init(1)])
+        #expect(throws: IdentityConfigurationError.self) {
+            try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
+        }
+    }
+
+    @Test("A CRL whose CA may not sign CRLs is refused")
+    func issuerWithoutCRLSign() throws {
+        let key = P256.Signing.PrivateKey()
+        let name = TestPKI.name("No CRL CA")
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+            notValidBefore: TestPKI.referenceDate - 10 * TestPKI.day,
+            notValidAfter: TestPKI.referenceDate + 10 * TestPKI.day, issuer: name, subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(KeyUsage(keyCertSign: true))
+            },
+            issuerPrivateKey: .init(key))
+        let authority = TestPKI.Authority(certificate: certificate, key: key)
+        let der = try TestPKI.crl(by: authority, revoking: [])
+        let error = try #require(throws: IdentityConfigurationError.self) {
+            try CertificateRevocationList(derEncoded: der, issuers: [certificate])
+        }
+        #expect(error.message.contains("cRLSign"))
+    }
+
+    @Test("A delta CRL (a critical extension) is refused rather than half understood")
+    func criticalExtension() throws {
+        let root = try TestPKI.root()
+        let deltaIndicator = Certificate.Extension(oid: [2, 5, 29, 27], critical: true, value: [0x02, 0x01, 0x05])
+        let der = try TestPKI.crl(by: root, revoking: [], extensions: [deltaIndicator])
+        let error = try #require(throws: IdentityConfigurationError.self) {
+            try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
+        }
+        #expect(error.message.contains("2.5.29.27"))
+    }
+
+    @Test("A non-critical CRL number extension is accepted")
+    func nonCriticalExtension() throws {
+        let root = try TestPKI.root()
+        let number = Certificate.Extension(oid: [2, 5, 29, 20], critical: false, value: [0x02, 0x01, 0x05])
+        let der = try TestPKI.crl(by: root, revoking: [.init(3)], extensions: [number])
+        let crl = try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
+        #expect(crl.isRevoked(.init(3)))
+    }
+
+    @Test(
+        "Garbage, truncated and trailing-byte CRLs are refused",
+        arguments: [
+            "empty", "garbage", "truncated", "trailing", "certificate",
+        ])
+    func garbage(kind: String) throws {
+        let root = try TestPKI.root()
+        let valid = try TestPKI.crl(by: root, revoking: [.init(1)])
+        let bytes: [UInt8] =
+            switch kind {
+            case "empty": []
+            case "garbage": Array("this is not a CRL".utf8)
+            case "truncated": Array(valid.dropLast(10))
+            case "trailing": valid + [0x00]
+            default:
+                try {
+                    var s = DER.Serializer(); try s.serialize(root.certificate); return s.serializedBytes
+                }()
+            }
+        #expect(throws: IdentityConfigurationError.self) {
+            try CertificateRevocationList(derEncoded: bytes, issuers: [root.certificate])
+        }
+    }
+
+    @Test("An RSA-signed CRL verifies with the RSA CA's key")
+    func rsaSignature() throws {
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let name = TestPKI.name("RSA Root CA")
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+            notValidBefore: TestPKI.referenceDate - 10 * TestPKI.day,
+            notValidAfter: TestPKI.referenceDate + 10 * TestPKI.day, issuer: name, subject: name,
+            signatureAlgorithm: .sha256WithRSAEncryption,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+            },
+            issuerPrivateKey: .init(key))
+        // The tbsCertList of a P-256 CRL, re-signed with RSA: algorithm fields say RSA.
+        var tbs = DER.Serializer()
+        try tbs.appendConstructedNode(identifier: .sequence) { coder in
+            try coder.serialize(1)
+            try Self.rsaAlgorithm(&coder)
+            try coder.serialize(name)
+            try coder.serialize(try TestPKI.utcTime(TestPKI.referenceDate - TestPKI.day))
+        }
+        let signature = try key.signature(for: tbs.serializedBytes, padding: .insecurePKCS1v1_5)
+        var outer = DER.Serializer()
+        try outer.appendConstructedNode(identifier: .sequence) { coder in
+            try coder.serialize(ASN1Any(derEncoded: try DER.parse(tbs.serializedBytes)))
+            try Self.rsaAlgorithm(&coder)
+            try coder.serialize(ASN1BitString(bytes: ArraySlice(signature.rawRepresentation)))
+        }
+        let crl = try CertificateRevocationList(derEncoded: outer.serializedBytes, issuers: [certificate])
+        #expect(crl.nextUpdate == nil)
+        #expect(crl.isCurrent(at: TestPKI.referenceTime))
+    }
+
+    private static func rsaAlgorithm(_ coder: inout DER.Serializer) throws {
+        try coder.appendConstructedNode(identifier: .sequence) { algorithm in
+            try algorithm.serialize([1, 2, 840, 113_549, 1, 1, 11] as ASN1ObjectIdentifier)
+            try algorithm.serialize(ASN1Null())
+        }
+    }
+}
