@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "GatehouseCLI",
             dependencies: [
-                "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "GatehouseGRPC", argumentParser, yams, logging, serviceLifecycle, unixSignals, x509, crypto, asn1,
+                "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "GatehouseGRPC", argumentParser, yams, logging, serviceLifecycle, unixSignals, x509, crypto, cryptoExtras, asn1,
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import _CryptoExtras
 
 /// `gatehouse certs dev`: a development CA and certificates for running Envoy ↔ Gatehouse locally.
 struct CertsCommand: ParsableCommand {

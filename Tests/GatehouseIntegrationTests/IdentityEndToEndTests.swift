@@ -8,11 +8,11 @@ import Testing
 @Suite("Identity end to end through a real Envoy", .serialized)
 struct IdentityEndToEndTests {
     /// One request through Envoy and what must come back.
-    struct Case: CustomStringConvertible {
+    struct Case: CustomStringConvertible, Sendable {
         var name: String
         var path = "/births/1987-0042"
         var token: Token?
-        var authorization: ((String) -> String)?
+        var authorization: (@Sendable (String) -> String)?
         var certificate: String?
         var status: Int
         var detail: String?
@@ -21,26 +21,32 @@ struct IdentityEndToEndTests {
     }
 
     /// How the case's token is made.
-    enum Token {
+    enum Token: Sendable {
         /// Minted by PyJWT with the development identity provider's key.
-        case issued(alg: String = "RS256", kid: String = "idp-dev-1", claims: [String: Any])
+        case issued(alg: String = "RS256", kid: String = "idp-dev-1", claims: Claims)
         /// Minted by PyJWT with a key the policy does not trust, claiming the trusted issuer.
-        case attacker(claims: [String: Any])
+        case attacker(claims: Claims)
         /// Unsigned (`alg: none`).
-        case unsigned(claims: [String: Any])
+        case unsigned(claims: Claims)
         /// HS256 with the issuer's public key as the HMAC secret (algorithm confusion).
-        case publicKeyAsSecret(claims: [String: Any])
+        case publicKeyAsSecret(claims: Claims)
         /// A valid token whose payload is swapped for another after signing.
-        case payloadSwapped(signed: [String: Any], shown: [String: Any])
+        case payloadSwapped(signed: Claims, shown: Claims)
     }
 
-    static func clerk(_ overrides: [String: Any] = [:]) -> [String: Any] {
+    /// A JSON claims object, kept as text so that cases are Sendable.
+    struct Claims: Sendable {
+        var json: String
+    }
+
+    static func clerk(_ overrides: [String: Any] = [:]) -> Claims {
         var claims: [String: Any] = [
             "iss": "https://idp.gov.example", "aud": "civil-registry", "sub": "alice", "exp": "+600", "iat": "-5",
             "realm_access": ["roles": ["clerk"]],
         ]
         for (key, value) in overrides { claims[key] = value }
-        return claims
+        let data = try! JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])
+        return Claims(json: String(decoding: data, as: UTF8.self))
     }
 
     static let cases: [Case] = [
@@ -168,8 +174,8 @@ struct IdentityEndToEndTests {
         }
     }
 
-    private static func runMint(key: String, alg: String, kid: String, claims: [String: Any]) throws -> String {
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: claims), as: UTF8.self)
+    private static func runMint(key: String, alg: String, kid: String, claims: Claims) throws -> String {
+        let json = claims.json
         let script = Provisioning.repositoryRoot.appendingPathComponent(
             "Tests/GatehouseIntegrationTests/Scripts/mint_token.py"
         ).path

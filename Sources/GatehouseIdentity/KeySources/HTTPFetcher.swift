@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// A GET for key material: status, the headers that matter, and a bounded body.
 package struct FetchedDocument: Sendable {
@@ -26,19 +27,30 @@ package protocol HTTPFetching: Sendable {
 
 /// Fetches over HTTP(S) with AsyncHTTPClient; redirects are not followed, so a key set is only
 /// ever read from the address the policy (or the issuer's discovery document) names.
+///
+/// The client is made on the first fetch, so a server whose policies name only key files never
+/// opens one.
 package final class HTTPFetcher: HTTPFetching {
-    private let client: HTTPClient
+    private let client = Mutex<HTTPClient?>(nil)
 
-    package init() {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
-        configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5), read: .seconds(10))
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    package init() {}
+
+    private var sharedClient: HTTPClient {
+        self.client.withLock { client in
+            if let client { return client }
+            var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+            configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5), read: .seconds(10))
+            let created = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            client = created
+            return created
+        }
     }
 
     package func get(_ url: String, timeout: Duration, maximumBytes: Int) async throws -> FetchedDocument {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "accept", value: "application/json, application/jwk-set+json")
-        let response = try await self.client.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
+        let response = try await self.sharedClient.execute(
+            request, timeout: .nanoseconds(timeout.nanosecondsClamped))
         let body = try await response.body.collect(upTo: maximumBytes)
         return FetchedDocument(
             status: Int(response.status.code), cacheControl: response.headers.first(name: "cache-control"),
@@ -47,7 +59,11 @@ package final class HTTPFetcher: HTTPFetching {
 
     /// Closes the client's connections; call once when the server stops.
     package func shutdown() async throws {
-        try await self.client.shutdown()
+        let client = self.client.withLock { client in
+            defer { client = nil }
+            return client
+        }
+        try await client?.shutdown()
     }
 }
 

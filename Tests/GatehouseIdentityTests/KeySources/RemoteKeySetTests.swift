@@ -3,6 +3,7 @@ import Foundation
 import GatehouseCore
 import GatehousePolicy
 import Logging
+import NIOHTTP1
 import Synchronization
 import Testing
 
