@@ -1,0 +1,76 @@
+import EnvoyAuthAPI
+import Foundation
+import GRPCCore
+import GRPCInProcessTransport
+import GatehouseCore
+import GatehouseGRPC
+import GatehouseIdentity
+import GatehousePolicy
+import Logging
+import SwiftProtobuf
+import Testing
+import X509
+
+/// Runs the Authorization service over the in-process transport with a policy directory
+/// written to a temporary directory, and client certificates verified by
+/// ``CertificateTestAuthenticator``.
+enum CertificateTestServer {
+    /// What loading the policy directory produced.
+    enum Loaded {
+        case active
+        /// The authenticator could not be built; no revision was activated.
+        case failed(IdentityConfigurationError)
+    }
+
+    /// Writes `files` (name → contents) and `policy` as `policy.yaml` into a fresh directory,
+    /// compiles it, and runs `body` with a client.
+    static func with<Result: Sendable>(
+        policy: String,
+        files: [String: String],
+        _ body:
+            @Sendable (Envoy_Service_Auth_V3_Authorization.Client<InProcessTransport.Client>, Loaded) async throws
+            -> Result
+    ) async throws -> Result {
+        let directory = NSTemporaryDirectory() + "gatehouse-grpc-cert-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for (name, contents) in files {
+            try Data(contents.utf8).write(to: URL(fileURLWithPath: directory + "/" + name))
+        }
+        let result = PolicyCompiler.compile(
+            sources: [PolicySource(path: directory + "/policy.yaml", text: policy)], checksFiles: true)
+        let compiled = try #require(result.compiled, "\(result.diagnostics)")
+        let authorizer = Authorizer()
+        let loaded: Loaded
+        do {
+            authorizer.activate(compiled.tree, authenticator: try CertificateTestAuthenticator(compiled))
+            loaded = .active
+        } catch {
+            loaded = .failed(error)
+        }
+        let transport = InProcessTransport()
+        let service = AuthorizationService(authorizer: authorizer, logger: Logger(label: "test"))
+        return try await withGRPCServer(transport: transport.server, services: [service]) { _ in
+            try await withGRPCClient(transport: transport.client) { client in
+                try await body(Envoy_Service_Auth_V3_Authorization.Client(wrapping: client), loaded)
+            }
+        }
+    }
+
+    /// A CheckRequest for `host` and `path` at the reference time, with Envoy's URL-encoded
+    /// certificate and principal when given.
+    static func request(
+        host: String, path: String, certificate: String?, principal: String? = nil
+    ) -> Envoy_Service_Auth_V3_CheckRequest {
+        var request = Envoy_Service_Auth_V3_CheckRequest()
+        request.attributes.request.http.method = "GET"
+        request.attributes.request.http.path = path
+        request.attributes.request.http.host = host
+        request.attributes.request.time = Google_Protobuf_Timestamp(
+            seconds: TestPKI.referenceTime.seconds, nanos: 0)
+        request.attributes.source.address.socketAddress.address = "10.1.2.3"
+        if let certificate { request.attributes.source.certificate = certificate }
+        if let principal { request.attributes.source.principal = principal }
+        return request
+    }
+}

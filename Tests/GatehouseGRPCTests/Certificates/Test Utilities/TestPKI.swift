@@ -1,0 +1,1 @@
+../../../GatehouseIdentityTests/Certificates/Test Utilities/TestPKI.swift
