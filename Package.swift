@@ -133,7 +133,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseIntegrationTests",
-            dependencies: ["GatehouseCLI", "EnvoyAuthAPI", grpcCore, grpcHTTP2, grpcProtobuf, swiftProtobuf],
+            dependencies: [
+                "GatehouseCLI", "GatehouseCore", "GatehouseIdentity", "EnvoyAuthAPI", grpcCore, grpcHTTP2, grpcProtobuf,
+                swiftProtobuf, crypto, cryptoExtras,
+            ],
             exclude: ["Scripts", "Fixtures"],
             swiftSettings: swiftSettings
         ),

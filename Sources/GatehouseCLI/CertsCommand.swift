@@ -70,7 +70,9 @@ struct CertsCommand: ParsableCommand {
             Console.print(try provider.token(claims: claims, issuedAt: Date(), lifetime: TimeInterval(self.lifetime)))
         }
 
-        private static func setting(_ value: Any, at path: ArraySlice<String>, in object: [String: Any]) -> [String: Any] {
+        private static func setting(_ value: Any, at path: ArraySlice<String>, in object: [String: Any]) -> [String:
+            Any]
+        {
             var object = object
             guard let first = path.first else { return object }
             if path.count == 1 {

@@ -9,5 +9,8 @@ struct KeySetRefreshService: Service {
         await cancelWhenGracefulShutdown {
             await self.registry.run()
         }
+        // With no URL key sets there is nothing to refresh; a service that returned early would
+        // stop the whole group, so stay until the server shuts down.
+        try? await gracefulShutdown()
     }
 }

@@ -11,7 +11,8 @@ package enum IdentityLoader {
         _ policies: CompiledPolicySet,
         keySets: KeySetRegistry
     ) throws(IdentityLoadError) -> PolicyAuthenticators {
-        let documents = Dictionary(policies.documents.map { ($0.name.value, $0) }, uniquingKeysWith: { first, _ in first })
+        let documents = Dictionary(
+            policies.documents.map { ($0.name.value, $0) }, uniquingKeysWith: { first, _ in first })
         var problems: [IdentityConfigurationError] = []
         var byPolicy: [PolicyAuthenticator?] = []
         var fileKeySets: [String: KeySet] = [:]
@@ -76,7 +77,8 @@ package enum IdentityLoader {
         }
     }
 
-    private static func read(_ path: String, what: String, at location: SourceLocation) throws(IdentityConfigurationError)
+    private static func read(_ path: String, what: String, at location: SourceLocation)
+        throws(IdentityConfigurationError)
         -> [UInt8]
     {
         guard let data = FileManager.default.contents(atPath: path) else {

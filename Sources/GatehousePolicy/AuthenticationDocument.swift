@@ -43,7 +43,9 @@ package struct JWTIssuerDocument: Sendable {
     /// Whether a key set may be fetched from `url`: TLS, or plain HTTP only on a loopback address
     /// (for tests and a local identity provider).
     package static func isAcceptableKeySetURL(_ url: String) -> Bool {
-        let loopback = ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:"]
+        let loopback = [
+            "http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:",
+        ]
         return url.hasPrefix("https://") || loopback.contains { url.hasPrefix($0) }
     }
 

@@ -192,7 +192,8 @@ package final class RemoteKeySet: KeySetProvider, Sendable {
                     "gatehouse.jwks.skipped": "\(keys.warnings.count)",
                 ])
             for warning in keys.warnings {
-                self.logger.warning("key skipped", metadata: ["gatehouse.jwks": "\(self.location)", "reason": "\(warning)"])
+                self.logger.warning(
+                    "key skipped", metadata: ["gatehouse.jwks": "\(self.location)", "reason": "\(warning)"])
             }
         case .failure(let error):
             self.logger.warning(

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseIdentity
 import GatehousePolicy
 
 /// The catalogue's keys, key files, policy and authenticator: made once per test process.
@@ -14,7 +15,7 @@ struct TokenFixture: Sendable {
     let keys: TokenKeys
     let directory: String
     let policy: String
-    let authenticator: TokenAuthenticator
+    let authenticator: PolicyAuthenticators
 
     private init() throws {
         let keys = try TokenKeys()
@@ -33,12 +34,12 @@ struct TokenFixture: Sendable {
         let result = PolicyCompiler.compile(
             sources: [PolicySource(path: directory + "/tokens.yaml", text: Self.policyText)], checksFiles: true)
         guard let compiled = result.compiled else {
-            throw TokenAuthenticator.Unsupported(description: "\(result.diagnostics)")
+            throw FixtureError(description: "\(result.diagnostics)")
         }
         self.keys = keys
         self.directory = directory
         self.policy = Self.policyText
-        self.authenticator = try TokenAuthenticator(compiled)
+        self.authenticator = try TokenAuthenticator.load(compiled)
     }
 
     private static func write(_ path: String, _ bytes: [UInt8]) throws {
@@ -75,4 +76,9 @@ struct TokenFixture: Sendable {
             paths: [/data/**]
             claims: { role: { contains: reader } }
         """
+}
+
+/// The fixture's policy did not compile.
+struct FixtureError: Error, CustomStringConvertible {
+    var description: String
 }

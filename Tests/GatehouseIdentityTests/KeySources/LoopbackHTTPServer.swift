@@ -75,7 +75,8 @@ final class LoopbackHTTPServer: Sendable {
                 headers.add(name: "content-length", value: String(answer.body.utf8.count))
                 if let cacheControl = answer.cacheControl { headers.add(name: "cache-control", value: cacheControl) }
                 context.write(
-                    self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: answer.status, headers: headers))),
+                    self.wrapOutboundOut(
+                        .head(HTTPResponseHead(version: .http1_1, status: answer.status, headers: headers))),
                     promise: nil)
                 context.write(
                     self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: answer.body)))), promise: nil)

@@ -175,12 +175,16 @@ struct RemoteKeySetTests {
         }
     }
 
-    @Test("Cache-Control max-age sets the refresh interval within the configured bounds", arguments: [
-        (nil, 300), ("max-age=600", 600), ("public, max-age=5", 60), ("max-age=999999", 86_400), ("no-cache", 60),
-        ("no-store, max-age=600", 60), ("max-age=abc", 300), ("s-maxage=120, max-age=900", 120),
-    ] as [(String?, Int64)])
+    @Test(
+        "Cache-Control max-age sets the refresh interval within the configured bounds",
+        arguments: [
+            (nil, 300), ("max-age=600", 600), ("public, max-age=5", 60), ("max-age=999999", 86_400), ("no-cache", 60),
+            ("no-store, max-age=600", 60), ("max-age=abc", 300), ("s-maxage=120, max-age=900", 120),
+        ] as [(String?, Int64)])
     func cacheControl(header: String?, seconds: Int64) {
-        #expect(RemoteKeySet.refreshDelay(maximumAge: CacheControl.maximumAge(header), settings: .init()) == .seconds(seconds))
+        #expect(
+            RemoteKeySet.refreshDelay(maximumAge: CacheControl.maximumAge(header), settings: .init())
+                == .seconds(seconds))
     }
 
     @Test("Only https:// and loopback http:// key-set addresses are acceptable")

