@@ -2,6 +2,7 @@ import ArgumentParser
 import GatehouseCore
 import GatehouseIdentity
 import GatehousePolicy
+import Logging
 
 /// `gatehouse policy lint|compile|test`.
 struct PolicyCommand: ParsableCommand {
@@ -52,13 +53,16 @@ struct PolicyCommand: ParsableCommand {
 
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Report errors and warnings as file:line:col: code: message.")
+            abstract: "Report errors and warnings as file:line:col: code: message; also loads key, trust-bundle and CRL files.")
 
         @OptionGroup var options: DirectoryOptions
         @Flag(help: "Exit 1 when there are warnings.") var strict = false
 
         func run() throws {
             let compiled = try self.options.compile()
+            // Key-set, secret, trust-bundle and CRL files are checked too; URL key sets are not fetched.
+            let keySets = KeySetRegistry(fetcher: HTTPFetcher(), logger: Logger(label: "gatehouse"))
+            _ = try PolicyCommand.loadIdentity(compiled, keySets: keySets)
             if compiled.warnings.isEmpty { Console.print("\(self.options.directory): no problems found") }
             if self.strict && !compiled.warnings.isEmpty { throw ExitStatus.deny.exitCode }
         }

@@ -30,6 +30,8 @@ struct IdentityEndToEndTests {
         case unsigned(claims: Claims)
         /// HS256 with the issuer's public key as the HMAC secret (algorithm confusion).
         case publicKeyAsSecret(claims: Claims)
+        /// Printed by `gatehouse certs token` (the README's quick start) for a clerk.
+        case developmentCommand
         /// A valid token whose payload is swapped for another after signing.
         case payloadSwapped(signed: Claims, shown: Claims)
     }
@@ -51,6 +53,7 @@ struct IdentityEndToEndTests {
 
     static let cases: [Case] = [
         Case(name: "a clerk's RS256 token minted by PyJWT", token: .issued(claims: clerk()), status: 200),
+        Case(name: "a clerk's token from 'gatehouse certs token'", token: .developmentCommand, status: 200),
         Case(
             name: "Bearer in lower case with extra spaces", token: .issued(claims: clerk()),
             authorization: { "bearer    \($0)  " }, status: 200),
@@ -166,6 +169,14 @@ struct IdentityEndToEndTests {
             let publicKey = certificates.appendingPathComponent("idp-public.pem").path
             try Self.run("/usr/bin/openssl", ["pkey", "-in", idpKey, "-pubout", "-out", publicKey])
             return try Self.runMint(key: publicKey, alg: "HS256-WITH-PUBLIC-KEY", kid: "idp-dev-1", claims: claims)
+        case .developmentCommand:
+            return try Self.run(
+                Provisioning.gatehouse,
+                [
+                    "certs", "token", "--key", idpKey, "--subject", "alice", "--audience", "civil-registry", "--claim",
+                    "realm_access.roles=clerk",
+                ]
+            ).trimmingCharacters(in: .whitespacesAndNewlines)
         case .payloadSwapped(let signed, let shown):
             let genuine = try Self.runMint(key: idpKey, alg: "RS256", kid: "idp-dev-1", claims: signed)
             let forged = try Self.runMint(key: idpKey, alg: "RS256", kid: "idp-dev-1", claims: shown)

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+@Suite("gatehouse identity files and development tokens")
+struct IdentityCommandTests {
+    @Test("Lint loads key files: an unusable JWKS is an error at the policy line naming it")
+    func lintChecksKeyFiles() throws {
+        let directory = try GatehouseProcess.directory([
+            "p.yaml": """
+                kind: Policy
+                name: p
+                authentication:
+                  jwt:
+                    - issuer: https://idp.example
+                      jwks: { file: keys.json }
+                rules:
+                  - { name: r, action: allow, paths: [/a] }
+                """,
+            "keys.json": #"{"keys":[{"kty":"RSA","kid":"short","n":"AQAB","e":"AQAB"}]}"#,
+        ])
+        let output = try GatehouseProcess.run(["policy", "lint", directory.path])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("p.yaml:6:"), "\(output.stderr)")
+        #expect(output.stderr.contains("keys.json"), "\(output.stderr)")
+    }
+
+    @Test("certs dev writes the identity provider's key and JWKS; certs token signs RS256 with it")
+    func developmentToken() throws {
+        let directory = try GatehouseProcess.directory([:])
+        let out = directory.appendingPathComponent("certs").path
+        #expect(try GatehouseProcess.run(["certs", "dev", "--out", out]).status == 0)
+        let jwks = try String(contentsOfFile: out + "/idp.jwks.json", encoding: .utf8)
+        #expect(jwks.contains(#""kid" : "idp-dev-1""#) && jwks.contains(#""kty" : "RSA""#), "\(jwks)")
+        let output = try GatehouseProcess.run([
+            "certs", "token", "--key", out + "/idp-dev-key.pem", "--subject", "alice", "--claim",
+            "realm_access.roles=clerk",
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        let token = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let segments = token.split(separator: ".", omittingEmptySubsequences: false)
+        try #require(segments.count == 3)
+        var header = String(segments[0]).replacingOccurrences(of: "-", with: "+")
+        while header.count % 4 != 0 { header += "=" }
+        let decoded = String(decoding: Data(base64Encoded: header) ?? Data(), as: UTF8.self)
+        #expect(decoded.contains(#""alg":"RS256""#) && decoded.contains(#""kid":"idp-dev-1""#), "\(decoded)")
+    }
+}
