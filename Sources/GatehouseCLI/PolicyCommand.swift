@@ -53,7 +53,8 @@ struct PolicyCommand: ParsableCommand {
 
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Report errors and warnings as file:line:col: code: message; also loads key, trust-bundle and CRL files.")
+            abstract: "Report errors and warnings as file:line:col: code: message.",
+            discussion: "Also loads the key, secret, trust-bundle and CRL files the policies name.")
 
         @OptionGroup var options: DirectoryOptions
         @Flag(help: "Exit 1 when there are warnings.") var strict = false

@@ -7,15 +7,15 @@ struct IdentityCommandTests {
     func lintChecksKeyFiles() throws {
         let directory = try GatehouseProcess.directory([
             "p.yaml": """
-                kind: Policy
-                name: p
-                authentication:
-                  jwt:
-                    - issuer: https://idp.example
-                      jwks: { file: keys.json }
-                rules:
-                  - { name: r, action: allow, paths: [/a] }
-                """,
+            kind: Policy
+            name: p
+            authentication:
+              jwt:
+                - issuer: https://idp.example
+                  jwks: { file: keys.json }
+            rules:
+              - { name: r, action: allow, paths: [/a] }
+            """,
             "keys.json": #"{"keys":[{"kty":"RSA","kid":"short","n":"AQAB","e":"AQAB"}]}"#,
         ])
         let output = try GatehouseProcess.run(["policy", "lint", directory.path])
