@@ -3,6 +3,12 @@ package import GRPCCore
 package import GatehouseCore
 package import Logging
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Envoy's `envoy.service.auth.v3.Authorization/Check`, decided by the ``Authorizer``.
 ///
 /// The pipeline is: pin the calling Envoy (when configured) → map the `CheckRequest` →
@@ -15,15 +21,30 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     private let authorizer: Authorizer
     private let callerPolicy: CallerPolicy
     private let logger: Logger
+    private let clock: @Sendable () -> UnixTime
 
     /// - Parameters:
     ///   - authorizer: Decides against the active policy revision.
     ///   - callerPolicy: Which clients (Envoys) may call; by default any.
     ///   - logger: For per-request debug lines and internal errors.
-    package init(authorizer: Authorizer, callerPolicy: CallerPolicy = .anyCaller, logger: Logger) {
+    ///   - clock: The time of day, used when a check carries no `request.time`.
+    package init(
+        authorizer: Authorizer,
+        callerPolicy: CallerPolicy = .anyCaller,
+        logger: Logger,
+        clock: @escaping @Sendable () -> UnixTime = AuthorizationService.systemClock
+    ) {
         self.authorizer = authorizer
         self.callerPolicy = callerPolicy
         self.logger = logger
+        self.clock = clock
+    }
+
+    /// The system's time of day.
+    package static let systemClock: @Sendable () -> UnixTime = {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UnixTime(seconds: Int64(now.tv_sec), nanoseconds: Int32(now.tv_nsec))
     }
 
     package func check(
@@ -34,7 +55,7 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
         // authorize() threw unless a pinned caller's certificate matched, so pinned means verified here.
         let caller = CallerFacts(isPinnedMutualTLS: self.callerPolicy.isPinned)
         let decisionID = DecisionID.make()
-        let authzRequest = AuthzRequest(request)
+        let authzRequest = AuthzRequest(request, receivedAt: self.clock())
         let decision = await self.decide(authzRequest, caller: caller, decisionID: decisionID)
         self.logger.debug(
             "check decided",

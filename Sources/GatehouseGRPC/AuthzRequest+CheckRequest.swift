@@ -11,7 +11,11 @@ extension AuthzRequest {
     /// decoded as UTF-8 with replacement), else from the `headers` map. A request without
     /// HTTP attributes (Envoy's network filter) has an empty method and path, so only rules
     /// without method or path conditions can match it.
-    package init(_ check: Envoy_Service_Auth_V3_CheckRequest) {
+    ///
+    /// - Parameter receivedAt: Gatehouse's own clock when the check arrived. Envoy's
+    ///   `request.time` is "now" for token and certificate validity; when it is absent the
+    ///   receipt time is used instead, never the epoch (which would make expired credentials valid).
+    package init(_ check: Envoy_Service_Auth_V3_CheckRequest, receivedAt: UnixTime = UnixTime(seconds: 0)) {
         let attributes = check.attributes
         let http = attributes.request.http
         let isHTTP = attributes.hasRequest && attributes.request.hasHTTP
@@ -26,7 +30,7 @@ extension AuthzRequest {
         let time =
             attributes.request.hasTime
             ? UnixTime(seconds: attributes.request.time.seconds, nanoseconds: attributes.request.time.nanos)
-            : UnixTime(seconds: 0)
+            : receivedAt
         self.init(
             method: http.method,
             path: isHTTP ? http.path : "",
