@@ -102,6 +102,9 @@ struct IdentityEndToEndTests {
         Case(
             name: "an X-Road partner certificate (GOV/GOV/70000001/civil-registry) reads a birth record",
             certificate: "xroad-civil-registry", status: 200),
+        Case(
+            name: "a certificate from the trusted CA whose SPIFFE ID is in another trust domain",
+            certificate: "foreign-domain", status: 401, detail: "certificate_spiffe_invalid"),
         Case(name: "no credential at all", status: 401, detail: nil),
     ]
 
@@ -111,7 +114,9 @@ struct IdentityEndToEndTests {
         // Callers with a certificate come in over downstream mTLS, the others over plain HTTP.
         let envoyConfig = testCase.certificate == nil ? "front-proxy.yaml" : "front-proxy-mtls.yaml"
         let deployment = try await Deployment.start(envoyConfig: envoyConfig, policies: policies) {
-            certificates in try Self.copyExamplePolicies(to: policies, trusting: certificates)
+            certificates in
+            try Self.copyExamplePolicies(to: policies, trusting: certificates)
+            try Self.issueForeignDomainCertificate(in: certificates)
         }
         defer { Task { await deployment.stop() } }
         var headers: [(String, String)] = []
@@ -128,7 +133,7 @@ struct IdentityEndToEndTests {
             let subject = testCase.token == nil ? nil : "alice"
             if let subject { #expect(response.upstreamHeader("x-gatehouse-subject") == subject) }
         }
-        if testCase.status == 401 {
+        if testCase.status == 401, testCase.certificate == nil {
             let challenge = response.header("www-authenticate") ?? ""
             #expect(challenge.hasPrefix(#"Bearer realm="civil-registry""#))
             if testCase.detail != nil { #expect(challenge.contains(#"error="invalid_token""#)) }
@@ -152,6 +157,37 @@ struct IdentityEndToEndTests {
             try files.removeItem(at: destination)
             try files.copyItem(at: certificates.appendingPathComponent(source), to: destination)
         }
+    }
+
+    /// A client certificate from the run's development CA, valid for TLS (so Envoy accepts it),
+    /// naming `spiffe://evil.example/…`, outside the example policies' trust domain.
+    static func issueForeignDomainCertificate(in certificates: URL) throws {
+        let path = { (name: String) in certificates.appendingPathComponent(name).path }
+        let extensions = """
+            basicConstraints=critical,CA:FALSE
+            keyUsage=critical,digitalSignature
+            extendedKeyUsage=clientAuth
+            subjectAltName=URI:spiffe://evil.example/ns/civil-registry/sa/api
+            """
+        try Data(extensions.utf8).write(to: certificates.appendingPathComponent("foreign.ext"))
+        try Self.run(
+            "/usr/bin/openssl",
+            [
+                "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
+                path("foreign-domain-dev-key.pem"),
+            ])
+        try Self.run(
+            "/usr/bin/openssl",
+            [
+                "req", "-new", "-key", path("foreign-domain-dev-key.pem"), "-subj", "/CN=foreign", "-out",
+                path("foreign.csr"),
+            ])
+        try Self.run(
+            "/usr/bin/openssl",
+            [
+                "x509", "-req", "-in", path("foreign.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca-dev-key.pem"),
+                "-CAcreateserial", "-days", "1", "-extfile", path("foreign.ext"), "-out", path("foreign-domain.pem"),
+            ])
     }
 
     static func mint(_ token: Token, certificates: URL) throws -> String {
