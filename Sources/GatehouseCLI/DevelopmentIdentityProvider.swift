@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseIdentity
 import _CryptoExtras
 
 /// The development identity provider: an RSA signing key (committed in `certs-dev/`, so public)
@@ -53,7 +54,6 @@ struct DevelopmentIdentityProvider {
     }
 
     private static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(data)
     }
 }

@@ -30,8 +30,7 @@ struct RemoteKeySetTests {
     }
 
     static func base64URL(_ bytes: Data) -> String {
-        bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(bytes)
     }
 
     static func keyIDs(_ set: KeySet?) -> [String] { (set?.keys ?? []).compactMap(\.keyID).sorted() }
