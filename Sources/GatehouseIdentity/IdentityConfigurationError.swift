@@ -14,8 +14,13 @@ package struct IdentityConfigurationError: Error, CustomStringConvertible, Senda
         self.location = location
     }
 
-    package var description: String {
-        guard let location else { return "error: \(self.message)" }
-        return "\(location): error: \(self.message)"
+    package var description: String { self.describe(severity: "error") }
+
+    /// The same text as a warning: for problems that skip one key but load the rest.
+    package var warningDescription: String { self.describe(severity: "warning") }
+
+    private func describe(severity: String) -> String {
+        guard let location else { return "\(severity): \(self.message)" }
+        return "\(location): \(severity): \(self.message)"
     }
 }

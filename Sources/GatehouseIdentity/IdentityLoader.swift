@@ -6,10 +6,13 @@ package import GatehousePolicy
 /// trust-bundle and CRL files, and takes URL key sets from the ``KeySetRegistry`` (shared by
 /// every policy naming the same URL, and kept across revisions).
 package enum IdentityLoader {
+    /// - Parameter warn: Receives each key a JWKS file holds that cannot verify signatures and
+    ///   was skipped (too short, `use: enc`, …), with the policy line naming the file.
     /// - Throws: Every file that cannot be used, each with the policy line naming it; nothing is activated then.
     package static func load(
         _ policies: CompiledPolicySet,
-        keySets: KeySetRegistry
+        keySets: KeySetRegistry,
+        warn: (IdentityConfigurationError) -> Void = { _ in }
     ) throws(IdentityLoadError) -> PolicyAuthenticators {
         let documents = Dictionary(
             policies.documents.map { ($0.name.value, $0) }, uniquingKeysWith: { first, _ in first })
@@ -24,7 +27,7 @@ package enum IdentityLoader {
             var issuers: [IssuerSettings] = []
             for issuer in authentication.jwt {
                 do throws(IdentityConfigurationError) {
-                    let keys = try Self.keys(for: issuer, files: &fileKeySets, registry: keySets)
+                    let keys = try Self.keys(for: issuer, files: &fileKeySets, registry: keySets, warn: warn)
                     issuers.append(IssuerSettings(document: issuer, keys: keys))
                 } catch {
                     problems.append(error)
@@ -50,7 +53,8 @@ package enum IdentityLoader {
     private static func keys(
         for issuer: JWTIssuerDocument,
         files: inout [String: KeySet],
-        registry: KeySetRegistry
+        registry: KeySetRegistry,
+        warn: (IdentityConfigurationError) -> Void
     ) throws(IdentityConfigurationError) -> any KeySetProvider {
         switch issuer.keys {
         case .url(let url): return registry.keySet(for: .jwks(url: url))
@@ -60,6 +64,7 @@ package enum IdentityLoader {
             let bytes = try Self.read(path, what: "JWKS file", at: issuer.keysLocation)
             do {
                 let keys = try KeySet.parse(jwks: bytes, origin: path)
+                for warning in keys.warnings { warn(IdentityConfigurationError(warning, at: issuer.keysLocation)) }
                 files[path] = keys
                 return StaticKeySet(keys)
             } catch {

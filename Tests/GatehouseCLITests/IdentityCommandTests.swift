@@ -24,6 +24,31 @@ struct IdentityCommandTests {
         #expect(output.stderr.contains("keys.json"), "\(output.stderr)")
     }
 
+    @Test("Lint warns about each skipped key and loads the rest")
+    func lintWarnsAboutSkippedKeys() throws {
+        let certificates = try GatehouseProcess.directory([:]).appendingPathComponent("certs").path
+        #expect(try GatehouseProcess.run(["certs", "dev", "--out", certificates]).status == 0)
+        let usable = try String(contentsOfFile: certificates + "/idp.jwks.json", encoding: .utf8)
+        let keys = usable.replacingOccurrences(
+            of: #""keys" : ["#, with: #""keys" : [{"kty":"EC","crv":"P-256","use":"enc","x":"AA","y":"AA"},"#)
+        let directory = try GatehouseProcess.directory([
+            "p.yaml": """
+            kind: Policy
+            name: p
+            authentication:
+              jwt:
+                - issuer: https://idp.example
+                  jwks: { file: keys.json }
+            rules:
+              - { name: r, action: allow, paths: [/a] }
+            """,
+            "keys.json": keys,
+        ])
+        let output = try GatehouseProcess.run(["policy", "lint", directory.path])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stderr.contains("p.yaml:6:") && output.stderr.contains(": warning: "), "\(output.stderr)")
+    }
+
     @Test("certs dev writes the identity provider's key and JWKS; certs token signs RS256 with it")
     func developmentToken() throws {
         let directory = try GatehouseProcess.directory([:])
