@@ -41,6 +41,7 @@ let package = Package(
         .library(name: "GatehouseIdentity", targets: ["GatehouseIdentity"]),
         .library(name: "GatehouseGRPC", targets: ["GatehouseGRPC"]),
         .library(name: "EnvoyAuthAPI", targets: ["EnvoyAuthAPI"]),
+        .library(name: "GatehouseCache", targets: ["GatehouseCache"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -102,6 +103,17 @@ let package = Package(
                 "GatehouseIdentity", "GatehouseCore", "GatehousePolicy", crypto, cryptoExtras, x509, asn1, logging,
                 nioPosix, .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The decision cache: sharded, bounded by entries and bytes, deadlines, request coalescing.
+        .target(
+            name: "GatehouseCache",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseCacheTests",
+            dependencies: ["GatehouseCache"],
             swiftSettings: swiftSettings
         ),
 
