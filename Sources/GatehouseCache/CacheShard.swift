@@ -1,9 +1,9 @@
-/// One shard of a ``DecisionCache``: a map plus a CLOCK ring for eviction, under one lock.
+/// One shard of a ``DecisionCache``: a map plus a CLOCK ring for eviction, under one ``ShardLock``.
 ///
 /// CLOCK (second chance) approximates least-recently-used without moving anything on a hit:
 /// a hit only sets the slot's `referenced` bit, so lookups stay cheap; eviction sweeps the
 /// hand, clearing bits, and takes the first slot not referenced since the last sweep.
-struct CacheShard<Key: Hashable & Sendable, Value: Sendable>: ~Copyable {
+struct CacheShard<Key: Hashable & Sendable, Value: Sendable> {
     struct Slot {
         var key: Key
         var value: Value

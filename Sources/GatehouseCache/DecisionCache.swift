@@ -20,11 +20,11 @@ import Synchronization
 package final class DecisionCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// One shard: its entries and the computations under way for keys that hash to it.
     private final class Shard: Sendable {
-        let entries: Mutex<CacheShard<Key, Value>>
-        let inFlight = Mutex<[Key: Task<CachedComputation<Value>?, Never>]>([:])
+        let entries: ShardLock<CacheShard<Key, Value>>
+        let inFlight = ShardLock<[Key: Task<CachedComputation<Value>?, Never>]>([:])
 
         init(maximumEntries: Int, maximumBytes: Int) {
-            self.entries = Mutex(CacheShard(maximumEntries: maximumEntries, maximumBytes: maximumBytes))
+            self.entries = ShardLock(CacheShard(maximumEntries: maximumEntries, maximumBytes: maximumBytes))
         }
     }
 
