@@ -3,34 +3,8 @@ import Testing
 
 @Suite("gatehouse identity files and development tokens")
 struct IdentityCommandTests {
-    @Test("Lint loads key files: an unusable JWKS is an error at the policy line naming it")
-    func lintChecksKeyFiles() throws {
-        let directory = try GatehouseProcess.directory([
-            "p.yaml": """
-            kind: Policy
-            name: p
-            authentication:
-              jwt:
-                - issuer: https://idp.example
-                  jwks: { file: keys.json }
-            rules:
-              - { name: r, action: allow, paths: [/a] }
-            """,
-            "keys.json": #"{"keys":[{"kty":"RSA","kid":"short","n":"AQAB","e":"AQAB"}]}"#,
-        ])
-        let output = try GatehouseProcess.run(["policy", "lint", directory.path])
-        #expect(output.status == 2)
-        #expect(output.stderr.contains("p.yaml:6:"), "\(output.stderr)")
-        #expect(output.stderr.contains("keys.json"), "\(output.stderr)")
-    }
-
-    @Test("Lint warns about each skipped key and loads the rest")
-    func lintWarnsAboutSkippedKeys() throws {
-        let certificates = try GatehouseProcess.directory([:]).appendingPathComponent("certs").path
-        #expect(try GatehouseProcess.run(["certs", "dev", "--out", certificates]).status == 0)
-        let usable = try String(contentsOfFile: certificates + "/idp.jwks.json", encoding: .utf8)
-        let keys = usable.replacingOccurrences(
-            of: #""keys" : ["#, with: #""keys" : [{"kty":"EC","crv":"P-256","use":"enc","x":"AA","y":"AA"},"#)
+    /// Lints a one-policy directory whose issuer reads `keys` as its JWKS file (named at p.yaml line 6).
+    static func lint(keys: String) throws -> GatehouseProcess.Output {
         let directory = try GatehouseProcess.directory([
             "p.yaml": """
             kind: Policy
@@ -44,7 +18,25 @@ struct IdentityCommandTests {
             """,
             "keys.json": keys,
         ])
-        let output = try GatehouseProcess.run(["policy", "lint", directory.path])
+        return try GatehouseProcess.run(["policy", "lint", directory.path])
+    }
+
+    @Test("Lint loads key files: an unusable JWKS is an error at the policy line naming it")
+    func lintChecksKeyFiles() throws {
+        let output = try Self.lint(keys: #"{"keys":[{"kty":"RSA","kid":"short","n":"AQAB","e":"AQAB"}]}"#)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("p.yaml:6:"), "\(output.stderr)")
+        #expect(output.stderr.contains("keys.json"), "\(output.stderr)")
+    }
+
+    @Test("Lint warns about each skipped key and loads the rest")
+    func lintWarnsAboutSkippedKeys() throws {
+        let certificates = try GatehouseProcess.directory([:]).appendingPathComponent("certs").path
+        #expect(try GatehouseProcess.run(["certs", "dev", "--out", certificates]).status == 0)
+        let usable = try String(contentsOfFile: certificates + "/idp.jwks.json", encoding: .utf8)
+        let keys = usable.replacingOccurrences(
+            of: #""keys" : ["#, with: #""keys" : [{"kty":"EC","crv":"P-256","use":"enc","x":"AA","y":"AA"},"#)
+        let output = try Self.lint(keys: keys)
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stderr.contains("p.yaml:6:") && output.stderr.contains(": warning: "), "\(output.stderr)")
     }
