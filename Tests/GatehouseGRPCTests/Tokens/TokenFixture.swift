@@ -39,7 +39,7 @@ struct TokenFixture: Sendable {
         self.keys = keys
         self.directory = directory
         self.policy = Self.policyText
-        self.authenticator = try TokenAuthenticator.load(compiled)
+        self.authenticator = try ServerAuthenticators.load(compiled)
     }
 
     private static func write(_ path: String, _ bytes: [UInt8]) throws {

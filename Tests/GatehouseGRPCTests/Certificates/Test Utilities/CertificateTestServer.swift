@@ -43,8 +43,7 @@ enum CertificateTestServer {
         let authorizer = Authorizer()
         let loaded: Loaded
         do throws(IdentityLoadError) {
-            let keySets = KeySetRegistry(fetcher: HTTPFetcher(), logger: Logger(label: "test"))
-            authorizer.activate(compiled.tree, authenticator: try IdentityLoader.load(compiled, keySets: keySets))
+            authorizer.activate(compiled.tree, authenticator: try ServerAuthenticators.load(compiled))
             loaded = .active
         } catch {
             loaded = .failed(error.problems[0])
