@@ -109,11 +109,12 @@ let package = Package(
         // The decision cache: sharded, bounded by entries and bytes, deadlines, request coalescing.
         .target(
             name: "GatehouseCache",
+            dependencies: ["GatehouseCore", crypto],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatehouseCacheTests",
-            dependencies: ["GatehouseCache"],
+            dependencies: ["GatehouseCache", "GatehouseCore"],
             swiftSettings: swiftSettings
         ),
 
@@ -121,8 +122,8 @@ let package = Package(
         .target(
             name: "GatehouseGRPC",
             dependencies: [
-                "GatehouseCore", "EnvoyAuthAPI", grpcCore, grpcProtobuf, grpcHTTP2, swiftProtobuf, x509, logging,
-                serviceLifecycle, nioPosix,
+                "GatehouseCore", "GatehouseCache", "EnvoyAuthAPI", grpcCore, grpcProtobuf, grpcHTTP2, swiftProtobuf, x509,
+                logging, serviceLifecycle, nioPosix,
             ],
             swiftSettings: swiftSettings
         ),
@@ -139,7 +140,7 @@ let package = Package(
         .executableTarget(
             name: "GatehouseCLI",
             dependencies: [
-                "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "GatehouseGRPC", argumentParser, yams, logging, serviceLifecycle, unixSignals, x509, crypto, cryptoExtras, asn1,
+                "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "GatehouseGRPC", "GatehouseCache", argumentParser, yams, logging, serviceLifecycle, unixSignals, x509, crypto, cryptoExtras, asn1,
             ],
             swiftSettings: swiftSettings
         ),

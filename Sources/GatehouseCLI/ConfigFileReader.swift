@@ -6,7 +6,7 @@ import Yams
 /// Reads `gatehouse.yaml`, reporting each problem as `file:line:col: what and how to fix it`.
 struct ConfigFileReader {
     let path: String
-    private(set) var problems: [String] = []
+    var problems: [String] = []
 
     init(path: String) { self.path = path }
 
@@ -37,6 +37,7 @@ struct ConfigFileReader {
             self.problems += levelProblems
         }
         if let node = top["grpc"] { self.readGRPC(node, into: &configuration.grpc) }
+        if let node = top["cache"] { self.readCache(node, into: &configuration.cache) }
     }
 
     private mutating func readGRPC(_ node: Node, into grpc: inout GRPCServerConfiguration) {
@@ -119,11 +120,11 @@ struct ConfigFileReader {
 
     // MARK: Typed reads
 
-    private func at(_ node: Node) -> String {
+    func at(_ node: Node) -> String {
         "\(self.path):\(node.mark?.line ?? 1):\(node.mark?.column ?? 1): "
     }
 
-    private mutating func mapping(_ node: Node, allowed: [String], what: String) -> [String: Node]? {
+    mutating func mapping(_ node: Node, allowed: [String], what: String) -> [String: Node]? {
         guard case .mapping(let mapping) = node else {
             self.problems.append("\(self.at(node))\(what) must be a mapping.")
             return nil
@@ -141,7 +142,7 @@ struct ConfigFileReader {
         return entries
     }
 
-    private mutating func string(_ node: Node, _ key: String) -> String? {
+    mutating func string(_ node: Node, _ key: String) -> String? {
         guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
             self.problems.append("\(self.at(node))\(key) must be a non-empty string.")
             return nil
@@ -165,7 +166,7 @@ struct ConfigFileReader {
         return items.compactMap { self.string($0, key) }
     }
 
-    private mutating func integer(_ node: Node, _ key: String, _ range: ClosedRange<Int>) -> Int? {
+    mutating func integer(_ node: Node, _ key: String, _ range: ClosedRange<Int>) -> Int? {
         guard let value = node.int, range.contains(value) else {
             self.problems.append(
                 "\(self.at(node))\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
@@ -174,7 +175,7 @@ struct ConfigFileReader {
         return value
     }
 
-    private mutating func duration(_ node: Node, _ key: String) -> Duration? {
+    mutating func duration(_ node: Node, _ key: String) -> Duration? {
         let text = node.string ?? ""
         guard let duration = DurationText.parse(text, maximum: .seconds(86_400)) else {
             self.problems.append("\(self.at(node))\(key) '\(text)' is not a duration; write e.g. 500ms, 10s or 2m.")

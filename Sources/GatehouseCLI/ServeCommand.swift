@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatehouseCache
 import GatehouseCore
 import GatehouseGRPC
 import GatehouseIdentity
@@ -77,6 +78,9 @@ struct ServeCommand: AsyncParsableCommand {
     ) async throws {
         let logger = Logger(label: "gatehouse")
         let authorizer = Authorizer()
+        // One cache for every listener; a key rotation anywhere changes every key.
+        let decisions = CachingAuthorizer(
+            authorizer: authorizer, settings: configuration.cache, keyGeneration: { keySets.generation })
         // Health says SERVING only once every URL key set has loaded; checks before that reject
         // the issuer's tokens (token_keys_unavailable) rather than wait.
         authorizer.activate(tree, authenticator: authenticators, isLoaded: { keySets.isLoaded })
@@ -85,13 +89,14 @@ struct ServeCommand: AsyncParsableCommand {
             metadata: [
                 "gatehouse.policy.revision": "\(tree.revision)", "gatehouse.policies": "\(tree.policies.count)",
                 "gatehouse.rules": "\(tree.ruleCount)",
+                "gatehouse.cache": "\(configuration.cache.isEnabled ? "on" : "off")",
             ])
         let server = GRPCServerService(
             configuration: configuration.grpc,
             makeServices: { listener in
                 [
                     AuthorizationService(
-                        authorizer: authorizer, callerPolicy: GRPCServerService.callers(of: listener), logger: logger),
+                        authorizer: decisions, callerPolicy: GRPCServerService.callers(of: listener), logger: logger),
                     HealthService { authorizer.isReady },
                 ]
             },

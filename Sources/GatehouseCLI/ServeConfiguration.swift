@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCache
 import GatehouseGRPC
 import Logging
 import Yams
@@ -16,15 +17,19 @@ import Yams
 /// - `grpc.eventLoopThreads` (int, 1) and `grpc.flushCoalescingDelay` (duration, off).
 /// - `shutdownGracePeriod` (duration, 10s): how long in-flight checks may take after SIGTERM.
 /// - `log.level` (trace, debug, info, notice, warning, error, critical; default info).
+/// - `cache.enabled` (bool, true), `cache.maxEntries` (int, 100000), `cache.maxBytes` (int, 67108864),
+///   `cache.ttl` (duration, 60s), `cache.negativeTtl` (duration, 5s; 0 caches no denial of a
+///   bad credential), `cache.shards` (int, 16): the decision cache.
 ///
 /// Environment: `GATEHOUSE_POLICIES`, `GATEHOUSE_LISTEN` (comma-separated addresses, plaintext),
-/// `GATEHOUSE_LOG_LEVEL`. Flags: `--policies`, `--listen` (repeatable), `--log-level`.
+/// `GATEHOUSE_LOG_LEVEL`, `GATEHOUSE_CACHE` (`on` or `off`). Flags: `--policies`, `--listen` (repeatable), `--log-level`.
 struct ServeConfiguration: Sendable {
     var policies = "policies"
     var grpc = GRPCServerConfiguration.defaults
     var logLevel = Logger.Level.info
+    var cache = DecisionCacheSettings()
 
-    static let keys = ["policies", "grpc", "shutdownGracePeriod", "log"]
+    static let keys = ["policies", "grpc", "shutdownGracePeriod", "log", "cache"]
 
     /// Loads and validates; throws one ``ConfigurationError`` listing every problem.
     static func load(
@@ -47,6 +52,13 @@ struct ServeConfiguration: Sendable {
         }
         if let value = environment["GATEHOUSE_EVENT_LOOP_THREADS"], let threads = Int(value), threads > 0 {
             configuration.grpc.eventLoopThreads = threads
+        }
+        if let value = environment["GATEHOUSE_CACHE"] {
+            switch value.lowercased() {
+            case "on", "true", "1": configuration.cache.isEnabled = true
+            case "off", "false", "0": configuration.cache.isEnabled = false
+            default: problems.append("GATEHOUSE_CACHE: '\(value)' is not a switch; write on or off.")
+            }
         }
         if let value = environment["GATEHOUSE_LOG_LEVEL"] {
             Self.level(value, source: "GATEHOUSE_LOG_LEVEL", into: &configuration, problems: &problems)

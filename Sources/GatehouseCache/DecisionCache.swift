@@ -21,7 +21,7 @@ package final class DecisionCache<Key: Hashable & Sendable, Value: Sendable>: Se
     /// One shard: its entries and the computations under way for keys that hash to it.
     private final class Shard: Sendable {
         let entries: ShardLock<CacheShard<Key, Value>>
-        let inFlight = ShardLock<[Key: Task<CachedComputation<Value>?, Never>]>([:])
+        let inFlight = ShardLock<[Key: Task<CachedComputation<Value>?, any Error>]>([:])
 
         init(maximumEntries: Int, maximumBytes: Int) {
             self.entries = ShardLock(CacheShard(maximumEntries: maximumEntries, maximumBytes: maximumBytes))
@@ -31,7 +31,7 @@ package final class DecisionCache<Key: Hashable & Sendable, Value: Sendable>: Se
     /// After a miss: a value stored meanwhile, or the computation to wait for.
     private enum CoalescingStep {
         case hit(Value)
-        case wait(Task<CachedComputation<Value>?, Never>, isOwner: Bool)
+        case wait(Task<CachedComputation<Value>?, any Error>, isOwner: Bool)
     }
 
     private let shards: [Shard]
@@ -90,12 +90,13 @@ package final class DecisionCache<Key: Hashable & Sendable, Value: Sendable>: Se
     /// misses for one key run `compute` once; the others wait for its result.
     ///
     /// - Parameter compute: Returns the value with its cost and deadline; a deadline at or
-    ///   before `now` is returned but not stored. `nil` stores nothing and yields `nil`.
+    ///   before `now` is returned but not stored. `nil` stores nothing and yields `nil`. What it
+    ///   throws is rethrown to every caller waiting for it, and nothing is stored.
     package func value(
         for key: Key,
         now: Int64,
-        compute: @escaping @Sendable () async -> CachedComputation<Value>?
-    ) async -> CacheOutcome<Value>? {
+        compute: @escaping @Sendable () async throws -> CachedComputation<Value>?
+    ) async throws -> CacheOutcome<Value>? {
         if let value = self.value(for: key, now: now) { return .hit(value) }
         let shard = self.shard(for: key)
         let step: CoalescingStep = shard.inFlight.withLock { running in
@@ -103,11 +104,11 @@ package final class DecisionCache<Key: Hashable & Sendable, Value: Sendable>: Se
             // An owner stores its value before it leaves `running`, so a caller that missed just
             // before the store finds the value here instead of computing it again.
             if case .hit(let value) = shard.entries.withLock({ $0.lookup(key, now: now) }) { return .hit(value) }
-            let task = Task { await compute() }
+            let task = Task { try await compute() }
             running[key] = task
             return .wait(task, isOwner: true)
         }
-        let task: Task<CachedComputation<Value>?, Never>
+        let task: Task<CachedComputation<Value>?, any Error>
         let isOwner: Bool
         switch step {
         case .hit(let value):
@@ -116,10 +117,16 @@ package final class DecisionCache<Key: Hashable & Sendable, Value: Sendable>: Se
         case .wait(let running, let owner):
             (task, isOwner) = (running, owner)
         }
-        let computed = await task.value
         guard isOwner else {
             self.coalesced.add(1, ordering: .relaxed)
-            return computed.map { .joined($0.value) }
+            return try await task.value.map { .joined($0.value) }
+        }
+        let computed: CachedComputation<Value>?
+        do {
+            computed = try await task.value
+        } catch {
+            shard.inFlight.withLock { $0[key] = nil }
+            throw error
         }
         if let computed, computed.expiresAt > now {
             self.insert(computed.value, for: key, cost: computed.cost, expiresAt: computed.expiresAt)

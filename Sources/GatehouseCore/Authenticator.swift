@@ -8,6 +8,14 @@
 package protocol Authenticator: Sendable {
     /// The verified identity of `request`'s caller under the policy at `policyIndex` of the active tree.
     func identity(for request: AuthzRequest, policyIndex: Int, caller: CallerFacts) async throws -> Identity
+
+    /// Adds to `key` every part of `request` and `caller` that ``identity(for:policyIndex:caller:)``
+    /// reads: the raw token texts at the policy's token locations, the client certificate, a
+    /// trusted Envoy principal. Two requests that add the same material must get the same identity
+    /// (at the same time, with the same keys); the decision cache relies on it to never serve one
+    /// caller's decision to another. Adding more than is read is safe; adding less is not.
+    func addCredentials(
+        of request: AuthzRequest, policyIndex: Int, caller: CallerFacts, to key: inout some CacheKeyBuilder)
 }
 
 /// What Gatehouse knows about the client that sent the check (Envoy), as opposed to the end user.
@@ -28,5 +36,11 @@ package struct AnonymousAuthenticator: Authenticator {
 
     package func identity(for request: AuthzRequest, policyIndex: Int, caller: CallerFacts) async throws -> Identity {
         .anonymous
+    }
+
+    package func addCredentials(
+        of request: AuthzRequest, policyIndex: Int, caller: CallerFacts, to key: inout some CacheKeyBuilder
+    ) {
+        // Every caller is the same anonymous caller: nothing to add.
     }
 }

@@ -19,13 +19,27 @@ package final class Authorizer: Sendable {
         package var tree: DecisionTree
         /// Verifies credentials for the tree's policies (indexed like ``DecisionTree/policies``).
         package var authenticator: any Authenticator
+        /// Counts activations: each revision gets a new one, so nothing cached under an
+        /// earlier revision is found under this one.
+        package var generation: UInt64
+
+        /// Verifies the caller's credentials under the policy at `policyIndex`, then evaluates.
+        ///
+        /// - Returns: The decision and the identity it was made for.
+        package func decide(_ request: AuthzRequest, policyIndex: Int, caller: CallerFacts) async throws -> (
+            decision: Decision, identity: Identity
+        ) {
+            let identity = try await self.authenticator.identity(for: request, policyIndex: policyIndex, caller: caller)
+            return (self.tree.evaluate(request, identity: identity), identity)
+        }
     }
 
     private let current: Mutex<Revision?>
+    private let activations = Atomic<UInt64>(0)
     private let readiness: Mutex<(@Sendable () -> Bool)?>
 
     package init(tree: DecisionTree? = nil, authenticator: any Authenticator = AnonymousAuthenticator()) {
-        self.current = Mutex(tree.map { Revision(tree: $0, authenticator: authenticator) })
+        self.current = Mutex(tree.map { Revision(tree: $0, authenticator: authenticator, generation: 0) })
         self.readiness = Mutex(nil)
     }
 
@@ -52,7 +66,8 @@ package final class Authorizer: Sendable {
         authenticator: any Authenticator = AnonymousAuthenticator(),
         isLoaded: (@Sendable () -> Bool)? = nil
     ) {
-        self.current.withLock { $0 = Revision(tree: tree, authenticator: authenticator) }
+        let generation = self.activations.add(1, ordering: .relaxed).newValue
+        self.current.withLock { $0 = Revision(tree: tree, authenticator: authenticator, generation: generation) }
         self.readiness.withLock { $0 = isLoaded }
     }
 
@@ -72,11 +87,10 @@ package final class Authorizer: Sendable {
             // Rejected before any policy applies; no credential is looked at.
             return revision.tree.evaluate(request, identity: .anonymous)
         }
-        let identity = try await revision.authenticator.identity(for: request, policyIndex: index, caller: caller)
-        return revision.tree.evaluate(request, identity: identity)
+        return try await revision.decide(request, policyIndex: index, caller: caller).decision
     }
 
-    private static func notLoaded(identity: Identity) -> Decision {
+    package static func notLoaded(identity: Identity) -> Decision {
         Decision(outcome: .deny, status: 503, reason: .policyNotLoaded, subject: identity.subject)
     }
 }

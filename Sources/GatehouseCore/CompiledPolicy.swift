@@ -84,6 +84,8 @@ package struct CompiledPolicy: Sendable {
     package let unauthenticatedResponse: DeniedResponseShape
     /// The response for a forbidden request (403 by default).
     package let forbiddenResponse: DeniedResponseShape
+    /// Whether and how long its decisions may be cached.
+    package let cache: PolicyCacheSettings
     /// One trie per method bucket for rules that name methods, then (at ``anyMethod``) one for rules that do not.
     ///
     /// A rule without a method condition lives only in the last trie, so a policy's memory grows
@@ -102,7 +104,8 @@ package struct CompiledPolicy: Sendable {
         authentication: AuthenticationSummary = AuthenticationSummary(),
         allowResponse: AllowResponseShape = AllowResponseShape(),
         unauthenticatedResponse: DeniedResponseShape = DeniedResponseShape(status: 401),
-        forbiddenResponse: DeniedResponseShape = DeniedResponseShape(status: 403)
+        forbiddenResponse: DeniedResponseShape = DeniedResponseShape(status: 403),
+        cache: PolicyCacheSettings = PolicyCacheSettings()
     ) {
         self.name = name
         self.location = location
@@ -112,6 +115,7 @@ package struct CompiledPolicy: Sendable {
         self.allowResponse = allowResponse
         self.unauthenticatedResponse = unauthenticatedResponse
         self.forbiddenResponse = forbiddenResponse
+        self.cache = cache
         var tries = Array(repeating: PathTrie(), count: HTTPMethod.bucketCount + 1)
         var pathless = Array(repeating: [Int32](), count: HTTPMethod.bucketCount + 1)
         for (index, rule) in rules.enumerated() {

@@ -3,7 +3,7 @@
 /// A denial is a value, not an error. On allow, the header and query mutations apply to the
 /// request on its way upstream; on deny, ``status``, ``headersToSet`` and ``body`` make up the
 /// response sent to the client.
-package struct Decision: Sendable {
+package struct Decision: Sendable, Equatable {
     /// Allow or deny.
     package enum Outcome: String, Sendable, Hashable {
         case allow
@@ -38,6 +38,8 @@ package struct Decision: Sendable {
     package var subject: String?
     /// The revision of the policy set that decided.
     package var policyRevision: String
+    /// Where the decision came from: computed now, or reused from the decision cache.
+    package var cache: CacheUse = .bypass
 
     package init(
         outcome: Outcome,
@@ -84,6 +86,7 @@ package struct Decision: Sendable {
             ("reason", self.reason.code),
             ("status", String(self.status)),
             ("policy_revision", self.policyRevision),
+            ("cache", self.cache.rawValue),
         ]
         if let detail = self.reasonDetail { fields.append(("reason_detail", detail.code)) }
         if let policy = self.policy { fields.append(("policy", policy)) }
@@ -95,6 +98,18 @@ package struct Decision: Sendable {
         }
         return fields
     }
+}
+
+/// Whether a decision came from the decision cache; `cache` in dynamic metadata and decision records.
+package enum CacheUse: String, Sendable, Hashable {
+    /// Served from the cache: no credential was verified and no rule evaluated.
+    case hit
+    /// Computed now, and stored for the identical requests that follow.
+    case miss
+    /// Computed once for several identical concurrent requests, this one among the waiters.
+    case coalesced
+    /// Not cacheable: the cache is off, the policy opts out, or the decision depends on the request id.
+    case bypass
 }
 
 /// A shadow rule that matched a request.

@@ -17,12 +17,15 @@ package struct DecisionTree: Sendable {
     package let policies: [CompiledPolicy]
     /// Every request attribute any policy reads, sorted.
     package let attributesRead: [RequestAttribute]
+    /// Per policy (indexed like ``policies``), what the decision cache keys its decisions on.
+    package let cachePlans: [PolicyCachePlan]
     private let index: PolicyIndex
 
     package init(revision: String, policies: [CompiledPolicy]) {
         self.revision = revision
         self.policies = policies
         self.index = PolicyIndex(policies: policies)
+        self.cachePlans = policies.map(PolicyCachePlan.init)
         self.attributesRead = policies.reduce(into: Set<RequestAttribute>()) { $0.formUnion($1.attributes) }.sorted()
     }
 

@@ -21,6 +21,17 @@ package struct Identity: Sendable {
     /// Whether any credential was verified.
     package var isAuthenticated: Bool { self.token != nil || self.peer != nil }
 
+    /// When the first verified credential stops being valid: the token's `exp` or the
+    /// certificate's `notAfter`, whichever is earlier; `nil` when neither says.
+    package var validUntil: UnixTime? {
+        switch (self.token?.expiresAt, self.peer?.notAfter) {
+        case (let expiry?, let notAfter?): return min(expiry, notAfter)
+        case (let expiry?, nil): return expiry
+        case (nil, let notAfter?): return notAfter
+        case (nil, nil): return nil
+        }
+    }
+
     /// The subject for logs and headers: the token's `sub`, else the SPIFFE ID, else the X-Road client.
     package var subject: String? {
         self.token?.subject ?? self.peer?.spiffeID ?? self.peer?.xroadClient?.description

@@ -16,5 +16,13 @@ package struct UnixTime: Hashable, Comparable, Sendable, CustomStringConvertible
         (lhs.seconds, lhs.nanoseconds) < (rhs.seconds, rhs.nanoseconds)
     }
 
+    /// Nanoseconds since the epoch, saturating at `Int64`'s bounds (years ±292).
+    package var nanosecondsSinceEpoch: Int64 {
+        let (scaled, overflow) = self.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return self.seconds < 0 ? .min : .max }
+        let (total, overflowAgain) = scaled.addingReportingOverflow(Int64(self.nanoseconds))
+        return overflowAgain ? .max : total
+    }
+
     package var description: String { "\(self.seconds).\(self.nanoseconds)" }
 }

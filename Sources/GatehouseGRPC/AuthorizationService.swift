@@ -1,5 +1,6 @@
 package import EnvoyAuthAPI
 package import GRPCCore
+package import GatehouseCache
 package import GatehouseCore
 package import Logging
 
@@ -12,24 +13,42 @@ package import Logging
 /// Envoy's `envoy.service.auth.v3.Authorization/Check`, decided by the ``Authorizer``.
 ///
 /// The pipeline is: pin the calling Envoy (when configured) → map the `CheckRequest` →
-/// select the policy, verify the caller's credentials under it and decide (``Authorizer``) →
-/// map the `Decision`. Any error inside the pipeline
+/// select the policy, look the decision up in the cache, or verify the caller's credentials
+/// under it and decide (``CachingAuthorizer``) → map the `Decision`. Any error inside the pipeline
 /// becomes a deny with reason `internal_error` (fail closed), never an allow and never a gRPC
 /// error that `failure_mode_allow` could turn into one. Only a caller that is not a pinned
 /// Envoy gets a gRPC error (`PERMISSION_DENIED`).
 package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleServiceProtocol {
-    private let authorizer: Authorizer
+    private let authorizer: CachingAuthorizer
     private let callerPolicy: CallerPolicy
     private let logger: Logger
     private let clock: @Sendable () -> UnixTime
 
+    /// A service with its own decision cache.
+    ///
     /// - Parameters:
     ///   - authorizer: Decides against the active policy revision.
+    ///   - cache: The decision cache settings; on by default.
+    package init(
+        authorizer: Authorizer,
+        cache: DecisionCacheSettings = DecisionCacheSettings(),
+        callerPolicy: CallerPolicy = .anyCaller,
+        logger: Logger,
+        clock: @escaping @Sendable () -> UnixTime = AuthorizationService.systemClock
+    ) {
+        self.init(
+            authorizer: CachingAuthorizer(authorizer: authorizer, settings: cache), callerPolicy: callerPolicy,
+            logger: logger, clock: clock)
+    }
+
+    /// - Parameters:
+    ///   - authorizer: Decides against the active policy revision, through the decision cache
+    ///     (share one between the listeners, so they share the cache).
     ///   - callerPolicy: Which clients (Envoys) may call; by default any.
     ///   - logger: For per-request debug lines and internal errors.
     ///   - clock: The time of day, used when a check carries no `request.time`.
     package init(
-        authorizer: Authorizer,
+        authorizer: CachingAuthorizer,
         callerPolicy: CallerPolicy = .anyCaller,
         logger: Logger,
         clock: @escaping @Sendable () -> UnixTime = AuthorizationService.systemClock
@@ -61,7 +80,7 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
             "check decided",
             metadata: [
                 "gatehouse.decision.id": "\(decisionID)", "gatehouse.decision": "\(decision.outcome.rawValue)",
-                "gatehouse.reason": "\(decision.reason.code)",
+                "gatehouse.reason": "\(decision.reason.code)", "gatehouse.cache": "\(decision.cache.rawValue)",
                 "gatehouse.policy.revision": "\(decision.policyRevision)",
                 "source.principal": "\(authzRequest.source.principal ?? "-")",
                 "source.certificate": "\(authzRequest.source.certificate == nil ? "absent" : "present")",
@@ -78,7 +97,7 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
                 metadata: ["gatehouse.decision.id": "\(decisionID)", "error": "\(error)"])
             return Decision(
                 outcome: .deny, status: 403, reason: .internalError,
-                policyRevision: self.authorizer.tree?.revision ?? "")
+                policyRevision: self.authorizer.authorizer.tree?.revision ?? "")
         }
     }
 }

@@ -53,6 +53,16 @@ package struct PolicyAuthenticator: Sendable {
         }
         return identity
     }
+
+    /// Adds what ``identity(for:caller:)`` reads: every value at the token locations, the
+    /// certificate, and Envoy's principal when it may stand in for one.
+    package func addCredentials(of request: AuthzRequest, caller: CallerFacts, to key: inout some CacheKeyBuilder) {
+        if let tokens { tokens.addTokenTexts(of: request, to: &key) }
+        guard self.certificates != nil else { return }
+        key.add(request.source.certificate)
+        let principalCounts = self.trustsEnvoyPrincipal && caller.isPinnedMutualTLS
+        key.add(principalCounts ? request.source.principal : nil)
+    }
 }
 
 /// The authenticators of every policy of one revision, indexed like ``DecisionTree/policies``.
@@ -71,5 +81,15 @@ package struct PolicyAuthenticators: Authenticator {
         }
         guard let authenticator = self.byPolicy[policyIndex] else { return .anonymous }
         return await authenticator.identity(for: request, caller: caller)
+    }
+
+    package func addCredentials(
+        of request: AuthzRequest, policyIndex: Int, caller: CallerFacts, to key: inout some CacheKeyBuilder
+    ) {
+        // An index out of range makes identity(for:) throw, so the decision is never stored.
+        guard self.byPolicy.indices.contains(policyIndex), let authenticator = self.byPolicy[policyIndex] else {
+            return
+        }
+        authenticator.addCredentials(of: request, caller: caller, to: &key)
     }
 }

@@ -34,7 +34,8 @@ enum PolicyBuilder {
         return CompiledPolicy(
             name: policy.name.value, location: policy.location, selector: selector, rules: rules,
             authentication: authentication, allowResponse: policy.response.allow,
-            unauthenticatedResponse: policy.response.unauthenticated, forbiddenResponse: policy.response.forbidden)
+            unauthenticatedResponse: policy.response.unauthenticated, forbiddenResponse: policy.response.forbidden,
+            cache: policy.cache)
     }
 
     /// Orders leaf conditions so the cheap ones that most often fail run first.

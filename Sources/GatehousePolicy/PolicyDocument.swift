@@ -29,6 +29,8 @@ package struct PolicyDocument: Sendable {
     package var rules: [RuleDocument]
     /// The response section.
     package var response: ResponseDocument
+    /// The cache section.
+    package var cache: PolicyCacheSettings
 }
 
 /// A policy's `select` section.

@@ -19,7 +19,7 @@ struct PolicyParser {
         self.checksFiles = checksFiles
     }
 
-    static let policyKeys = ["kind", "name", "description", "select", "authentication", "rules", "response"]
+    static let policyKeys = ["kind", "name", "description", "select", "authentication", "rules", "response", "cache"]
 
     mutating func parse(documents: [YAMLNode]) -> ParsedFile {
         var file = ParsedFile()
@@ -61,7 +61,8 @@ struct PolicyParser {
         else { return nil }
         var policy = PolicyDocument(
             name: name, description: entries["description"].flatMap { self.reader.string($0, what: "description") },
-            location: node.location, select: nil, authentication: nil, rules: [], response: ResponseDocument())
+            location: node.location, select: nil, authentication: nil, rules: [], response: ResponseDocument(),
+            cache: PolicyCacheSettings())
         if let select = entries["select"] { policy.select = self.selector(select) }
         if let authentication = entries["authentication"] {
             policy.authentication = self.authentication(authentication)
@@ -70,6 +71,7 @@ struct PolicyParser {
             policy.rules = items.compactMap { self.rule($0) }
         }
         if let response = entries["response"] { policy.response = self.response(response) }
+        if let cache = entries["cache"] { policy.cache = self.cacheSettings(cache) }
         return policy
     }
 

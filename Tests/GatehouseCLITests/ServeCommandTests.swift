@@ -27,6 +27,7 @@ struct ServeCommandTests {
                 - address: 127.0.0.1:9999
                   tls: { certificate: missing.pem, key: missing-key.pem }
             log: { level: chatty }
+            cache: { enabled: maybe, maxEntries: -1, ttl: 0s, evict: lru }
             """
         let directory = try GatehouseProcess.directory(["conf/gatehouse.yaml": configuration])
         let output = try GatehouseProcess.run([
@@ -39,6 +40,10 @@ struct ServeCommandTests {
             "gatehouse.yaml:5:3: grpc has no key 'listenres'",
             "gatehouse.yaml:7:16: 'not-an-address' is not an address",
             "gatehouse.yaml:10:15: log.level: 'chatty' is not a log level",
+            "gatehouse.yaml:11:19: cache.enabled must be true or false",
+            "gatehouse.yaml:11:38: cache.maxEntries must be a whole number",
+            "gatehouse.yaml:11:47: cache.ttl must be at least 1s",
+            "gatehouse.yaml:11:51: cache has no key 'evict'",
             "policies: the directory",
             "tls.certificate: the file",
         ] {

@@ -78,16 +78,16 @@ struct DecisionCacheTests {
     }
 
     @Test("Concurrent misses for one key compute once; the rest wait for it or hit")
-    func coalescing() async {
+    func coalescing() async throws {
         let cache = Self.cache(shards: 4)
         let computations = Counter()
         let arrived = Counter()
         let callers = 50
-        let outcomes = await withTaskGroup(of: CacheOutcome<String>?.self) { group in
+        let outcomes = try await withThrowingTaskGroup(of: CacheOutcome<String>?.self) { group in
             for _ in 0..<callers {
                 group.addTask {
                     arrived.increment()
-                    return await cache.value(for: 7, now: 0) {
+                    return try await cache.value(for: 7, now: 0) {
                         computations.increment()
                         // Hold the computation until every caller has started, so that they overlap.
                         while arrived.value < callers { await Task.yield() }
@@ -95,7 +95,7 @@ struct DecisionCacheTests {
                     }
                 }
             }
-            return await group.reduce(into: [CacheOutcome<String>]()) { if let outcome = $1 { $0.append(outcome) } }
+            return try await group.reduce(into: [CacheOutcome<String>]()) { if let outcome = $1 { $0.append(outcome) } }
         }
         #expect(computations.value == 1)
         #expect(outcomes.count == callers && outcomes.allSatisfy { $0.value == "allow" })
@@ -104,12 +104,24 @@ struct DecisionCacheTests {
     }
 
     @Test("A computation whose deadline has passed is returned but not stored; nil stores nothing")
-    func unstoredComputations() async {
+    func unstoredComputations() async throws {
         let cache = Self.cache()
-        let stale = await cache.value(for: 1, now: 500) { CachedComputation("old", cost: 1, expiresAt: 500) }
+        let stale = try await cache.value(for: 1, now: 500) { CachedComputation("old", cost: 1, expiresAt: 500) }
         #expect(stale?.value == "old" && cache.value(for: 1, now: 0) == nil)
-        let nothing = await cache.value(for: 2, now: 0) { nil }
+        let nothing = try await cache.value(for: 2, now: 0) { nil }
         #expect(nothing == nil && cache.statistics.entries == 0)
+    }
+
+    @Test("A failed computation reaches every waiter, stores nothing and does not block the next try")
+    func failedComputation() async throws {
+        struct Failure: Error {}
+        let cache = Self.cache()
+        await #expect(throws: Failure.self) {
+            _ = try await cache.value(for: 3, now: 0) { throw Failure() }
+        }
+        #expect(cache.statistics.entries == 0)
+        let retried = try await cache.value(for: 3, now: 0) { CachedComputation("ok", cost: 1, expiresAt: 10) }
+        #expect(retried?.value == "ok" && cache.value(for: 3, now: 1) == "ok")
     }
 
     @Test("Hammered from many tasks the bounds and counters stay consistent")

@@ -220,7 +220,7 @@ struct DecisionOutcomeTests {
         #expect(cookie.headersToRemove == ["x-debug"])
     }
 
-    @Test("Dynamic metadata carries the decision id, revision, reason, policy, rule, subject and shadow rules")
+    @Test("Dynamic metadata carries decision id, revision, reason, policy, rule, subject, shadow rules, cache use")
     func dynamicMetadata() throws {
         let tree = try Self.authenticating([
             Fixture.rule("watch", .deny, shadow: true),
@@ -234,7 +234,7 @@ struct DecisionOutcomeTests {
             metadata == [
                 "decision_id": "d-42", "decision": "allow", "reason": "allowed", "status": "200",
                 "policy_revision": "r9", "policy": "registry", "rule": "all", "subject": "alice",
-                "shadow_rules": "watch:deny",
+                "shadow_rules": "watch:deny", "cache": "bypass",
             ])
 
         let global = DecisionTree(revision: "r0", policies: []).evaluate(AuthzRequest(), identity: .anonymous)
@@ -243,7 +243,7 @@ struct DecisionOutcomeTests {
         #expect(
             minimal == [
                 "decision_id": "d-1", "decision": "deny", "reason": "no_policy", "status": "403",
-                "policy_revision": "r0",
+                "policy_revision": "r0", "cache": "bypass",
             ])
     }
 }

@@ -74,7 +74,8 @@ enum Fixture {
         authentication: AuthenticationSummary = AuthenticationSummary(),
         allowResponse: AllowResponseShape = AllowResponseShape(),
         unauthenticatedResponse: DeniedResponseShape = DeniedResponseShape(status: 401),
-        forbiddenResponse: DeniedResponseShape = DeniedResponseShape(status: 403)
+        forbiddenResponse: DeniedResponseShape = DeniedResponseShape(status: 403),
+        cache: PolicyCacheSettings = PolicyCacheSettings()
     ) throws -> CompiledPolicy {
         let selector = PolicySelector(
             hosts: try hosts.map(Self.host),
@@ -88,7 +89,8 @@ enum Fixture {
             authentication: authentication,
             allowResponse: allowResponse,
             unauthenticatedResponse: unauthenticatedResponse,
-            forbiddenResponse: forbiddenResponse
+            forbiddenResponse: forbiddenResponse,
+            cache: cache
         )
     }
 

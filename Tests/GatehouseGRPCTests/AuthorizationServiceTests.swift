@@ -112,6 +112,9 @@ struct AuthorizationServiceTests {
             func identity(for request: AuthzRequest, policyIndex: Int, caller: CallerFacts) async throws -> Identity {
                 throw Failure()
             }
+            func addCredentials(
+                of request: AuthzRequest, policyIndex: Int, caller: CallerFacts, to key: inout some CacheKeyBuilder
+            ) {}
         }
         let response = try await InProcessServer.with(policy: Self.policy, authenticator: Broken()) {
             authorization, _ in

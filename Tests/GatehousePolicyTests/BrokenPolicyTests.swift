@@ -276,6 +276,17 @@ struct BrokenPolicyTests {
             ruleWith("    groups: [a]\n---\nkind: Group\nname: a\nmembers:\n  groups: [a]"),
             "policy_circular_group", 11, 12, message: "a → a"),
 
+        // MARK: Cache
+        BrokenPolicy(
+            "a cache TTL that is not a duration", "kind: Policy\nname: p\ncache: { ttl: soon }\nrules: []\n",
+            "policy_invalid_value", 3, 15, message: "cache.ttl 'soon'"),
+        BrokenPolicy(
+            "a cache TTL of zero", "kind: Policy\nname: p\ncache: { ttl: 0s }\nrules: []\n",
+            "policy_invalid_value", 3, 15, message: "enabled: false"),
+        BrokenPolicy(
+            "an unknown cache key", "kind: Policy\nname: p\ncache: { size: 10 }\nrules: []\n",
+            "policy_unknown_key", 3, 10),
+
         // MARK: Limits
         BrokenPolicy(
             "a YAML alias",

@@ -50,6 +50,20 @@ package struct TokenVerifier: Sendable {
     /// set lacks, to let the key source re-fetch (``KeySetProvider/keysAfterUnknownKeyID(_:)``).
     ///
     /// - Returns: ``TokenVerification/absent`` when no configured source holds a token.
+    /// Adds every value at every place this verifier looks for tokens: more than the token it
+    /// would pick, never less, so the decision cache's key covers all that verification reads.
+    package func addTokenTexts(of request: AuthzRequest, to key: inout some CacheKeyBuilder) {
+        for location in self.locations {
+            switch location.source {
+            case .header(let name): key.add(request.headers[name])
+            case .cookie: key.add(request.headers["cookie"])
+            case .query(let name):
+                for pair in request.query.pairs where ASCII.equal(pair.name, name) { key.add(pair.value) }
+                key.add(UInt64.max)
+            }
+        }
+    }
+
     package func verify(_ request: AuthzRequest) async -> TokenVerification {
         let token: Substring
         let sources: [TokenSource]

@@ -8,6 +8,7 @@ package final class KeySetRegistry: Sendable {
     private let settings: RemoteKeySet.Settings
     private let fetcher: any HTTPFetching
     private let logger: Logger
+    private let rotations = Atomic<UInt64>(0)
 
     package init(settings: RemoteKeySet.Settings = .init(), fetcher: any HTTPFetching, logger: Logger) {
         self.sets = Mutex([:])
@@ -21,11 +22,16 @@ package final class KeySetRegistry: Sendable {
         self.sets.withLock { sets in
             if let existing = sets[location] { return existing }
             let created = RemoteKeySet(
-                location: location, settings: self.settings, fetcher: self.fetcher, logger: self.logger)
+                location: location, settings: self.settings, fetcher: self.fetcher, logger: self.logger,
+                onRotation: { [weak self] in self?.rotations.add(1, ordering: .releasing) })
             sets[location] = created
             return created
         }
     }
+
+    /// Counts key rotations over every set (first loads included): part of the decision cache's
+    /// key, so no decision made with replaced keys is served after the new keys are in place.
+    package var generation: UInt64 { self.rotations.load(ordering: .acquiring) }
 
     /// Every remote key set, sorted by location.
     package var all: [RemoteKeySet] {

@@ -84,19 +84,24 @@ package final class RemoteKeySet: KeySetProvider, Sendable {
     private let logger: Logger
     private let monotonicNow: @Sendable () -> Duration
     private let wallClock: @Sendable () -> UnixTime
+    private let onRotation: @Sendable () -> Void
     private let state: Mutex<State>
 
     /// - Parameters:
     ///   - monotonicNow: Elapsed time on a monotonic clock (injected by tests).
     ///   - wallClock: The time of day, for ``Status/fetchedAt`` (injected by tests).
+    ///   - onRotation: Called after a fetch installed keys that differ from the previous ones
+    ///     (the first load included): cached decisions made with the old keys must go.
     package init(
         location: Location,
         settings: Settings = Settings(),
         fetcher: any HTTPFetching,
         logger: Logger,
         monotonicNow: @escaping @Sendable () -> Duration = RemoteKeySet.systemMonotonicNow,
-        wallClock: @escaping @Sendable () -> UnixTime = RemoteKeySet.systemWallClock
+        wallClock: @escaping @Sendable () -> UnixTime = RemoteKeySet.systemWallClock,
+        onRotation: @escaping @Sendable () -> Void = {}
     ) {
+        self.onRotation = onRotation
         self.location = location
         self.settings = settings
         self.fetcher = fetcher
@@ -166,10 +171,11 @@ package final class RemoteKeySet: KeySetProvider, Sendable {
         }
         let now = self.monotonicNow()
         let wallNow = self.wallClock()
-        self.state.withLock { state in
+        let rotated = self.state.withLock { state in
             state.inFlight = nil
             switch outcome {
             case .success(let (keys, maximumAge)):
+                let rotated = state.keys.map { $0.fingerprint != keys.fingerprint } ?? true
                 state.keys = keys
                 state.status.keyCount = keys.keys.count
                 state.status.warnings = keys.warnings
@@ -177,12 +183,16 @@ package final class RemoteKeySet: KeySetProvider, Sendable {
                 state.status.lastError = nil
                 state.status.lastErrorAt = nil
                 state.nextRefresh = now + Self.refreshDelay(maximumAge: maximumAge, settings: self.settings)
+                return rotated
             case .failure(let error):
                 state.status.lastError = error.description
                 state.status.lastErrorAt = wallNow
                 state.nextRefresh = now + self.settings.retryInterval
+                return false
             }
         }
+        // After the swap: whoever reads the new generation also reads the new keys.
+        if rotated { self.onRotation() }
         switch outcome {
         case .success(let (keys, _)):
             self.logger.info(

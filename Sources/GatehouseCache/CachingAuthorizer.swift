@@ -1,0 +1,108 @@
+package import GatehouseCore
+
+/// Decides checks like ``Authorizer/decide(_:caller:)``, reusing earlier identical decisions.
+///
+/// On the hot path, before any credential is verified: the policy is selected (cheap, and its
+/// index goes into the key), then the key is the SHA-256 of the revision's generation, the
+/// key-set generation, the policy, exactly the request attributes that policy reads
+/// (``PolicyCachePlan``) and the raw credentials its authenticator reads. A hit skips
+/// signature verification and evaluation; a miss computes once however many identical
+/// requests arrive meanwhile. An entry is served only before the earliest of: its TTL, the
+/// token's `exp`, the certificate's `notAfter` — all judged at the request's time, as the
+/// uncached decision would be. Denials of rejected credentials live ``DecisionCacheSettings/negativeTimeToLive``.
+/// A reload or a key rotation changes the generations, so no earlier entry is ever found again.
+///
+/// ```swift
+/// let authorizer = CachingAuthorizer(authorizer: Authorizer(), settings: DecisionCacheSettings())
+/// let decision = try await authorizer.decide(request, caller: CallerFacts())
+/// decision.cache  // .hit, .miss, .coalesced or .bypass
+/// ```
+package final class CachingAuthorizer: Sendable {
+    /// The revisions decided against.
+    package let authorizer: Authorizer
+    /// The server-wide settings.
+    package let settings: DecisionCacheSettings
+    private let cache: DecisionCache<DecisionKey, Decision>
+    private let keyGeneration: @Sendable () -> UInt64
+
+    /// - Parameters:
+    ///   - authorizer: Holds the active revision.
+    ///   - settings: Whether to cache, how much and for how long.
+    ///   - keyGeneration: Changes whenever a remote key set's keys change (``KeySetRegistry/generation``).
+    package init(
+        authorizer: Authorizer,
+        settings: DecisionCacheSettings = DecisionCacheSettings(),
+        keyGeneration: @escaping @Sendable () -> UInt64 = { 0 }
+    ) {
+        self.authorizer = authorizer
+        self.settings = settings
+        self.cache = DecisionCache(limits: settings.limits)
+        self.keyGeneration = keyGeneration
+    }
+
+    /// Hits, misses, evictions, entries and bytes.
+    package var statistics: CacheStatistics { self.cache.statistics }
+
+    /// Drops every entry (they are unreachable after a reload anyway; this frees the memory).
+    package func removeAll() { self.cache.removeAll() }
+
+    /// Decides one request: from the cache when an identical one was decided recently.
+    ///
+    /// - Throws: What the authenticator threw; nothing is cached then.
+    package func decide(_ request: AuthzRequest, caller: CallerFacts) async throws -> Decision {
+        guard let revision = self.authorizer.revision else { return Authorizer.notLoaded(identity: .anonymous) }
+        guard request.pathProblem == nil, let index = revision.tree.policyIndex(for: request) else {
+            // Rejected before any policy applies; nothing worth caching.
+            return revision.tree.evaluate(request, identity: .anonymous)
+        }
+        let plan = revision.tree.cachePlans[index]
+        guard self.settings.isEnabled, plan.isCacheable else {
+            return try await revision.decide(request, policyIndex: index, caller: caller).decision
+        }
+        let key = self.key(for: request, revision: revision, policyIndex: index, plan: plan, caller: caller)
+        let now = request.time.nanosecondsSinceEpoch
+        let timeToLive = (plan.settings.timeToLive ?? self.settings.timeToLive).cacheNanoseconds
+        let negativeTimeToLive = self.settings.negativeTimeToLive.cacheNanoseconds
+        let outcome = try await self.cache.value(for: key, now: now) {
+            let (decision, identity) = try await revision.decide(request, policyIndex: index, caller: caller)
+            let deadline = Self.deadline(
+                for: identity, now: now, timeToLive: timeToLive, negativeTimeToLive: negativeTimeToLive)
+            return CachedComputation(decision, cost: decision.cacheCost, expiresAt: deadline)
+        }
+        // The computation never yields nil.
+        guard let outcome else {
+            return try await revision.decide(request, policyIndex: index, caller: caller).decision
+        }
+        var decision = outcome.value
+        switch outcome {
+        case .hit: decision.cache = .hit
+        case .computed: decision.cache = .miss
+        case .joined: decision.cache = .coalesced
+        }
+        return decision
+    }
+
+    /// The key: generations, policy, the attributes it reads, the credentials.
+    package func key(
+        for request: AuthzRequest, revision: Authorizer.Revision, policyIndex: Int, plan: PolicyCachePlan,
+        caller: CallerFacts
+    ) -> DecisionKey {
+        var key = DecisionKeyHasher()
+        key.add(revision.generation)
+        key.add(self.keyGeneration())
+        key.add(UInt64(policyIndex))
+        plan.addAttributes(of: request, to: &key)
+        revision.authenticator.addCredentials(of: request, policyIndex: policyIndex, caller: caller, to: &key)
+        return key.finalize()
+    }
+
+    /// Until when a decision made for `identity` at `now` may be served.
+    static func deadline(for identity: Identity, now: Int64, timeToLive: Int64, negativeTimeToLive: Int64) -> Int64 {
+        // A rejected credential's denial lives briefly: it absorbs floods of one bad token, and a
+        // token rejected as not yet valid is looked at again soon.
+        let lifetime = identity.credentialFailure == nil ? timeToLive : min(timeToLive, negativeTimeToLive)
+        var deadline = now.addingReportingOverflow(lifetime).overflow ? Int64.max : now + lifetime
+        if let validUntil = identity.validUntil { deadline = min(deadline, validUntil.nanosecondsSinceEpoch) }
+        return deadline
+    }
+}

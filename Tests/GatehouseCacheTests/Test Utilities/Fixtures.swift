@@ -1,0 +1,1 @@
+../../GatehouseCoreTests/Fixtures.swift

@@ -1,0 +1,1 @@
+../../GatehouseCoreTests/Generators/RandomPolicy.swift

@@ -1,0 +1,22 @@
+/// SplitMix64 (Steele, Lea, Flood 2014): a tiny deterministic generator, so every run sees the same cases.
+struct SplitMix64 {
+    private var state: UInt64
+
+    init(seed: UInt64) { self.state = seed }
+
+    mutating func next() -> UInt64 {
+        self.state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = self.state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
+    }
+
+    /// A number in `0..<bound`.
+    mutating func below(_ bound: Int) -> Int { Int(self.next() % UInt64(bound)) }
+
+    /// `true` with the given probability, in percent.
+    mutating func chance(_ percent: Int) -> Bool { self.below(100) < percent }
+
+    mutating func pick<Element>(_ elements: [Element]) -> Element { elements[self.below(elements.count)] }
+}
