@@ -69,6 +69,7 @@ package struct DiagnosticCode: Hashable, Sendable, CustomStringConvertible {
     package static let allowAll = DiagnosticCode("policy_allow_all")
     package static let selectsNothing = DiagnosticCode("policy_selects_nothing")
     package static let noRules = DiagnosticCode("policy_no_rules")
+    package static let uncacheable = DiagnosticCode("policy_uncacheable")
     package static let unusedGroup = DiagnosticCode("policy_unused_group")
     package static let testFailed = DiagnosticCode("policy_test_failed")
     package static let untestedRule = DiagnosticCode("policy_untested_rule")

@@ -16,6 +16,12 @@ enum PolicyLinter {
                 at: policy.location)
         }
         self.lintSelector(document, into: &bag)
+        if policy.cache.isEnabled, policy.attributes.contains(.requestID) {
+            bag.warning(
+                .uncacheable,
+                "The policy '\(policy.name)' puts ${request.id} in a response, so no decision under it can be cached and every check verifies its credentials again; drop the placeholder (Envoy's access log has x-request-id) or say 'cache: { enabled: false }'.",
+                at: policy.location)
+        }
         var duplicates: [RuleShape: Int] = [:]
         var index = CoverageIndex()
         for (position, rule) in policy.rules.enumerated() {

@@ -28,6 +28,9 @@ let gatehouseCore: Target.Dependency = .product(name: "GatehouseCore", package: 
 let gatehousePolicy: Target.Dependency = .product(name: "GatehousePolicy", package: rootIdentity)
 let gatehouseIdentity: Target.Dependency = .product(name: "GatehouseIdentity", package: rootIdentity)
 let gatehouseGRPC: Target.Dependency = .product(name: "GatehouseGRPC", package: rootIdentity)
+let gatehouseCache: Target.Dependency = .product(name: "GatehouseCache", package: rootIdentity)
+let envoyAuthAPI: Target.Dependency = .product(name: "EnvoyAuthAPI", package: rootIdentity)
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let benchmark: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 let cryptoExtras: Target.Dependency = .product(name: "_CryptoExtras", package: "swift-crypto")
@@ -71,22 +74,46 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
 
-        // A whole Check with an RS256 token through the in-process gRPC transport (issue #4).
+        // An RS256 policy, key set, token and Check request, shared by the check and cache benchmarks.
+        .target(
+            name: "CheckFixtures",
+            dependencies: [
+                gatehouseCore, gatehousePolicy, gatehouseIdentity, envoyAuthAPI, crypto, cryptoExtras, logging,
+            ],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+
+        // A whole Check with an RS256 token through the in-process gRPC transport, cache off and hit.
         .executableTarget(
             name: "CheckBenchmarks",
             dependencies: [
-                benchmark, gatehouseCore, gatehousePolicy, gatehouseIdentity, gatehouseGRPC, "PolicyFixtures",
-                .product(name: "EnvoyAuthAPI", package: rootIdentity),
+                benchmark, gatehouseCore, gatehouseGRPC, gatehouseCache, envoyAuthAPI, "CheckFixtures", logging,
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/CheckBenchmarks",
             packageAccess: false,
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+
+        // The decision cache: lookup, key, hit, miss with RS256 verification, off.
+        .executableTarget(
+            name: "DecisionCacheBenchmarks",
+            dependencies: [benchmark, gatehouseCore, gatehouseCache, "CheckFixtures"],
+            path: "Benchmarks/DecisionCacheBenchmarks",
+            packageAccess: false,
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+
+        // A million cached decisions' memory: `swift run -c release CacheMemory`.
+        .executableTarget(
+            name: "CacheMemory",
+            dependencies: [gatehouseCore, gatehouseCache, "CheckFixtures", "MemoryProbe"],
+            packageAccess: false,
+            swiftSettings: swiftSettings
         ),
 
         // Per-token cost of `TokenVerifier.verify`, for every JWS algorithm.
@@ -102,7 +129,7 @@ let package = Package(
         // The compiled tree's memory apart from its YAML: `swift run -c release TreeMemory`.
         .executableTarget(
             name: "TreeMemory",
-            dependencies: [gatehouseCore, gatehousePolicy, "PolicyFixtures", "CHeapStats"],
+            dependencies: [gatehouseCore, gatehousePolicy, "PolicyFixtures", "MemoryProbe"],
             packageAccess: false,
             swiftSettings: swiftSettings
         ),
@@ -113,7 +140,9 @@ let package = Package(
             packageAccess: false,
             swiftSettings: swiftSettings
         ),
-        // glibc's heap statistics, for TreeMemory.
+        // Resident set and heap-in-use snapshots, for TreeMemory and CacheMemory.
+        .target(name: "MemoryProbe", dependencies: ["CHeapStats"], packageAccess: false, swiftSettings: swiftSettings),
+        // glibc's heap statistics, for MemoryProbe.
         .target(name: "CHeapStats"),
     ]
 )

@@ -154,6 +154,20 @@ struct LintTests {
                     paths: [/a]
                 """,
             code: "policy_selects_nothing", line: 5, column: 5, message: "'building_block'"),
+        LintCase(
+            name: "${request.id} in a response makes every decision uncacheable",
+            text: """
+                kind: Policy
+                name: p
+                rules:
+                  - name: r
+                    action: allow
+                    paths: [/a]
+                response:
+                  allow:
+                    headers: [{ name: x-trace, value: "${request.id}" }]
+                """,
+            code: "policy_uncacheable", line: 1, column: 1, message: "${request.id}"),
     ]
 
     @Test("A lint problem is a warning at the rule, and the policy still compiles", arguments: cases)

@@ -21,19 +21,27 @@ final class Deployment: Sendable {
     static func start(
         envoyConfig: String, policies: URL? = nil, prepare: (URL) throws -> Void = { _ in }
     ) async throws -> Deployment {
-        let directory = try Provisioning.temporaryDirectory(envoyConfig.replacingOccurrences(of: ".yaml", with: ""))
-        let deployment = try Deployment(
-            directory: directory, envoyConfig: envoyConfig, policies: policies ?? Self.fixturePolicies,
-            prepare: prepare)
-        do {
-            try await deployment.upstream.waitForLog("echo upstream listening")
-            try await deployment.server.waitUntilServing()
-            try await deployment.envoy.waitForLog("starting main dispatch loop")
-        } catch {
-            await deployment.stop()
-            throw error
+        // Ports are found free, closed, then bound by the children; in between another process on
+        // the machine (a parallel test's outgoing connection) may take one. A start that fails is
+        // retried on fresh ports; a real failure fails every attempt and is reported.
+        var attempt = 1
+        while true {
+            let directory = try Provisioning.temporaryDirectory(
+                envoyConfig.replacingOccurrences(of: ".yaml", with: ""))
+            let deployment = try Deployment(
+                directory: directory, envoyConfig: envoyConfig, policies: policies ?? Self.fixturePolicies,
+                prepare: prepare)
+            do {
+                try await deployment.upstream.waitForLog("echo upstream listening")
+                try await deployment.server.waitUntilServing()
+                try await deployment.envoy.waitForLog("starting main dispatch loop")
+                return deployment
+            } catch {
+                await deployment.stop()
+                guard attempt < 3 else { throw error }
+                attempt += 1
+            }
         }
-        return deployment
     }
 
     private init(directory: URL, envoyConfig: String, policies: URL, prepare: (URL) throws -> Void) throws {

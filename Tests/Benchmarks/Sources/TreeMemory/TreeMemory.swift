@@ -1,6 +1,6 @@
-import CHeapStats
 import GatehouseCore
 import GatehousePolicy
+import MemoryProbe
 import PolicyFixtures
 
 #if canImport(Glibc)
@@ -56,43 +56,4 @@ enum TreeMemory {
         print("tree (heap in use, tree held − released):   \(megabytes(treeOnly.heap - released.heap))")
         print("per rule (heap):                            \((treeOnly.heap - start.heap) / max(ruleCount, 1)) bytes")
     }
-
-    /// The resident set and heap in use at one moment, printed as it is taken.
-    struct Snapshot {
-        let rss: Int
-        let heap: Int
-
-        init(_ label: String) {
-            cheapstats_trim()
-            self.heap = Int(cheapstats_heap_in_use())
-            self.rss = Self.residentBytes()
-            print(
-                "\(label.rightPadded(44)) VmRSS \(megabytes(self.rss).leftPadded(10))   heap in use \(megabytes(self.heap).leftPadded(10))"
-            )
-        }
-
-        /// `VmRSS` from `/proc/self/status`, in bytes; 0 where there is no procfs.
-        static func residentBytes() -> Int {
-            guard let file = fopen("/proc/self/status", "r") else { return 0 }
-            defer { fclose(file) }
-            var buffer = [CChar](repeating: 0, count: 512)
-            while fgets(&buffer, Int32(buffer.count), file) != nil {
-                let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                guard line.hasPrefix("VmRSS:") else { continue }
-                let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
-                return kilobytes * 1024
-            }
-            return 0
-        }
-    }
-}
-
-func megabytes(_ bytes: Int) -> String {
-    let tenths = (bytes * 10 + (bytes >= 0 ? 1 : -1) * 512 * 1024) / (1024 * 1024)
-    return "\(tenths / 10).\(abs(tenths % 10)) MiB"
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - self.count)) + self }
-    func rightPadded(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - self.count)) }
 }
