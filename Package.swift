@@ -52,6 +52,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
@@ -123,7 +124,8 @@ let package = Package(
             name: "GatehouseGRPC",
             dependencies: [
                 "GatehouseCore", "GatehouseCache", "EnvoyAuthAPI", grpcCore, grpcProtobuf, grpcHTTP2, swiftProtobuf, x509,
-                logging, serviceLifecycle, nioPosix,
+                logging, serviceLifecycle, nioPosix, .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"), .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ],
             swiftSettings: swiftSettings
         ),

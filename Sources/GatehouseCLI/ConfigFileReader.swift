@@ -43,7 +43,7 @@ struct ConfigFileReader {
     private mutating func readGRPC(_ node: Node, into grpc: inout GRPCServerConfiguration) {
         let keys = [
             "listeners", "maxConcurrentStreams", "maxRequestBytes", "keepaliveTime", "keepaliveTimeout",
-            "flushCoalescingDelay", "eventLoopThreads",
+            "flushCoalescingDelay", "eventLoopThreads", "transport",
         ]
         guard let entries = self.mapping(node, allowed: keys, what: "grpc") else { return }
         if let value = entries["maxConcurrentStreams"].flatMap({
@@ -67,6 +67,14 @@ struct ConfigFileReader {
         }
         if let node = entries["flushCoalescingDelay"], let value = self.duration(node, "grpc.flushCoalescingDelay") {
             grpc.flushCoalescingDelay = value == .zero ? nil : value
+        }
+        if let node = entries["transport"], let text = self.string(node, "grpc.transport") {
+            if let transport = GRPCServerConfiguration.Transport(rawValue: text) {
+                grpc.transport = transport
+            } else {
+                self.problems.append(
+                    "\(self.at(node))grpc.transport '\(text)' is not a transport; use grpc-swift or direct.")
+            }
         }
         guard let listenersNode = entries["listeners"] else { return }
         guard case .sequence(let items) = listenersNode else {

@@ -100,7 +100,10 @@ struct ServeCommand: AsyncParsableCommand {
                     HealthService { authorizer.isReady },
                 ]
             },
-            logger: logger)
+            logger: logger,
+            directCheck: GRPCServerService.DirectCheck(
+                service: AuthorizationService(authorizer: decisions, logger: logger),
+                isServing: { authorizer.isReady }))
         // ServiceLifecycle describes every service at debug level; keep that out of debug request logs.
         var lifecycleLogger = logger
         lifecycleLogger.logLevel = max(logger.logLevel, .info)

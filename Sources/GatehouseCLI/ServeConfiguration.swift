@@ -15,6 +15,7 @@ import Yams
 /// - `grpc.maxConcurrentStreams` (int, 4096), `grpc.maxRequestBytes` (int, 4194304),
 ///   `grpc.keepaliveTime` and `grpc.keepaliveTimeout` (durations, 30s and 10s).
 /// - `grpc.eventLoopThreads` (int, 1) and `grpc.flushCoalescingDelay` (duration, off).
+/// - `grpc.transport` (`grpc-swift` or `direct`, default `grpc-swift`): how plaintext listeners serve Check.
 /// - `shutdownGracePeriod` (duration, 10s): how long in-flight checks may take after SIGTERM.
 /// - `log.level` (trace, debug, info, notice, warning, error, critical; default info).
 /// - `cache.enabled` (bool, true), `cache.maxEntries` (int, 100000), `cache.maxBytes` (int, 67108864),
@@ -22,7 +23,7 @@ import Yams
 ///   bad credential), `cache.shards` (int, 16): the decision cache.
 ///
 /// Environment: `GATEHOUSE_POLICIES`, `GATEHOUSE_LISTEN` (comma-separated addresses, plaintext),
-/// `GATEHOUSE_LOG_LEVEL`, `GATEHOUSE_CACHE` (`on` or `off`). Flags: `--policies`, `--listen` (repeatable), `--log-level`.
+/// `GATEHOUSE_LOG_LEVEL`, `GATEHOUSE_CACHE` (`on` or `off`), `GATEHOUSE_TRANSPORT`. Flags: `--policies`, `--listen` (repeatable), `--log-level`.
 struct ServeConfiguration: Sendable {
     var policies = "policies"
     var grpc = GRPCServerConfiguration.defaults
@@ -52,6 +53,9 @@ struct ServeConfiguration: Sendable {
         }
         if let value = environment["GATEHOUSE_EVENT_LOOP_THREADS"], let threads = Int(value), threads > 0 {
             configuration.grpc.eventLoopThreads = threads
+        }
+        if let value = environment["GATEHOUSE_TRANSPORT"] {
+            Self.transport(value, source: "GATEHOUSE_TRANSPORT", into: &configuration, problems: &problems)
         }
         if let value = environment["GATEHOUSE_CACHE"] {
             switch value.lowercased() {
@@ -94,6 +98,17 @@ struct ServeConfiguration: Sendable {
             return
         }
         configuration.logLevel = level
+    }
+
+    static func transport(
+        _ text: String, source: String, into configuration: inout ServeConfiguration, problems: inout [String]
+    ) {
+        guard let transport = GRPCServerConfiguration.Transport(rawValue: text) else {
+            let names = GRPCServerConfiguration.Transport.allCases.map(\.rawValue).joined(separator: " or ")
+            problems.append("\(source): '\(text)' is not a transport; use \(names).")
+            return
+        }
+        configuration.grpc.transport = transport
     }
 
     /// Checks what can only be checked once everything is composed: files exist, listeners are distinct.

@@ -50,20 +50,78 @@ package final class CachingAuthorizer: Sendable {
     ///
     /// - Throws: What the authenticator threw; nothing is cached then.
     package func decide(_ request: AuthzRequest, caller: CallerFacts) async throws -> Decision {
-        guard let revision = self.authorizer.revision else { return Authorizer.notLoaded(identity: .anonymous) }
+        switch self.prepare(request, caller: caller) {
+        case .decided(let decision): return decision
+        case .pending(let pending): return try await pending.decide()
+        }
+    }
+
+    /// How far a request gets without verifying or evaluating anything.
+    package enum Preparation: Sendable {
+        /// Decided already: a cache hit, or a denial before any policy applies.
+        case decided(Decision)
+        /// Needs credential verification and evaluation (and then goes into the cache).
+        case pending(PendingDecision)
+    }
+
+    /// The work left for a request the cache could not answer.
+    package struct PendingDecision: Sendable {
+        fileprivate let owner: CachingAuthorizer
+        fileprivate let request: AuthzRequest
+        fileprivate let caller: CallerFacts
+        fileprivate let revision: Authorizer.Revision
+        fileprivate let policyIndex: Int
+        /// The key and plan when the decision may be cached.
+        fileprivate let cacheable: (key: DecisionKey, plan: PolicyCachePlan)?
+
+        /// Verifies, evaluates, and stores the decision when it may be cached.
+        ///
+        /// - Throws: What the authenticator threw; nothing is cached then.
+        package func decide() async throws -> Decision {
+            guard let (key, plan) = self.cacheable else {
+                return try await self.revision.decide(self.request, policyIndex: self.policyIndex, caller: self.caller)
+                    .decision
+            }
+            return try await self.owner.compute(self, key: key, plan: plan)
+        }
+    }
+
+    /// Answers from the cache what it can, synchronously, so that a transport can reply to a
+    /// hit without leaving its event loop; the rest is a ``PendingDecision``.
+    package func prepare(_ request: AuthzRequest, caller: CallerFacts) -> Preparation {
+        guard let revision = self.authorizer.revision else {
+            return .decided(Authorizer.notLoaded(identity: .anonymous))
+        }
         guard request.pathProblem == nil, let index = revision.tree.policyIndex(for: request) else {
             // Rejected before any policy applies; nothing worth caching.
-            return revision.tree.evaluate(request, identity: .anonymous)
+            return .decided(revision.tree.evaluate(request, identity: .anonymous))
         }
         let plan = revision.tree.cachePlans[index]
         guard self.settings.isEnabled, plan.isCacheable else {
-            return try await revision.decide(request, policyIndex: index, caller: caller).decision
+            return .pending(
+                PendingDecision(
+                    owner: self, request: request, caller: caller, revision: revision, policyIndex: index,
+                    cacheable: nil))
         }
         let key = self.key(for: request, revision: revision, policyIndex: index, plan: plan, caller: caller)
+        guard var decision = self.cache.value(for: key, now: request.time.nanosecondsSinceEpoch) else {
+            return .pending(
+                PendingDecision(
+                    owner: self, request: request, caller: caller, revision: revision, policyIndex: index,
+                    cacheable: (key, plan)))
+        }
+        decision.cache = .hit
+        return .decided(decision)
+    }
+
+    private func compute(_ pending: PendingDecision, key: DecisionKey, plan: PolicyCachePlan) async throws -> Decision {
+        let (request, caller, revision, index) = (
+            pending.request, pending.caller, pending.revision, pending.policyIndex
+        )
         let now = request.time.nanosecondsSinceEpoch
         let timeToLive = (plan.settings.timeToLive ?? self.settings.timeToLive).cacheNanoseconds
         let negativeTimeToLive = self.settings.negativeTimeToLive.cacheNanoseconds
-        let outcome = try await self.cache.value(for: key, now: now) {
+        let outcome = try await self.cache.value(afterMissFor: key, now: now) {
             let (decision, identity) = try await revision.decide(request, policyIndex: index, caller: caller)
             let deadline = Self.deadline(
                 for: identity, now: now, timeToLive: timeToLive, negativeTimeToLive: negativeTimeToLive)

@@ -98,6 +98,16 @@ package final class DecisionCache<Key: Hashable & Sendable, Value: Sendable>: Se
         compute: @escaping @Sendable () async throws -> CachedComputation<Value>?
     ) async throws -> CacheOutcome<Value>? {
         if let value = self.value(for: key, now: now) { return .hit(value) }
+        return try await self.value(afterMissFor: key, now: now, compute: compute)
+    }
+
+    /// Like ``value(for:now:compute:)`` for a caller whose own lookup (``value(for:now:)``)
+    /// just missed: the miss is counted once, and a value stored meanwhile is still found.
+    package func value(
+        afterMissFor key: Key,
+        now: Int64,
+        compute: @escaping @Sendable () async throws -> CachedComputation<Value>?
+    ) async throws -> CacheOutcome<Value>? {
         let shard = self.shard(for: key)
         let step: CoalescingStep = shard.inFlight.withLock { running in
             if let existing = running[key] { return .wait(existing, isOwner: false) }

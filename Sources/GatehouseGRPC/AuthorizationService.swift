@@ -72,10 +72,62 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     ) async throws -> Envoy_Service_Auth_V3_CheckResponse {
         try self.callerPolicy.authorize(context)
         // authorize() threw unless a pinned caller's certificate matched, so pinned means verified here.
-        let caller = CallerFacts(isPinnedMutualTLS: self.callerPolicy.isPinned)
+        return await self.response(to: request, caller: CallerFacts(isPinnedMutualTLS: self.callerPolicy.isPinned))
+    }
+
+    /// The answer to one check from a caller already admitted.
+    package func response(
+        to request: Envoy_Service_Auth_V3_CheckRequest, caller: CallerFacts
+    ) async -> Envoy_Service_Auth_V3_CheckResponse {
+        switch self.prepare(request, caller: caller) {
+        case .answered(let response): return response
+        case .pending(let pending): return await pending.response()
+        }
+    }
+
+    /// What a check needs: nothing more (answered from the cache, or denied before any policy
+    /// applies), or credential verification and evaluation.
+    package enum Preparation: Sendable {
+        case answered(Envoy_Service_Auth_V3_CheckResponse)
+        case pending(PendingResponse)
+    }
+
+    /// A check that needs verification and evaluation.
+    package struct PendingResponse: Sendable {
+        fileprivate let service: AuthorizationService
+        fileprivate let pending: CachingAuthorizer.PendingDecision
+        fileprivate let request: AuthzRequest
+        fileprivate let decisionID: String
+
+        /// Decides (fail closed on an internal error) and builds the response.
+        package func response() async -> Envoy_Service_Auth_V3_CheckResponse {
+            let decision: Decision
+            do {
+                decision = try await self.pending.decide()
+            } catch {
+                decision = self.service.internalError(error, decisionID: self.decisionID)
+            }
+            return self.service.respond(decision, to: self.request, decisionID: self.decisionID)
+        }
+    }
+
+    /// Maps the check and answers it at once if the cache can; synchronous, so that a
+    /// transport can reply to a hit without leaving its event loop.
+    package func prepare(_ request: Envoy_Service_Auth_V3_CheckRequest, caller: CallerFacts) -> Preparation {
         let decisionID = DecisionID.make()
         let authzRequest = AuthzRequest(request, receivedAt: self.clock())
-        let decision = await self.decide(authzRequest, caller: caller, decisionID: decisionID)
+        switch self.authorizer.prepare(authzRequest, caller: caller) {
+        case .decided(let decision):
+            return .answered(self.respond(decision, to: authzRequest, decisionID: decisionID))
+        case .pending(let pending):
+            return .pending(
+                PendingResponse(service: self, pending: pending, request: authzRequest, decisionID: decisionID))
+        }
+    }
+
+    fileprivate func respond(
+        _ decision: Decision, to authzRequest: AuthzRequest, decisionID: String
+    ) -> Envoy_Service_Auth_V3_CheckResponse {
         self.logger.debug(
             "check decided",
             metadata: [
@@ -88,16 +140,11 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
         return Envoy_Service_Auth_V3_CheckResponse(decision, decisionID: decisionID)
     }
 
-    private func decide(_ request: AuthzRequest, caller: CallerFacts, decisionID: String) async -> Decision {
-        do {
-            return try await self.authorizer.decide(request, caller: caller)
-        } catch {
-            self.logger.error(
-                "check failed; denying",
-                metadata: ["gatehouse.decision.id": "\(decisionID)", "error": "\(error)"])
-            return Decision(
-                outcome: .deny, status: 403, reason: .internalError,
-                policyRevision: self.authorizer.authorizer.tree?.revision ?? "")
-        }
+    private func internalError(_ error: any Error, decisionID: String) -> Decision {
+        self.logger.error(
+            "check failed; denying", metadata: ["gatehouse.decision.id": "\(decisionID)", "error": "\(error)"])
+        return Decision(
+            outcome: .deny, status: 403, reason: .internalError,
+            policyRevision: self.authorizer.authorizer.tree?.revision ?? "")
     }
 }

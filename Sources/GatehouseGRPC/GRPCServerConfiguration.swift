@@ -21,6 +21,17 @@ package struct GRPCServerConfiguration: Sendable, Hashable {
     /// One thread is the default: measured through Envoy on 2 cores it cost 197 µs of CPU per
     /// check against 307 µs with two (fewer cross-thread wake-ups per RPC).
     package var eventLoopThreads: Int?
+    /// How plaintext listeners serve Check: grpc-swift's server, or the direct HTTP/2 handler
+    /// (``Transport/direct``), which answers a cached decision on the event loop itself.
+    package var transport: Transport
+
+    /// How plaintext listeners serve Check; TLS listeners always use grpc-swift.
+    package enum Transport: String, Sendable, Hashable, CaseIterable {
+        /// grpc-swift 2's HTTP/2 server: every service, every listener kind.
+        case grpcSwift = "grpc-swift"
+        /// SwiftNIO's HTTP/2 with one handler per stream: Check and health Check only.
+        case direct
+    }
 
     package init(
         listeners: [ListenerConfiguration] = [ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 9191))],
@@ -30,7 +41,8 @@ package struct GRPCServerConfiguration: Sendable, Hashable {
         keepaliveTimeout: Duration = .seconds(10),
         shutdownGracePeriod: Duration = .seconds(10),
         flushCoalescingDelay: Duration? = nil,
-        eventLoopThreads: Int? = 1
+        eventLoopThreads: Int? = 1,
+        transport: Transport = .direct
     ) {
         self.listeners = listeners
         self.maxConcurrentStreams = maxConcurrentStreams
@@ -40,6 +52,7 @@ package struct GRPCServerConfiguration: Sendable, Hashable {
         self.shutdownGracePeriod = shutdownGracePeriod
         self.flushCoalescingDelay = flushCoalescingDelay
         self.eventLoopThreads = eventLoopThreads
+        self.transport = transport
     }
 
     /// One plaintext listener on `127.0.0.1:9191`, the port OPA-Envoy users know.

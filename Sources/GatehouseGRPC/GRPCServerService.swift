@@ -2,6 +2,7 @@ import Foundation
 package import GRPCCore
 import GRPCNIOTransportHTTP2
 package import Logging
+import NIOCore
 import NIOPosix
 package import ServiceLifecycle
 
@@ -14,6 +15,20 @@ package struct GRPCServerService: Service {
     private let makeServices: @Sendable (ListenerConfiguration) -> [any RegistrableRPCService]
     private let logger: Logger
     private let onListening: @Sendable (ListenerConfiguration, String) -> Void
+    private let directCheck: DirectCheck?
+
+    /// What a listener served by the direct transport answers with.
+    package struct DirectCheck: Sendable {
+        /// The Authorization service for a plaintext listener (no caller to pin).
+        package var service: AuthorizationService
+        /// Whether health answers SERVING.
+        package var isServing: @Sendable () -> Bool
+
+        package init(service: AuthorizationService, isServing: @escaping @Sendable () -> Bool) {
+            self.service = service
+            self.isServing = isServing
+        }
+    }
 
     /// - Parameters:
     ///   - makeServices: The services for one listener (each listener may pin different callers).
@@ -22,11 +37,13 @@ package struct GRPCServerService: Service {
         configuration: GRPCServerConfiguration,
         makeServices: @escaping @Sendable (ListenerConfiguration) -> [any RegistrableRPCService],
         logger: Logger,
+        directCheck: DirectCheck? = nil,
         onListening: @escaping @Sendable (ListenerConfiguration, String) -> Void = { _, _ in }
     ) {
         self.configuration = configuration
         self.makeServices = makeServices
         self.logger = logger
+        self.directCheck = directCheck
         self.onListening = onListening
     }
 
@@ -34,24 +51,57 @@ package struct GRPCServerService: Service {
         let group =
             self.configuration.eventLoopThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
             ?? MultiThreadedEventLoopGroup.singleton
-        let servers = try self.configuration.listeners.map { listener in
-            (
-                listener,
-                GRPCServer(
-                    transport: try self.makeTransport(listener, group: group), services: self.makeServices(listener))
-            )
+        var servers: [(ListenerConfiguration, GRPCServer<HTTP2ServerTransport.Posix>)] = []
+        var direct: [(ListenerConfiguration, DirectCheckServer)] = []
+        for listener in self.configuration.listeners {
+            if self.configuration.transport == .direct, listener.security == .plaintext, let directCheck {
+                let endpoint = DirectCheckEndpoint(
+                    service: directCheck.service, isServing: directCheck.isServing,
+                    maxRequestBytes: self.configuration.maxRequestBytes)
+                let server = try await DirectCheckServer.bind(
+                    listener, group: group, endpoint: endpoint,
+                    maxConcurrentStreams: self.configuration.maxConcurrentStreams)
+                direct.append((listener, server))
+            } else {
+                servers.append(
+                    (
+                        listener,
+                        GRPCServer(
+                            transport: try self.makeTransport(listener, group: group),
+                            services: self.makeServices(listener))
+                    ))
+            }
         }
+        let (grpcServers, directChannels) = (servers, direct)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
-                for (listener, server) in servers {
+                for (listener, server) in grpcServers {
                     group.addTask { try await server.serve() }
                     group.addTask { await self.announce(listener, server) }
+                }
+                let gracePeriod = self.configuration.shutdownGracePeriod
+                for (listener, server) in directChannels {
+                    self.announce(listener, address: server.channel.localAddress)
+                    group.addTask { try await server.serve(gracePeriod: gracePeriod) }
                 }
             }
         } onGracefulShutdown: {
             self.logger.info("gRPC servers shutting down gracefully")
-            for (_, server) in servers { server.beginGracefulShutdown() }
+            for (_, server) in grpcServers { server.beginGracefulShutdown() }
+            for (_, server) in directChannels { server.beginGracefulShutdown() }
         }
+    }
+
+    private func announce(_ listener: ListenerConfiguration, address: NIOCore.SocketAddress?) {
+        let text: String
+        switch address {
+        case .v4(let v4)?: text = "\(v4.host):\(address?.port ?? 0)"
+        case .v6(let v6)?: text = "[\(v6.host)]:\(address?.port ?? 0)"
+        case .unixDomainSocket?: text = "unix:\(address?.pathname ?? "")"
+        case nil: text = "\(listener.address)"
+        }
+        self.logger.info("listening", metadata: ["gatehouse.listener": "\(listener)", "gatehouse.address": "\(text)"])
+        self.onListening(listener, text)
     }
 
     private func announce(_ listener: ListenerConfiguration, _ server: GRPCServer<HTTP2ServerTransport.Posix>) async {

@@ -53,13 +53,15 @@ peer_cmd() {
     null) echo "BENCH_CPP_NULL=1 exec '$WORK/bin/extauthz-cpp'" ;;
     gatehouse) echo "exec '$HERE/serve.sh'" ;;
     gatehouse-nocache) echo "GATEHOUSE_CACHE=off exec '$HERE/serve.sh'" ;;
+    gatehouse-direct) echo "GATEHOUSE_TRANSPORT=direct exec '$HERE/serve.sh'" ;;
+    gatehouse-direct-nocache) echo "GATEHOUSE_TRANSPORT=direct GATEHOUSE_CACHE=off exec '$HERE/serve.sh'" ;;
     *) return 1 ;;
     esac
 }
 for s in "${SCENARIOS[@]}"; do
     case "$s" in
     noauth | jwt | jwt-cached) ;;
-    extauthz:* | direct:*) peer_cmd "${s#*:}" > /dev/null || die "unknown peer in '$s' (cpp|null|gatehouse|gatehouse-nocache)" ;;
+    extauthz:* | direct:*) peer_cmd "${s#*:}" > /dev/null || die "unknown peer in '$s' (cpp|null|gatehouse|gatehouse-nocache|gatehouse-direct|gatehouse-direct-nocache)" ;;
     *) die "unknown scenario '$s'" ;;
     esac
 done
