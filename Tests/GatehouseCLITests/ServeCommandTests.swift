@@ -51,6 +51,19 @@ struct ServeCommandTests {
         }
     }
 
+    @Test("grpc.transport names grpc-swift or direct, nothing else")
+    func transport() throws {
+        let directory = try GatehouseProcess.directory(["gatehouse.yaml": "grpc: { transport: fast }\n"])
+        let output = try GatehouseProcess.run([
+            "serve", "--config", directory.appendingPathComponent("gatehouse.yaml").path, "--check-config",
+        ])
+        #expect(output.status == 2)
+        #expect(
+            output.stderr.contains(
+                "gatehouse.yaml:1:20: grpc.transport 'fast' is not a transport; use grpc-swift or direct"),
+            "\(output.stderr)")
+    }
+
     @Test("Flags override GATEHOUSE_* variables, which override the file")
     func precedence() throws {
         let output = try GatehouseProcess.run(

@@ -11,8 +11,9 @@
 # It mirrors ../shared/bench/run.sh and uses its fixtures (keys, Envoy and nginx configs, the
 # prebuilt C++ peers: run ../shared/bench/setup.sh once) and its helpers (correctness probe,
 # CPU accounting, per-run records, the summary tables). What it adds:
-#   * peers `gatehouse` (deploy/bench/serve.sh) and `gatehouse-nocache` (the same, GATEHOUSE_CACHE=off),
-#     so both appear in one run beside `null` and `cpp`;
+#   * peers `gatehouse` (deploy/bench/serve.sh: cache on, direct transport), `gatehouse-nocache`
+#     (GATEHOUSE_CACHE=off) and `gatehouse-grpc-swift` (GATEHOUSE_TRANSPORT=grpc-swift), so they
+#     appear in one run beside `null` and `cpp`;
 #   * TOKENS=one|unique|N: wrk sends tokens from a file (tokens.lua), minted by mint_tokens.py.
 #     Every e2e scenario gets the same traffic; `direct:` scenarios (h2load) always repeat the
 #     shared bench's one CheckRequest, i.e. they measure cache hits for Gatehouse.
@@ -43,7 +44,7 @@ die() { log "ERROR: $*"; exit 1; }
 SCENARIOS=("$@")
 if ((${#SCENARIOS[@]} == 0)); then
     SCENARIOS=(noauth jwt jwt-cached extauthz:null extauthz:cpp extauthz:gatehouse extauthz:gatehouse-nocache
-        direct:cpp direct:gatehouse direct:gatehouse-nocache)
+        extauthz:gatehouse-grpc-swift direct:cpp direct:gatehouse direct:gatehouse-nocache direct:gatehouse-grpc-swift)
 fi
 [[ " ${SCENARIOS[*]} " == *" noauth "* ]] || SCENARIOS=(noauth "${SCENARIOS[@]}")
 
@@ -53,15 +54,14 @@ peer_cmd() {
     null) echo "BENCH_CPP_NULL=1 exec '$WORK/bin/extauthz-cpp'" ;;
     gatehouse) echo "exec '$HERE/serve.sh'" ;;
     gatehouse-nocache) echo "GATEHOUSE_CACHE=off exec '$HERE/serve.sh'" ;;
-    gatehouse-direct) echo "GATEHOUSE_TRANSPORT=direct exec '$HERE/serve.sh'" ;;
-    gatehouse-direct-nocache) echo "GATEHOUSE_TRANSPORT=direct GATEHOUSE_CACHE=off exec '$HERE/serve.sh'" ;;
+    gatehouse-grpc-swift) echo "GATEHOUSE_TRANSPORT=grpc-swift exec '$HERE/serve.sh'" ;;
     *) return 1 ;;
     esac
 }
 for s in "${SCENARIOS[@]}"; do
     case "$s" in
     noauth | jwt | jwt-cached) ;;
-    extauthz:* | direct:*) peer_cmd "${s#*:}" > /dev/null || die "unknown peer in '$s' (cpp|null|gatehouse|gatehouse-nocache|gatehouse-direct|gatehouse-direct-nocache)" ;;
+    extauthz:* | direct:*) peer_cmd "${s#*:}" > /dev/null || die "unknown peer in '$s' (cpp|null|gatehouse|gatehouse-nocache|gatehouse-grpc-swift)" ;;
     *) die "unknown scenario '$s'" ;;
     esac
 done
