@@ -14,7 +14,8 @@ import Yams
 ///   `certificate`, `key` and, for mTLS, `clientCA` and `allowedClients` (`spiffeIds`, `subjects`).
 /// - `grpc.maxConcurrentStreams` (int, 4096), `grpc.maxRequestBytes` (int, 4194304),
 ///   `grpc.keepaliveTime` and `grpc.keepaliveTimeout` (durations, 30s and 10s).
-/// - `grpc.eventLoopThreads` (int, 1) and `grpc.flushCoalescingDelay` (duration, off).
+/// - `grpc.eventLoopThreads` (int; default one per core with the direct transport, one with
+///   grpc-swift) and `grpc.flushCoalescingDelay` (duration, off).
 /// - `grpc.transport` (`grpc-swift` or `direct`, default `grpc-swift`): how plaintext listeners serve Check.
 /// - `shutdownGracePeriod` (duration, 10s): how long in-flight checks may take after SIGTERM.
 /// - `log.level` (trace, debug, info, notice, warning, error, critical; default info).

@@ -48,9 +48,7 @@ package struct GRPCServerService: Service {
     }
 
     package func run() async throws {
-        let group =
-            self.configuration.eventLoopThreads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
-            ?? MultiThreadedEventLoopGroup.singleton
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: self.configuration.resolvedEventLoopThreads)
         var servers: [(ListenerConfiguration, GRPCServer<HTTP2ServerTransport.Posix>)] = []
         var direct: [(ListenerConfiguration, DirectCheckServer)] = []
         for listener in self.configuration.listeners {

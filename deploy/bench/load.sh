@@ -55,13 +55,15 @@ peer_cmd() {
     gatehouse) echo "exec '$HERE/serve.sh'" ;;
     gatehouse-nocache) echo "GATEHOUSE_CACHE=off exec '$HERE/serve.sh'" ;;
     gatehouse-grpc-swift) echo "GATEHOUSE_TRANSPORT=grpc-swift exec '$HERE/serve.sh'" ;;
+    gatehouse-1loop) echo "GATEHOUSE_EVENT_LOOP_THREADS=1 exec '$HERE/serve.sh'" ;;
+    gatehouse-2loops) echo "GATEHOUSE_EVENT_LOOP_THREADS=2 exec '$HERE/serve.sh'" ;;
     *) return 1 ;;
     esac
 }
 for s in "${SCENARIOS[@]}"; do
     case "$s" in
     noauth | jwt | jwt-cached) ;;
-    extauthz:* | direct:*) peer_cmd "${s#*:}" > /dev/null || die "unknown peer in '$s' (cpp|null|gatehouse|gatehouse-nocache|gatehouse-grpc-swift)" ;;
+    extauthz:* | direct:*) peer_cmd "${s#*:}" > /dev/null || die "unknown peer in '$s' (cpp|null|gatehouse|gatehouse-nocache|gatehouse-grpc-swift|gatehouse-1loop|gatehouse-2loops)" ;;
     *) die "unknown scenario '$s'" ;;
     esac
 done
