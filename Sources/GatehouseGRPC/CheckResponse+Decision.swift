@@ -5,15 +5,6 @@ import SwiftProtobuf
 /// Gatehouse's `Decision` → Envoy's `CheckResponse`: the only place the response side of
 /// Envoy's API is written (compare opa-envoy-plugin's `response.go`).
 extension Envoy_Service_Auth_V3_CheckResponse {
-    /// The gRPC status codes a check answers with (google.rpc.Code).
-    enum StatusCode: Int32 {
-        case ok = 0
-        case invalidArgument = 3
-        case permissionDenied = 7
-        case unavailable = 14
-        case unauthenticated = 16
-    }
-
     /// Builds the response Envoy applies: allow → OK with header and query mutations; deny →
     /// a non-OK status with the denied HTTP response. Either way the dynamic metadata carries
     /// the decision id, outcome, reason, policy revision, policy, rule and subject.
@@ -26,7 +17,7 @@ extension Envoy_Service_Auth_V3_CheckResponse {
                 },
                 uniquingKeysWith: { first, _ in first }))
         if decision.isAllowed {
-            self.status.code = StatusCode.ok.rawValue
+            self.status.code = GRPCStatusCode.ok.rawValue
             var ok = Envoy_Service_Auth_V3_OkHttpResponse()
             ok.headers = decision.headersToSet.map(Self.headerOption)
             ok.headersToRemove = decision.headersToRemove
@@ -49,7 +40,7 @@ extension Envoy_Service_Auth_V3_CheckResponse {
         }
     }
 
-    static func statusCode(for decision: Decision) -> StatusCode {
+    static func statusCode(for decision: Decision) -> GRPCStatusCode {
         switch decision.status {
         case 401: return .unauthenticated
         case 400, 414: return .invalidArgument

@@ -159,13 +159,8 @@ struct LintTests {
             text: """
                 kind: Policy
                 name: p
-                rules:
-                  - name: r
-                    action: allow
-                    paths: [/a]
-                response:
-                  allow:
-                    headers: [{ name: x-trace, value: "${request.id}" }]
+                rules: [{ name: r, action: allow, paths: [/a] }]
+                response: { allow: { headers: [{ name: x-trace, value: "${request.id}" }] } }
                 """,
             code: "policy_uncacheable", line: 1, column: 1, message: "${request.id}"),
     ]

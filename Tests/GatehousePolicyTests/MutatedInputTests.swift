@@ -3,29 +3,6 @@ import GatehouseCore
 import GatehousePolicy
 import Testing
 
-/// SplitMix64: a tiny, fully specified generator, so a failing mutation is reproducible from its seed.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { self.state = seed }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A number in `0..<bound`; `bound` must be positive.
-    mutating func below(_ bound: Int) -> Int { Int(self.next() % UInt64(bound)) }
-
-    /// A number in `range`.
-    mutating func within(_ range: ClosedRange<Int>) -> Int { range.lowerBound + self.below(range.count) }
-
-    mutating func pick<T>(_ items: [T]) -> T { items[self.below(items.count)] }
-}
-
 /// Applies one random edit to a policy file's bytes.
 struct PolicyMutator {
     var random: SplitMix64

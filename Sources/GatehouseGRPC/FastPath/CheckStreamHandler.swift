@@ -157,7 +157,7 @@ final class CheckStreamHandler: ChannelInboundHandler {
             promise: nil)
     }
 
-    private func fail(_ status: GRPCMessageFraming.Status, _ message: String, _ context: ChannelHandlerContext) {
+    private func fail(_ status: GRPCStatusCode, _ message: String, _ context: ChannelHandlerContext) {
         guard !self.finished else { return }
         self.finished = true
         self.body = nil

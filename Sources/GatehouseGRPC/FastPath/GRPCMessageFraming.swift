@@ -6,16 +6,6 @@ import SwiftProtobuf
 /// a message is a 1-byte compression flag, a 4-byte big-endian length and the protobuf bytes;
 /// the status travels in trailers (`grpc-status`, `grpc-message`).
 enum GRPCMessageFraming {
-    /// The gRPC status codes the fast path answers with.
-    enum Status: Int {
-        case ok = 0
-        case invalidArgument = 3
-        case resourceExhausted = 8
-        case unimplemented = 12
-        case notFound = 5
-        case internalError = 13
-    }
-
     /// Why a request body is not one uncompressed message.
     enum FramingError: Error {
         case truncated
@@ -54,14 +44,14 @@ enum GRPCMessageFraming {
     static let responseHeaders: HPACKHeaders = [":status": "200", "content-type": "application/grpc"]
 
     /// Trailers with `status`, and `message` when given.
-    static func trailers(_ status: Status, message: String? = nil) -> HPACKHeaders {
+    static func trailers(_ status: GRPCStatusCode, message: String? = nil) -> HPACKHeaders {
         var trailers: HPACKHeaders = ["grpc-status": String(status.rawValue)]
         if let message { trailers.add(name: "grpc-message", value: Self.percentEncoded(message)) }
         return trailers
     }
 
     /// A trailers-only response: status 200, the gRPC content type and the status, in one HEADERS frame.
-    static func trailersOnly(_ status: Status, message: String) -> HPACKHeaders {
+    static func trailersOnly(_ status: GRPCStatusCode, message: String) -> HPACKHeaders {
         var headers = Self.responseHeaders
         headers.add(contentsOf: Self.trailers(status, message: message))
         return headers

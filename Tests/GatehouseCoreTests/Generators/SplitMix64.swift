@@ -1,4 +1,5 @@
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny deterministic generator, so every run sees the same cases.
+/// SplitMix64 (Steele, Lea, Flood 2014): a tiny deterministic generator, so every run sees the same
+/// cases and a failure is reproducible from its seed. Shared (by symlink) with the policy and cache tests.
 struct SplitMix64 {
     private var state: UInt64
 
@@ -14,6 +15,9 @@ struct SplitMix64 {
 
     /// A number in `0..<bound`.
     mutating func below(_ bound: Int) -> Int { Int(self.next() % UInt64(bound)) }
+
+    /// A number in `range`.
+    mutating func within(_ range: ClosedRange<Int>) -> Int { range.lowerBound + self.below(range.count) }
 
     /// `true` with the given probability, in percent.
     mutating func chance(_ percent: Int) -> Bool { self.below(100) < percent }

@@ -1,0 +1,1 @@
+../../GatehouseCoreTests/Generators/SplitMix64.swift
