@@ -21,17 +21,19 @@ package final class DecisionCache<Key: Hashable & Sendable, Value: Sendable>: Se
     /// One shard: its entries and the computations under way for keys that hash to it.
     private final class Shard: Sendable {
         let entries: ShardLock<CacheShard<Key, Value>>
-        let inFlight = ShardLock<[Key: Task<CachedComputation<Value>?, any Error>]>([:])
+        let inFlight = ShardLock<[Key: CacheFlight<Value>]>([:])
 
         init(maximumEntries: Int, maximumBytes: Int) {
             self.entries = ShardLock(CacheShard(maximumEntries: maximumEntries, maximumBytes: maximumBytes))
         }
     }
 
-    /// After a miss: a value stored meanwhile, or the computation to wait for.
+    /// After a miss: a value stored meanwhile, the computation to wait for, or the
+    /// computation to run.
     private enum CoalescingStep {
         case hit(Value)
-        case wait(Task<CachedComputation<Value>?, any Error>, isOwner: Bool)
+        case join(CacheFlight<Value>)
+        case compute(CacheFlight<Value>)
     }
 
     private let shards: [Shard]
@@ -110,38 +112,44 @@ package final class DecisionCache<Key: Hashable & Sendable, Value: Sendable>: Se
     ) async throws -> CacheOutcome<Value>? {
         let shard = self.shard(for: key)
         let step: CoalescingStep = shard.inFlight.withLock { running in
-            if let existing = running[key] { return .wait(existing, isOwner: false) }
+            if let existing = running[key] { return .join(existing) }
             // An owner stores its value before it leaves `running`, so a caller that missed just
             // before the store finds the value here instead of computing it again.
             if case .hit(let value) = shard.entries.withLock({ $0.lookup(key, now: now) }) { return .hit(value) }
-            let task = Task { try await compute() }
-            running[key] = task
-            return .wait(task, isOwner: true)
+            let flight = CacheFlight<Value>()
+            running[key] = flight
+            return .compute(flight)
         }
-        let task: Task<CachedComputation<Value>?, any Error>
-        let isOwner: Bool
+        let flight: CacheFlight<Value>
         switch step {
         case .hit(let value):
             self.hits.add(1, ordering: .relaxed)
             return .hit(value)
-        case .wait(let running, let owner):
-            (task, isOwner) = (running, owner)
-        }
-        guard isOwner else {
+        case .join(let running):
             self.coalesced.add(1, ordering: .relaxed)
-            return try await task.value.map { .joined($0.value) }
+            do {
+                return try await running.wait().map { .joined($0.value) }
+            } catch is CancellationError where !Task.isCancelled {
+                // The computing caller was cancelled (its client went away), this one was not:
+                // compute again rather than fail for someone else's cancellation.
+                return try await self.value(afterMissFor: key, now: now, compute: compute)
+            }
+        case .compute(let owned):
+            flight = owned
         }
         let computed: CachedComputation<Value>?
         do {
-            computed = try await task.value
+            computed = try await compute()
         } catch {
             shard.inFlight.withLock { $0[key] = nil }
+            flight.finish(.failure(error))
             throw error
         }
         if let computed, computed.expiresAt > now {
             self.insert(computed.value, for: key, cost: computed.cost, expiresAt: computed.expiresAt)
         }
         shard.inFlight.withLock { $0[key] = nil }
+        flight.finish(.success(computed))
         return computed.map { .computed($0.value) }
     }
 

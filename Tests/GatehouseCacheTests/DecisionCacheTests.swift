@@ -124,6 +124,28 @@ struct DecisionCacheTests {
         #expect(retried?.value == "ok" && cache.value(for: 3, now: 1) == "ok")
     }
 
+    @Test("A waiter whose computing caller was cancelled computes for itself instead of failing")
+    func cancelledOwner() async throws {
+        let cache = Self.cache()
+        let started = Counter()
+        let owner = Task {
+            try await cache.value(for: 9, now: 0) {
+                started.increment()
+                try await Task.sleep(for: .seconds(60))
+                return CachedComputation("owner", cost: 1, expiresAt: 10)
+            }
+        }
+        while started.value == 0 { await Task.yield() }
+        let waiter = Task {
+            try await cache.value(for: 9, now: 0) { CachedComputation("waiter", cost: 1, expiresAt: 10) }
+        }
+        while cache.statistics.coalesced == 0 { await Task.yield() }
+        owner.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await owner.value }
+        #expect(try await waiter.value?.value == "waiter")
+        #expect(cache.value(for: 9, now: 1) == "waiter")
+    }
+
     @Test("Hammered from many tasks the bounds and counters stay consistent")
     func concurrentHammer() async {
         let cache = Self.cache(entries: 256, bytes: 4_096, shards: 16)
