@@ -13,18 +13,13 @@ extension ConfigFileReader {
                 self.problems.append("\(self.at(node))cache.enabled must be true or false.")
             }
         }
-        if let value = entries["maxEntries"].flatMap({ self.integer($0, "cache.maxEntries", 1...100_000_000) }) {
-            cache.limits = CacheLimits(
-                maximumEntries: value, maximumBytes: cache.limits.maximumBytes, shards: cache.limits.shards)
-        }
-        if let value = entries["maxBytes"].flatMap({ self.integer($0, "cache.maxBytes", 4096...(64 << 30)) }) {
-            cache.limits = CacheLimits(
-                maximumEntries: cache.limits.maximumEntries, maximumBytes: value, shards: cache.limits.shards)
-        }
-        if let value = entries["shards"].flatMap({ self.integer($0, "cache.shards", 1...1024) }) {
-            cache.limits = CacheLimits(
-                maximumEntries: cache.limits.maximumEntries, maximumBytes: cache.limits.maximumBytes, shards: value)
-        }
+        let limits = cache.limits
+        cache.limits = CacheLimits(
+            maximumEntries: entries["maxEntries"].flatMap { self.integer($0, "cache.maxEntries", 1...100_000_000) }
+                ?? limits.maximumEntries,
+            maximumBytes: entries["maxBytes"].flatMap { self.integer($0, "cache.maxBytes", 4096...(64 << 30)) }
+                ?? limits.maximumBytes,
+            shards: entries["shards"].flatMap { self.integer($0, "cache.shards", 1...1024) } ?? limits.shards)
         if let node = entries["ttl"], let value = self.duration(node, "cache.ttl") {
             if value >= .seconds(1) {
                 cache.timeToLive = value

@@ -91,29 +91,29 @@ package struct GRPCServerService: Service {
     }
 
     private func announce(_ listener: ListenerConfiguration, address: NIOCore.SocketAddress?) {
-        let text: String
         switch address {
-        case .v4(let v4)?: text = "\(v4.host):\(address?.port ?? 0)"
-        case .v6(let v6)?: text = "[\(v6.host)]:\(address?.port ?? 0)"
-        case .unixDomainSocket?: text = "unix:\(address?.pathname ?? "")"
-        case nil: text = "\(listener.address)"
+        case .v4(let v4)?: self.announce(listener, text: "\(v4.host):\(address?.port ?? 0)")
+        case .v6(let v6)?: self.announce(listener, text: "[\(v6.host)]:\(address?.port ?? 0)")
+        case .unixDomainSocket?: self.announce(listener, text: "unix:\(address?.pathname ?? "")")
+        case nil: self.announce(listener, text: "\(listener.address)")
         }
-        self.logger.info("listening", metadata: ["gatehouse.listener": "\(listener)", "gatehouse.address": "\(text)"])
-        self.onListening(listener, text)
     }
 
     private func announce(_ listener: ListenerConfiguration, _ server: GRPCServer<HTTP2ServerTransport.Posix>) async {
         guard let address = try? await server.listeningAddress else { return }
-        let text: String
         if let ipv4 = address.ipv4 {
-            text = "\(ipv4.host):\(ipv4.port)"
+            self.announce(listener, text: "\(ipv4.host):\(ipv4.port)")
         } else if let ipv6 = address.ipv6 {
-            text = "[\(ipv6.host)]:\(ipv6.port)"
+            self.announce(listener, text: "[\(ipv6.host)]:\(ipv6.port)")
         } else if let unix = address.unixDomainSocket {
-            text = "unix:\(unix.path)"
+            self.announce(listener, text: "unix:\(unix.path)")
         } else {
-            text = "\(address)"
+            self.announce(listener, text: "\(address)")
         }
+    }
+
+    /// Logs where a listener accepts connections (the integration tests wait for this line).
+    private func announce(_ listener: ListenerConfiguration, text: String) {
         self.logger.info("listening", metadata: ["gatehouse.listener": "\(listener)", "gatehouse.address": "\(text)"])
         self.onListening(listener, text)
     }

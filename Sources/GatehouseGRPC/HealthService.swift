@@ -55,8 +55,13 @@ package struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
     }
 
     private func response() -> Grpc_Health_V1_HealthCheckResponse {
+        Self.response(isServing: self.isServing())
+    }
+
+    /// SERVING or NOT_SERVING: the answer for a known service, on either transport.
+    static func response(isServing: Bool) -> Grpc_Health_V1_HealthCheckResponse {
         var response = Grpc_Health_V1_HealthCheckResponse()
-        response.status = self.isServing() ? .serving : .notServing
+        response.status = isServing ? .serving : .notServing
         return response
     }
 }

@@ -12,8 +12,9 @@
 # prebuilt C++ peers: run ../shared/bench/setup.sh once) and its helpers (correctness probe,
 # CPU accounting, per-run records, the summary tables). What it adds:
 #   * peers `gatehouse` (deploy/bench/serve.sh: cache on, direct transport), `gatehouse-nocache`
-#     (GATEHOUSE_CACHE=off) and `gatehouse-grpc-swift` (GATEHOUSE_TRANSPORT=grpc-swift), so they
-#     appear in one run beside `null` and `cpp`;
+#     (GATEHOUSE_CACHE=off), `gatehouse-grpc-swift` (GATEHOUSE_TRANSPORT=grpc-swift), and
+#     `gatehouse-1loop`/`gatehouse-2loops` (event-loop threads), so they appear in one run beside
+#     `null` and `cpp`;
 #   * TOKENS=one|unique|N: wrk sends tokens from a file (tokens.lua), minted by mint_tokens.py.
 #     Every e2e scenario gets the same traffic; `direct:` scenarios (h2load) always repeat the
 #     shared bench's one CheckRequest, i.e. they measure cache hits for Gatehouse.

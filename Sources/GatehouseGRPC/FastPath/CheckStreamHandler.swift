@@ -134,9 +134,7 @@ final class CheckStreamHandler: ChannelInboundHandler {
             self.fail(.notFound, "Unknown service '\(request.service)'.", context)
             return
         }
-        var response = Grpc_Health_V1_HealthCheckResponse()
-        response.status = self.endpoint.isServing() ? .serving : .notServing
-        self.reply(response, context: context)
+        self.reply(HealthService.response(isServing: self.endpoint.isServing()), context: context)
     }
 
     private func reply(_ response: some SwiftProtobuf.Message, context: ChannelHandlerContext) {
