@@ -1,4 +1,5 @@
 package import EnvoyAuthAPI
+import GRPCCore
 package import GatehouseCore
 import SwiftProtobuf
 
@@ -17,7 +18,7 @@ extension Envoy_Service_Auth_V3_CheckResponse {
                 },
                 uniquingKeysWith: { first, _ in first }))
         if decision.isAllowed {
-            self.status.code = GRPCStatusCode.ok.rawValue
+            self.status.code = Int32(GRPCCore.Status.Code.ok.rawValue)
             var ok = Envoy_Service_Auth_V3_OkHttpResponse()
             ok.headers = decision.headersToSet.map(Self.headerOption)
             ok.headersToRemove = decision.headersToRemove
@@ -30,7 +31,7 @@ extension Envoy_Service_Auth_V3_CheckResponse {
             ok.queryParametersToRemove = decision.queryParametersToRemove
             self.okResponse = ok
         } else {
-            self.status.code = Self.statusCode(for: decision).rawValue
+            self.status.code = Int32(Self.statusCode(for: decision).rawValue)
             self.status.message = decision.reason.code
             var denied = Envoy_Service_Auth_V3_DeniedHttpResponse()
             denied.status.code = Envoy_Type_V3_StatusCode(rawValue: Int(decision.status)) ?? .forbidden
@@ -40,7 +41,7 @@ extension Envoy_Service_Auth_V3_CheckResponse {
         }
     }
 
-    static func statusCode(for decision: Decision) -> GRPCStatusCode {
+    static func statusCode(for decision: Decision) -> GRPCCore.Status.Code {
         switch decision.status {
         case 401: return .unauthenticated
         case 400, 414: return .invalidArgument

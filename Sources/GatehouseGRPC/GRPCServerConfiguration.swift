@@ -12,7 +12,13 @@ package struct GRPCServerConfiguration: Sendable, Hashable {
     package var keepaliveTime: Duration
     package var keepaliveTimeout: Duration
     /// How long graceful shutdown waits for in-flight checks before the process exits anyway.
+    ///
+    /// On shutdown each connection gets GOAWAY and its checks in flight finish; a connection
+    /// still open this long after its GOAWAY is closed, cutting off what it still carries.
     package var shutdownGracePeriod: Duration
+    /// How long a connection may carry no call before the server closes it (with GOAWAY, so no
+    /// call is cut off); `nil` keeps idle connections open.
+    package var idleTimeout: Duration?
     /// How long a response may wait to be flushed together with others; `nil` flushes each at once.
     ///
     /// Coalescing saves syscalls when many checks are in flight on one connection, and costs a
@@ -51,6 +57,7 @@ package struct GRPCServerConfiguration: Sendable, Hashable {
         keepaliveTime: Duration = .seconds(30),
         keepaliveTimeout: Duration = .seconds(10),
         shutdownGracePeriod: Duration = .seconds(10),
+        idleTimeout: Duration? = .seconds(300),
         flushCoalescingDelay: Duration? = nil,
         eventLoopThreads: Int? = nil,
         transport: Transport = .direct
@@ -61,6 +68,7 @@ package struct GRPCServerConfiguration: Sendable, Hashable {
         self.keepaliveTime = keepaliveTime
         self.keepaliveTimeout = keepaliveTimeout
         self.shutdownGracePeriod = shutdownGracePeriod
+        self.idleTimeout = idleTimeout
         self.flushCoalescingDelay = flushCoalescingDelay
         self.eventLoopThreads = eventLoopThreads
         self.transport = transport

@@ -9,7 +9,10 @@ package import ServiceLifecycle
 /// Runs one gRPC server per configured listener as a ServiceLifecycle `Service`.
 ///
 /// Graceful shutdown (SIGTERM/SIGINT through the `ServiceGroup`) stops accepting new
-/// connections and lets in-flight checks finish; the grace period bounds the wait.
+/// connections, sends GOAWAY on every connection and lets in-flight checks finish; a
+/// connection still open `shutdownGracePeriod` after its GOAWAY is closed. Both transports
+/// behave alike (see ``DirectCheckServer`` for the sequence). `run()` returns once every
+/// server has stopped and the event loops have shut down.
 package struct GRPCServerService: Service {
     private let configuration: GRPCServerConfiguration
     private let makeServices: @Sendable (ListenerConfiguration) -> [any RegistrableRPCService]
@@ -47,8 +50,22 @@ package struct GRPCServerService: Service {
         self.onListening = onListening
     }
 
+    /// Serves every listener until graceful shutdown, then shuts the event loops down.
+    ///
+    /// - Throws: When a listener cannot be bound or a server fails.
     package func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.configuration.resolvedEventLoopThreads)
+        do {
+            try await self.serve(on: group)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        // Every server has stopped, so nothing runs on the loops any more.
+        try await group.shutdownGracefully()
+    }
+
+    private func serve(on group: MultiThreadedEventLoopGroup) async throws {
         var servers: [(ListenerConfiguration, GRPCServer<HTTP2ServerTransport.Posix>)] = []
         var direct: [(ListenerConfiguration, DirectCheckServer)] = []
         for listener in self.configuration.listeners {
@@ -58,7 +75,8 @@ package struct GRPCServerService: Service {
                     maxRequestBytes: self.configuration.maxRequestBytes)
                 let server = try await DirectCheckServer.bind(
                     listener, group: group, endpoint: endpoint,
-                    maxConcurrentStreams: self.configuration.maxConcurrentStreams)
+                    maxConcurrentStreams: self.configuration.maxConcurrentStreams,
+                    idleTimeout: self.configuration.idleTimeout, gracePeriod: self.configuration.shutdownGracePeriod)
                 direct.append((listener, server))
             } else {
                 servers.append(
@@ -70,23 +88,22 @@ package struct GRPCServerService: Service {
                     ))
             }
         }
-        let (grpcServers, directChannels) = (servers, direct)
+        let (grpcServers, directServers) = (servers, direct)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 for (listener, server) in grpcServers {
                     group.addTask { try await server.serve() }
                     group.addTask { await self.announce(listener, server) }
                 }
-                let gracePeriod = self.configuration.shutdownGracePeriod
-                for (listener, server) in directChannels {
+                for (listener, server) in directServers {
                     self.announce(listener, address: server.channel.localAddress)
-                    group.addTask { try await server.serve(gracePeriod: gracePeriod) }
+                    group.addTask { await server.serve() }
                 }
             }
         } onGracefulShutdown: {
             self.logger.info("gRPC servers shutting down gracefully")
             for (_, server) in grpcServers { server.beginGracefulShutdown() }
-            for (_, server) in directChannels { server.beginGracefulShutdown() }
+            for (_, server) in directServers { server.beginGracefulShutdown() }
         }
     }
 
@@ -138,6 +155,9 @@ package struct GRPCServerService: Service {
             config.connection.keepalive.timeout = configuration.keepaliveTimeout
             config.connection.keepalive.clientBehavior.allowWithoutCalls = true
             config.connection.keepalive.clientBehavior.minPingIntervalWithoutCalls = .seconds(5)
+            // The same drain deadline and idle timeout as the direct transport.
+            config.connection.maxGraceTime = configuration.shutdownGracePeriod
+            config.connection.maxIdleTime = configuration.idleTimeout
             config.connection.flushCoalescing = configuration.flushCoalescingDelay.map {
                 .init(maxFlushDelay: $0, maxBytes: 64 * 1024)
             }

@@ -114,7 +114,7 @@ struct CheckStreamHandlerTests {
         arguments: [
             ("unknown method", "/envoy.service.auth.v3.Authorization/Nope", "POST", false, "12"),
             ("not a POST", "/envoy.service.auth.v3.Authorization/Check", "GET", false, "3"),
-            ("compressed message", "/envoy.service.auth.v3.Authorization/Check", "POST", true, "3"),
+            ("compressed message", "/envoy.service.auth.v3.Authorization/Check", "POST", true, "12"),
         ])
     func refusals(_ name: String, _ path: String, _ method: String, _ compressed: Bool, _ status: String)
         async throws

@@ -1,3 +1,4 @@
+import GRPCCore
 import NIOCore
 import NIOHPACK
 import SwiftProtobuf
@@ -44,17 +45,38 @@ enum GRPCMessageFraming {
     static let responseHeaders: HPACKHeaders = [":status": "200", "content-type": "application/grpc"]
 
     /// Trailers with `status`, and `message` when given.
-    static func trailers(_ status: GRPCStatusCode, message: String? = nil) -> HPACKHeaders {
+    static func trailers(_ status: Status.Code, message: String? = nil) -> HPACKHeaders {
         var trailers: HPACKHeaders = ["grpc-status": String(status.rawValue)]
         if let message { trailers.add(name: "grpc-message", value: Self.percentEncoded(message)) }
         return trailers
     }
 
     /// A trailers-only response: status 200, the gRPC content type and the status, in one HEADERS frame.
-    static func trailersOnly(_ status: GRPCStatusCode, message: String) -> HPACKHeaders {
+    static func trailersOnly(_ status: Status.Code, message: String) -> HPACKHeaders {
         var headers = Self.responseHeaders
         headers.add(contentsOf: Self.trailers(status, message: message))
         return headers
+    }
+
+    /// The duration a `grpc-timeout` header value gives: 1 to 8 ASCII digits and a unit (`H`
+    /// hours, `M` minutes, `S` seconds, `m` milliseconds, `u` microseconds, `n` nanoseconds).
+    static func timeout(_ value: String) -> TimeAmount? {
+        let utf8 = Array(value.utf8)
+        guard utf8.count >= 2, utf8.count <= 9, let unit = utf8.last else { return nil }
+        var amount: Int64 = 0
+        for digit in utf8.dropLast() {
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+            amount = amount * 10 + Int64(digit - UInt8(ascii: "0"))
+        }
+        switch unit {
+        case UInt8(ascii: "H"): return .hours(amount)
+        case UInt8(ascii: "M"): return .minutes(amount)
+        case UInt8(ascii: "S"): return .seconds(amount)
+        case UInt8(ascii: "m"): return .milliseconds(amount)
+        case UInt8(ascii: "u"): return .microseconds(amount)
+        case UInt8(ascii: "n"): return .nanoseconds(amount)
+        default: return nil
+        }
     }
 
     /// `grpc-message` is percent-encoded outside printable ASCII (and `%` itself).

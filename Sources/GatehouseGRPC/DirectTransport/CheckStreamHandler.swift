@@ -1,0 +1,262 @@
+import EnvoyAuthAPI
+import GRPCCore
+import GatehouseCore
+import NIOCore
+import NIOHPACK
+import NIOHTTP2
+import SwiftProtobuf
+
+/// One HTTP/2 stream of the direct Check transport: reads a unary gRPC call, answers it.
+///
+/// `envoy.service.auth.v3.Authorization/Check` and `grpc.health.v1.Health/Check` are served;
+/// anything else is answered UNIMPLEMENTED. A check the cache can answer is answered here, on
+/// the event loop, without a task or a thread hop; any other becomes a task whose response is
+/// written back on the event loop. The task is cancelled when the stream is reset or closes, or
+/// when the call's `grpc-timeout` passes (which answers DEADLINE_EXCEEDED).
+final class CheckStreamHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+    typealias OutboundOut = HTTP2Frame.FramePayload
+
+    private enum Method {
+        case check
+        case health
+    }
+
+    /// Where the stream's one call stands.
+    ///
+    /// `idle` → `receiving` (headers routed) → `deciding` (a check the cache could not answer) →
+    /// `finished`. Any state may go to `finished`: a response or refusal was written, or the
+    /// stream closed.
+    private enum State {
+        /// No headers yet.
+        case idle
+        /// Headers accepted for `method`; `body` is the request as far as it has arrived.
+        case receiving(Method, body: ByteBuffer?)
+        /// The request is complete and `task` is deciding it.
+        case deciding(Task<Void, Never>)
+        /// Answered, refused or reset: whatever arrives now is ignored.
+        case finished
+    }
+
+    private let endpoint: DirectCheckEndpoint
+    private var state = State.idle
+    private var deadline: Scheduled<Void>?
+
+    init(endpoint: DirectCheckEndpoint) {
+        self.endpoint = endpoint
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.abandon()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.abandon()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // RST_STREAM from the client: nobody is waiting for the answer any more.
+        if event is StreamClosedEvent { self.abandon() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .headers(let headers):
+            switch self.state {
+            case .idle:
+                self.route(headers.headers, context: context)
+                if headers.endStream { self.complete(context: context) }
+            case .receiving where headers.endStream:
+                // Trailers from the client end the request.
+                self.complete(context: context)
+            case .receiving, .deciding, .finished:
+                break
+            }
+        case .data(let frame):
+            guard case .byteBuffer(let bytes) = frame.data else { return }
+            self.receive(bytes, context: context)
+            if frame.endStream { self.complete(context: context) }
+        default:
+            break
+        }
+    }
+
+    private func route(_ headers: HPACKHeaders, context: ChannelHandlerContext) {
+        let contentType = headers.first(name: "content-type") ?? ""
+        guard headers.first(name: ":method") == "POST", contentType.hasPrefix("application/grpc") else {
+            self.fail(.invalidArgument, "A gRPC call is a POST with content-type application/grpc.", context)
+            return
+        }
+        if let timeout = headers.first(name: "grpc-timeout") {
+            guard let amount = GRPCMessageFraming.timeout(timeout) else {
+                self.fail(.invalidArgument, "The grpc-timeout '\(timeout)' is not 1-8 digits and a unit.", context)
+                return
+            }
+            self.deadline = context.eventLoop.assumeIsolated().scheduleTask(in: amount) {
+                self.fail(.deadlineExceeded, "The call's grpc-timeout \(timeout) passed.", context)
+            }
+        }
+        switch headers.first(name: ":path") {
+        case "/envoy.service.auth.v3.Authorization/Check": self.state = .receiving(.check, body: nil)
+        case "/grpc.health.v1.Health/Check": self.state = .receiving(.health, body: nil)
+        case let path: self.fail(.unimplemented, "Method not found: \(path ?? "")", context)
+        }
+    }
+
+    /// Appends `bytes` to the request, refusing it as soon as its prefix shows it compressed or too large.
+    private func receive(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        guard case .receiving(let method, let received) = self.state else { return }
+        // Leave the state before appending, so that the buffer is not shared and grows in place.
+        self.state = .finished
+        var body = bytes
+        if var received {
+            received.writeImmutableBuffer(bytes)
+            body = received
+        }
+        if let flag = body.getInteger(at: body.readerIndex, as: UInt8.self), flag != 0 {
+            self.state = .receiving(method, body: nil)
+            self.refuseCompressed(context)
+            return
+        }
+        let announced = GRPCMessageFraming.announcedLength(of: body) ?? 0
+        guard announced <= self.endpoint.maxRequestBytes, body.readableBytes <= self.endpoint.maxRequestBytes + 5
+        else {
+            self.state = .receiving(method, body: nil)
+            self.fail(.resourceExhausted, "The request exceeds \(self.endpoint.maxRequestBytes) bytes.", context)
+            return
+        }
+        self.state = .receiving(method, body: body)
+    }
+
+    private func complete(context: ChannelHandlerContext) {
+        guard case .receiving(let method, let received) = self.state else { return }
+        guard var body = received else {
+            self.fail(.invalidArgument, "The request has no message.", context)
+            return
+        }
+        let message: ByteBuffer
+        do {
+            message = try GRPCMessageFraming.message(in: &body)
+        } catch GRPCMessageFraming.FramingError.compressed {
+            self.refuseCompressed(context)
+            return
+        } catch {
+            self.fail(.invalidArgument, "The request is not one gRPC message.", context)
+            return
+        }
+        switch method {
+        case .check: self.check(message, context: context)
+        case .health: self.health(message, context: context)
+        }
+    }
+
+    private func check(_ message: ByteBuffer, context: ChannelHandlerContext) {
+        let request: Envoy_Service_Auth_V3_CheckRequest
+        do {
+            request = try Envoy_Service_Auth_V3_CheckRequest(serializedBytes: Array(message.readableBytesView))
+        } catch {
+            self.fail(.invalidArgument, "The CheckRequest cannot be decoded.", context)
+            return
+        }
+        switch self.endpoint.service.prepare(request, caller: CallerFacts()) {
+        case .answered(let response):
+            self.reply(response, context: context)
+        case .pending(let pending):
+            let promise = context.eventLoop.makePromise(of: Envoy_Service_Auth_V3_CheckResponse.self)
+            // An event-loop handler has no task to be the parent of this one. It is not left
+            // behind: it is cancelled when the stream resets or closes or its deadline passes,
+            // and the server drains every stream before it stops.
+            let task = Task { promise.succeed(await pending.response()) }
+            self.state = .deciding(task)
+            promise.futureResult.assumeIsolated().whenSuccess { response in
+                self.reply(response, context: context)
+            }
+        }
+    }
+
+    private func health(_ message: ByteBuffer, context: ChannelHandlerContext) {
+        guard let request = try? Grpc_Health_V1_HealthCheckRequest(serializedBytes: Array(message.readableBytesView))
+        else {
+            self.fail(.invalidArgument, "The HealthCheckRequest cannot be decoded.", context)
+            return
+        }
+        guard HealthService.knownServices.contains(request.service) else {
+            self.fail(.notFound, "Unknown service '\(request.service)'.", context)
+            return
+        }
+        self.reply(HealthService.response(isServing: self.endpoint.isServing()), context: context)
+    }
+
+    private func reply(_ response: some SwiftProtobuf.Message, context: ChannelHandlerContext) {
+        guard self.finish() else { return }
+        let framed: ByteBuffer
+        do {
+            framed = try GRPCMessageFraming.frame(response, allocator: context.channel.allocator)
+        } catch {
+            self.writeTrailersOnly(.internalError, "The response cannot be encoded.", context)
+            return
+        }
+        context.write(self.wrapOutboundOut(.headers(.init(headers: GRPCMessageFraming.responseHeaders))), promise: nil)
+        context.write(self.wrapOutboundOut(.data(.init(data: .byteBuffer(framed)))), promise: nil)
+        context.writeAndFlush(
+            self.wrapOutboundOut(.headers(.init(headers: GRPCMessageFraming.trailers(.ok), endStream: true))),
+            promise: nil)
+    }
+
+    /// The gRPC protocol's answer to a compression the server does not support.
+    private func refuseCompressed(_ context: ChannelHandlerContext) {
+        self.fail(
+            .unimplemented, "Compressed messages are not accepted; send them uncompressed (identity).", context,
+            extraHeaders: [("grpc-accept-encoding", "identity")])
+    }
+
+    private func fail(
+        _ status: Status.Code, _ message: String, _ context: ChannelHandlerContext,
+        extraHeaders: [(String, String)] = []
+    ) {
+        guard self.finish() else { return }
+        self.writeTrailersOnly(status, message, context, extraHeaders: extraHeaders)
+    }
+
+    private func writeTrailersOnly(
+        _ status: Status.Code, _ message: String, _ context: ChannelHandlerContext,
+        extraHeaders: [(String, String)] = []
+    ) {
+        var headers = GRPCMessageFraming.trailersOnly(status, message: message)
+        headers.add(contentsOf: extraHeaders)
+        context.writeAndFlush(self.wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: nil)
+    }
+
+    /// Moves to `finished`, cancelling the pending work and the deadline; false if already there.
+    private func finish() -> Bool {
+        self.deadline?.cancel()
+        self.deadline = nil
+        switch self.state {
+        case .finished:
+            return false
+        case .deciding(let task):
+            task.cancel()
+        case .idle, .receiving:
+            break
+        }
+        self.state = .finished
+        return true
+    }
+
+    /// The stream is gone: cancels whatever is still pending for it.
+    private func abandon() {
+        _ = self.finish()
+    }
+}
+
+/// What every stream of a direct Check listener shares.
+struct DirectCheckEndpoint: Sendable {
+    /// Decides checks (its cache is shared with every listener).
+    let service: AuthorizationService
+    /// Whether health answers SERVING.
+    let isServing: @Sendable () -> Bool
+    /// The largest CheckRequest accepted.
+    let maxRequestBytes: Int
+}
