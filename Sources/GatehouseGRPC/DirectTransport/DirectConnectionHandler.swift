@@ -116,7 +116,8 @@ final class DirectConnectionHandler: ChannelInboundHandler {
     }
 
     private static func goAway(lastStreamID: HTTP2StreamID) -> HTTP2Frame {
-        HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil))
+        HTTP2Frame(
+            streamID: .rootStream, payload: .goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil))
     }
 
     private func streamOpened(_ id: HTTP2StreamID) {

@@ -19,15 +19,17 @@ struct CheckStreamHandlerTests {
         name: open
         rules:
           - { name: public, action: allow, paths: [/public/**] }
+          - { name: slow, action: allow, paths: [/slow/**] }
         """
 
-    static func endpoint(policy: String? = Self.policy, maxRequestBytes: Int = 64 * 1024) throws
-        -> DirectCheckEndpoint
-    {
+    static func endpoint(
+        policy: String? = Self.policy, maxRequestBytes: Int = 64 * 1024,
+        authenticator: any Authenticator = AnonymousAuthenticator()
+    ) throws -> DirectCheckEndpoint {
         let authorizer = Authorizer()
         if let policy {
             let result = PolicyCompiler.compile(sources: [PolicySource(path: "t.yaml", text: policy)])
-            authorizer.activate(try #require(result.compiled).tree)
+            authorizer.activate(try #require(result.compiled).tree, authenticator: authenticator)
         }
         return DirectCheckEndpoint(
             service: AuthorizationService(authorizer: authorizer, logger: Logger(label: "test")),
@@ -45,11 +47,14 @@ struct CheckStreamHandlerTests {
         try await Self.channel(try Self.endpoint(policy: policy, maxRequestBytes: maxRequestBytes))
     }
 
-    static func headers(path: String = "/envoy.service.auth.v3.Authorization/Check", method: String = "POST")
-        -> HTTP2Frame.FramePayload
-    {
-        .headers(
-            .init(headers: [":method": method, ":path": path, "content-type": "application/grpc", "te": "trailers"]))
+    static func headers(
+        path: String = "/envoy.service.auth.v3.Authorization/Check", method: String = "POST", timeout: String? = nil
+    ) -> HTTP2Frame.FramePayload {
+        var headers: HPACKHeaders = [
+            ":method": method, ":path": path, "content-type": "application/grpc", "te": "trailers",
+        ]
+        if let timeout { headers.add(name: "grpc-timeout", value: timeout) }
+        return .headers(.init(headers: headers))
     }
 
     static func body(_ message: some SwiftProtobuf.Message, compressed: Bool = false) throws -> HTTP2Frame.FramePayload
@@ -175,5 +180,69 @@ struct CheckStreamHandlerTests {
                 as: Grpc_Health_V1_HealthCheckResponse.self)
             #expect(message.status == expected)
         }
+    }
+
+    @Test(
+        "grpc-timeout values parse as the gRPC protocol defines them: 1-8 digits and one unit",
+        arguments: [
+            ("1S", TimeAmount?.some(.seconds(1))), ("250m", .milliseconds(250)), ("7u", .microseconds(7)),
+            ("9n", .nanoseconds(9)), ("2M", .minutes(2)), ("99999999H", .hours(99_999_999)), ("", nil), ("S", nil),
+            ("123456789S", nil), ("1s", nil), ("-1S", nil), ("1.5S", nil), ("12", nil),
+        ])
+    func timeoutParsing(_ text: String, _ expected: TimeAmount?) {
+        #expect(GRPCMessageFraming.timeout(text) == expected)
+    }
+
+    @Test("A malformed grpc-timeout is refused INVALID_ARGUMENT")
+    func malformedTimeout() async throws {
+        let channel = try await Self.channel()
+        try await channel.writeInbound(Self.headers(timeout: "soon"))
+        let frame = try await channel.waitForOutboundWrite(as: HTTP2Frame.FramePayload.self)
+        #expect(Self.headerBlock(frame)?.first(name: "grpc-status") == "3")
+    }
+
+    @Test("A compressed message is refused UNIMPLEMENTED with grpc-accept-encoding: identity")
+    func compressed() async throws {
+        let channel = try await Self.channel()
+        try await channel.writeInbound(Self.headers())
+        try await channel.writeInbound(try Self.body(Self.checkRequest(path: "/public/a"), compressed: true))
+        let headers = Self.headerBlock(try await channel.waitForOutboundWrite(as: HTTP2Frame.FramePayload.self))
+        #expect(headers?.first(name: "grpc-status") == "12")
+        #expect(headers?.first(name: "grpc-accept-encoding") == "identity")
+    }
+
+    @Test("A check still pending at its grpc-timeout is answered DEADLINE_EXCEEDED and its work cancelled")
+    func deadline() async throws {
+        let gate = GatedAuthenticator()
+        let channel = try await Self.channel(try Self.endpoint(authenticator: gate))
+        var events = gate.events.makeAsyncIterator()
+        try await channel.writeInbound(Self.headers(timeout: "100m"))
+        try await channel.writeInbound(try Self.body(Self.checkRequest(path: "/slow/a")))
+        #expect(await events.next() == .held)
+        await channel.testingEventLoop.advanceTime(by: .milliseconds(99))
+        #expect(try await channel.readOutbound(as: HTTP2Frame.FramePayload.self) == nil)
+        await channel.testingEventLoop.advanceTime(by: .milliseconds(1))
+        let frame = try await channel.waitForOutboundWrite(as: HTTP2Frame.FramePayload.self)
+        #expect(Self.headerBlock(frame)?.first(name: "grpc-status") == "4")
+        #expect(await events.next() == .cancelled)
+    }
+
+    @Test(
+        "A check pending when its stream is reset or closes is cancelled",
+        arguments: ["RST_STREAM", "stream closed"])
+    func reset(_ how: String) async throws {
+        let gate = GatedAuthenticator()
+        let channel = try await Self.channel(try Self.endpoint(authenticator: gate))
+        var events = gate.events.makeAsyncIterator()
+        try await channel.writeInbound(Self.headers())
+        try await channel.writeInbound(try Self.body(Self.checkRequest(path: "/slow/a")))
+        #expect(await events.next() == .held)
+        if how == "RST_STREAM" {
+            channel.pipeline.fireUserInboundEventTriggered(
+                StreamClosedEvent(streamID: HTTP2StreamID(1), reason: .cancel))
+        } else {
+            try await channel.close()
+        }
+        #expect(await events.next() == .cancelled)
     }
 }
