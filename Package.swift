@@ -134,6 +134,7 @@ let package = Package(
             dependencies: [
                 "GatehouseGRPC", "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "EnvoyAuthAPI", grpcCore,
                 grpcInProcess, grpcProtobuf, swiftProtobuf, logging, crypto, cryptoExtras, x509, asn1,
+                grpcHTTP2, serviceLifecycle,
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"), .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ],

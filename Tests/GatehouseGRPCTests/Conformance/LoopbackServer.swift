@@ -1,0 +1,108 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GatehouseCore
+import GatehouseGRPC
+import GatehousePolicy
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// A `GRPCServerService` with one transport on a loopback port, run in a `ServiceGroup` as
+/// `gatehouse serve` runs it, and clients for it from grpc-swift.
+struct LoopbackServer: Sendable {
+    /// The policy every case runs against.
+    static let policy = """
+        kind: Policy
+        name: conformance
+        rules:
+          - { name: public, action: allow, paths: [/public/**] }
+          - { name: slow, action: allow, paths: [/slow/**] }
+        """
+
+    /// Why the server could not be run.
+    struct StartError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The bound port.
+    let port: Int
+    /// Holds checks for `/slow/` paths until released.
+    let gate: GatedAuthenticator
+    private let group: ServiceGroup
+
+    /// Runs `body` with a server on `transport`; shuts it down gracefully afterwards and waits
+    /// until it has stopped.
+    static func with<Result: Sendable>(
+        transport: GRPCServerConfiguration.Transport, maxRequestBytes: Int = 64 * 1024,
+        _ body: (LoopbackServer) async throws -> Result
+    ) async throws -> Result {
+        let gate = GatedAuthenticator()
+        let authorizer = Authorizer()
+        let compiled = PolicyCompiler.compile(sources: [PolicySource(path: "conformance.yaml", text: Self.policy)])
+        authorizer.activate(try #require(compiled.compiled).tree, authenticator: gate)
+        let logger = Logger(label: "conformance")
+        let service = AuthorizationService(authorizer: authorizer, logger: logger)
+        let configuration = GRPCServerConfiguration(
+            listeners: [ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0))],
+            maxRequestBytes: maxRequestBytes, shutdownGracePeriod: .seconds(5), eventLoopThreads: 1,
+            transport: transport)
+        let (addresses, listening) = AsyncStream<String>.makeStream()
+        let server = GRPCServerService(
+            configuration: configuration,
+            makeServices: { _ in [service, HealthService { authorizer.isReady }] }, logger: logger,
+            directCheck: GRPCServerService.DirectCheck(service: service, isServing: { authorizer.isReady }),
+            onListening: { _, address in listening.yield(address) })
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [server], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                defer { listening.finish() }
+                try await group.run()
+            }
+            var iterator = addresses.makeAsyncIterator()
+            guard let address = await iterator.next(),
+                let port = address.split(separator: ":").last.flatMap({ Int($0) })
+            else {
+                try await tasks.waitForAll()
+                throw StartError(description: "The server stopped before it listened.")
+            }
+            let result: Result
+            do {
+                result = try await body(LoopbackServer(port: port, gate: gate, group: group))
+            } catch {
+                gate.release()
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+            gate.release()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        }
+    }
+
+    /// Starts graceful shutdown, as SIGTERM does.
+    func beginGracefulShutdown() async {
+        await self.group.triggerGracefulShutdown()
+    }
+
+    /// Runs `body` with a new grpc-swift client connected to the server.
+    func withClient<Result: Sendable>(
+        _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
+    ) async throws -> Result {
+        let transport = try HTTP2ClientTransport.Posix(
+            target: .ipv4(address: "127.0.0.1", port: self.port), transportSecurity: .plaintext,
+            config: .defaults { $0.connection.maxIdleTime = nil })
+        return try await withGRPCClient(transport: transport) { client in try await body(client) }
+    }
+}
+
+extension CallOptions {
+    /// Fails fast rather than waiting for a connection, with a deadline.
+    static func failFast(timeout: Duration = .seconds(5)) -> CallOptions {
+        var options = CallOptions.defaults
+        options.timeout = timeout
+        options.waitForReady = false
+        return options
+    }
+}
