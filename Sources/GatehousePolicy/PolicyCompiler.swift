@@ -96,7 +96,9 @@ package enum PolicyCompiler {
         for (policy, document) in compiled { PolicyLinter.lint(policy, document: document, into: &bag) }
         let diagnostics = Array(Set(bag.items)).sorted()
         let tree = DecisionTree(revision: PolicySource.revision(of: sources), policies: compiled.map(\.0))
-        let set = CompiledPolicySet(tree: tree, documents: policies, tests: tests, warnings: diagnostics)
+        let set = CompiledPolicySet(
+            tree: tree, documents: policies, authentication: compiled.map(\.1.authentication), tests: tests,
+            warnings: diagnostics)
         return Result(compiled: set, diagnostics: diagnostics)
     }
 }
@@ -105,8 +107,11 @@ package enum PolicyCompiler {
 package struct CompiledPolicySet: Sendable {
     /// The decision tree.
     package var tree: DecisionTree
-    /// The policy documents (their authentication sections configure the identity layer).
+    /// The policy documents.
     package var documents: [PolicyDocument]
+    /// Each policy's authentication settings, indexed like ``DecisionTree/policies`` (`nil` for a
+    /// policy without an `authentication` section): what the identity layer is built from.
+    package var authentication: [AuthenticationSettings?]
     /// The policy tests found beside the policies.
     package var tests: [PolicyTestCase]
     /// The linter's warnings.

@@ -1,18 +1,5 @@
 package import GatehouseCore
 
-/// A value together with where it was written.
-package struct Located<Value: Sendable>: Sendable {
-    /// The value.
-    package var value: Value
-    /// Where it was written.
-    package var location: SourceLocation
-
-    package init(_ value: Value, at location: SourceLocation) {
-        self.value = value
-        self.location = location
-    }
-}
-
 /// A `kind: Policy` document after the schema stage.
 package struct PolicyDocument: Sendable {
     /// The policy name.
@@ -24,7 +11,7 @@ package struct PolicyDocument: Sendable {
     /// The selector, if the document has one (without, it selects every request).
     package var select: SelectorDocument?
     /// The authentication section.
-    package var authentication: AuthenticationDocument?
+    package var authentication: AuthenticationSettings?
     /// The rules in order.
     package var rules: [RuleDocument]
     /// The response section.

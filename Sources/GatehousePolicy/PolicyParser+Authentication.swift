@@ -2,11 +2,11 @@ import Foundation
 import GatehouseCore
 
 extension PolicyParser {
-    mutating func authentication(_ node: YAMLNode) -> AuthenticationDocument? {
+    mutating func authentication(_ node: YAMLNode) -> AuthenticationSettings? {
         guard let entries = self.reader.mapping(node, allowed: ["realm", "jwt", "mtls"], what: "authentication") else {
             return nil
         }
-        var document = AuthenticationDocument(realm: nil, jwt: [], mtls: nil)
+        var document = AuthenticationSettings(realm: nil, jwt: [], mtls: nil)
         if let realm = entries["realm"] { document.realm = self.reader.string(realm, what: "authentication.realm") }
         if let jwt = entries["jwt"], let items = self.reader.list(jwt, what: "authentication.jwt") {
             document.jwt = items.compactMap { self.issuer($0) }
@@ -26,17 +26,17 @@ extension PolicyParser {
         "forward",
     ]
 
-    private mutating func issuer(_ node: YAMLNode) -> JWTIssuerDocument? {
+    private mutating func issuer(_ node: YAMLNode) -> JWTIssuerSettings? {
         guard let entries = self.reader.mapping(node, allowed: Self.issuerKeys, what: "A JWT issuer"),
             let issuerNode = self.reader.require("issuer", in: entries, of: node, what: "A JWT issuer"),
             let issuer = self.reader.string(issuerNode, what: "issuer")
         else { return nil }
         let what = "Issuer '\(issuer)'"
-        var document = JWTIssuerDocument(
+        var document = JWTIssuerSettings(
             issuer: Located(issuer, at: issuerNode.location), audiences: [], keys: .discovery,
             keysLocation: node.location, algorithms: ["RS256"],
             leewaySeconds: 60, requiredClaims: ["exp"], maximumTokenBytes: 8192,
-            sources: [TokenSourceDocument(source: .header("authorization"), scheme: "Bearer")], forward: false)
+            sources: [.bearerAuthorization], forward: false)
         if let audiences = entries["audiences"], let values = self.reader.strings(audiences, what: "\(what) audiences")
         {
             document.audiences = values.map(\.0)
@@ -81,7 +81,7 @@ extension PolicyParser {
         return document
     }
 
-    private mutating func keySource(_ node: YAMLNode, what: String) -> JWTIssuerDocument.KeySource? {
+    private mutating func keySource(_ node: YAMLNode, what: String) -> JWTIssuerSettings.KeySource? {
         guard let entries = self.reader.mapping(node, allowed: ["file", "url", "discovery"], what: "\(what) jwks")
         else { return nil }
         guard entries.count == 1, let (kind, value) = entries.first else {
@@ -94,7 +94,7 @@ extension PolicyParser {
             return self.reader.string(value, what: "jwks.file").map { .file(self.checkedFile($0, at: value.location)) }
         case "url":
             guard let url = self.reader.string(value, what: "jwks.url") else { return nil }
-            guard JWTIssuerDocument.isAcceptableKeySetURL(url), URL(string: url)?.host != nil else {
+            guard JWTIssuerSettings.isAcceptableKeySetURL(url), URL(string: url)?.host != nil else {
                 self.reader.diagnostics.error(
                     .invalidValue, "The JWKS URL '\(url)' must be https:// (http:// only on a loopback address).",
                     at: value.location)
@@ -113,17 +113,17 @@ extension PolicyParser {
     }
 
     private mutating func algorithms(
-        _ values: [(String, SourceLocation)], keys: JWTIssuerDocument.KeySource, what: String
+        _ values: [(String, SourceLocation)], keys: JWTIssuerSettings.KeySource, what: String
     ) -> [String] {
         var result: [String] = []
         for (name, location) in values {
-            let isShared = JWTIssuerDocument.sharedSecretAlgorithms.contains(name)
+            let isShared = JWTIssuerSettings.sharedSecretAlgorithms.contains(name)
             if name.lowercased() == "none" {
                 self.reader.diagnostics.error(
                     .invalidValue, "\(what) lists the algorithm '\(name)'; unsigned tokens are never accepted.",
                     at: location)
-            } else if !isShared && !JWTIssuerDocument.asymmetricAlgorithms.contains(name) {
-                let known = (JWTIssuerDocument.asymmetricAlgorithms + JWTIssuerDocument.sharedSecretAlgorithms).joined(
+            } else if !isShared && !JWTIssuerSettings.asymmetricAlgorithms.contains(name) {
+                let known = (JWTIssuerSettings.asymmetricAlgorithms + JWTIssuerSettings.sharedSecretAlgorithms).joined(
                     separator: ", ")
                 self.reader.diagnostics.error(
                     .invalidValue, "\(what) lists the unknown algorithm '\(name)'; known: \(known).", at: location)
@@ -143,7 +143,7 @@ extension PolicyParser {
         return result
     }
 
-    private mutating func tokenSource(_ node: YAMLNode) -> TokenSourceDocument? {
+    private mutating func tokenSource(_ node: YAMLNode) -> TokenLocation? {
         guard
             let entries = self.reader.mapping(
                 node, allowed: ["header", "scheme", "cookie", "query"], what: "A token source")
@@ -162,9 +162,9 @@ extension PolicyParser {
                 .invalidValue, "'scheme' applies only to a header token source.", at: node.location)
         }
         switch kind {
-        case "header": return TokenSourceDocument(source: .header(ASCII.lowercased(name)), scheme: scheme)
-        case "cookie": return TokenSourceDocument(source: .cookie(name), scheme: nil)
-        default: return TokenSourceDocument(source: .query(name), scheme: nil)
+        case "header": return TokenLocation(.header(ASCII.lowercased(name)), scheme: scheme)
+        case "cookie": return TokenLocation(.cookie(name))
+        default: return TokenLocation(.query(name))
         }
     }
 
@@ -179,10 +179,10 @@ extension PolicyParser {
         return Int(duration.components.seconds)
     }
 
-    private mutating func mutualTLS(_ node: YAMLNode) -> MutualTLSDocument? {
+    private mutating func mutualTLS(_ node: YAMLNode) -> MutualTLSSettings? {
         let keys = ["trustBundle", "trustDomain", "crls", "trustEnvoyPrincipal", "invalidCertificateStatus", "xroad"]
         guard let entries = self.reader.mapping(node, allowed: keys, what: "authentication.mtls") else { return nil }
-        var document = MutualTLSDocument(
+        var document = MutualTLSSettings(
             trustBundle: nil, trustDomain: nil, crls: [], trustEnvoyPrincipal: false, invalidCertificateStatus: 401,
             xroad: [], location: node.location)
         if let node = entries["trustBundle"], let path = self.reader.string(node, what: "trustBundle") {
@@ -218,7 +218,7 @@ extension PolicyParser {
         return document
     }
 
-    private mutating func xroadMapping(_ node: YAMLNode) -> XRoadMappingDocument? {
+    private mutating func xroadMapping(_ node: YAMLNode) -> XRoadMapping? {
         guard let entries = self.reader.mapping(node, allowed: ["subject", "uriSAN"], what: "An X-Road mapping"),
             entries.count == 1
         else {
@@ -250,8 +250,8 @@ extension PolicyParser {
             }
             guard let text = self.reader.string(node, what: key) else { continue }
             for placeholder in Self.placeholders(in: text)
-            where !XRoadMappingDocument.subjectAttributes.contains(placeholder) {
-                let known = XRoadMappingDocument.subjectAttributes.joined(separator: ", ")
+            where !XRoadMapping.subjectAttributes.contains(placeholder) {
+                let known = XRoadMapping.subjectAttributes.joined(separator: ", ")
                 self.reader.diagnostics.error(
                     .unknownAttribute,
                     "The X-Road mapping '\(text)' names the unknown subject attribute '\(placeholder)'; known: \(known).",
@@ -288,12 +288,5 @@ extension PolicyParser {
                 at: location)
         }
         return resolved
-    }
-}
-
-extension JWTIssuerDocument.KeySource {
-    var isSecretFile: Bool {
-        if case .secretFile = self { return true }
-        return false
     }
 }

@@ -1,3 +1,4 @@
+package import GatehouseCore
 package import GatehousePolicy
 
 /// One configured issuer, ready to verify: the policy's ``JWTIssuerDocument`` plus its keys.

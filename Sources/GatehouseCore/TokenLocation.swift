@@ -1,5 +1,3 @@
-package import GatehouseCore
-
 /// One place a request may carry an issuer's token: a header (with an optional scheme), a cookie or a query parameter.
 package struct TokenLocation: Hashable, Sendable {
     /// The header (lower-case name), cookie or query parameter.
