@@ -156,7 +156,7 @@ final class DirectCheckServer: Sendable {
             return connections
         }
 
-        /// Tracks a new connection until it closes; drains it at once if shutdown has begun.
+        /// Tracks a new connection until it closes; closes it at once if shutdown has begun.
         func track(_ connection: any Channel) {
             let id = ObjectIdentifier(connection)
             let isServing = self.state.withLock { state -> Bool in
@@ -174,8 +174,9 @@ final class DirectCheckServer: Sendable {
                 }
             }
             if !isServing {
-                // Accepted while the listener was closing: it may finish what it sent before GOAWAY.
-                connection.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+                // Accepted while the listener was closing, before any stream: the client sees a
+                // refused connection and sends its checks elsewhere.
+                connection.close(promise: nil)
             }
             connection.closeFuture.whenComplete { _ in self.untrack(id) }
         }

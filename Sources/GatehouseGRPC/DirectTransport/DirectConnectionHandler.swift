@@ -95,7 +95,16 @@ final class DirectConnectionHandler: ChannelInboundHandler {
         guard let context = self.context, case .active(let open, let last) = self.state else { return }
         self.idleTimer?.cancel()
         self.state = .awaitingPingAck(openStreams: open, lastStreamID: last)
-        context.write(self.wrapOutboundOut(Self.goAway(lastStreamID: .maxID)), promise: nil)
+        // swift-nio-http2 takes any GOAWAY it sends as the last word: once it has sent one and no
+        // stream is open, it answers every later frame with a connection error, the largest stream
+        // id notwithstanding, so the streams a client opened before it read the GOAWAY would be
+        // lost (measured through Envoy: 7-16 of 3,000 checks per SIGTERM). This GOAWAY is therefore
+        // written beneath the HTTP/2 handler, already encoded; only the final one goes through it.
+        if let http2 = try? context.pipeline.syncOperations.context(handlerType: NIOHTTP2Handler.self) {
+            http2.write(NIOAny(Self.encodedFirstGoAway(allocator: context.channel.allocator)), promise: nil)
+        } else {
+            context.write(self.wrapOutboundOut(Self.goAway(lastStreamID: .maxID)), promise: nil)
+        }
         context.writeAndFlush(
             self.wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .ping(Self.goAwayPingData, ack: false))),
             promise: nil)
@@ -113,6 +122,18 @@ final class DirectConnectionHandler: ChannelInboundHandler {
         } else {
             self.state = .draining(openStreams: open)
         }
+    }
+
+    /// GOAWAY(largest stream id, NO_ERROR) as RFC 9113 section 6.8 lays it out: a 9-byte frame
+    /// header (length 8, type 0x7, no flags, stream 0), then the last stream id and the error code.
+    static func encodedFirstGoAway(allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 17)
+        buffer.writeInteger(UInt32(8 << 8 | 0x7))
+        buffer.writeInteger(UInt8(0))
+        buffer.writeInteger(UInt32(0))
+        buffer.writeInteger(UInt32(Int32.max))
+        buffer.writeInteger(UInt32(0))
+        return buffer
     }
 
     private static func goAway(lastStreamID: HTTP2StreamID) -> HTTP2Frame {
