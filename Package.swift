@@ -95,13 +95,13 @@ let package = Package(
         // Who is calling: JWTs verified against issuers' key sets, client certificates against the trust bundle.
         .target(
             name: "GatehouseIdentity",
-            dependencies: ["GatehouseCore", "GatehousePolicy", crypto, cryptoExtras, x509, asn1, httpClient, logging],
+            dependencies: ["GatehouseCore", crypto, cryptoExtras, x509, asn1, httpClient, logging],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatehouseIdentityTests",
             dependencies: [
-                "GatehouseIdentity", "GatehouseCore", "GatehousePolicy", crypto, cryptoExtras, x509, asn1, logging,
+                "GatehouseIdentity", "GatehouseCore", crypto, cryptoExtras, x509, asn1, logging,
                 nioPosix, .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

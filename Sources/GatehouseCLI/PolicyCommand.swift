@@ -44,7 +44,7 @@ struct PolicyCommand: ParsableCommand {
     /// sets are only registered here, and fetched by the server.
     static func loadIdentity(_ compiled: CompiledPolicySet, keySets: KeySetRegistry) throws -> PolicyAuthenticators {
         do {
-            return try IdentityLoader.load(compiled, keySets: keySets) { skipped in
+            return try IdentityLoader.load(compiled.authentication, keySets: keySets) { skipped in
                 Console.printError(skipped.warningDescription)
             }
         } catch {

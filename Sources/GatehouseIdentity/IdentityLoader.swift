@@ -1,42 +1,42 @@
 import Foundation
 package import GatehouseCore
-package import GatehousePolicy
 
-/// Builds a revision's ``PolicyAuthenticators`` from its compiled policy set: reads JWKS, secret,
+/// Builds a revision's ``PolicyAuthenticators`` from its policies' authentication settings: reads JWKS, secret,
 /// trust-bundle and CRL files, and takes URL key sets from the ``KeySetRegistry`` (shared by
 /// every policy naming the same URL, and kept across revisions).
 package enum IdentityLoader {
-    /// - Parameter warn: Receives each key a JWKS file holds that cannot verify signatures and
-    ///   was skipped (too short, `use: enc`, …), with the policy line naming the file.
+    /// - Parameters:
+    ///   - authentication: Each policy's settings, indexed like ``DecisionTree/policies``; `nil`
+    ///     for a policy without an `authentication` section (its callers are anonymous).
+    ///   - warn: Receives each key a JWKS file holds that cannot verify signatures and
+    ///     was skipped (too short, `use: enc`, …), with the policy line naming the file.
     /// - Throws: Every file that cannot be used, each with the policy line naming it; nothing is activated then.
     package static func load(
-        _ policies: CompiledPolicySet,
+        _ authentication: [AuthenticationSettings?],
         keySets: KeySetRegistry,
         warn: (IdentityConfigurationError) -> Void = { _ in }
     ) throws(IdentityLoadError) -> PolicyAuthenticators {
-        let documents = Dictionary(
-            policies.documents.map { ($0.name.value, $0) }, uniquingKeysWith: { first, _ in first })
         var problems: [IdentityConfigurationError] = []
         var byPolicy: [PolicyAuthenticator?] = []
         var fileKeySets: [String: KeySet] = [:]
-        for policy in policies.tree.policies {
-            guard let authentication = documents[policy.name]?.authentication else {
+        for settings in authentication {
+            guard let settings else {
                 byPolicy.append(nil)
                 continue
             }
             var issuers: [IssuerSettings] = []
-            for issuer in authentication.jwt {
+            for issuer in settings.jwt {
                 do throws(IdentityConfigurationError) {
                     let keys = try Self.keys(for: issuer, files: &fileKeySets, registry: keySets, warn: warn)
-                    issuers.append(IssuerSettings(document: issuer, keys: keys))
+                    issuers.append(IssuerSettings(settings: issuer, keys: keys))
                 } catch {
                     problems.append(error)
                 }
             }
             var certificates: ClientCertificateVerifier?
-            if let mtls = authentication.mtls {
+            if let mtls = settings.mtls {
                 do throws(IdentityConfigurationError) {
-                    certificates = try ClientCertificateVerifier(document: mtls)
+                    certificates = try ClientCertificateVerifier(settings: mtls)
                 } catch {
                     problems.append(error)
                 }
@@ -44,14 +44,14 @@ package enum IdentityLoader {
             byPolicy.append(
                 PolicyAuthenticator(
                     tokens: issuers.isEmpty ? nil : TokenVerifier(issuers: issuers), certificates: certificates,
-                    trustsEnvoyPrincipal: authentication.mtls?.trustEnvoyPrincipal ?? false))
+                    trustsEnvoyPrincipal: settings.mtls?.trustEnvoyPrincipal ?? false))
         }
         guard problems.isEmpty else { throw IdentityLoadError(problems: problems) }
         return PolicyAuthenticators(byPolicy: byPolicy)
     }
 
     private static func keys(
-        for issuer: JWTIssuerDocument,
+        for issuer: JWTIssuerSettings,
         files: inout [String: KeySet],
         registry: KeySetRegistry,
         warn: (IdentityConfigurationError) -> Void

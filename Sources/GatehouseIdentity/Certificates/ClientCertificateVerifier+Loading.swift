@@ -1,11 +1,10 @@
 import Foundation
-import GatehouseCore
-package import GatehousePolicy
+package import GatehouseCore
 import SwiftASN1
 import X509
 
 extension ClientCertificateVerifier {
-    /// Loads the trust bundle and CRL files the document names (paths are already resolved).
+    /// Loads the trust bundle and CRL files the settings name (paths are already resolved).
     ///
     /// The trust bundle is PEM (any number of `CERTIFICATE` blocks) or one DER certificate; every
     /// certificate in it must be a CA, and at least one must be a self-signed root. CRL files
@@ -15,16 +14,16 @@ extension ClientCertificateVerifier {
     ///   is missing or unreadable, is not PEM or DER, holds no certificate or something other
     ///   than certificates, holds a non-CA certificate or no root, or a CRL is invalid or its
     ///   signature does not verify against a bundle CA.
-    package init(document: MutualTLSDocument) throws(IdentityConfigurationError) {
+    package init(settings: MutualTLSSettings) throws(IdentityConfigurationError) {
         var bundle: [Certificate] = []
-        if let path = document.trustBundle {
+        if let path = settings.trustBundle {
             bundle = try Self.loadTrustBundle(path)
         }
         var crls: [CertificateRevocationList] = []
-        for path in document.crls {
+        for path in settings.crls {
             crls += try Self.loadRevocationLists(path, issuers: bundle)
         }
-        self.init(trustBundle: bundle, crls: crls, trustDomain: document.trustDomain, xroad: document.xroad)
+        self.init(trustBundle: bundle, crls: crls, trustDomain: settings.trustDomain, xroad: settings.xroad)
     }
 
     /// The largest trust bundle or CRL file read.

@@ -1,5 +1,4 @@
 package import GatehouseCore
-package import GatehousePolicy
 package import X509
 
 /// Verifies client certificates against one policy's `mtls` section.
@@ -11,7 +10,7 @@ package import X509
 /// usage and revocation; the identity comes from the leaf's SPIFFE ID and X-Road mappings.
 ///
 /// ```swift
-/// let verifier = try ClientCertificateVerifier(document: mtls)
+/// let verifier = try ClientCertificateVerifier(settings: mtls)
 /// switch await verifier.verify(urlEncodedPEM: request.source.certificate!, at: request.time) {
 /// case .verified(let peer): Identity(peer: peer)
 /// case .rejected(let failure): Identity(credentialFailure: failure)
@@ -33,7 +32,7 @@ package struct ClientCertificateVerifier: Sendable {
     ///   - xroad: How X-Road client IDs are derived, first match wins.
     package init(
         trustBundle: [Certificate], crls: [CertificateRevocationList], trustDomain: String?,
-        xroad: [XRoadMappingDocument]
+        xroad: [XRoadMapping]
     ) {
         let roots = trustBundle.filter(\.isSelfSigned)
         self.roots = CertificateStore(roots)

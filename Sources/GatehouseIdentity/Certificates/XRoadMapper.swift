@@ -1,5 +1,4 @@
 import GatehouseCore
-import GatehousePolicy
 
 /// Derives an X-Road client ID from a certificate's subject or URI SANs with a policy's mappings.
 ///
@@ -7,7 +6,7 @@ import GatehousePolicy
 /// attribute the subject lacks or holds twice, several URI SANs yielding different IDs, or a
 /// part that is empty or contains `/` means the mapping yields nothing.
 struct XRoadMapper: Sendable {
-    let mappings: [XRoadMappingDocument]
+    let mappings: [XRoadMapping]
 
     /// The client ID of the first mapping that yields one.
     func client(subject: SubjectAttributes, uris: [String]) -> XRoadClientID? {

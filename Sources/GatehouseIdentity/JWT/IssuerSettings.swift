@@ -1,7 +1,6 @@
 package import GatehouseCore
-package import GatehousePolicy
 
-/// One configured issuer, ready to verify: the policy's ``JWTIssuerDocument`` plus its keys.
+/// One configured issuer, ready to verify: the policy's ``JWTIssuerSettings`` plus its keys.
 package struct IssuerSettings: Sendable {
     /// The exact `iss` value its tokens carry.
     package var issuer: String
@@ -28,21 +27,20 @@ package struct IssuerSettings: Sendable {
     /// is kept only when the keys are a shared secret as well, which the compiler also enforces.
     ///
     /// - Parameters:
-    ///   - document: The validated issuer entry of the policy's `authentication.jwt`.
+    ///   - settings: The validated issuer entry of the policy's `authentication.jwt`.
     ///   - keys: The key set loaded from the entry's `jwks` or `secretFile`.
-    package init(document: JWTIssuerDocument, keys: any KeySetProvider) {
-        let isSecret: Bool
-        if case .secretFile = document.keys { isSecret = true } else { isSecret = false }
+    package init(settings: JWTIssuerSettings, keys: any KeySetProvider) {
+        let isSecret = settings.keys.isSecretFile
         self.init(
-            issuer: document.issuer.value,
-            audiences: document.audiences,
+            issuer: settings.issuer.value,
+            audiences: settings.audiences,
             algorithms: Set(
-                document.algorithms.compactMap(JWSAlgorithm.init(rawValue:)).filter { $0.isSharedSecret == isSecret }),
-            leewaySeconds: document.leewaySeconds,
-            requiredClaims: document.requiredClaims,
-            maximumTokenBytes: document.maximumTokenBytes,
-            sources: document.sources.map { TokenLocation($0.source, scheme: $0.scheme) },
-            forward: document.forward,
+                settings.algorithms.compactMap(JWSAlgorithm.init(rawValue:)).filter { $0.isSharedSecret == isSecret }),
+            leewaySeconds: settings.leewaySeconds,
+            requiredClaims: settings.requiredClaims,
+            maximumTokenBytes: settings.maximumTokenBytes,
+            sources: settings.sources,
+            forward: settings.forward,
             keys: keys)
     }
 

@@ -17,7 +17,7 @@ package import GatehouseCore
 /// leeway → `aud` → required claims. "Now" is the request's time; the verifier reads no clock.
 ///
 /// ```swift
-/// let verifier = TokenVerifier(issuers: [IssuerSettings(document: issuer, keys: StaticKeySet(keys))])
+/// let verifier = TokenVerifier(issuers: [IssuerSettings(settings: issuer, keys: StaticKeySet(keys))])
 /// switch await verifier.verify(request) {
 /// case .absent: identity = .anonymous
 /// case .verified(let token): identity = Identity(token: token)

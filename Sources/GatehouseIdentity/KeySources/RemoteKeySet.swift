@@ -1,6 +1,5 @@
 import Foundation
 package import GatehouseCore
-import GatehousePolicy
 package import Logging
 import Synchronization
 
@@ -247,7 +246,7 @@ package final class RemoteKeySet: KeySetProvider, Sendable {
         guard let keysURL = object["jwks_uri"] as? String else {
             throw KeySetFetchError("The discovery document at \(url) has no 'jwks_uri'.")
         }
-        guard JWTIssuerDocument.isAcceptableKeySetURL(keysURL) else {
+        guard JWTIssuerSettings.isAcceptableKeySetURL(keysURL) else {
             throw KeySetFetchError(
                 "The discovery document at \(url) names jwks_uri '\(keysURL)', which is neither https:// nor http:// on a loopback address."
             )

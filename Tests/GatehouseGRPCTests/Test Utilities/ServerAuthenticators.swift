@@ -8,6 +8,6 @@ import Logging
 enum ServerAuthenticators {
     static func load(_ compiled: CompiledPolicySet) throws(IdentityLoadError) -> PolicyAuthenticators {
         try IdentityLoader.load(
-            compiled, keySets: KeySetRegistry(fetcher: HTTPFetcher(), logger: Logger(label: "test")))
+            compiled.authentication, keySets: KeySetRegistry(fetcher: HTTPFetcher(), logger: Logger(label: "test")))
     }
 }

@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import GatehouseCore
 import GatehouseIdentity
-import GatehousePolicy
 import SwiftASN1
 import Testing
 import X509
@@ -159,23 +158,17 @@ struct ClientCertificateVerifierLoadingTests {
         return try await body(path)
     }
 
-    /// The `mtls` section of a policy in `directory` naming `bundle` (line 7) and `crls` (line 8).
-    static func document(bundle: String?, crls: [String] = [], in directory: String) throws -> MutualTLSDocument {
-        let text = """
-            kind: Policy
-            name: files
-            select: { hosts: [files.gov.example] }
-            authentication:
-              mtls:
-                trustDomain: gov.example
-                \(bundle.map { "trustBundle: \($0)" } ?? "invalidCertificateStatus: 401")
-                \(crls.isEmpty ? "trustEnvoyPrincipal: false" : "crls: [\(crls.joined(separator: ", "))]")
-            rules:
-              - { name: any, action: allow, authenticated: true }
-            """
-        let result = PolicyCompiler.compile(sources: [PolicySource(path: directory + "/policy.yaml", text: text)])
-        let compiled = try #require(result.compiled, "\(result.diagnostics)")
-        return try #require(compiled.documents.first?.authentication?.mtls)
+    /// The `mtls` settings of a policy `directory/policy.yaml` naming `bundle` (line 7) and `crls`
+    /// (line 8), paths resolved against `directory` as the policy compiler resolves them.
+    static func settings(bundle: String?, crls: [String] = [], in directory: String) -> MutualTLSSettings {
+        let file = directory + "/policy.yaml"
+        return MutualTLSSettings(
+            trustBundle: bundle.map {
+                Located(directory + "/" + $0, at: SourceLocation(file: file, line: 7, column: 18))
+            },
+            trustDomain: "gov.example",
+            crls: crls.map { Located(directory + "/" + $0, at: SourceLocation(file: file, line: 8, column: 12)) },
+            location: SourceLocation(file: file, line: 5, column: 5))
     }
 
     static func write(_ text: String, _ name: String, in directory: String) throws {
@@ -196,7 +189,7 @@ struct ClientCertificateVerifierLoadingTests {
                 TestPKI.pem(try TestPKI.crl(by: intermediate, revoking: [leaf.serialNumber]), label: "X509 CRL"),
                 "revoked.crl.pem", in: directory)
             let verifier = try ClientCertificateVerifier(
-                document: try Self.document(bundle: "bundle.pem", crls: ["revoked.crl.pem"], in: directory))
+                settings: Self.settings(bundle: "bundle.pem", crls: ["revoked.crl.pem"], in: directory))
             let rejected = await verifier.verify(
                 urlEncodedPEM: try TestPKI.envoyEncoded(revoked), at: TestPKI.referenceTime)
             let accepted = await verifier.verify(
@@ -215,7 +208,7 @@ struct ClientCertificateVerifierLoadingTests {
             try Data(serializer.serializedBytes).write(to: URL(fileURLWithPath: directory + "/root.der"))
             try Data(try TestPKI.crl(by: root, revoking: [])).write(to: URL(fileURLWithPath: directory + "/root.crl"))
             _ = try ClientCertificateVerifier(
-                document: try Self.document(bundle: "root.der", crls: ["root.crl"], in: directory))
+                settings: Self.settings(bundle: "root.der", crls: ["root.crl"], in: directory))
         }
     }
 
@@ -226,11 +219,11 @@ struct ClientCertificateVerifierLoadingTests {
         try await Self.withDirectory { directory in
             if let bundle { try Self.write(bundle, "bundle.pem", in: directory) }
             if let crl { try Self.write(crl, "crl.pem", in: directory) }
-            let document = try Self.document(
+            let settings = Self.settings(
                 bundle: name == "missing bundle" ? "absent.pem" : "bundle.pem", crls: crl == nil ? [] : ["crl.pem"],
                 in: directory)
             let error = try #require(throws: IdentityConfigurationError.self, "\(name)") {
-                try ClientCertificateVerifier(document: document)
+                try ClientCertificateVerifier(settings: settings)
             }
             #expect(error.message.contains(expected), "\(name): \(error.message)")
             #expect(error.location?.line == line, "\(name)")

@@ -1,6 +1,5 @@
 import GatehouseCore
 import GatehouseIdentity
-import GatehousePolicy
 import Testing
 
 /// SPIFFE ID rules, through `identity(fromPrincipal:)`, which applies the same rules as a certificate's URI SAN.

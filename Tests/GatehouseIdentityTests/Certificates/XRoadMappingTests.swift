@@ -1,17 +1,16 @@
 import GatehouseCore
 import GatehouseIdentity
-import GatehousePolicy
 import SwiftASN1
 import Testing
 import X509
 
 @Suite("X-Road client mapping")
 struct XRoadMappingTests {
-    static let subjectMapping = XRoadMappingDocument.subject(
+    static let subjectMapping = XRoadMapping.subject(
         instance: "GOV", memberClass: "${O}", memberCode: "${serialNumber}", subsystem: "${CN}")
-    static let sanMapping = XRoadMappingDocument.uriSAN("urn:xroad:{instance}:{memberClass}:{memberCode}:{subsystem}")
+    static let sanMapping = XRoadMapping.uriSAN("urn:xroad:{instance}:{memberClass}:{memberCode}:{subsystem}")
 
-    static func client(principal: String, mappings: [XRoadMappingDocument]) -> String? {
+    static func client(principal: String, mappings: [XRoadMapping]) -> String? {
         let verifier = ClientCertificateVerifier(trustBundle: [], crls: [], trustDomain: nil, xroad: mappings)
         guard case .verified(let peer) = verifier.identity(fromPrincipal: principal) else { return nil }
         return peer.xroadClient?.description
@@ -50,7 +49,7 @@ struct XRoadMappingTests {
 
     @Test("Literal parts and a member-level mapping without subsystem")
     func literalParts() {
-        let mapping = XRoadMappingDocument.subject(
+        let mapping = XRoadMapping.subject(
             instance: "EE", memberClass: "GOV", memberCode: "m-${serialNumber}", subsystem: nil)
         #expect(Self.client(principal: "serialNumber=42,CN=x", mappings: [mapping]) == "EE/GOV/m-42")
     }
@@ -81,7 +80,7 @@ struct XRoadMappingTests {
 
     @Test("The first mapping that yields wins")
     func firstMappingWins() {
-        let literal = XRoadMappingDocument.subject(
+        let literal = XRoadMapping.subject(
             instance: "FIRST", memberClass: "GOV", memberCode: "${UID}", subsystem: nil)
         let mappings = [literal, Self.subjectMapping]
         #expect(Self.client(principal: "CN=emr,serialNumber=1,O=COM", mappings: mappings) == "GOV/COM/1/emr")

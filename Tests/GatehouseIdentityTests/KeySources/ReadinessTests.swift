@@ -1,7 +1,6 @@
 import Crypto
 import GatehouseCore
 import GatehouseIdentity
-import GatehousePolicy
 import Logging
 import Testing
 
@@ -12,23 +11,18 @@ struct ReadinessTests {
     func readyOnlyWhenLoaded() async throws {
         let server = try await LoopbackHTTPServer()
         let fetcher = HTTPFetcher()
-        let policy = """
-            kind: Policy
-            name: remote
-            authentication:
-              jwt:
-                - issuer: https://idp.example
-                  jwks: { url: "\(server.baseURL)/jwks" }
-                  algorithms: [ES256]
-            rules:
-              - { name: anyone, action: allow, paths: ["/**"] }
-            """
-        let result = PolicyCompiler.compile(sources: [PolicySource(path: "remote.yaml", text: policy)])
-        let compiled = try #require(result.compiled, "\(result.diagnostics)")
+        // One policy whose only issuer takes its keys from the (failing) URL.
+        let location = SourceLocation(file: "remote.yaml", line: 4, column: 7)
+        let issuer = JWTIssuerSettings(
+            issuer: Located("https://idp.example", at: location), keys: .url("\(server.baseURL)/jwks"),
+            keysLocation: location, algorithms: ["ES256"])
+        let tree = DecisionTree(
+            revision: "r1",
+            policies: [CompiledPolicy(name: "remote", location: location, selector: PolicySelector(), rules: [])])
         let registry = KeySetRegistry(fetcher: fetcher, logger: Logger(label: "test"))
         let authorizer = Authorizer()
         authorizer.activate(
-            compiled.tree, authenticator: try IdentityLoader.load(compiled, keySets: registry),
+            tree, authenticator: try IdentityLoader.load([AuthenticationSettings(jwt: [issuer])], keySets: registry),
             isLoaded: { registry.isLoaded })
 
         await registry.loadAll()  // the server answers 404 so far

@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import GatehouseCore
-import GatehousePolicy
 import Logging
 import NIOHTTP1
 import Synchronization
@@ -188,11 +187,11 @@ struct RemoteKeySetTests {
 
     @Test("Only https:// and loopback http:// key-set addresses are acceptable")
     func acceptableURLs() {
-        #expect(JWTIssuerDocument.isAcceptableKeySetURL("https://idp.gov.example/certs"))
-        #expect(JWTIssuerDocument.isAcceptableKeySetURL("http://127.0.0.1:8080/certs"))
-        #expect(JWTIssuerDocument.isAcceptableKeySetURL("http://localhost/certs"))
-        #expect(!JWTIssuerDocument.isAcceptableKeySetURL("http://idp.gov.example/certs"))
-        #expect(!JWTIssuerDocument.isAcceptableKeySetURL("http://127.0.0.1.evil.example/certs"))
-        #expect(!JWTIssuerDocument.isAcceptableKeySetURL("ftp://127.0.0.1/certs"))
+        #expect(JWTIssuerSettings.isAcceptableKeySetURL("https://idp.gov.example/certs"))
+        #expect(JWTIssuerSettings.isAcceptableKeySetURL("http://127.0.0.1:8080/certs"))
+        #expect(JWTIssuerSettings.isAcceptableKeySetURL("http://localhost/certs"))
+        #expect(!JWTIssuerSettings.isAcceptableKeySetURL("http://idp.gov.example/certs"))
+        #expect(!JWTIssuerSettings.isAcceptableKeySetURL("http://127.0.0.1.evil.example/certs"))
+        #expect(!JWTIssuerSettings.isAcceptableKeySetURL("ftp://127.0.0.1/certs"))
     }
 }

@@ -49,7 +49,8 @@ package final class CheckFixture: Sendable {
         let result = PolicyCompiler.compile(sources: [PolicySource(path: path, text: policy)], checksFiles: true)
         guard let compiled = result.compiled else { throw FixtureError(description: "\(result.diagnostics)") }
         let registry = KeySetRegistry(fetcher: HTTPFetcher(), logger: Logger(label: "bench"))
-        self.authorizer.activate(compiled.tree, authenticator: try IdentityLoader.load(compiled, keySets: registry))
+        self.authorizer.activate(
+            compiled.tree, authenticator: try IdentityLoader.load(compiled.authentication, keySets: registry))
 
         let now = Int(Date().timeIntervalSince1970)
         let header = Self.base64URL(Data(#"{"alg":"RS256","typ":"JWT","kid":"k1"}"#.utf8))
