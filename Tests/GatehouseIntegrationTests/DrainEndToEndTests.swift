@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+
+/// SIGTERM to one of two Gatehouse replicas behind a real Envoy, under load: the replica drains
+/// (GOAWAY, PING, final GOAWAY, checks in flight finished) and Envoy sends new checks to the
+/// other one, so no request fails.
+@Suite("Drain through a real Envoy", .serialized, .timeLimit(.minutes(3)))
+struct DrainEndToEndTests {
+    /// The fixture policy's answer to `/records/secret`: a 403 with this body.
+    static let denialBody = #"{"error":"secrets are never served"}"#
+
+    @Test("SIGTERM to one replica under load fails no request: every request gets the policy's answer")
+    func sigtermUnderLoad() async throws {
+        try await Replicas.with { replicas in
+            let requests = 3_000
+            let load = try replicas.startLoad(requests: requests, parallel: 32, path: "/records/secret")
+            // SIGTERM once the load is well under way, so that checks are in flight on both replicas.
+            try await load.waitForLines(requests / 5)
+            let status = await replicas.first.process.terminate(timeout: .seconds(15))
+            #expect(status == 0, "The replica exits cleanly after draining:\n\(replicas.first.process.log)")
+            let answers = try await load.results(expected: requests)
+            let expected = "403 \(Self.denialBody.utf8.count)"
+            let failed = answers.filter { $0 != expected }
+            #expect(answers.count == requests)
+            #expect(failed.isEmpty, "\(failed.count) of \(requests) requests did not get the policy's answer")
+        }
+    }
+}
+
+/// Two `gatehouse serve` replicas and an Envoy in front of them (`deploy/envoy/front-proxy-replicas.yaml`).
+struct Replicas: Sendable {
+    let first: GatehouseServer
+    let second: GatehouseServer
+    let envoy: ChildProcess
+    let envoyPort: Int
+    let directory: URL
+
+    /// Starts both replicas and Envoy, runs `body`, and stops everything, whether `body` throws or not.
+    static func with(_ body: (Replicas) async throws -> Void) async throws {
+        let directory = try Provisioning.temporaryDirectory("replicas")
+        let ports = try FreePort.next(6)
+        let first = try GatehouseServer(
+            directory: try Self.subdirectory("first", of: directory), policies: Deployment.fixturePolicies,
+            ports: (ports[0], ports[1]))
+        let second = try GatehouseServer(
+            directory: try Self.subdirectory("second", of: directory), policies: Deployment.fixturePolicies,
+            ports: (ports[2], ports[3]))
+        let envoyText = try String(
+            contentsOf: Provisioning.repositoryRoot.appendingPathComponent("deploy/envoy/front-proxy-replicas.yaml"),
+            encoding: .utf8
+        )
+        .replacingOccurrences(of: "port_value: 10000", with: "port_value: \(ports[4])")
+        .replacingOccurrences(of: "port_value: 9901", with: "port_value: \(ports[5])")
+        .replacingOccurrences(of: "port_value: 9191", with: "port_value: \(first.port)")
+        .replacingOccurrences(of: "port_value: 9192", with: "port_value: \(second.port)")
+        let envoyFile = directory.appendingPathComponent("envoy.yaml")
+        try Data(envoyText.utf8).write(to: envoyFile)
+        let envoy = try ChildProcess(
+            name: "envoy", executable: try Provisioning.envoy(),
+            arguments: [
+                "-c", envoyFile.path, "--base-id", String(Int.random(in: 1_000...60_000)), "-l", "warning",
+                "--concurrency", "1", "--disable-hot-restart",
+            ],
+            logFile: directory.appendingPathComponent("envoy.log"))
+        let replicas = Replicas(first: first, second: second, envoy: envoy, envoyPort: ports[4], directory: directory)
+        do {
+            try await first.waitUntilServing()
+            try await second.waitUntilServing()
+            try await replicas.waitUntilEnvoyServes()
+            try await body(replicas)
+        } catch {
+            await replicas.stop()
+            throw error
+        }
+        await replicas.stop()
+    }
+
+    private static func subdirectory(_ name: String, of directory: URL) throws -> URL {
+        let url = directory.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Waits until a request through Envoy gets the policy's answer (Envoy's listener is up and
+    /// both replicas are reachable), trying for at most ten seconds.
+    private func waitUntilEnvoyServes() async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let result = ChildProcess.runToCompletion(
+                "/usr/bin/curl",
+                [
+                    "-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "--max-time", "2", "-H",
+                    "host: civil-registry.gov.example", "http://127.0.0.1:\(self.envoyPort)/records/secret",
+                ])
+            if result.output == "403 \(DrainEndToEndTests.denialBody.utf8.count)" { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ChildProcessError(message: "Envoy did not answer through the replicas:\n\(self.envoy.log)")
+    }
+
+    /// Starts `requests` GETs of `path?i=N` through Envoy, `parallel` at a time, with curl.
+    func startLoad(requests: Int, parallel: Int, path: String) throws -> Load {
+        let urls = self.directory.appendingPathComponent("urls.txt")
+        var text = ""
+        for index in 0..<requests {
+            text += "url = \"http://127.0.0.1:\(self.envoyPort)\(path)?i=\(index)\"\noutput = \"/dev/null\"\n"
+        }
+        try Data(text.utf8).write(to: urls)
+        let process = try ChildProcess(
+            name: "curl", executable: "/usr/bin/curl",
+            arguments: [
+                "-s", "--no-progress-meter", "--parallel", "--parallel-max", String(parallel), "--max-time", "10", "-H",
+                "host: civil-registry.gov.example", "-w", "%{http_code} %{size_download}\\n", "--config", urls.path,
+            ],
+            logFile: self.directory.appendingPathComponent("answers.txt"))
+        return Load(process: process)
+    }
+
+    func stop() async {
+        await self.envoy.terminate()
+        await self.first.process.terminate()
+        await self.second.process.terminate()
+    }
+}
+
+/// A running curl: one `STATUS BYTES` line per finished request.
+struct Load: Sendable {
+    let process: ChildProcess
+
+    var lines: [String] { self.process.log.split(separator: "\n").map(String.init) }
+
+    /// Waits until `count` requests have finished (polling: curl is another process).
+    func waitForLines(_ count: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while self.lines.count < count, ContinuousClock.now < deadline, self.process.isRunning {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Every request's `STATUS BYTES`, once curl has finished.
+    func results(expected: Int) async throws -> [String] {
+        try await self.waitForLines(expected)
+        _ = await self.process.terminate(timeout: .seconds(30))
+        return self.lines
+    }
+}
