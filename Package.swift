@@ -123,7 +123,7 @@ let package = Package(
         .target(
             name: "GatehouseGRPC",
             dependencies: [
-                "GatehouseCore", "GatehouseCache", "EnvoyAuthAPI", grpcCore, grpcProtobuf, grpcHTTP2, swiftProtobuf, x509,
+                "GatehouseCore", "EnvoyAuthAPI", grpcCore, grpcProtobuf, grpcHTTP2, swiftProtobuf, x509,
                 logging, serviceLifecycle, nioPosix, .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"), .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ],
@@ -132,7 +132,8 @@ let package = Package(
         .testTarget(
             name: "GatehouseGRPCTests",
             dependencies: [
-                "GatehouseGRPC", "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "EnvoyAuthAPI", grpcCore,
+                "GatehouseGRPC", "GatehouseCore", "GatehouseCache", "GatehousePolicy", "GatehouseIdentity", "EnvoyAuthAPI",
+                grpcCore,
                 grpcInProcess, grpcProtobuf, swiftProtobuf, logging, crypto, cryptoExtras, x509, asn1,
                 grpcHTTP2, serviceLifecycle,
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -96,13 +96,13 @@ struct ServeCommand: AsyncParsableCommand {
             makeServices: { listener in
                 [
                     AuthorizationService(
-                        authorizer: decisions, callerPolicy: GRPCServerService.callers(of: listener), logger: logger),
+                        decider: decisions, callerPolicy: GRPCServerService.callers(of: listener), logger: logger),
                     HealthService { authorizer.isReady },
                 ]
             },
             logger: logger,
             directCheck: GRPCServerService.DirectCheck(
-                service: AuthorizationService(authorizer: decisions, logger: logger),
+                service: AuthorizationService(decider: decisions, logger: logger),
                 isServing: { authorizer.isReady }))
         // ServiceLifecycle describes every service at debug level; keep that out of debug request logs.
         var lifecycleLogger = logger

@@ -17,7 +17,7 @@ package import GatehouseCore
 /// let decision = try await authorizer.decide(request, caller: CallerFacts())
 /// decision.cache  // .hit, .miss, .coalesced or .bypass
 /// ```
-package final class CachingAuthorizer: Sendable {
+package final class CachingAuthorizer: CheckDecider {
     /// The revisions decided against.
     package let authorizer: Authorizer
     /// The server-wide settings.
@@ -56,16 +56,8 @@ package final class CachingAuthorizer: Sendable {
         }
     }
 
-    /// How far a request gets without verifying or evaluating anything.
-    package enum Preparation: Sendable {
-        /// Decided already: a cache hit, or a denial before any policy applies.
-        case decided(Decision)
-        /// Needs credential verification and evaluation (and then goes into the cache).
-        case pending(PendingDecision)
-    }
-
-    /// The work left for a request the cache could not answer.
-    package struct PendingDecision: Sendable {
+    /// The work left for a request the cache could not answer (and then goes into the cache).
+    package struct Pending: PendingDecision {
         fileprivate let owner: CachingAuthorizer
         fileprivate let request: AuthzRequest
         fileprivate let caller: CallerFacts
@@ -73,6 +65,8 @@ package final class CachingAuthorizer: Sendable {
         fileprivate let policyIndex: Int
         /// The key and plan when the decision may be cached.
         fileprivate let cacheable: (key: DecisionKey, plan: PolicyCachePlan)?
+
+        package var policyRevision: String { self.revision.tree.revision }
 
         /// Verifies, evaluates, and stores the decision when it may be cached.
         ///
@@ -87,8 +81,8 @@ package final class CachingAuthorizer: Sendable {
     }
 
     /// Answers from the cache what it can, synchronously, so that a transport can reply to a
-    /// hit without leaving its event loop; the rest is a ``PendingDecision``.
-    package func prepare(_ request: AuthzRequest, caller: CallerFacts) -> Preparation {
+    /// hit without leaving its event loop; the rest is ``Pending``.
+    package func prepare(_ request: AuthzRequest, caller: CallerFacts) -> DecisionPreparation {
         guard let revision = self.authorizer.revision else {
             return .decided(Authorizer.notLoaded(identity: .anonymous))
         }
@@ -99,14 +93,14 @@ package final class CachingAuthorizer: Sendable {
         let plan = revision.tree.cachePlans[index]
         guard self.settings.isEnabled, plan.isCacheable else {
             return .pending(
-                PendingDecision(
+                Pending(
                     owner: self, request: request, caller: caller, revision: revision, policyIndex: index,
                     cacheable: nil))
         }
         let key = self.key(for: request, revision: revision, policyIndex: index, plan: plan, caller: caller)
         guard var decision = self.cache.value(for: key, now: request.time.nanosecondsSinceEpoch) else {
             return .pending(
-                PendingDecision(
+                Pending(
                     owner: self, request: request, caller: caller, revision: revision, policyIndex: index,
                     cacheable: (key, plan)))
         }
@@ -114,7 +108,7 @@ package final class CachingAuthorizer: Sendable {
         return .decided(decision)
     }
 
-    private func compute(_ pending: PendingDecision, key: DecisionKey, plan: PolicyCachePlan) async throws -> Decision {
+    private func compute(_ pending: Pending, key: DecisionKey, plan: PolicyCachePlan) async throws -> Decision {
         let (request, caller, revision, index) = (
             pending.request, pending.caller, pending.revision, pending.policyIndex
         )

@@ -94,3 +94,29 @@ package final class Authorizer: Sendable {
         Decision(outcome: .deny, status: 503, reason: .policyNotLoaded, subject: identity.subject)
     }
 }
+
+extension Authorizer: CheckDecider {
+    /// Answers at once what needs no credential (no active revision, a request no policy
+    /// selects or whose path is rejected); the rest waits for verification and evaluation.
+    package func prepare(_ request: AuthzRequest, caller: CallerFacts) -> DecisionPreparation {
+        guard let revision = self.revision else { return .decided(Self.notLoaded(identity: .anonymous)) }
+        guard request.pathProblem == nil, let index = revision.tree.policyIndex(for: request) else {
+            return .decided(revision.tree.evaluate(request, identity: .anonymous))
+        }
+        return .pending(Evaluation(revision: revision, request: request, policyIndex: index, caller: caller))
+    }
+}
+
+/// A check under one revision and policy, waiting for verification and evaluation.
+private struct Evaluation: PendingDecision {
+    let revision: Authorizer.Revision
+    let request: AuthzRequest
+    let policyIndex: Int
+    let caller: CallerFacts
+
+    var policyRevision: String { self.revision.tree.revision }
+
+    func decide() async throws -> Decision {
+        try await self.revision.decide(self.request, policyIndex: self.policyIndex, caller: self.caller).decision
+    }
+}

@@ -1,6 +1,5 @@
 package import EnvoyAuthAPI
 package import GRPCCore
-package import GatehouseCache
 package import GatehouseCore
 package import Logging
 
@@ -10,50 +9,33 @@ package import Logging
     import Darwin
 #endif
 
-/// Envoy's `envoy.service.auth.v3.Authorization/Check`, decided by the ``Authorizer``.
+/// Envoy's `envoy.service.auth.v3.Authorization/Check`, decided by a ``CheckDecider``.
 ///
 /// The pipeline is: pin the calling Envoy (when configured) → map the `CheckRequest` →
 /// select the policy, look the decision up in the cache, or verify the caller's credentials
-/// under it and decide (``CachingAuthorizer``) → map the `Decision`. Any error inside the pipeline
+/// under it and decide (the CLI gives a caching ``CheckDecider``) → map the `Decision`. Any error inside the pipeline
 /// becomes a deny with reason `internal_error` (fail closed), never an allow and never a gRPC
 /// error that `failure_mode_allow` could turn into one. Only a caller that is not a pinned
 /// Envoy gets a gRPC error (`PERMISSION_DENIED`).
 package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleServiceProtocol {
-    private let authorizer: CachingAuthorizer
+    private let decider: any CheckDecider
     private let callerPolicy: CallerPolicy
     private let logger: Logger
     private let clock: @Sendable () -> UnixTime
 
-    /// A service with its own decision cache.
-    ///
     /// - Parameters:
-    ///   - authorizer: Decides against the active policy revision.
-    ///   - cache: The decision cache settings; on by default.
-    package init(
-        authorizer: Authorizer,
-        cache: DecisionCacheSettings = DecisionCacheSettings(),
-        callerPolicy: CallerPolicy = .anyCaller,
-        logger: Logger,
-        clock: @escaping @Sendable () -> UnixTime = AuthorizationService.systemClock
-    ) {
-        self.init(
-            authorizer: CachingAuthorizer(authorizer: authorizer, settings: cache), callerPolicy: callerPolicy,
-            logger: logger, clock: clock)
-    }
-
-    /// - Parameters:
-    ///   - authorizer: Decides against the active policy revision, through the decision cache
-    ///     (share one between the listeners, so they share the cache).
+    ///   - decider: Decides against the active policy revision: an ``Authorizer``, or one
+    ///     behind a decision cache (share one between the listeners, so they share the cache).
     ///   - callerPolicy: Which clients (Envoys) may call; by default any.
     ///   - logger: For per-request debug lines and internal errors.
     ///   - clock: The time of day, used when a check carries no `request.time`.
     package init(
-        authorizer: CachingAuthorizer,
+        decider: any CheckDecider,
         callerPolicy: CallerPolicy = .anyCaller,
         logger: Logger,
         clock: @escaping @Sendable () -> UnixTime = AuthorizationService.systemClock
     ) {
-        self.authorizer = authorizer
+        self.decider = decider
         self.callerPolicy = callerPolicy
         self.logger = logger
         self.clock = clock
@@ -95,7 +77,7 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     /// A check that needs verification and evaluation.
     package struct PendingResponse: Sendable {
         fileprivate let service: AuthorizationService
-        fileprivate let pending: CachingAuthorizer.PendingDecision
+        fileprivate let pending: any PendingDecision
         fileprivate let request: AuthzRequest
         fileprivate let decisionID: String
 
@@ -105,7 +87,8 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
             do {
                 decision = try await self.pending.decide()
             } catch {
-                decision = self.service.internalError(error, decisionID: self.decisionID)
+                decision = self.service.internalError(
+                    error, decisionID: self.decisionID, policyRevision: self.pending.policyRevision)
             }
             return self.service.respond(decision, to: self.request, decisionID: self.decisionID)
         }
@@ -116,7 +99,7 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     package func prepare(_ request: Envoy_Service_Auth_V3_CheckRequest, caller: CallerFacts) -> Preparation {
         let decisionID = DecisionID.make()
         let authzRequest = AuthzRequest(request, receivedAt: self.clock())
-        switch self.authorizer.prepare(authzRequest, caller: caller) {
+        switch self.decider.prepare(authzRequest, caller: caller) {
         case .decided(let decision):
             return .answered(self.respond(decision, to: authzRequest, decisionID: decisionID))
         case .pending(let pending):
@@ -140,11 +123,10 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
         return Envoy_Service_Auth_V3_CheckResponse(decision, decisionID: decisionID)
     }
 
-    private func internalError(_ error: any Error, decisionID: String) -> Decision {
+    private func internalError(_ error: any Error, decisionID: String, policyRevision: String) -> Decision {
         self.logger.error(
             "check failed; denying", metadata: ["gatehouse.decision.id": "\(decisionID)", "error": "\(error)"])
         return Decision(
-            outcome: .deny, status: 403, reason: .internalError,
-            policyRevision: self.authorizer.authorizer.tree?.revision ?? "")
+            outcome: .deny, status: 403, reason: .internalError, policyRevision: policyRevision)
     }
 }

@@ -27,7 +27,8 @@ let benchmarks: @Sendable () -> Void = {
 
 func run(_ benchmark: Benchmark, fixture: CheckFixture, cache: DecisionCacheSettings) async throws {
     let transport = InProcessTransport()
-    let service = AuthorizationService(authorizer: fixture.authorizer, cache: cache, logger: Logger(label: "bench"))
+    let service = AuthorizationService(
+        decider: CachingAuthorizer(authorizer: fixture.authorizer, settings: cache), logger: Logger(label: "bench"))
     try await withGRPCServer(transport: transport.server, services: [service]) { _ in
         try await withGRPCClient(transport: transport.client) { client in
             let authorization = Envoy_Service_Auth_V3_Authorization.Client(wrapping: client)

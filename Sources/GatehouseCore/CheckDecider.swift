@@ -1,0 +1,32 @@
+/// What a front door (the gRPC service, the direct transport) needs from whatever decides checks.
+///
+/// Deciding is split in two: a synchronous first step answers what it can at once (a cache
+/// hit, a denial before any policy applies) and hands back the rest as work to await. A
+/// transport can then reply to the first kind on its event loop, with no task hop and no
+/// allocation beyond the answer. ``Authorizer`` decides without a cache; GatehouseCache's
+/// `CachingAuthorizer` answers repeats from its cache. The CLI chooses which one a front door
+/// gets, so the front doors need neither.
+package protocol CheckDecider: Sendable {
+    /// Answers `request` at once if it can; otherwise returns the verification and evaluation left to do.
+    func prepare(_ request: AuthzRequest, caller: CallerFacts) -> DecisionPreparation
+}
+
+/// How far a check gets without verifying a credential or evaluating a rule.
+package enum DecisionPreparation: Sendable {
+    /// Decided already: a cache hit, no active revision, or a denial before any policy applies.
+    case decided(Decision)
+    /// Needs credential verification and evaluation.
+    case pending(any PendingDecision)
+}
+
+/// The work left for a check that ``CheckDecider/prepare(_:caller:)`` could not answer at once.
+package protocol PendingDecision: Sendable {
+    /// The name of the policy revision the check is decided on (for a fail-closed denial).
+    var policyRevision: String { get }
+
+    /// Verifies the caller's credentials and evaluates.
+    ///
+    /// - Throws: What the authenticator threw (Gatehouse failed, not the caller); the front
+    ///   door denies with `internal_error`.
+    func decide() async throws -> Decision
+}
