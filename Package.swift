@@ -161,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseCLITests",
-            dependencies: ["GatehouseCLI"],
+            dependencies: ["GatehouseCLI", "GatehouseGRPC", "GatehouseCache", logging],
             swiftSettings: swiftSettings
         ),
     ]

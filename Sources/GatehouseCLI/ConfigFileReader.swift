@@ -1,9 +1,12 @@
 import Foundation
-import GatehouseCore
 import GatehouseGRPC
 import Yams
 
-/// Reads `gatehouse.yaml`, reporting each problem as `file:line:col: what and how to fix it`.
+/// Reads `gatehouse.yaml` through ``ServeSettings/table``, reporting each problem as
+/// `file:line:col: key: what and how to fix it`.
+///
+/// The table gives the keys allowed in every section and parses every scalar; only the
+/// listener list, a list of mappings, has a reader of its own here.
 struct ConfigFileReader {
     let path: String
     var problems: [String] = []
@@ -21,115 +24,107 @@ struct ConfigFileReader {
         } catch {
             throw ConfigurationError(code: .unreadableFile, problems: ["\(self.path): not valid YAML: \(error)"])
         }
-        guard let root, let top = self.mapping(root, allowed: ServeConfiguration.keys, what: "the configuration") else {
-            return
-        }
-        if let node = top["policies"], let value = self.path(node, "policies") { configuration.policies = value }
-        if let node = top["shutdownGracePeriod"], let value = self.duration(node, "shutdownGracePeriod") {
-            configuration.grpc.shutdownGracePeriod = value
-        }
-        if let node = top["log"], let log = self.mapping(node, allowed: ["level"], what: "log"),
-            let levelNode = log["level"], let level = self.string(levelNode, "log.level")
-        {
-            var levelProblems: [String] = []
-            ServeConfiguration.level(
-                level, source: self.at(levelNode) + "log.level", into: &configuration, problems: &levelProblems)
-            self.problems += levelProblems
-        }
-        if let node = top["grpc"] { self.readGRPC(node, into: &configuration.grpc) }
-        if let node = top["cache"] { self.readCache(node, into: &configuration.cache) }
+        guard let root else { return }
+        self.readSection(root, "", into: &configuration)
+        // Sections are read in the table's order; report in the file's.
+        self.problems = self.problems.enumerated().sorted { left, right in
+            let (a, b) = (self.position(of: left.element), self.position(of: right.element))
+            return a != b ? a.lexicographicallyPrecedes(b) : left.offset < right.offset
+        }.map(\.element)
     }
 
-    private mutating func readGRPC(_ node: Node, into grpc: inout GRPCServerConfiguration) {
-        let keys = [
-            "listeners", "maxConcurrentStreams", "maxRequestBytes", "keepaliveTime", "keepaliveTimeout",
-            "flushCoalescingDelay", "eventLoopThreads", "transport",
-        ]
-        guard let entries = self.mapping(node, allowed: keys, what: "grpc") else { return }
-        if let value = entries["maxConcurrentStreams"].flatMap({
-            self.integer($0, "grpc.maxConcurrentStreams", 1...1_000_000)
-        }) {
-            grpc.maxConcurrentStreams = value
-        }
-        if let value = entries["maxRequestBytes"].flatMap({
-            self.integer($0, "grpc.maxRequestBytes", 1024...(256 << 20))
-        }) {
-            grpc.maxRequestBytes = value
-        }
-        if let value = entries["keepaliveTime"].flatMap({ self.duration($0, "grpc.keepaliveTime") }) {
-            grpc.keepaliveTime = value
-        }
-        if let value = entries["keepaliveTimeout"].flatMap({ self.duration($0, "grpc.keepaliveTimeout") }) {
-            grpc.keepaliveTimeout = value
-        }
-        if let value = entries["eventLoopThreads"].flatMap({ self.integer($0, "grpc.eventLoopThreads", 1...256) }) {
-            grpc.eventLoopThreads = value
-        }
-        if let node = entries["flushCoalescingDelay"], let value = self.duration(node, "grpc.flushCoalescingDelay") {
-            grpc.flushCoalescingDelay = value == .zero ? nil : value
-        }
-        if let node = entries["transport"], let text = self.string(node, "grpc.transport") {
-            if let transport = GRPCServerConfiguration.Transport(rawValue: text) {
-                grpc.transport = transport
+    /// The line and column a problem starts with (`path:line:col: …`).
+    private func position(of problem: String) -> [Int] {
+        problem.dropFirst(self.path.count + 1).split(separator: ":", maxSplits: 2).prefix(2).compactMap { Int($0) }
+    }
+
+    /// A mapping whose keys are the table's keys under `section`: settings or further sections.
+    private mutating func readSection(_ node: Node, _ section: String, into configuration: inout ServeConfiguration) {
+        let names = ServeSettings.children(of: section)
+        guard let entries = self.mapping(node, allowed: names, what: section.isEmpty ? "the configuration" : section)
+        else { return }
+        for name in names {
+            guard let value = entries[name] else { continue }
+            let key = section.isEmpty ? name : "\(section).\(name)"
+            if let setting = ServeSettings.setting(key: key) {
+                self.readSetting(value, setting, into: &configuration)
             } else {
-                self.problems.append(
-                    "\(self.at(node))grpc.transport '\(text)' is not a transport; use grpc-swift or direct.")
+                self.readSection(value, key, into: &configuration)
             }
         }
-        guard let listenersNode = entries["listeners"] else { return }
-        guard case .sequence(let items) = listenersNode else {
-            self.problems.append("\(self.at(listenersNode))grpc.listeners must be a list.")
-            return
-        }
-        grpc.listeners = items.compactMap { self.listener($0) }
     }
 
-    private mutating func listener(_ node: Node) -> ListenerConfiguration? {
-        guard let entries = self.mapping(node, allowed: ["address", "tls"], what: "a listener") else { return nil }
+    private mutating func readSetting(
+        _ node: Node, _ setting: ServeSetting, into configuration: inout ServeConfiguration
+    ) {
+        switch setting.nodeReader {
+        case .listeners:
+            guard case .sequence(let items) = node else {
+                self.problems.append("\(self.at(node))\(setting.key) must be a list.")
+                return
+            }
+            configuration.grpc.listeners = items.enumerated().compactMap {
+                self.listener($0.element, key: "\(setting.key)[\($0.offset)]")
+            }
+        case nil:
+            guard let text = self.scalar(node, setting.key) else { return }
+            self.problems += setting.apply([text], self.source(node, setting.key), &configuration)
+        }
+    }
+
+    // MARK: Listeners
+
+    /// One `{address, tls}` mapping of `grpc.listeners`.
+    private mutating func listener(_ node: Node, key: String) -> ListenerConfiguration? {
+        guard let entries = self.mapping(node, allowed: ["address", "tls"], what: key) else { return nil }
         guard let addressNode = entries["address"] else {
-            self.problems.append("\(self.at(node))a listener needs 'address'.")
+            self.problems.append("\(self.at(node))\(key) needs 'address'.")
             return nil
         }
-        guard let text = self.string(addressNode, "address"), let address = ListenerConfiguration.Address(text) else {
-            self.problems.append(
-                "\(self.at(addressNode))'\(addressNode.string ?? "")' is not an address; write HOST:PORT, [V6]:PORT or unix:PATH."
-            )
-            return nil
-        }
+        guard let address = self.value(addressNode, "\(key).address", .address) else { return nil }
         guard let tlsNode = entries["tls"] else { return ListenerConfiguration(address: address) }
+        let tlsKey = "\(key).tls"
         guard
             let tls = self.mapping(
-                tlsNode, allowed: ["certificate", "key", "clientCA", "allowedClients"], what: "tls"),
-            let certificate = tls["certificate"].flatMap({ self.path($0, "tls.certificate") }),
-            let key = tls["key"].flatMap({ self.path($0, "tls.key") })
-        else {
-            self.problems.append("\(self.at(tlsNode))tls needs 'certificate' and 'key'.")
+                tlsNode, allowed: ["certificate", "key", "clientCA", "allowedClients"], what: tlsKey)
+        else { return nil }
+        guard let certificateNode = tls["certificate"], let keyNode = tls["key"] else {
+            self.problems.append("\(self.at(tlsNode))\(tlsKey) needs 'certificate' and 'key'.")
             return nil
         }
+        guard let certificate = self.value(certificateNode, "\(tlsKey).certificate", .path),
+            let privateKey = self.value(keyNode, "\(tlsKey).key", .path)
+        else { return nil }
         guard let caNode = tls["clientCA"] else {
-            if tls["allowedClients"] != nil {
-                self.problems.append("\(self.at(tlsNode))allowedClients needs clientCA (mTLS).")
+            if let allowedNode = tls["allowedClients"] {
+                self.problems.append("\(self.at(allowedNode))\(tlsKey).allowedClients needs clientCA (mTLS).")
             }
             return ListenerConfiguration(
-                address: address, security: .tls(certificateChain: certificate, privateKey: key))
+                address: address, security: .tls(certificateChain: certificate, privateKey: privateKey))
         }
-        guard let clientCA = self.path(caNode, "tls.clientCA") else { return nil }
+        guard let clientCA = self.value(caNode, "\(tlsKey).clientCA", .path) else { return nil }
         var callers = CallerPolicy.anyCaller
+        let allowedKey = "\(tlsKey).allowedClients"
         if let allowedNode = tls["allowedClients"],
-            let allowed = self.mapping(allowedNode, allowed: ["spiffeIds", "subjects"], what: "allowedClients")
+            let allowed = self.mapping(allowedNode, allowed: ["spiffeIds", "subjects"], what: allowedKey)
         {
-            callers.spiffeIDs = allowed["spiffeIds"].map { self.strings($0, "allowedClients.spiffeIds") } ?? []
-            callers.subjects = allowed["subjects"].map { self.strings($0, "allowedClients.subjects") } ?? []
+            callers.spiffeIDs = allowed["spiffeIds"].map { self.strings($0, "\(allowedKey).spiffeIds") } ?? []
+            callers.subjects = allowed["subjects"].map { self.strings($0, "\(allowedKey).subjects") } ?? []
         }
         return ListenerConfiguration(
             address: address,
-            security: .mutualTLS(certificateChain: certificate, privateKey: key, clientCA: clientCA, callers: callers))
+            security: .mutualTLS(
+                certificateChain: certificate, privateKey: privateKey, clientCA: clientCA, callers: callers))
     }
 
     // MARK: Typed reads
 
     func at(_ node: Node) -> String {
         "\(self.path):\(node.mark?.line ?? 1):\(node.mark?.column ?? 1): "
+    }
+
+    private func source(_ node: Node, _ key: String) -> SettingSource {
+        .file(path: self.path, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, key: key)
     }
 
     mutating func mapping(_ node: Node, allowed: [String], what: String) -> [String: Node]? {
@@ -150,20 +145,24 @@ struct ConfigFileReader {
         return entries
     }
 
-    mutating func string(_ node: Node, _ key: String) -> String? {
-        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
-            self.problems.append("\(self.at(node))\(key) must be a non-empty string.")
+    /// A scalar's text; a list or mapping where one value belongs is a problem.
+    private mutating func scalar(_ node: Node, _ key: String) -> String? {
+        guard case .scalar(let scalar) = node else {
+            self.problems.append("\(self.at(node))\(key) must be a single value, not a list or mapping.")
             return nil
         }
         return scalar.string
     }
 
-    /// A file path, resolved against the configuration file's directory.
-    private mutating func path(_ node: Node, _ key: String) -> String? {
-        guard let value = self.string(node, key) else { return nil }
-        if value.hasPrefix("/") { return value }
-        let directory = (self.path as NSString).deletingLastPathComponent
-        return directory.isEmpty ? value : directory + "/" + value
+    /// A scalar parsed with one of the table's parsers, with the table's message when it is bad.
+    private mutating func value<Value>(_ node: Node, _ key: String, _ parser: SettingParser<Value>) -> Value? {
+        guard let text = self.scalar(node, key) else { return nil }
+        let source = self.source(node, key)
+        guard let value = parser.parse(text, source) else {
+            self.problems.append(parser.problem(text, from: source))
+            return nil
+        }
+        return value
     }
 
     private mutating func strings(_ node: Node, _ key: String) -> [String] {
@@ -171,24 +170,6 @@ struct ConfigFileReader {
             self.problems.append("\(self.at(node))\(key) must be a list.")
             return []
         }
-        return items.compactMap { self.string($0, key) }
-    }
-
-    mutating func integer(_ node: Node, _ key: String, _ range: ClosedRange<Int>) -> Int? {
-        guard let value = node.int, range.contains(value) else {
-            self.problems.append(
-                "\(self.at(node))\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
-            return nil
-        }
-        return value
-    }
-
-    mutating func duration(_ node: Node, _ key: String) -> Duration? {
-        let text = node.string ?? ""
-        guard let duration = DurationText.parse(text, maximum: .seconds(86_400)) else {
-            self.problems.append("\(self.at(node))\(key) '\(text)' is not a duration; write e.g. 500ms, 10s or 2m.")
-            return nil
-        }
-        return duration
+        return items.compactMap { self.value($0, key, .string) }
     }
 }

@@ -1,7 +1,7 @@
 /// A configuration that cannot be used: every problem found, each with where it is.
-struct ConfigurationError: Error, Hashable, CustomStringConvertible {
+package struct ConfigurationError: Error, Hashable, CustomStringConvertible {
     /// What kind of failure.
-    struct Code: Hashable, CustomStringConvertible {
+    package struct Code: Hashable, CustomStringConvertible {
         private enum Wrapped: Hashable {
             case invalidConfiguration
             case unreadableFile
@@ -11,11 +11,11 @@ struct ConfigurationError: Error, Hashable, CustomStringConvertible {
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
 
         /// One or more keys, flags or variables are wrong; see ``ConfigurationError/problems``.
-        static let invalidConfiguration = Code(.invalidConfiguration)
+        package static let invalidConfiguration = Code(.invalidConfiguration)
         /// The configuration file cannot be read or parsed.
-        static let unreadableFile = Code(.unreadableFile)
+        package static let unreadableFile = Code(.unreadableFile)
 
-        var description: String {
+        package var description: String {
             switch self.wrapped {
             case .invalidConfiguration: return "invalid_configuration"
             case .unreadableFile: return "unreadable_configuration_file"
@@ -23,11 +23,11 @@ struct ConfigurationError: Error, Hashable, CustomStringConvertible {
         }
     }
 
-    var code: Code
+    package var code: Code
     /// Each problem as `where: what and how to fix it`.
-    var problems: [String]
+    package var problems: [String]
 
-    var description: String {
+    package var description: String {
         "\(self.code): \(self.problems.count) problem\(self.problems.count == 1 ? "" : "s"):\n"
             + self.problems.map { "  \($0)" }.joined(separator: "\n")
     }

@@ -21,7 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "A YAML configuration file (see the README's configuration section).") var config: String?
+    @Option(help: "A YAML configuration file (see deploy/CONFIGURATION.md).") var config: String?
     @Option(help: "The policy directory.") var policies: String?
     @Option(help: "A listen address: HOST:PORT, [V6]:PORT or unix:PATH (repeatable; replaces configured listeners).")
     var listen: [String] = []

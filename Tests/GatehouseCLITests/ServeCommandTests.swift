@@ -35,14 +35,14 @@ struct ServeCommandTests {
         ])
         #expect(output.status == 2)
         for fragment in [
-            "gatehouse.yaml:3:25: grpc.maxConcurrentStreams must be a whole number",
-            "gatehouse.yaml:4:18: grpc.keepaliveTime 'soon' is not a duration",
+            "gatehouse.yaml:3:25: grpc.maxConcurrentStreams: '0' is not a whole number from 1 to 1000000.",
+            "gatehouse.yaml:4:18: grpc.keepaliveTime: 'soon' is not a duration",
             "gatehouse.yaml:5:3: grpc has no key 'listenres'",
-            "gatehouse.yaml:7:16: 'not-an-address' is not an address",
+            "gatehouse.yaml:7:16: grpc.listeners[0].address: 'not-an-address' is not an address",
             "gatehouse.yaml:10:15: log.level: 'chatty' is not a log level",
-            "gatehouse.yaml:11:19: cache.enabled must be true or false",
-            "gatehouse.yaml:11:38: cache.maxEntries must be a whole number",
-            "gatehouse.yaml:11:47: cache.ttl must be at least 1s",
+            "gatehouse.yaml:11:19: cache.enabled: 'maybe' is not a switch",
+            "gatehouse.yaml:11:38: cache.maxEntries: '-1' is not a whole number",
+            "gatehouse.yaml:11:47: cache.ttl: '0s' is not a duration from 1s",
             "gatehouse.yaml:11:51: cache has no key 'evict'",
             "policies: the directory",
             "tls.certificate: the file",
@@ -60,7 +60,7 @@ struct ServeCommandTests {
         #expect(output.status == 2)
         #expect(
             output.stderr.contains(
-                "gatehouse.yaml:1:20: grpc.transport 'fast' is not a transport; use grpc-swift or direct"),
+                "gatehouse.yaml:1:20: grpc.transport: 'fast' is not a transport (grpc-swift, direct)."),
             "\(output.stderr)")
     }
 

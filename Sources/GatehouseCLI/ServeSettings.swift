@@ -1,0 +1,145 @@
+import Foundation
+import GatehouseCache
+import GatehouseGRPC
+import Logging
+
+/// Every setting of `gatehouse serve`, once: its YAML key, environment variable, flag, parser,
+/// default and meaning.
+///
+/// The file reader, the environment reader and the flags all go through this table, and a test
+/// checks that `deploy/CONFIGURATION.md` lists exactly these rows, so the three cannot drift.
+/// Precedence: flags > environment > file > defaults.
+package enum ServeSettings {
+    package static let table: [ServeSetting] = [
+        ServeSetting(
+            "policies", variable: "GATEHOUSE_POLICIES", flag: "--policies", \.policies, .path,
+            "the policy directory"),
+        ServeSetting(
+            "grpc.listeners", variable: "GATEHOUSE_LISTEN", flag: "--listen", \.grpc.listeners, .listeners,
+            nodeReader: .listeners,
+            "where to serve Check; the variable takes comma-separated addresses, the flag repeats (plaintext)"),
+        ServeSetting(
+            "grpc.transport", variable: "GATEHOUSE_TRANSPORT", \.grpc.transport, .choice("a transport"),
+            "how plaintext listeners serve Check; TLS listeners always use grpc-swift"),
+        ServeSetting(
+            "grpc.maxConcurrentStreams", \.grpc.maxConcurrentStreams, .integer(1...1_000_000),
+            "HTTP/2 streams per connection"),
+        ServeSetting(
+            "grpc.maxRequestBytes", \.grpc.maxRequestBytes, .integer(1024...(256 << 20)),
+            "the largest CheckRequest; larger ones fail with RESOURCE_EXHAUSTED"),
+        ServeSetting(
+            "grpc.keepaliveTime", \.grpc.keepaliveTime, .duration(),
+            "how often an idle connection is pinged (grpc-swift listeners)"),
+        ServeSetting(
+            "grpc.keepaliveTimeout", \.grpc.keepaliveTimeout, .duration(),
+            "how long a ping's answer may take (grpc-swift listeners)"),
+        ServeSetting(
+            "grpc.idleTimeout", \.grpc.idleTimeout, SettingParser.duration().zeroIsOff(),
+            "close a connection that carries no call this long (with GOAWAY)"),
+        ServeSetting(
+            "grpc.eventLoopThreads", variable: "GATEHOUSE_EVENT_LOOP_THREADS", \.grpc.eventLoopThreads,
+            SettingParser.integer(1...256).optional(absent: "per transport"),
+            "event-loop threads for all listeners; by default one per core (direct), one (grpc-swift)"),
+        ServeSetting(
+            "grpc.flushCoalescingDelay", variable: "GATEHOUSE_FLUSH_COALESCING_US", \.grpc.flushCoalescingDelay,
+            SettingParser.duration().zeroIsOff(), variableParser: .microseconds,
+            "how long a response may wait to be flushed together with others (grpc-swift listeners)"),
+        ServeSetting(
+            "shutdownGracePeriod", \.grpc.shutdownGracePeriod, .duration(),
+            "after SIGTERM or SIGINT, how long checks in flight may take before the process exits"),
+        ServeSetting(
+            "log.level", variable: "GATEHOUSE_LOG_LEVEL", flag: "--log-level", \.logLevel, .choice("a log level"),
+            "the lowest level logged (structured, on stderr)"),
+        ServeSetting(
+            "cache.enabled", variable: "GATEHOUSE_CACHE", \.cache.isEnabled, .toggle, "the decision cache"),
+        ServeSetting(
+            "cache.maxEntries", \.cache.limits.requestedEntries, .integer(1...100_000_000),
+            "the most decisions kept"),
+        ServeSetting(
+            "cache.maxBytes", \.cache.limits.requestedBytes, .integer(4096...(64 << 30)),
+            "the most bytes kept (an estimate per entry: ~300 + the decision's text)"),
+        ServeSetting(
+            "cache.ttl", \.cache.timeToLive, .duration(minimum: .seconds(1)),
+            "how long a decision may be reused (a policy's cache.ttl overrides it)"),
+        ServeSetting(
+            "cache.negativeTtl", \.cache.negativeTimeToLive, .duration(),
+            "how long the denial of a rejected credential may be reused (0s: never)"),
+        ServeSetting(
+            "cache.shards", \.cache.limits.requestedShards, .integer(1...1024),
+            "independently locked parts (rounded up to a power of two)"),
+    ]
+
+    /// The row for `key`, if it is one.
+    static func setting(key: String) -> ServeSetting? {
+        self.table.first { $0.key == key }
+    }
+
+    /// The names allowed directly under `section` (`""` for the top level), in table order.
+    static func children(of section: String) -> [String] {
+        let prefix = section.isEmpty ? "" : section + "."
+        var names: [String] = []
+        for setting in self.table where setting.key.hasPrefix(prefix) {
+            let rest = setting.key.dropFirst(prefix.count)
+            let name = String(rest.prefix { $0 != "." })
+            if !names.contains(name) { names.append(name) }
+        }
+        return names
+    }
+}
+
+extension SettingParser where Value == [ListenerConfiguration] {
+    /// Comma-separated plaintext listener addresses; a repeated flag adds listeners.
+    static let listeners = SettingParser(
+        type: "listener list",
+        expected: "a list of addresses (\(SettingParser<ListenerConfiguration.Address>.addressForms))",
+        parse: { text, _ in
+            var listeners: [ListenerConfiguration] = []
+            for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+                let trimmed = item.trimmingCharacters(in: .whitespaces)
+                guard let address = ListenerConfiguration.Address(trimmed) else { return nil }
+                listeners.append(ListenerConfiguration(address: address))
+            }
+            return listeners
+        }, format: { $0.map { "\($0.address)" }.joined(separator: ", ") }, combine: { $0 + $1 })
+}
+
+extension SettingParser where Value == ListenerConfiguration.Address {
+    /// How an address is written.
+    static let addressForms = "HOST:PORT, [V6]:PORT or unix:PATH"
+
+    /// One listener address, as `grpc.listeners[].address` takes it.
+    static let address = SettingParser(
+        type: "address", expected: "an address (\(addressForms))",
+        parse: { text, _ in ListenerConfiguration.Address(text) }, format: { "\($0)" })
+}
+
+extension SettingParser where Value == Duration? {
+    /// Whole microseconds, 0 for off (`GATEHOUSE_FLUSH_COALESCING_US`).
+    static let microseconds = SettingParser(
+        type: "microseconds, 0 = off", expected: "a whole number of microseconds from 0 to 86400000000",
+        parse: { text, _ in
+            guard let micros = Int64(text), (0...86_400_000_000).contains(micros) else { return nil }
+            return .some(micros == 0 ? nil : .microseconds(micros))
+        }, format: { $0.map { "\($0 / .microseconds(1))" } ?? "0" })
+}
+
+extension CacheLimits {
+    // Each limit set through CacheLimits' initialiser, which rounds the shards up to a power of two.
+
+    var requestedEntries: Int {
+        get { self.maximumEntries }
+        set { self = CacheLimits(maximumEntries: newValue, maximumBytes: self.maximumBytes, shards: self.shards) }
+    }
+
+    var requestedBytes: Int {
+        get { self.maximumBytes }
+        set { self = CacheLimits(maximumEntries: self.maximumEntries, maximumBytes: newValue, shards: self.shards) }
+    }
+
+    var requestedShards: Int {
+        get { self.shards }
+        set {
+            self = CacheLimits(maximumEntries: self.maximumEntries, maximumBytes: self.maximumBytes, shards: newValue)
+        }
+    }
+}

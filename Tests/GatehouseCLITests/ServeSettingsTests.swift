@@ -1,0 +1,216 @@
+import Foundation
+import GatehouseCLI
+import GatehouseCache
+import GatehouseGRPC
+import Logging
+import Testing
+
+@Suite("gatehouse serve's table of settings")
+struct ServeSettingsTests {
+    /// The repository root, from this file's path.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let policies = Self.root.appendingPathComponent("policies").path
+
+    /// Loads with the repository's policies, so only the settings under test can be wrong.
+    static func load(
+        file: String? = nil, environment: [String: String] = [:], flags: [String: [String]] = [:]
+    ) throws -> ServeConfiguration {
+        try ServeConfiguration.load(
+            file: file, environment: ["GATEHOUSE_POLICIES": Self.policies].merging(environment) { $1 }, flags: flags)
+    }
+
+    /// The problems loading reports, or none.
+    static func problems(
+        file: String? = nil, environment: [String: String] = [:], flags: [String: [String]] = [:]
+    ) -> [String] {
+        do {
+            _ = try Self.load(file: file, environment: environment, flags: flags)
+            return []
+        } catch let error as ConfigurationError {
+            return error.problems
+        } catch {
+            return ["\(error)"]
+        }
+    }
+
+    static func file(_ text: String) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gatehouse-settings-\(UUID().uuidString).yaml")
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+
+    @Test("deploy/CONFIGURATION.md lists exactly the table's rows: key, variable, flag and default")
+    func documentationMatchesTable() throws {
+        let text = try String(
+            contentsOf: Self.root.appendingPathComponent("deploy/CONFIGURATION.md"), encoding: .utf8)
+        // The settings table is the one whose header starts `| key | variable | flag |`.
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let header = try #require(lines.firstIndex { $0.hasPrefix("| key | variable | flag |") })
+        let rows = lines[(header + 2)...].prefix { $0.hasPrefix("|") }.map { line in
+            line.split(separator: "|", omittingEmptySubsequences: false).dropFirst().prefix(5).map {
+                $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "`", with: "")
+            }
+        }
+        let documented = rows.map { [$0[0], $0[1], $0[2], $0[4]] }
+        let code = ServeSettings.table.map { [$0.key, $0.variable ?? "–", $0.flag ?? "–", $0.defaultValue] }
+        #expect(documented == code, "the table in deploy/CONFIGURATION.md should read:\n\(Self.markdownRows)")
+    }
+
+    /// The table as deploy/CONFIGURATION.md writes it, printed when they differ.
+    static var markdownRows: String {
+        ServeSettings.table.map { setting in
+            let cells = [
+                "`\(setting.key)`", setting.variable.map { "`\($0)`" } ?? "–", setting.flag.map { "`\($0)`" } ?? "–",
+                setting.type, "`\(setting.defaultValue)`", setting.summary,
+            ]
+            return "| " + cells.joined(separator: " | ") + " |"
+        }.joined(separator: "\n")
+    }
+
+    @Test("Every key, variable and flag appears once")
+    func namesAreUnique() {
+        let keys = ServeSettings.table.map(\.key)
+        let variables = ServeSettings.table.compactMap(\.variable)
+        let flags = ServeSettings.table.compactMap(\.flag)
+        #expect(Set(keys).count == keys.count)
+        #expect(Set(variables).count == variables.count)
+        #expect(Set(flags).count == flags.count)
+    }
+
+    @Test("Every row's default, written in the file, loads as the built-in default")
+    func defaultsRoundTrip() throws {
+        var expected = ServeConfiguration()
+        expected.policies = Self.policies
+        for setting in ServeSettings.table where setting.key != "policies" && setting.key != "grpc.listeners" {
+            // `per transport` is the absence of a value, which no text writes.
+            if setting.defaultValue == "per transport" { continue }
+            let path = setting.key.split(separator: ".")
+            let yaml =
+                path.count == 1
+                ? "\(path[0]): \(setting.defaultValue)\n" : "\(path[0]):\n  \(path[1]): \(setting.defaultValue)\n"
+            let loaded = try Self.load(file: Self.file(yaml))
+            #expect(loaded == expected, "\(setting.key): \(setting.defaultValue)")
+        }
+    }
+
+    @Test(
+        "A bad value reads the same from the file, the environment and a flag, each naming its source",
+        arguments: [
+            ("log.level", "chatty", "is not a log level (trace, debug, info, notice, warning, error, critical)."),
+            ("grpc.listeners", "nowhere", "is not a list of addresses (HOST:PORT, [V6]:PORT or unix:PATH)."),
+            ("policies", "", "is not a path."),
+        ])
+    func sameMessageFromEverySource(key: String, value: String, message: String) throws {
+        let setting = try #require(ServeSettings.table.first { $0.key == key })
+        let variable = try #require(setting.variable)
+        let flag = try #require(setting.flag)
+        #expect(Self.problems(environment: [variable: value]).first == "\(variable): '\(value)' \(message)")
+        #expect(Self.problems(flags: [flag: [value]]).first == "\(flag): '\(value)' \(message)")
+        let path = key.split(separator: ".")
+        let yaml = path.count == 1 ? "\(path[0]): '\(value)'\n" : "\(path[0]):\n  \(path[1]): '\(value)'\n"
+        // A listener list in the file is a list of mappings; its addresses have the address parser's message.
+        guard key != "grpc.listeners" else { return }
+        let file = try Self.file(yaml)
+        let column = path.count == 1 ? path[0].count + 3 : path[1].count + 5
+        #expect(
+            Self.problems(file: file).first == "\(file):\(path.count):\(column): \(key): '\(value)' \(message)")
+    }
+
+    @Test(
+        "Variables that once ignored a bad value now report it",
+        arguments: [
+            ("GATEHOUSE_FLUSH_COALESCING_US", "soon", "is not a whole number of microseconds from 0 to 86400000000."),
+            ("GATEHOUSE_FLUSH_COALESCING_US", "-5", "is not a whole number of microseconds from 0 to 86400000000."),
+            ("GATEHOUSE_EVENT_LOOP_THREADS", "0", "is not a whole number from 1 to 256."),
+            ("GATEHOUSE_EVENT_LOOP_THREADS", "many", "is not a whole number from 1 to 256."),
+            ("GATEHOUSE_CACHE", "maybe", "is not a switch (true or false, on or off)."),
+            ("GATEHOUSE_TRANSPORT", "fast", "is not a transport (grpc-swift, direct)."),
+        ])
+    func environmentReportsBadValues(variable: String, value: String, message: String) {
+        #expect(Self.problems(environment: [variable: value]) == ["\(variable): '\(value)' \(message)"])
+    }
+
+    @Test("Flags override variables, which override the file, which overrides the defaults")
+    func precedence() throws {
+        let file = try Self.file(
+            """
+            log: { level: error }
+            grpc:
+              transport: grpc-swift
+              eventLoopThreads: 3
+              flushCoalescingDelay: 2ms
+              listeners: [{ address: 127.0.0.1:7000 }]
+            cache: { enabled: false, shards: 5 }
+            """)
+        let fromFile = try Self.load(file: file)
+        #expect(fromFile.logLevel == .error)
+        #expect(fromFile.grpc.transport == .grpcSwift)
+        #expect(fromFile.grpc.eventLoopThreads == 3)
+        #expect(fromFile.grpc.flushCoalescingDelay == .milliseconds(2))
+        #expect(fromFile.grpc.listeners.map(\.description) == ["127.0.0.1:7000 (plaintext)"])
+        #expect(!fromFile.cache.isEnabled)
+        #expect(fromFile.cache.limits.shards == 8, "shards round up to a power of two")
+        #expect(fromFile.grpc.idleTimeout == .seconds(300), "a key the file leaves out keeps its default")
+
+        let environment = [
+            "GATEHOUSE_LOG_LEVEL": "debug", "GATEHOUSE_TRANSPORT": "direct", "GATEHOUSE_EVENT_LOOP_THREADS": "2",
+            "GATEHOUSE_FLUSH_COALESCING_US": "0", "GATEHOUSE_LISTEN": "127.0.0.1:7001, unix:/tmp/g.sock",
+            "GATEHOUSE_CACHE": "on",
+        ]
+        let fromEnvironment = try Self.load(file: file, environment: environment)
+        #expect(fromEnvironment.logLevel == .debug)
+        #expect(fromEnvironment.grpc.transport == .direct)
+        #expect(fromEnvironment.grpc.eventLoopThreads == 2)
+        #expect(fromEnvironment.grpc.flushCoalescingDelay == nil)
+        #expect(
+            fromEnvironment.grpc.listeners.map(\.description) == [
+                "127.0.0.1:7001 (plaintext)", "unix:/tmp/g.sock (plaintext)",
+            ])
+        #expect(fromEnvironment.cache.isEnabled)
+
+        let fromFlags = try Self.load(
+            file: file, environment: environment,
+            flags: ["--log-level": ["warning"], "--listen": ["127.0.0.1:7002", "127.0.0.1:7003"]])
+        #expect(fromFlags.logLevel == .warning)
+        #expect(
+            fromFlags.grpc.listeners.map(\.description) == ["127.0.0.1:7002 (plaintext)", "127.0.0.1:7003 (plaintext)"])
+        #expect(fromFlags.grpc.transport == .direct, "a setting no flag sets keeps the variable's value")
+    }
+
+    @Test("Durations of 0 turn the idle timeout and flush coalescing off")
+    func zeroIsOff() throws {
+        let configuration = try Self.load(file: Self.file("grpc: { idleTimeout: 0s, flushCoalescingDelay: 0 }\n"))
+        #expect(configuration.grpc.idleTimeout == nil)
+        #expect(configuration.grpc.flushCoalescingDelay == nil)
+        let microseconds = try Self.load(environment: ["GATEHOUSE_FLUSH_COALESCING_US": "250"])
+        #expect(microseconds.grpc.flushCoalescingDelay == .microseconds(250))
+    }
+
+    @Test("File problems come in the file's order, a list where a value belongs is named")
+    func fileProblemsInOrder() throws {
+        let file = try Self.file(
+            """
+            cache: { ttl: [1s] }
+            grpc: { maxRequestBytes: 1 }
+            log: { level: loud }
+            """)
+        #expect(
+            Self.problems(file: file) == [
+                "\(file):1:15: cache.ttl must be a single value, not a list or mapping.",
+                "\(file):2:26: grpc.maxRequestBytes: '1' is not a whole number from 1024 to 268435456.",
+                "\(file):3:15: log.level: 'loud' is not a log level (trace, debug, info, notice, warning, error, critical).",
+            ])
+    }
+}
+
+extension ServeSettingsTests {
+    @Test("Every flag of the table is one gatehouse serve declares")
+    func flagsAreDeclared() throws {
+        let help = try GatehouseProcess.run(["serve", "--help"])
+        for flag in ServeSettings.table.compactMap(\.flag) {
+            #expect(help.stdout.contains("\(flag) "), "\(flag) is not in:\n\(help.stdout)")
+        }
+    }
+}
