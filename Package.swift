@@ -95,7 +95,10 @@ let package = Package(
         // Who is calling: JWTs verified against issuers' key sets, client certificates against the trust bundle.
         .target(
             name: "GatehouseIdentity",
-            dependencies: ["GatehouseCore", crypto, cryptoExtras, x509, asn1, httpClient, logging],
+            dependencies: [
+                "GatehouseCore", crypto, cryptoExtras, x509, asn1, httpClient, logging,
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,11 +1,75 @@
 import Foundation
 import Testing
 
-/// GatehouseCore is the pure domain: no I/O, no clock, no randomness, no escape from strict concurrency.
-@Suite("Architecture of GatehouseCore")
+/// The module table: which modules each target's sources may import. Peers (Policy, Identity,
+/// Cache, GRPC) meet only through Core, and every import is declared in Package.swift.
+@Suite("Architecture: the module table")
 struct ArchitectureTests {
-    /// One source file of the Core target.
+    /// One row of the module table.
+    struct ModuleRule: Sendable, CustomTestStringConvertible {
+        /// The target, as named in Package.swift and under `Sources/`.
+        var target: String
+        /// The Gatehouse targets and package products it may import; `nil` for the composition
+        /// root, which may import anything it declares.
+        var modules: Set<String>?
+        /// The toolchain's modules it may import (never declared in Package.swift).
+        var system: Set<String>
+
+        var testDescription: String { self.target }
+
+        func allows(_ module: String) -> Bool {
+            self.system.contains(module) || (self.modules?.contains(module) ?? true)
+        }
+    }
+
+    /// The module table, one row per target. `Generated/` code (protoc output) is not scanned.
+    static let moduleTable: [ModuleRule] = [
+        ModuleRule(
+            target: "EnvoyAuthAPI", modules: ["SwiftProtobuf", "GRPCCore", "GRPCProtobuf"], system: ["Foundation"]),
+        ModuleRule(target: "GatehouseCore", modules: [], system: ["Synchronization"]),
+        ModuleRule(target: "GatehousePolicy", modules: ["GatehouseCore", "Yams"], system: ["Foundation"]),
+        ModuleRule(
+            target: "GatehouseIdentity",
+            modules: [
+                "GatehouseCore", "Crypto", "_CryptoExtras", "X509", "SwiftASN1", "AsyncHTTPClient", "NIOCore",
+                "NIOHTTP1",
+                "Logging",
+            ],
+            system: ["Foundation", "Synchronization"]),
+        ModuleRule(
+            target: "GatehouseCache", modules: ["GatehouseCore", "Crypto"],
+            system: ["Synchronization", "Glibc", "Darwin", "Musl"]),
+        ModuleRule(
+            target: "GatehouseGRPC",
+            modules: [
+                "GatehouseCore", "EnvoyAuthAPI", "GRPCCore", "GRPCProtobuf", "GRPCNIOTransportHTTP2", "SwiftProtobuf",
+                "NIOCore", "NIOPosix", "NIOHTTP2", "NIOHPACK", "NIOConcurrencyHelpers", "X509", "Logging",
+                "ServiceLifecycle",
+            ],
+            system: ["Foundation", "Synchronization", "Glibc", "Darwin", "Musl"]),
+        ModuleRule(target: "GatehouseCLI", modules: nil, system: ["Foundation", "Synchronization", "Glibc", "Darwin"]),
+    ]
+
+    /// The targets that must meet only through Core (and GRPC through Envoy's API types).
+    static let peers: Set<String> = ["GatehousePolicy", "GatehouseIdentity", "GatehouseCache", "GatehouseGRPC"]
+
+    /// Modules that come with the toolchain, so Package.swift never declares them.
+    static let systemModules: Set<String> = [
+        "Swift", "_Concurrency", "Foundation", "FoundationEssentials", "Synchronization", "Dispatch", "Glibc", "Musl",
+        "Darwin",
+    ]
+
+    // MARK: - Reading the package
+
+    /// The package root, found from this file: `Tests/GatehouseCoreTests/ArchitectureTests.swift`.
+    static let packageDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()
+        .deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// One source file of a target.
     struct SourceFile: CustomTestStringConvertible {
+        /// The path below `Sources/`, e.g. `GatehouseIdentity/JWT/TokenVerifier.swift`.
         var name: String
         var lines: [Substring]
 
@@ -18,28 +82,70 @@ struct ArchitectureTests {
                 return trimmed.hasPrefix("//") || trimmed.hasPrefix("*") ? nil : (offset + 1, line)
             }
         }
-    }
 
-    /// `Sources/GatehouseCore`, found from this file: `Tests/GatehouseCoreTests/ArchitectureTests.swift`.
-    static let coreDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .appendingPathComponent("Sources")
-        .appendingPathComponent("GatehouseCore")
-
-    static func sources() throws -> [SourceFile] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: Self.coreDirectory.path)
-            .filter { $0.hasSuffix(".swift") }
-            .sorted()
-        return try names.map { name in
-            let text = try String(contentsOf: Self.coreDirectory.appendingPathComponent(name), encoding: .utf8)
-            return SourceFile(name: name, lines: text.split(separator: "\n", omittingEmptySubsequences: false))
+        /// Every import declaration: its line and module.
+        var imports: [(number: Int, module: String)] {
+            self.codeLines.compactMap { number, line in ArchitectureTests.importedModule(line).map { (number, $0) } }
         }
     }
 
-    /// Modules Core may not import; a trailing `*` matches any module with that prefix.
-    static let forbiddenModules = ["Foundation*", "NIO*", "GRPC*", "Hummingbird*", "Logging", "Dispatch"]
+    /// The targets under `Sources/`.
+    static func targets(in package: URL = Self.packageDirectory) throws -> [String] {
+        let sources = package.appendingPathComponent("Sources").path
+        return try FileManager.default.contentsOfDirectory(atPath: sources)
+            .filter { !$0.hasPrefix(".") }
+            .sorted()
+    }
+
+    /// Every `.swift` file of `target`, subfolders included, except protoc's `Generated/` output.
+    static func sources(of target: String, in package: URL = Self.packageDirectory) throws -> [SourceFile] {
+        let directory = package.appendingPathComponent("Sources").appendingPathComponent(target)
+        guard let enumerator = FileManager.default.enumerator(atPath: directory.path) else { return [] }
+        let paths = enumerator.compactMap { $0 as? String }
+            .filter { $0.hasSuffix(".swift") && !$0.split(separator: "/").contains("Generated") }
+            .sorted()
+        return try paths.map { path in
+            let text = try String(contentsOf: directory.appendingPathComponent(path), encoding: .utf8)
+            return SourceFile(
+                name: target + "/" + path, lines: text.split(separator: "\n", omittingEmptySubsequences: false))
+        }
+    }
+
+    /// Package.swift's text.
+    static func manifest(of package: URL = Self.packageDirectory) throws -> String {
+        try String(contentsOf: package.appendingPathComponent("Package.swift"), encoding: .utf8)
+    }
+
+    // MARK: - The checks
+
+    /// `file:line` of every import of `rule.target` that its row does not allow.
+    static func importsOutsideTable(_ rule: ModuleRule, in package: URL = Self.packageDirectory) throws -> [String] {
+        try Self.sources(of: rule.target, in: package).flatMap { file in
+            file.imports.filter { !rule.allows($0.module) }.map { number, module in
+                "\(file.name):\(number): imports \(module), which the module table does not allow"
+            }
+        }
+    }
+
+    /// `file:line` of every import of `target` that Package.swift does not declare for it (toolchain
+    /// modules aside), and any dependency of it the manifest reader could not name.
+    static func undeclaredImports(of target: String, in package: URL = Self.packageDirectory) throws -> [String] {
+        guard let declared = Self.declaredDependencies(manifest: try Self.manifest(of: package))[target] else {
+            return ["Package.swift: no target named \(target)"]
+        }
+        let unknown = declared.filter { $0.hasPrefix("?") }.sorted().map {
+            "Package.swift: \(target) depends on '\($0.dropFirst())', which is no product or target the reader knows"
+        }
+        return try unknown
+            + Self.sources(of: target, in: package).flatMap { file in
+                file.imports.filter { !Self.systemModules.contains($0.module) && !declared.contains($0.module) }
+                    .map { number, module in
+                        "\(file.name):\(number): imports \(module), which Package.swift does not declare for \(target)"
+                    }
+            }
+    }
+
+    // MARK: - The import scanner
 
     /// The module named by an import declaration such as `@preconcurrency package import struct NIOCore.ByteBuffer`.
     static func importedModule(_ line: Substring) -> String? {
@@ -56,37 +162,183 @@ struct ArchitectureTests {
     static let accessModifiers: Set<String> = ["public", "package", "internal", "fileprivate", "private", "open"]
     static let importKinds: Set<String> = ["struct", "class", "enum", "protocol", "func", "var", "let", "typealias"]
 
-    static func isForbidden(_ module: String) -> Bool {
-        Self.forbiddenModules.contains { pattern in
-            pattern.hasSuffix("*") ? module.hasPrefix(pattern.dropLast()) : module == pattern
-        }
-    }
-
-    @Test("The Core sources are found")
-    func sourcesFound() throws {
-        let sources = try Self.sources()
-        #expect(sources.count >= 10)
-        #expect(sources.contains { $0.name == "DecisionTree.swift" })
-    }
-
     @Test("The import scanner recognizes every form of import declaration")
     func importScanner() {
         #expect(Self.importedModule("import Foundation") == "Foundation")
         #expect(Self.importedModule("  @preconcurrency package import NIOCore") == "NIOCore")
         #expect(Self.importedModule("internal import struct FoundationEssentials.Date") == "FoundationEssentials")
         #expect(Self.importedModule("@_implementationOnly import Dispatch;") == "Dispatch")
+        #expect(Self.importedModule("    import Glibc") == "Glibc")
         #expect(Self.importedModule("let important = 1") == nil)
-        #expect(Self.isForbidden("GRPCCore") && Self.isForbidden("Logging") && !Self.isForbidden("Testing"))
+        #expect(Self.importedModule("// import Foundation") == nil)
+        #expect(Self.isForbiddenInCore("GRPCCore") && Self.isForbiddenInCore("Logging"))
+        #expect(!Self.isForbiddenInCore("Testing"))
+    }
+
+    // MARK: - The manifest reader
+
+    /// The modules Package.swift declares for each target: target names, and products (every
+    /// product this package uses is named like its module), whether written inline or through
+    /// a top-level `let name: Target.Dependency = .product(...)`.
+    static func declaredDependencies(manifest: String) -> [String: Set<String>] {
+        let code = manifest.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.drop { $0 == " " }.hasPrefix("//") }
+            .joined(separator: "\n")
+        var variables: [String: String] = [:]
+        for match in code.matches(of: #/let (\w+): Target\.Dependency = \.product\(name: "([^"]+)"/#) {
+            variables[String(match.1)] = String(match.2)
+        }
+        let targets = code.matches(of: #/\.(?:target|executableTarget|testTarget)\(\s*name:\s*"([^"]+)"/#)
+        var declared: [String: Set<String>] = [:]
+        for (index, target) in targets.enumerated() {
+            let end = index + 1 < targets.count ? targets[index + 1].range.lowerBound : code.endIndex
+            let body = code[target.range.upperBound..<end]
+            var modules: Set<String> = []
+            if let list = Self.dependencyList(in: body) {
+                var rest = String(list)
+                for product in rest.matches(of: #/\.(?:product|target)\(\s*name:\s*"([^"]+)"[^)]*\)/#).reversed() {
+                    modules.insert(String(product.1))
+                    rest.removeSubrange(product.range)
+                }
+                for name in rest.matches(of: #/"([^"]+)"/#).reversed() {
+                    modules.insert(String(name.1))
+                    rest.removeSubrange(name.range)
+                }
+                for identifier in rest.matches(of: #/[A-Za-z_][A-Za-z0-9_]*/#) {
+                    // An identifier that is no known dependency stays visible, so the test fails loudly.
+                    modules.insert(variables[String(identifier.0)] ?? "?\(identifier.0)")
+                }
+            }
+            declared[String(target.1)] = modules
+        }
+        return declared
+    }
+
+    /// The text inside `dependencies: [ ... ]`, brackets balanced.
+    static func dependencyList(in body: Substring) -> Substring? {
+        guard let key = body.firstRange(of: "dependencies:"),
+            let open = body[key.upperBound...].firstIndex(of: "[")
+        else { return nil }
+        var depth = 0
+        for index in body[open...].indices {
+            switch body[index] {
+            case "[": depth += 1
+            case "]":
+                depth -= 1
+                if depth == 0 { return body[body.index(after: open)..<index] }
+            default: break
+            }
+        }
+        return nil
+    }
+
+    @Test("The manifest reader finds inline products, shared lets and target names, and flags the unknown")
+    func manifestReader() {
+        let manifest = """
+            let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
+            // let commented: Target.Dependency = .product(name: "Nope", package: "nope")
+            let package = Package(
+                targets: [
+                    .target(name: "Bare", swiftSettings: swiftSettings),
+                    .target(
+                        name: "Policy",
+                        dependencies: ["Core", yams, .product(name: "NIOCore", package: "swift-nio")],
+                        swiftSettings: swiftSettings
+                    ),
+                    .testTarget(name: "PolicyTests", dependencies: ["Policy", mystery]),
+                ]
+            )
+            """
+        let declared = Self.declaredDependencies(manifest: manifest)
+        #expect(declared["Bare"] == [])
+        #expect(declared["Policy"] == ["Core", "Yams", "NIOCore"])
+        #expect(declared["PolicyTests"] == ["Policy", "?mystery"])
+    }
+
+    // MARK: - The rules
+
+    @Test("Every target under Sources has a row in the module table, and every row a target")
+    func tableCoversTargets() throws {
+        let targets = try Self.targets()
+        #expect(Set(targets) == Set(Self.moduleTable.map(\.target)))
+    }
+
+    @Test("Sources in subfolders are scanned and protoc's Generated code is not")
+    func sourcesFound() throws {
+        let identity = try Self.sources(of: "GatehouseIdentity").map(\.name)
+        #expect(identity.contains("GatehouseIdentity/JWT/TokenVerifier.swift"))
+        let core = try Self.sources(of: "GatehouseCore").map(\.name)
+        #expect(core.count >= 10 && core.contains("GatehouseCore/DecisionTree.swift"))
+        #expect(try Self.sources(of: "EnvoyAuthAPI").isEmpty)
+    }
+
+    @Test("The table lets no peer import another peer: they meet through Core")
+    func tableKeepsPeersApart() {
+        for rule in Self.moduleTable where Self.peers.contains(rule.target) {
+            let gatehouse = (rule.modules ?? []).filter { $0.hasPrefix("Gatehouse") || $0 == "EnvoyAuthAPI" }
+            let allowed: Set<String> =
+                rule.target == "GatehouseGRPC" ? ["GatehouseCore", "EnvoyAuthAPI"] : ["GatehouseCore"]
+            #expect(gatehouse.isSubset(of: allowed), "\(rule.target) may import \(gatehouse.subtracting(allowed))")
+        }
+    }
+
+    @Test("Every target imports only what its row of the module table allows", arguments: ArchitectureTests.moduleTable)
+    func importsFollowTable(rule: ModuleRule) throws {
+        let violations = try Self.importsOutsideTable(rule)
+        #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
+    }
+
+    @Test(
+        "Every module a target imports is declared in Package.swift for that target",
+        arguments: ArchitectureTests.moduleTable)
+    func importsAreDeclared(rule: ModuleRule) throws {
+        let violations = try Self.undeclaredImports(of: rule.target)
+        #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
+    }
+
+    @Test("The checks name the file and line of a peer import and of an undeclared one, in subfolders too")
+    func checksReportViolations() throws {
+        let package = URL(fileURLWithPath: NSTemporaryDirectory())
+            .appendingPathComponent("gatehouse-architecture-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: package) }
+        let folder = package.appendingPathComponent("Sources/GatehouseIdentity/JWT")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let manifest = """
+            let package = Package(targets: [.target(name: "GatehouseIdentity", dependencies: ["GatehouseCore"])])
+            """
+        try Data(manifest.utf8).write(to: package.appendingPathComponent("Package.swift"))
+        let source = "import Foundation\n// import Yams\npackage import GatehousePolicy\nimport NIOCore\n"
+        try Data(source.utf8).write(to: folder.appendingPathComponent("Verifier.swift"))
+        let rule = try #require(Self.moduleTable.first { $0.target == "GatehouseIdentity" })
+
+        #expect(
+            try Self.importsOutsideTable(rule, in: package) == [
+                "GatehouseIdentity/JWT/Verifier.swift:3: imports GatehousePolicy, which the module table does not allow"
+            ])
+        #expect(
+            try Self.undeclaredImports(of: "GatehouseIdentity", in: package) == [
+                "GatehouseIdentity/JWT/Verifier.swift:3: imports GatehousePolicy, which Package.swift does not declare for GatehouseIdentity",
+                "GatehouseIdentity/JWT/Verifier.swift:4: imports NIOCore, which Package.swift does not declare for GatehouseIdentity",
+            ])
+    }
+
+    // MARK: - Core: no I/O, no clock, no randomness
+
+    /// Modules Core may not import even if the table grew; a trailing `*` matches any module with that prefix.
+    static let forbiddenInCore = ["Foundation*", "NIO*", "GRPC*", "Hummingbird*", "Logging", "Dispatch"]
+
+    static func isForbiddenInCore(_ module: String) -> Bool {
+        Self.forbiddenInCore.contains { pattern in
+            pattern.hasSuffix("*") ? module.hasPrefix(pattern.dropLast()) : module == pattern
+        }
     }
 
     @Test("Core imports no Foundation, SwiftNIO, gRPC, Hummingbird, Logging or Dispatch")
     func noForbiddenImports() throws {
         var violations: [String] = []
-        for file in try Self.sources() {
-            for (number, line) in file.codeLines {
-                if let module = Self.importedModule(line), Self.isForbidden(module) {
-                    violations.append("\(file.name):\(number): imports \(module)")
-                }
+        for file in try Self.sources(of: "GatehouseCore") {
+            for (number, module) in file.imports where Self.isForbiddenInCore(module) {
+                violations.append("\(file.name):\(number): imports \(module)")
             }
         }
         #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
@@ -101,7 +353,7 @@ struct ArchitectureTests {
             ("random", { $0.lowercased().contains("random") }),
         ]
         var violations: [String] = []
-        for file in try Self.sources() {
+        for file in try Self.sources(of: "GatehouseCore") {
             for (number, line) in file.codeLines {
                 for (name, matches) in forbidden where matches(line) {
                     violations.append(
