@@ -2,10 +2,12 @@ import Synchronization
 
 /// Decides checks against whichever policy revision is active, and swaps revisions atomically.
 ///
-/// A revision is a decision tree and the authenticator built from the same policy set; both
-/// are immutable and swapped together under a short lock, so a check that has read them
-/// finishes on that revision even if a reload activates another one meanwhile. Before any
-/// revision is active every check is denied (`policy_not_loaded`, 503): fail closed.
+/// A revision is a decision tree, the authenticator built from the same policy set and the
+/// readiness of that authenticator's key sets; all are immutable and swapped together under one
+/// short lock, so a check that has read them finishes on that revision even if a reload
+/// activates another one meanwhile, and readiness never pairs one revision's tree with another's
+/// key sets. Before any revision is active every check is denied (`policy_not_loaded`, 503):
+/// fail closed.
 ///
 /// ```swift
 /// let authorizer = Authorizer()
@@ -22,6 +24,11 @@ package final class Authorizer: Sendable {
         /// Counts activations: each revision gets a new one, so nothing cached under an
         /// earlier revision is found under this one.
         package var generation: UInt64
+        /// Whether the revision's remote key sets have loaded; `nil` when it needs none.
+        package var isLoaded: (@Sendable () -> Bool)?
+
+        /// Whether every credential source this revision needs is loaded.
+        package var isReady: Bool { self.isLoaded?() ?? true }
 
         /// Verifies the caller's credentials under the policy at `policyIndex`, then evaluates.
         ///
@@ -34,13 +41,11 @@ package final class Authorizer: Sendable {
         }
     }
 
+    /// The active revision; the only mutable state, so one lock covers every swap.
     private let current: Mutex<Revision?>
-    private let activations = Atomic<UInt64>(0)
-    private let readiness: Mutex<(@Sendable () -> Bool)?>
 
     package init(tree: DecisionTree? = nil, authenticator: any Authenticator = AnonymousAuthenticator()) {
         self.current = Mutex(tree.map { Revision(tree: $0, authenticator: authenticator, generation: 0) })
-        self.readiness = Mutex(nil)
     }
 
     /// The active revision, if any.
@@ -51,8 +56,8 @@ package final class Authorizer: Sendable {
 
     /// Whether a policy revision is active and every credential source it needs (key sets) is loaded.
     package var isReady: Bool {
-        guard self.current.withLock({ $0 != nil }) else { return false }
-        return self.readiness.withLock { $0 }?() ?? true
+        // Ask the revision read under the lock, outside it: the readiness check may take locks of its own.
+        self.revision?.isReady ?? false
     }
 
     /// Makes `tree` the revision that decides every check from now on.
@@ -66,9 +71,10 @@ package final class Authorizer: Sendable {
         authenticator: any Authenticator = AnonymousAuthenticator(),
         isLoaded: (@Sendable () -> Bool)? = nil
     ) {
-        let generation = self.activations.add(1, ordering: .relaxed).newValue
-        self.current.withLock { $0 = Revision(tree: tree, authenticator: authenticator, generation: generation) }
-        self.readiness.withLock { $0 = isLoaded }
+        self.current.withLock { current in
+            let generation = (current?.generation ?? 0) + 1
+            current = Revision(tree: tree, authenticator: authenticator, generation: generation, isLoaded: isLoaded)
+        }
     }
 
     /// Decides one request whose identity is already known (tests, `gatehouse check`).

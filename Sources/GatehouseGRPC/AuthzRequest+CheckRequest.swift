@@ -14,8 +14,9 @@ extension AuthzRequest {
     ///
     /// - Parameter receivedAt: Gatehouse's own clock when the check arrived. Envoy's
     ///   `request.time` is "now" for token and certificate validity; when it is absent the
-    ///   receipt time is used instead, never the epoch (which would make expired credentials valid).
-    package init(_ check: Envoy_Service_Auth_V3_CheckRequest, receivedAt: UnixTime = UnixTime(seconds: 0)) {
+    ///   receipt time is used instead. It has no default: a forgotten one would be the epoch,
+    ///   at which every expired credential is still valid.
+    package init(_ check: Envoy_Service_Auth_V3_CheckRequest, receivedAt: UnixTime) {
         let attributes = check.attributes
         let http = attributes.request.http
         let isHTTP = attributes.hasRequest && attributes.request.hasHTTP

@@ -43,7 +43,7 @@ struct WireCompatibilityTests {
         #expect(attributes.unknownFields.data.isEmpty)
         #expect(http.unknownFields.data.isEmpty)
 
-        let request = AuthzRequest(check)
+        let request = AuthzRequest(check, receivedAt: UnixTime(seconds: 42))
         #expect(request.method.rawValue == "POST")
         #expect(request.path == "/births/1987-0042")
         #expect(request.query.first("view") == "full")
