@@ -11,6 +11,11 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
     // A file sees only the members of modules it imports itself.
     .enableUpcomingFeature("MemberImportVisibility"),
+    // `package` API is shared by the modules of one package name. SwiftPM's own name is the
+    // checkout folder's (a package's identity), so every target turns it off (`packageAccess:
+    // false`, checked at the end) and uses this fixed one; Tests/Benchmarks, a package of its
+    // own, passes the same and so reaches `package` API from a checkout in any folder.
+    .unsafeFlags(["-package-name", "gatehouse"]),
 ]
 
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
@@ -65,17 +70,20 @@ let package = Package(
             name: "EnvoyAuthAPI",
             dependencies: [swiftProtobuf, grpcCore, grpcProtobuf],
             exclude: ["Protos", "generate.sh"],
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
 
         // The domain: requests, identities, decisions, the decision tree. No I/O, no clock.
         .target(
             name: "GatehouseCore",
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatehouseCoreTests",
             dependencies: ["GatehouseCore"],
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
 
@@ -83,12 +91,14 @@ let package = Package(
         .target(
             name: "GatehousePolicy",
             dependencies: ["GatehouseCore", yams],
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatehousePolicyTests",
             dependencies: ["GatehousePolicy", "GatehouseCore"],
             resources: [.copy("Fixtures")],
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
 
@@ -99,6 +109,7 @@ let package = Package(
                 "GatehouseCore", crypto, cryptoExtras, x509, asn1, httpClient, logging,
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -107,6 +118,7 @@ let package = Package(
                 "GatehouseIdentity", "GatehouseCore", crypto, cryptoExtras, x509, asn1, logging,
                 nioPosix, .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
             ],
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
 
@@ -114,11 +126,13 @@ let package = Package(
         .target(
             name: "GatehouseCache",
             dependencies: ["GatehouseCore", crypto],
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatehouseCacheTests",
             dependencies: ["GatehouseCache", "GatehouseCore"],
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
 
@@ -130,6 +144,7 @@ let package = Package(
                 logging, serviceLifecycle, nioPosix, .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"), .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ],
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -142,6 +157,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"), .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ],
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
 
@@ -151,6 +167,7 @@ let package = Package(
             dependencies: [
                 "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "GatehouseGRPC", "GatehouseCache", argumentParser, yams, logging, serviceLifecycle, unixSignals, x509, crypto, cryptoExtras, asn1,
             ],
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -160,12 +177,19 @@ let package = Package(
                 swiftProtobuf, crypto, cryptoExtras,
             ],
             exclude: ["Scripts", "Fixtures"],
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatehouseCLITests",
             dependencies: ["GatehouseCLI", "GatehouseGRPC", "GatehouseCache", logging],
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
     ]
 )
+
+// A target left to SwiftPM's package name (the folder's) could not see the others' `package` API.
+for target in package.targets where target.packageAccess {
+    fatalError("target \(target.name) needs packageAccess: false: every target is compiled as package 'gatehouse'")
+}

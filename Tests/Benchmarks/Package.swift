@@ -1,35 +1,25 @@
 // swift-tools-version:6.1
-import Foundation
 import PackageDescription
 
-// Gatehouse declares its API `package`, which Swift shows only to modules of the same package.
-// These targets live in a package of their own, so they are compiled as members of the root
-// package instead: SwiftPM's own `-package-name` is switched off (`packageAccess: false`) and the
-// root's name passed. SwiftPM names a package after its identity: the folder name, lower-cased,
-// with characters that cannot be in an identifier made `_` (for /work/main: `main`).
-let rootPackageName: String = {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    var name = String(root.lastPathComponent.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
-    if name.first?.isNumber ?? true { name = "_" + name }
-    return name
-}()
-
-/// The root package's identity, as `.product(…, package:)` names it.
-let rootIdentity = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().lastPathComponent.lowercased()
-
+// Gatehouse declares its API `package`, which Swift shows only to modules of the same package
+// name. The root package compiles every target with the fixed name `gatehouse` (its manifest's
+// swiftSettings) instead of SwiftPM's, which is the checkout folder's; these targets switch
+// SwiftPM's off (`packageAccess: false`) and pass the same name, and the dependency is named
+// `gatehouse` too, so nothing here depends on what the checkout's folder is called.
 let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
-    .unsafeFlags(["-package-name", rootPackageName]),
+    .unsafeFlags(["-package-name", "gatehouse"]),
 ]
 
-let gatehouseCore: Target.Dependency = .product(name: "GatehouseCore", package: rootIdentity)
-let gatehousePolicy: Target.Dependency = .product(name: "GatehousePolicy", package: rootIdentity)
-let gatehouseIdentity: Target.Dependency = .product(name: "GatehouseIdentity", package: rootIdentity)
-let gatehouseGRPC: Target.Dependency = .product(name: "GatehouseGRPC", package: rootIdentity)
-let gatehouseCache: Target.Dependency = .product(name: "GatehouseCache", package: rootIdentity)
-let envoyAuthAPI: Target.Dependency = .product(name: "EnvoyAuthAPI", package: rootIdentity)
+/// The root package, as `.product(…, package:)` names it (`.package(name:path:)` below).
+let rootPackage = "gatehouse"
+
+let gatehouseCore: Target.Dependency = .product(name: "GatehouseCore", package: rootPackage)
+let gatehousePolicy: Target.Dependency = .product(name: "GatehousePolicy", package: rootPackage)
+let gatehouseIdentity: Target.Dependency = .product(name: "GatehouseIdentity", package: rootPackage)
+let gatehouseGRPC: Target.Dependency = .product(name: "GatehouseGRPC", package: rootPackage)
+let gatehouseCache: Target.Dependency = .product(name: "GatehouseCache", package: rootPackage)
+let envoyAuthAPI: Target.Dependency = .product(name: "EnvoyAuthAPI", package: rootPackage)
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let benchmark: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
@@ -39,7 +29,7 @@ let package = Package(
     name: "GatehouseBenchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: "../.."),
+        .package(name: rootPackage, path: "../.."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
