@@ -2,7 +2,7 @@ import Foundation
 import GatehouseCore
 
 /// Where a setting's value came from; every problem with the value starts with it.
-package enum SettingSource: Sendable, Hashable, CustomStringConvertible {
+enum SettingSource: Sendable, Hashable, CustomStringConvertible {
     /// A YAML key in the configuration file, at the value's position.
     case file(path: String, line: Int, column: Int, key: String)
     /// A `GATEHOUSE_*` environment variable.
@@ -10,7 +10,7 @@ package enum SettingSource: Sendable, Hashable, CustomStringConvertible {
     /// A command-line flag.
     case flag(String)
 
-    package var description: String {
+    var description: String {
         switch self {
         case .file(let path, let line, let column, let key): return "\(path):\(line):\(column): \(key)"
         case .environment(let name): return name
@@ -48,7 +48,7 @@ struct SettingParser<Value>: Sendable {
 
 /// How the file reader reads a setting whose YAML value is not a single scalar.
 enum SettingNodeReader: Sendable {
-    /// `grpc.listeners`: a list of `{address, tls}` mappings (``ConfigFileReader/listeners(_:)``).
+    /// `grpc.listeners`: a list of `{address, tls}` mappings (read by `ConfigFileReader.listener(_:key:)`).
     case listeners
 }
 
@@ -60,7 +60,7 @@ package struct ServeSetting: Sendable {
     package let variable: String?
     /// The flag that sets it, if any.
     package let flag: String?
-    /// The parser's type, e.g. `duration 0s–86400s`.
+    /// The parser's type, e.g. `duration 0s–24h`.
     package let type: String
     /// The value when nothing sets it, as it would be written.
     package let defaultValue: String
