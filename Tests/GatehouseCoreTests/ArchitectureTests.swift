@@ -185,7 +185,8 @@ struct ArchitectureTests {
             .filter { !$0.drop { $0 == " " }.hasPrefix("//") }
             .joined(separator: "\n")
         var variables: [String: String] = [:]
-        for match in code.matches(of: #/let (\w+): Target\.Dependency = \.product\(name: "([^"]+)"/#) {
+        let shared = #/let (\w+): Target\.Dependency = (?:\.(?:product|target)\(name: )?"([^"]+)"/#
+        for match in code.matches(of: shared) {
             variables[String(match.1)] = String(match.2)
         }
         let targets = code.matches(of: #/\.(?:target|executableTarget|testTarget)\(\s*name:\s*"([^"]+)"/#)
@@ -236,13 +237,14 @@ struct ArchitectureTests {
     func manifestReader() {
         let manifest = """
             let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
+            let core: Target.Dependency = "Core"
             // let commented: Target.Dependency = .product(name: "Nope", package: "nope")
             let package = Package(
                 targets: [
                     .target(name: "Bare", swiftSettings: swiftSettings),
                     .target(
                         name: "Policy",
-                        dependencies: ["Core", yams, .product(name: "NIOCore", package: "swift-nio")],
+                        dependencies: [core, yams, .product(name: "NIOCore", package: "swift-nio")],
                         swiftSettings: swiftSettings
                     ),
                     .testTarget(name: "PolicyTests", dependencies: ["Policy", mystery]),
