@@ -48,7 +48,7 @@ struct PolicyCommand: ParsableCommand {
                 Console.printError(skipped.warningDescription)
             }
         } catch {
-            for problem in error.problems { Console.printError(problem.description) }
+            for problem in error.problems { Console.printError(problem.errorDescription) }
             throw ExitStatus.usage.exitCode
         }
     }

@@ -9,14 +9,16 @@ package enum IdentityLoader {
     ///   - authentication: Each policy's settings, indexed like ``DecisionTree/policies``; `nil`
     ///     for a policy without an `authentication` section (its callers are anonymous).
     ///   - warn: Receives each key a JWKS file holds that cannot verify signatures and
-    ///     was skipped (too short, `use: enc`, …), with the policy line naming the file.
-    /// - Throws: Every file that cannot be used, each with the policy line naming it; nothing is activated then.
+    ///     was skipped (too short, `use: enc`, …): an ``IdentityError/Code/keySkipped`` error
+    ///     with the policy line naming the file.
+    /// - Throws: ``IdentityError/Code/loadFailed`` with every file that cannot be used in
+    ///   ``IdentityError/problems``, each with the policy line naming it; nothing is activated then.
     package static func load(
         _ authentication: [AuthenticationSettings?],
         keySets: KeySetRegistry,
-        warn: (IdentityConfigurationError) -> Void = { _ in }
-    ) throws(IdentityLoadError) -> PolicyAuthenticators {
-        var problems: [IdentityConfigurationError] = []
+        warn: (IdentityError) -> Void = { _ in }
+    ) throws(IdentityError) -> PolicyAuthenticators {
+        var problems: [IdentityError] = []
         var byPolicy: [PolicyAuthenticator?] = []
         var fileKeySets: [String: KeySet] = [:]
         for settings in authentication {
@@ -26,7 +28,7 @@ package enum IdentityLoader {
             }
             var issuers: [IssuerSettings] = []
             for issuer in settings.jwt {
-                do throws(IdentityConfigurationError) {
+                do throws(IdentityError) {
                     let keys = try Self.keys(for: issuer, files: &fileKeySets, registry: keySets, warn: warn)
                     issuers.append(IssuerSettings(settings: issuer, keys: keys))
                 } catch {
@@ -35,7 +37,7 @@ package enum IdentityLoader {
             }
             var certificates: ClientCertificateVerifier?
             if let mtls = settings.mtls {
-                do throws(IdentityConfigurationError) {
+                do throws(IdentityError) {
                     certificates = try ClientCertificateVerifier(settings: mtls)
                 } catch {
                     problems.append(error)
@@ -46,7 +48,13 @@ package enum IdentityLoader {
                     tokens: issuers.isEmpty ? nil : TokenVerifier(issuers: issuers), certificates: certificates,
                     trustsEnvoyPrincipal: settings.mtls?.trustEnvoyPrincipal ?? false))
         }
-        guard problems.isEmpty else { throw IdentityLoadError(problems: problems) }
+        guard problems.isEmpty else {
+            let count = problems.count == 1 ? "One identity file" : "\(problems.count) identity files"
+            throw IdentityError(
+                code: .loadFailed,
+                message: "\(count) named by the policies cannot be used; fix each problem listed and load again.",
+                problems: problems)
+        }
         return PolicyAuthenticators(byPolicy: byPolicy)
     }
 
@@ -54,51 +62,56 @@ package enum IdentityLoader {
         for issuer: JWTIssuerSettings,
         files: inout [String: KeySet],
         registry: KeySetRegistry,
-        warn: (IdentityConfigurationError) -> Void
-    ) throws(IdentityConfigurationError) -> any KeySetProvider {
+        warn: (IdentityError) -> Void
+    ) throws(IdentityError) -> any KeySetProvider {
         switch issuer.keys {
         case .url(let url): return registry.keySet(for: .jwks(url: url))
         case .discovery: return registry.keySet(for: .discovery(issuer: issuer.issuer.value))
         case .file(let path):
             if let loaded = files[path] { return StaticKeySet(loaded) }
             let bytes = try Self.read(path, what: "JWKS file", at: issuer.keysLocation)
-            do {
+            do throws(IdentityError) {
                 let keys = try KeySet.parse(jwks: bytes, origin: path)
-                for warning in keys.warnings { warn(IdentityConfigurationError(warning, at: issuer.keysLocation)) }
+                for warning in keys.warnings {
+                    warn(IdentityError(code: .keySkipped, message: warning, location: issuer.keysLocation))
+                }
                 files[path] = keys
                 return StaticKeySet(keys)
             } catch {
-                throw IdentityConfigurationError("\(error)", at: issuer.keysLocation)
+                throw error.at(issuer.keysLocation)
             }
         case .secretFile(let path):
             var bytes = try Self.read(path, what: "secret file", at: issuer.keysLocation)
             // Editors add a final newline; it is not part of the secret.
             while bytes.last == 0x0A || bytes.last == 0x0D { bytes.removeLast() }
-            do {
+            do throws(IdentityError) {
                 return StaticKeySet(try KeySet.sharedSecret(bytes, origin: path))
             } catch {
-                throw IdentityConfigurationError("\(error)", at: issuer.keysLocation)
+                throw error.at(issuer.keysLocation)
             }
         }
     }
 
     private static func read(_ path: String, what: String, at location: SourceLocation)
-        throws(IdentityConfigurationError)
+        throws(IdentityError)
         -> [UInt8]
     {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw IdentityConfigurationError(
-                "The \(what) '\(path)' cannot be read; check the path (relative to the policy file) and its permissions.",
-                at: location)
+            throw IdentityError(
+                code: .fileUnreadable,
+                message:
+                    "The \(what) '\(path)' cannot be read; check the path (relative to the policy file) and its permissions.",
+                location: location)
         }
         return Array(data)
     }
 }
 
-/// Every identity file of a revision that could not be loaded.
-package struct IdentityLoadError: Error, CustomStringConvertible {
-    /// One entry per problem, sorted by location.
-    package var problems: [IdentityConfigurationError]
-
-    package var description: String { self.problems.map(\.description).joined(separator: "\n") }
+extension IdentityError {
+    /// The same error at the policy line naming the file it is about.
+    fileprivate func at(_ location: SourceLocation) -> IdentityError {
+        var located = self
+        located.location = location
+        return located
+    }
 }

@@ -76,8 +76,9 @@ package struct PolicyAuthenticators: Authenticator {
 
     package func identity(for request: AuthzRequest, policyIndex: Int, caller: CallerFacts) async throws -> Identity {
         guard self.byPolicy.indices.contains(policyIndex) else {
-            throw IdentityConfigurationError(
-                "No authenticator for policy #\(policyIndex); the revision was activated inconsistently.", at: nil)
+            throw IdentityError(
+                code: .revisionInconsistent,
+                message: "No authenticator for policy #\(policyIndex); the revision was activated inconsistently.")
         }
         guard let authenticator = self.byPolicy[policyIndex] else { return .anonymous }
         return await authenticator.identity(for: request, caller: caller)

@@ -47,9 +47,10 @@ struct PolicyAuthenticatorTests {
         let identity = try await authenticators.identity(
             for: Self.request(principal: Self.principal), policyIndex: 0, caller: CallerFacts(isPinnedMutualTLS: true))
         #expect(!identity.isAuthenticated && identity.credentialFailure == nil)
-        await #expect(throws: IdentityConfigurationError.self) {
+        let error = await #expect(throws: IdentityError.self) {
             _ = try await authenticators.identity(
                 for: Self.request(principal: nil), policyIndex: 3, caller: CallerFacts())
         }
+        #expect(error?.code == .revisionInconsistent)
     }
 }

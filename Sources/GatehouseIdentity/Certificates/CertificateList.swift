@@ -33,13 +33,17 @@ struct CertificateList {
     var entries: [Entry]
     var extensions: [Certificate.Extension]
 
-    /// Decodes `bytes`, or throws ``CertificateList/DecodingError`` (or an ASN.1 error) saying what is wrong.
+    /// Decodes `bytes`, or throws an ``IdentityError`` (``IdentityError/Code/revocationListMalformed``
+    /// or ``IdentityError/Code/revocationListUnsupported``, its message the end of a sentence about
+    /// the CRL) or an ASN.1 error saying what is wrong.
     init(derEncoded bytes: [UInt8]) throws {
         let (tbs, algorithm, signature) = try DER.sequence(DER.parse(bytes), identifier: .sequence) { nodes in
             let tbs = try Self.required(nodes.next(), "tbsCertList")
             let algorithm = try AlgorithmIdentifierBytes(node: nodes.next())
             let bits = try ASN1BitString(derEncoded: &nodes)
-            guard bits.paddingBits == 0 else { throw DecodingError("its signature is not a whole number of bytes") }
+            guard bits.paddingBits == 0 else {
+                throw IdentityError.malformedCRL("its signature is not a whole number of bytes")
+            }
             return (tbs, algorithm, bits.bytes)
         }
         self.signedBytes = tbs.encodedBytes
@@ -47,13 +51,17 @@ struct CertificateList {
         let fields = try DER.sequence(tbs, identifier: .sequence) { nodes in try Self.decodeTBS(&nodes) }
         (self.version, self.issuer, self.thisUpdate) = (fields.version, fields.issuer, fields.thisUpdate)
         (self.nextUpdate, self.entries, self.extensions) = (fields.nextUpdate, fields.entries, fields.extensions)
-        guard fields.algorithm == algorithm else { throw DecodingError("its two signature algorithm fields differ") }
+        guard fields.algorithm == algorithm else {
+            throw IdentityError.malformedCRL("its two signature algorithm fields differ")
+        }
         guard let signatureAlgorithm = algorithm.signatureAlgorithm else {
-            throw DecodingError("it is signed with an algorithm Gatehouse does not verify (\(algorithm.oid))")
+            throw IdentityError(
+                code: .revocationListUnsupported,
+                message: "it is signed with an algorithm Gatehouse does not verify (\(algorithm.oid))")
         }
         self.signatureAlgorithm = signatureAlgorithm
         if self.version == 1, !self.extensions.isEmpty || self.entries.contains(where: { !$0.extensions.isEmpty }) {
-            throw DecodingError("it is version 1 but has extensions")
+            throw IdentityError.malformedCRL("it is version 1 but has extensions")
         }
     }
 
@@ -71,7 +79,9 @@ struct CertificateList {
     private static func decodeTBS(_ nodes: inout ASN1NodeCollection.Iterator) throws -> TBSFields {
         var list = TBSFields()
         if let version = try DER.optionalImplicitlyTagged(&nodes, tag: .integer) as Int? {
-            guard version == 1 else { throw DecodingError("its version field is \(version); a v2 CRL has 1") }
+            guard version == 1 else {
+                throw IdentityError.malformedCRL("its version field is \(version); a v2 CRL has 1")
+            }
             list.version = 2
         }
         list.algorithm = try AlgorithmIdentifierBytes(node: nodes.next())
@@ -112,14 +122,15 @@ struct CertificateList {
     }
 
     private static func required(_ node: ASN1Node?, _ field: String) throws -> ASN1Node {
-        guard let node else { throw DecodingError("it lacks \(field)") }
+        guard let node else { throw IdentityError.malformedCRL("it lacks \(field)") }
         return node
     }
+}
 
-    /// What is wrong with the encoding, as the end of a sentence.
-    struct DecodingError: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
+extension IdentityError {
+    /// What is wrong with a CRL's encoding, as the end of a sentence about the CRL.
+    fileprivate static func malformedCRL(_ what: String) -> IdentityError {
+        IdentityError(code: .revocationListMalformed, message: what)
     }
 }
 
@@ -129,7 +140,7 @@ struct AlgorithmIdentifierBytes: Equatable {
     var parameters: ArraySlice<UInt8>?
 
     init(node: ASN1Node?) throws {
-        guard let node else { throw CertificateList.DecodingError("it lacks a signature algorithm") }
+        guard let node else { throw IdentityError.malformedCRL("it lacks a signature algorithm") }
         (self.oid, self.parameters) = try DER.sequence(node, identifier: .sequence) { nodes in
             (try ASN1ObjectIdentifier(derEncoded: &nodes), nodes.next()?.encodedBytes)
         }

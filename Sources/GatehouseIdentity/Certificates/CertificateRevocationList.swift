@@ -30,20 +30,25 @@ package struct CertificateRevocationList: Sendable {
     /// - Parameters:
     ///   - bytes: The DER of one `CertificateList`.
     ///   - issuers: The trust bundle's certificates.
-    /// - Throws: ``IdentityConfigurationError`` (without a location) when the CRL does not
-    ///   decode, uses an unsupported algorithm or critical extension, names an issuer that is
-    ///   not in `issuers`, or its signature does not verify.
-    package init(derEncoded bytes: [UInt8], issuers: [Certificate]) throws(IdentityConfigurationError) {
+    /// - Throws: ``IdentityError`` (without a location): ``IdentityError/Code/revocationListMalformed``
+    ///   when the CRL does not decode, ``IdentityError/Code/revocationListUnsupported`` for an
+    ///   unsupported algorithm or critical extension, ``IdentityError/Code/revocationListUntrusted``
+    ///   when its issuer is not in `issuers`, may not sign CRLs, or its signature does not verify.
+    package init(derEncoded bytes: [UInt8], issuers: [Certificate]) throws(IdentityError) {
         let list: CertificateList
         do {
             list = try CertificateList(derEncoded: bytes)
-        } catch let error as CertificateList.DecodingError {
-            throw Self.error("is not a valid X.509 CRL: \(error.description)", fix: "export it again as DER or PEM")
+        } catch let error as IdentityError {
+            throw Self.error(
+                error.code, "is not a valid X.509 CRL: \(error.message)", fix: "export it again as DER or PEM")
         } catch {
-            throw Self.error("is not a valid DER X.509 CRL", fix: "export it again as DER or PEM")
+            throw Self.error(
+                .revocationListMalformed, "is not a valid DER X.509 CRL", fix: "export it again as DER or PEM",
+                cause: error)
         }
         if let critical = (list.extensions + list.entries.flatMap(\.extensions)).first(where: \.critical) {
             throw Self.error(
+                .revocationListUnsupported,
                 "has the critical extension \(critical.oid), which Gatehouse does not implement (delta and indirect CRLs are not supported)",
                 fix: "use a complete CRL issued directly by the CA")
         }
@@ -65,13 +70,14 @@ package struct CertificateRevocationList: Sendable {
     }
 
     private static func signer(of list: CertificateList, among issuers: [Certificate])
-        throws(IdentityConfigurationError)
+        throws(IdentityError)
         -> Certificate
     {
         let issuerName = Quoted(RFC4514Name.render(list.issuer))
         let candidates = issuers.filter { $0.subject == list.issuer }
         guard !candidates.isEmpty else {
             throw Self.error(
+                .revocationListUntrusted,
                 "is issued by \(issuerName), which is not in the trust bundle",
                 fix: "add that CA to the trust bundle or remove the CRL")
         }
@@ -82,6 +88,7 @@ package struct CertificateRevocationList: Sendable {
             })
         else {
             throw Self.error(
+                .revocationListUntrusted,
                 "has a signature that does not verify with the key of \(issuerName) from the trust bundle",
                 fix: "download the CRL again from its CA; it may be corrupted or forged")
         }
@@ -90,13 +97,16 @@ package struct CertificateRevocationList: Sendable {
         if case .success(let usage) = signer.decodedKeyUsage { canSignCRLs = usage?.cRLSign ?? true }
         guard signer.isCertificateAuthority == true, canSignCRLs else {
             throw Self.error(
+                .revocationListUntrusted,
                 "is signed by \(issuerName), which is not a CA allowed to sign CRLs (basic constraints cA and key usage cRLSign)",
                 fix: "use the CRL its CA issued")
         }
         return signer
     }
 
-    private static func error(_ problem: String, fix: String) -> IdentityConfigurationError {
-        IdentityConfigurationError("The CRL \(problem); \(fix).", at: nil)
+    private static func error(
+        _ code: IdentityError.Code, _ problem: String, fix: String, cause: (any Error)? = nil
+    ) -> IdentityError {
+        IdentityError(code: code, message: "The CRL \(problem); \(fix).", cause: cause)
     }
 }

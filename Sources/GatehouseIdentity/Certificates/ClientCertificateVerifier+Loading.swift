@@ -10,11 +10,13 @@ extension ClientCertificateVerifier {
     /// certificate in it must be a CA, and at least one must be a self-signed root. CRL files
     /// are PEM (`X509 CRL` blocks) or one DER CRL, each verified by its issuer in the bundle.
     ///
-    /// - Throws: ``IdentityConfigurationError`` at the policy line naming the file, when a file
-    ///   is missing or unreadable, is not PEM or DER, holds no certificate or something other
-    ///   than certificates, holds a non-CA certificate or no root, or a CRL is invalid or its
-    ///   signature does not verify against a bundle CA.
-    package init(settings: MutualTLSSettings) throws(IdentityConfigurationError) {
+    /// - Throws: ``IdentityError`` at the policy line naming the file, when a file is missing or
+    ///   unreadable, is not PEM or DER, holds no certificate or something other than certificates
+    ///   (``IdentityError/Code/fileUnreadable``, ``IdentityError/Code/fileTooLarge``,
+    ///   ``IdentityError/Code/fileMalformed``), holds a non-CA certificate or no root
+    ///   (``IdentityError/Code/trustBundleInvalid``), or a CRL is invalid or its signature does
+    ///   not verify against a bundle CA (the `revocationList…` codes).
+    package init(settings: MutualTLSSettings) throws(IdentityError) {
         var bundle: [Certificate] = []
         if let path = settings.trustBundle {
             bundle = try Self.loadTrustBundle(path)
@@ -29,9 +31,11 @@ extension ClientCertificateVerifier {
     /// The largest trust bundle or CRL file read.
     static let maximumFileBytes = 16 * 1024 * 1024
 
-    private static func loadTrustBundle(_ path: Located<String>) throws(IdentityConfigurationError) -> [Certificate] {
+    private static func loadTrustBundle(_ path: Located<String>) throws(IdentityError) -> [Certificate] {
         let fail = { (problem: String) in
-            IdentityConfigurationError("The trust bundle '\(path.value)' \(problem)", at: path.location)
+            IdentityError(
+                code: .trustBundleInvalid, message: "The trust bundle '\(path.value)' \(problem)",
+                location: path.location)
         }
         let documents = try Self.read(path, label: "CERTIFICATE", what: "trust bundle")
         var certificates: [Certificate] = []
@@ -54,14 +58,16 @@ extension ClientCertificateVerifier {
 
     private static func loadRevocationLists(
         _ path: Located<String>, issuers: [Certificate]
-    ) throws(IdentityConfigurationError) -> [CertificateRevocationList] {
+    ) throws(IdentityError) -> [CertificateRevocationList] {
         let documents = try Self.read(path, label: "X509 CRL", what: "CRL file")
         var lists: [CertificateRevocationList] = []
         for der in documents {
             do {
                 lists.append(try CertificateRevocationList(derEncoded: der, issuers: issuers))
             } catch {
-                throw IdentityConfigurationError("The CRL file '\(path.value)': \(error.message)", at: path.location)
+                throw IdentityError(
+                    code: error.code, message: "The CRL file '\(path.value)': \(error.message)",
+                    location: path.location, cause: error.cause)
             }
         }
         return lists
@@ -70,16 +76,17 @@ extension ClientCertificateVerifier {
     /// The DER documents in a PEM file (blocks labelled `label`, nothing else) or a DER file.
     private static func read(
         _ path: Located<String>, label: String, what: String
-    ) throws(IdentityConfigurationError) -> [[UInt8]] {
-        let fail = { (problem: String) in
-            IdentityConfigurationError("The \(what) '\(path.value)' \(problem)", at: path.location)
+    ) throws(IdentityError) -> [[UInt8]] {
+        let fail = { (code: IdentityError.Code, problem: String) in
+            IdentityError(code: code, message: "The \(what) '\(path.value)' \(problem)", location: path.location)
         }
         guard let data = FileManager.default.contents(atPath: path.value) else {
             throw fail(
+                .fileUnreadable,
                 "does not exist or cannot be read; check the path (relative to the policy file) and permissions.")
         }
         guard data.count <= Self.maximumFileBytes else {
-            throw fail("is \(data.count) bytes, over the limit of \(Self.maximumFileBytes).")
+            throw fail(.fileTooLarge, "is \(data.count) bytes, over the limit of \(Self.maximumFileBytes).")
         }
         let bytes = [UInt8](data)
         guard
@@ -87,19 +94,21 @@ extension ClientCertificateVerifier {
                 || String(decoding: bytes, as: UTF8.self).contains("-----BEGIN ")
         else {
             // Not PEM: one DER structure (a SEQUENCE), or nothing usable.
-            guard bytes.first == 0x30 else { throw fail("is neither PEM nor DER; give a PEM or DER file.") }
+            guard bytes.first == 0x30 else {
+                throw fail(.fileMalformed, "is neither PEM nor DER; give a PEM or DER file.")
+            }
             return [bytes]
         }
         let documents: [PEMDocument]
         do {
             documents = try PEMDocument.parseMultiple(pemString: String(decoding: bytes, as: UTF8.self))
         } catch {
-            throw fail("is not valid PEM (\(error)); check for truncated or edited blocks.")
+            throw fail(.fileMalformed, "is not valid PEM (\(error)); check for truncated or edited blocks.")
         }
         if let other = documents.first(where: { $0.discriminator != label }) {
-            throw fail("holds a '\(other.discriminator)' block; it must hold only '\(label)' blocks.")
+            throw fail(.fileMalformed, "holds a '\(other.discriminator)' block; it must hold only '\(label)' blocks.")
         }
-        guard !documents.isEmpty else { throw fail("holds no '\(label)' block.") }
+        guard !documents.isEmpty else { throw fail(.fileMalformed, "holds no '\(label)' block.") }
         return documents.map(\.derBytes)
     }
 }

@@ -63,13 +63,13 @@ struct CompactJWS {
             throw TokenRejection(.tokenBadEncoding, "The token's \(what) is not unpadded base64url.")
         }
         let value: ClaimValue
-        do throws(StrictJSONError) {
+        do throws(IdentityError) {
             value = try StrictJSON.parse(json)
         } catch {
-            if error == .duplicateMember {
+            if error.code == .jsonDuplicateMember {
                 throw TokenRejection(.tokenDuplicateMember, "The token's \(what) names a member twice.")
             }
-            throw TokenRejection(.tokenMalformed, "The token's \(what) is not valid JSON: \(error.summary).")
+            throw TokenRejection(.tokenMalformed, "The token's \(what) is not valid JSON: \(error.message).")
         }
         guard case .object(let members) = value else {
             throw TokenRejection(.tokenMalformed, "The token's \(what) is not a JSON object.")

@@ -1,11 +1,15 @@
 package import GatehouseCore
 
-/// Why a JOSE header, payload or JWKS is not acceptable JSON.
-package enum StrictJSONError: Error, Equatable {
+extension IdentityError {
+    /// Anything RFC 8259 forbids or we refuse. The message is a clause saying what, never quoting
+    /// the input, so callers can embed it in their sentence about the token or key set.
+    fileprivate static func malformed(_ what: String) -> IdentityError {
+        IdentityError(code: .jsonMalformed, message: what)
+    }
+
     /// An object names the same member twice (after unescaping), at any depth.
-    case duplicateMember
-    /// Anything else RFC 8259 forbids or we refuse: the text says what, never the input itself.
-    case malformed(String)
+    fileprivate static let duplicateMember = IdentityError(
+        code: .jsonDuplicateMember, message: "a member name appears twice in one object")
 }
 
 /// A small RFC 8259 parser that refuses everything a lenient parser would guess about.
@@ -28,8 +32,9 @@ package struct StrictJSON {
 
     /// Parses one JSON text.
     ///
-    /// - Throws: ``StrictJSONError`` for anything RFC 8259 forbids, a duplicate member, or nesting too deep.
-    package static func parse(_ bytes: [UInt8]) throws(StrictJSONError) -> ClaimValue {
+    /// - Throws: ``IdentityError`` with ``IdentityError/Code/jsonDuplicateMember`` for a duplicate member,
+    ///   ``IdentityError/Code/jsonMalformed`` for anything else RFC 8259 forbids or nesting too deep.
+    package static func parse(_ bytes: [UInt8]) throws(IdentityError) -> ClaimValue {
         var parser = StrictJSON(bytes)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
@@ -38,7 +43,7 @@ package struct StrictJSON {
         return value
     }
 
-    private mutating func value(depth: Int) throws(StrictJSONError) -> ClaimValue {
+    private mutating func value(depth: Int) throws(IdentityError) -> ClaimValue {
         guard let byte = self.peek() else { throw .malformed("the JSON text ends early") }
         switch byte {
         case UInt8(ascii: "{"): return try self.object(depth: depth + 1)
@@ -51,7 +56,7 @@ package struct StrictJSON {
         }
     }
 
-    private mutating func object(depth: Int) throws(StrictJSONError) -> ClaimValue {
+    private mutating func object(depth: Int) throws(IdentityError) -> ClaimValue {
         guard depth <= Self.maximumDepth else { throw .malformed("JSON nests deeper than \(Self.maximumDepth)") }
         self.index += 1
         var members: [String: ClaimValue] = [:]
@@ -81,7 +86,7 @@ package struct StrictJSON {
         }
     }
 
-    private mutating func array(depth: Int) throws(StrictJSONError) -> ClaimValue {
+    private mutating func array(depth: Int) throws(IdentityError) -> ClaimValue {
         guard depth <= Self.maximumDepth else { throw .malformed("JSON nests deeper than \(Self.maximumDepth)") }
         self.index += 1
         var items: [ClaimValue] = []
@@ -104,7 +109,7 @@ package struct StrictJSON {
         }
     }
 
-    private mutating func literal(_ word: StaticString) throws(StrictJSONError) {
+    private mutating func literal(_ word: StaticString) throws(IdentityError) {
         let count = word.utf8CodeUnitCount
         let matches = word.withUTF8Buffer { expected in
             self.index + count <= self.bytes.count
@@ -114,7 +119,7 @@ package struct StrictJSON {
         self.index += count
     }
 
-    private mutating func number() throws(StrictJSONError) -> Double {
+    private mutating func number() throws(IdentityError) -> Double {
         let start = self.index
         if self.peek() == UInt8(ascii: "-") { self.index += 1 }
         guard let first = self.peek(), Self.isDigit(first) else { throw .malformed("an invalid value") }
@@ -140,7 +145,7 @@ package struct StrictJSON {
         return number
     }
 
-    private mutating func string() throws(StrictJSONError) -> String {
+    private mutating func string() throws(IdentityError) -> String {
         self.index += 1
         let start = self.index
         // Fast path: no escapes, so the bytes are the string once validated as UTF-8.
@@ -166,7 +171,7 @@ package struct StrictJSON {
         }
     }
 
-    private mutating func escape(into buffer: inout [UInt8]) throws(StrictJSONError) {
+    private mutating func escape(into buffer: inout [UInt8]) throws(IdentityError) {
         guard let byte = self.peek() else { throw .malformed("a string is not closed") }
         self.index += 1
         switch byte {
@@ -197,7 +202,7 @@ package struct StrictJSON {
         }
     }
 
-    private mutating func hex4() throws(StrictJSONError) -> UInt32 {
+    private mutating func hex4() throws(IdentityError) -> UInt32 {
         guard self.index + 4 <= self.bytes.count else { throw .malformed("a \\u escape is cut short") }
         var value: UInt32 = 0
         for byte in self.bytes[self.index..<self.index + 4] {
@@ -214,7 +219,7 @@ package struct StrictJSON {
         return value
     }
 
-    private static func validated(_ bytes: ArraySlice<UInt8>) throws(StrictJSONError) -> String {
+    private static func validated(_ bytes: ArraySlice<UInt8>) throws(IdentityError) -> String {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw .malformed("a string is not valid UTF-8")
         }

@@ -11,6 +11,12 @@ package enum TokenVerification: Sendable {
 }
 
 /// A rejection inside the verification pipeline; becomes ``TokenVerification/rejected(_:)``.
+///
+/// Not an ``IdentityError``: a rejected token is a value, not an operational failure. The
+/// pipeline's stages (`CompactJWS`, `KeySelector`, `ClaimChecks`) stop at the first problem with
+/// `throws(TokenRejection)` (typed throws over a closed, internal API); ``TokenVerifier`` catches
+/// every one and returns it as ``TokenVerification/rejected(_:)``, so it never escapes the target.
+/// ``code`` is the stable `token_*` reason detail that Envoy's callers and tests compare.
 struct TokenRejection: Error {
     var code: DecisionReason
     /// A sentence for `error_description`: never any part of the token.

@@ -60,8 +60,9 @@ package final class RemoteKeySet: KeySetProvider, Sendable {
         package var keyCount: Int
         /// When the current set was fetched.
         package var fetchedAt: UnixTime?
-        /// The last fetch error, if the last fetch failed.
-        package var lastError: String?
+        /// The last fetch error, if the last fetch failed: ``IdentityError/Code/keySetFetchFailed``,
+        /// ``IdentityError/Code/discoveryInvalid``, or the key set's own code when it does not parse.
+        package var lastError: IdentityError?
         /// When the last fetch failed.
         package var lastErrorAt: UnixTime?
         /// Keys of the current set that were skipped, and why.
@@ -162,8 +163,8 @@ package final class RemoteKeySet: KeySetProvider, Sendable {
     }
 
     private func fetchAndStore() async {
-        let outcome: Result<(KeySet, Int64?), KeySetFetchError>
-        do throws(KeySetFetchError) {
+        let outcome: Result<(KeySet, Int64?), IdentityError>
+        do throws(IdentityError) {
             outcome = .success(try await self.fetch())
         } catch {
             outcome = .failure(error)
@@ -184,7 +185,7 @@ package final class RemoteKeySet: KeySetProvider, Sendable {
                 state.nextRefresh = now + Self.refreshDelay(maximumAge: maximumAge, settings: self.settings)
                 return rotated
             case .failure(let error):
-                state.status.lastError = error.description
+                state.status.lastError = error
                 state.status.lastErrorAt = wallNow
                 state.nextRefresh = now + self.settings.retryInterval
                 return false
@@ -218,51 +219,54 @@ package final class RemoteKeySet: KeySetProvider, Sendable {
         return min(max(granted, settings.minimumRefreshInterval), settings.maximumRefreshInterval)
     }
 
-    private func fetch() async throws(KeySetFetchError) -> (KeySet, Int64?) {
+    private func fetch() async throws(IdentityError) -> (KeySet, Int64?) {
         let url: String
         switch self.location {
         case .jwks(let jwksURL): url = jwksURL
         case .discovery(let issuer): url = try await self.discoverKeySetURL(issuer: issuer)
         }
         let document = try await self.get(url)
-        do {
-            return (try KeySet.parse(jwks: document.body, origin: url), CacheControl.maximumAge(document.cacheControl))
-        } catch {
-            throw KeySetFetchError("\(error)")
-        }
+        return (try KeySet.parse(jwks: document.body, origin: url), CacheControl.maximumAge(document.cacheControl))
     }
 
-    private func discoverKeySetURL(issuer: String) async throws(KeySetFetchError) -> String {
+    private func discoverKeySetURL(issuer: String) async throws(IdentityError) -> String {
         let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
         let url = base + "/.well-known/openid-configuration"
         let document = try await self.get(url)
         guard let object = try? JSONSerialization.jsonObject(with: Data(document.body)) as? [String: Any] else {
-            throw KeySetFetchError("The discovery document at \(url) is not a JSON object.")
+            throw IdentityError(
+                code: .discoveryInvalid, message: "The discovery document at \(url) is not a JSON object.")
         }
         // OpenID Connect Discovery 1.0 §4.3: the document must name the issuer it was fetched for.
         guard let named = object["issuer"] as? String, named == issuer else {
-            throw KeySetFetchError("The discovery document at \(url) names a different issuer than '\(issuer)'.")
+            throw IdentityError(
+                code: .discoveryInvalid,
+                message: "The discovery document at \(url) names a different issuer than '\(issuer)'.")
         }
         guard let keysURL = object["jwks_uri"] as? String else {
-            throw KeySetFetchError("The discovery document at \(url) has no 'jwks_uri'.")
+            throw IdentityError(code: .discoveryInvalid, message: "The discovery document at \(url) has no 'jwks_uri'.")
         }
         guard JWTIssuerSettings.isAcceptableKeySetURL(keysURL) else {
-            throw KeySetFetchError(
-                "The discovery document at \(url) names jwks_uri '\(keysURL)', which is neither https:// nor http:// on a loopback address."
+            throw IdentityError(
+                code: .discoveryInvalid,
+                message:
+                    "The discovery document at \(url) names jwks_uri '\(keysURL)', which is neither https:// nor http:// on a loopback address."
             )
         }
         return keysURL
     }
 
-    private func get(_ url: String) async throws(KeySetFetchError) -> FetchedDocument {
+    private func get(_ url: String) async throws(IdentityError) -> FetchedDocument {
         let document: FetchedDocument
         do {
             document = try await self.fetcher.get(
                 url, timeout: self.settings.fetchTimeout, maximumBytes: self.settings.maximumBytes)
         } catch {
-            throw KeySetFetchError("GET \(url) failed: \(error)")
+            throw IdentityError(code: .keySetFetchFailed, message: "GET \(url) failed.", cause: error)
         }
-        guard document.status == 200 else { throw KeySetFetchError("GET \(url) answered HTTP \(document.status).") }
+        guard document.status == 200 else {
+            throw IdentityError(code: .keySetFetchFailed, message: "GET \(url) answered HTTP \(document.status).")
+        }
         return document
     }
 
@@ -284,9 +288,3 @@ package final class RemoteKeySet: KeySetProvider, Sendable {
 }
 
 private let processStart = ContinuousClock.now
-
-/// Why fetching a key set failed; kept as the key set's last error.
-struct KeySetFetchError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}

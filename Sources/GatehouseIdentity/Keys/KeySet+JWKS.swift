@@ -17,21 +17,25 @@ extension KeySet {
     /// - Parameters:
     ///   - jwks: The document's bytes.
     ///   - origin: The file or URL, for messages.
-    /// - Throws: ``KeySetError`` when the document is not a JWKS or no usable key remains.
-    package static func parse(jwks: some Collection<UInt8>, origin: String) throws(KeySetError) -> KeySet {
+    /// - Throws: ``IdentityError`` with ``IdentityError/Code/keySetInvalid`` when the document is not a
+    ///   JWKS, or ``IdentityError/Code/keySetHasNoUsableKey`` when no usable key remains.
+    package static func parse(jwks: some Collection<UInt8>, origin: String) throws(IdentityError) -> KeySet {
         let document: ClaimValue
-        do throws(StrictJSONError) {
+        do throws(IdentityError) {
             document = try StrictJSON.parse(Array(jwks))
         } catch {
-            throw KeySetError(
-                code: .notJWKS, origin: origin,
+            throw IdentityError(
+                code: .keySetInvalid,
                 message:
-                    "The key set is not valid JSON (\(error.summary)); serve a JWKS document as RFC 7517 §5 defines.")
+                    "The key set '\(origin)' is not valid JSON (\(error.message)); serve a JWKS document as RFC 7517 §5 defines.",
+                cause: error)
         }
         guard case .object(let members) = document, case .array(let entries)? = members["keys"] else {
-            throw KeySetError(
-                code: .notJWKS, origin: origin,
-                message: "The key set is not a JSON object with a 'keys' array; serve a JWKS document (RFC 7517 §5).")
+            throw IdentityError(
+                code: .keySetInvalid,
+                message:
+                    "The key set '\(origin)' is not a JSON object with a 'keys' array; serve a JWKS document (RFC 7517 §5)."
+            )
         }
         var set = KeySet(keys: [])
         for (index, entry) in entries.enumerated() {
@@ -40,15 +44,15 @@ extension KeySet {
                 set.keys.append(key)
                 set.warnings += notes.map { "\(origin): key \(index)\(Self.kidLabel(entry)): \($0)" }
             case .failure(let problem):
-                set.warnings.append("\(origin): key \(index)\(Self.kidLabel(entry)) skipped: \(problem.text)")
+                set.warnings.append("\(origin): key \(index)\(Self.kidLabel(entry)) skipped: \(problem.message)")
             }
         }
         guard !set.keys.isEmpty else {
             let reasons = set.warnings.isEmpty ? "the 'keys' array is empty" : set.warnings.joined(separator: "; ")
-            throw KeySetError(
-                code: .noUsableKey, origin: origin,
+            throw IdentityError(
+                code: .keySetHasNoUsableKey,
                 message:
-                    "No key can verify signatures (\(reasons)); publish at least one RSA ≥ 2048, P-256, P-384 or Ed25519 signing key."
+                    "No key of the key set '\(origin)' can verify signatures (\(reasons)); publish at least one RSA ≥ 2048, P-256, P-384 or Ed25519 signing key."
             )
         }
         return set
@@ -59,13 +63,14 @@ extension KeySet {
     /// - Parameters:
     ///   - secret: The secret's bytes, exactly as configured.
     ///   - origin: The secret file, for messages.
-    /// - Throws: ``KeySetError`` when the secret is shorter than ``minimumSecretBytes``.
-    package static func sharedSecret(_ secret: [UInt8], origin: String) throws(KeySetError) -> KeySet {
+    /// - Throws: ``IdentityError`` with ``IdentityError/Code/secretTooShort`` when the secret is
+    ///   shorter than ``minimumSecretBytes``.
+    package static func sharedSecret(_ secret: [UInt8], origin: String) throws(IdentityError) -> KeySet {
         guard secret.count >= Self.minimumSecretBytes else {
-            throw KeySetError(
-                code: .secretTooShort, origin: origin,
+            throw IdentityError(
+                code: .secretTooShort,
                 message:
-                    "The shared secret has \(secret.count) bytes; use at least \(Self.minimumSecretBytes) random bytes."
+                    "The shared secret in '\(origin)' has \(secret.count) bytes; use at least \(Self.minimumSecretBytes) random bytes."
             )
         }
         return KeySet(keys: [VerificationKey(keyID: nil, material: .sharedSecret(SymmetricKey(data: secret)))])
@@ -74,15 +79,5 @@ extension KeySet {
     private static func kidLabel(_ entry: ClaimValue) -> String {
         guard case .string(let kid)? = entry.value(at: ["kid"]) else { return "" }
         return " (kid '\(kid)')"
-    }
-}
-
-extension StrictJSONError {
-    /// A short description that never quotes the input.
-    var summary: String {
-        switch self {
-        case .duplicateMember: return "a member name appears twice in one object"
-        case .malformed(let text): return text
-        }
     }
 }

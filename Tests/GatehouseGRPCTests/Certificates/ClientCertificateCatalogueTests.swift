@@ -18,7 +18,7 @@ struct ClientCertificateCatalogueTests {
         case allowed(rule: String)
         case denied(status: Int, reason: String, detail: String?)
         /// The policy revision does not load (the authenticator cannot be built): every check is 503.
-        case notLoaded(message: String)
+        case notLoaded(code: IdentityError.Code)
 
         static func invalid(_ detail: String, status: Int = 401) -> Expected {
             .denied(status: status, reason: "invalid_client_certificate", detail: detail)
@@ -28,7 +28,7 @@ struct ClientCertificateCatalogueTests {
             switch self {
             case .allowed(let rule): "allowed by \(rule)"
             case .denied(let status, let reason, let detail): "\(status) \(reason) \(detail ?? "-")"
-            case .notLoaded(let message): "not loaded: \(message)"
+            case .notLoaded(let code): "not loaded: \(code)"
             }
         }
     }
@@ -66,12 +66,12 @@ struct ClientCertificateCatalogueTests {
                 #expect(response.status.code == (status == 401 ? 16 : 7))
                 #expect(metadata["reason"]?.stringValue == reason)
                 #expect(metadata["reason_detail"]?.stringValue == detail)
-            case .notLoaded(let message):
+            case .notLoaded(let code):
                 guard case .failed(let error) = loaded else {
                     Issue.record("the policy loaded")
                     return
                 }
-                #expect(error.message.contains(message))
+                #expect(error.code == code, "\(error)")
                 #expect(error.location?.line == 9)
                 #expect(response.denied?.status.code == .serviceUnavailable)
                 #expect(metadata["reason"]?.stringValue == "policy_not_loaded")
@@ -222,7 +222,7 @@ struct ClientCertificateCatalogueTests {
         Case(
             name: "CRL with a bad signature: the revision does not load", forgedCRL: true,
             certificate: { try leaf($0) { $0.serialNumber = CataloguePKI.revokedSerial } },
-            expected: .notLoaded(message: "signature that does not verify")),
+            expected: .notLoaded(code: .revocationListUntrusted)),
         Case(
             name: "wrong trust domain",
             certificate: { try leaf($0) { $0.uris = ["spiffe://evil.example/ns/registry/sa/api"] } },

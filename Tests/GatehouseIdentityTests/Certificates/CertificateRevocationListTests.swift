@@ -51,10 +51,11 @@ struct CertificateRevocationListTests {
     func badSignature() throws {
         let root = try TestPKI.root()
         let der = try TestPKI.crl(by: root, revoking: [.init(1)], signingKey: P256.Signing.PrivateKey())
-        let error = try #require(throws: IdentityConfigurationError.self) {
+        let error = try #require(throws: IdentityError.self) {
             try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
         }
-        #expect(error.message.contains("signature that does not verify"))
+        #expect(error.code == .revocationListUntrusted)
+        // The message names the issuer, so an operator knows which CA's CRL to fetch again.
         #expect(error.message.contains("CN=Test Root CA"))
     }
 
@@ -66,9 +67,10 @@ struct CertificateRevocationListTests {
         // The serial sits inside the signed part, before the signature; change one of its bits.
         let range = try #require(der.firstRange(of: serial))
         der[range.lowerBound] ^= 0x01
-        #expect(throws: IdentityConfigurationError.self) {
+        let error = try #require(throws: IdentityError.self) {
             try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
         }
+        #expect(error.code == .revocationListUntrusted)
     }
 
     @Test("A CRL from an issuer that is not in the bundle is refused")
@@ -76,10 +78,10 @@ struct CertificateRevocationListTests {
         let root = try TestPKI.root()
         let stranger = try TestPKI.root("Stranger CA")
         let der = try TestPKI.crl(by: stranger, revoking: [.init(1)])
-        let error = try #require(throws: IdentityConfigurationError.self) {
+        let error = try #require(throws: IdentityError.self) {
             try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
         }
-        #expect(error.message.contains("not in the trust bundle"))
+        #expect(error.code == .revocationListUntrusted)
     }
 
     @Test("A CRL from a same-named CA with another key is refused")
@@ -87,9 +89,10 @@ struct CertificateRevocationListTests {
         let root = try TestPKI.root()
         let impostor = try TestPKI.root()
         let der = try TestPKI.crl(by: impostor, revoking: [.init(1)])
-        #expect(throws: IdentityConfigurationError.self) {
+        let error = try #require(throws: IdentityError.self) {
             try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
         }
+        #expect(error.code == .revocationListUntrusted)
     }
 
     @Test("A CRL whose CA may not sign CRLs is refused")
@@ -108,10 +111,10 @@ struct CertificateRevocationListTests {
             issuerPrivateKey: .init(key))
         let authority = TestPKI.Authority(certificate: certificate, key: key)
         let der = try TestPKI.crl(by: authority, revoking: [])
-        let error = try #require(throws: IdentityConfigurationError.self) {
+        let error = try #require(throws: IdentityError.self) {
             try CertificateRevocationList(derEncoded: der, issuers: [certificate])
         }
-        #expect(error.message.contains("cRLSign"))
+        #expect(error.code == .revocationListUntrusted)
     }
 
     @Test("A delta CRL (a critical extension) is refused rather than half understood")
@@ -119,10 +122,11 @@ struct CertificateRevocationListTests {
         let root = try TestPKI.root()
         let deltaIndicator = Certificate.Extension(oid: [2, 5, 29, 27], critical: true, value: [0x02, 0x01, 0x05])
         let der = try TestPKI.crl(by: root, revoking: [], extensions: [deltaIndicator])
-        let error = try #require(throws: IdentityConfigurationError.self) {
+        let error = try #require(throws: IdentityError.self) {
             try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
         }
-        #expect(error.message.contains("2.5.29.27"))
+        #expect(error.code == .revocationListUnsupported)
+        #expect(error.message.contains("2.5.29.27"), "the message names the extension")
     }
 
     @Test("A non-critical CRL number extension is accepted")
@@ -153,9 +157,10 @@ struct CertificateRevocationListTests {
                     var s = DER.Serializer(); try s.serialize(root.certificate); return s.serializedBytes
                 }()
             }
-        #expect(throws: IdentityConfigurationError.self) {
+        let error = try #require(throws: IdentityError.self) {
             try CertificateRevocationList(derEncoded: bytes, issuers: [root.certificate])
         }
+        #expect(error.code == .revocationListMalformed, "\(error)")
     }
 
     @Test("An RSA-signed CRL verifies with the RSA CA's key")

@@ -102,13 +102,9 @@ struct JWKSTests {
         "A document that is not a JWKS is refused whole",
         arguments: ["[]", #"{"keys":{}}"#, #"{"key":[]}"#, "not json", #"{"keys":[],"keys":[]}"#])
     func notJWKS(text: String) {
-        #expect(throws: KeySetError.self) { try KeySet.parse(jwks: Array(text.utf8), origin: "k") }
-        do {
-            _ = try KeySet.parse(jwks: Array(text.utf8), origin: "k")
-        } catch {
-            #expect(error.code == .notJWKS)
-            #expect(error.description.hasPrefix("jwks_invalid: k: "))
-        }
+        let error = #expect(throws: IdentityError.self) { try KeySet.parse(jwks: Array(text.utf8), origin: "k") }
+        #expect(error?.code == .keySetInvalid)
+        #expect(error?.message.contains("'k'") == true, "the message names the file or URL")
     }
 
     @Test("A key set without one usable key is refused, naming every skipped key")
@@ -118,16 +114,23 @@ struct JWKSTests {
             _ = try KeySet.parse(jwks: Array(document.utf8), origin: "https://idp.example/jwks")
             Issue.record("expected an error")
         } catch {
-            #expect(error.code == .noUsableKey)
-            #expect(error.description.contains("1024 bits"))
-            #expect(error.description.contains("'use' is 'enc'"))
+            #expect(error.code == .keySetHasNoUsableKey)
+            // The message lists why each key was skipped, so the operator can fix the set in one go.
+            #expect(error.message.contains("1024 bits"))
+            #expect(error.message.contains("'use' is 'enc'"))
         }
-        #expect(throws: KeySetError.self) { try KeySet.parse(jwks: Array(#"{"keys":[]}"#.utf8), origin: "k") }
+        let empty = #expect(throws: IdentityError.self) {
+            try KeySet.parse(jwks: Array(#"{"keys":[]}"#.utf8), origin: "k")
+        }
+        #expect(empty?.code == .keySetHasNoUsableKey)
     }
 
     @Test("A shared secret needs 32 bytes")
     func sharedSecret() throws {
-        #expect(throws: KeySetError.self) { try KeySet.sharedSecret([UInt8](repeating: 7, count: 31), origin: "s") }
+        let error = #expect(throws: IdentityError.self) {
+            try KeySet.sharedSecret([UInt8](repeating: 7, count: 31), origin: "s")
+        }
+        #expect(error?.code == .secretTooShort)
         let set = try KeySet.sharedSecret([UInt8](repeating: 7, count: 32), origin: "s")
         #expect(set.keys.count == 1)
         #expect(set.keys[0].isUsable(for: .hs256))

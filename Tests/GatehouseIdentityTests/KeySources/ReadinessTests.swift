@@ -27,7 +27,7 @@ struct ReadinessTests {
 
         await registry.loadAll()  // the server answers 404 so far
         #expect(!authorizer.isReady)
-        #expect(registry.all.first?.status.lastError?.contains("HTTP 404") == true)
+        #expect(registry.all.first?.status.lastError?.code == .keySetFetchFailed)
 
         let key = P256.Signing.PrivateKey().publicKey
         server.answer("/jwks", .init(body: RemoteKeySetTests.jwks([("k1", key)])))

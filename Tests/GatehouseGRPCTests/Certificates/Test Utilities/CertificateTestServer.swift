@@ -19,7 +19,7 @@ enum CertificateTestServer {
     enum Loaded {
         case active
         /// The authenticator could not be built; no revision was activated.
-        case failed(IdentityConfigurationError)
+        case failed(IdentityError)
     }
 
     /// Writes `files` (name → contents) and `policy` as `policy.yaml` into a fresh directory,
@@ -42,7 +42,7 @@ enum CertificateTestServer {
         let compiled = try #require(result.compiled, "\(result.diagnostics)")
         let authorizer = Authorizer()
         let loaded: Loaded
-        do throws(IdentityLoadError) {
+        do throws(IdentityError) {
             authorizer.activate(compiled.tree, authenticator: try ServerAuthenticators.load(compiled))
             loaded = .active
         } catch {
