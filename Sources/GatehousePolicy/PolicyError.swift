@@ -1,4 +1,8 @@
 /// The policy target's error: a policy set that does not compile, or a file that cannot be read.
+///
+/// A compiler ``Diagnostic`` is not a ``PolicyError``: diagnostics are collected, sorted and
+/// rendered as `file:line:col: code: message`, and ``PolicyError/diagnostics`` carries them all
+/// when compilation fails. Callers and tests compare ``code``.
 package struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of failure.
     package struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -29,12 +33,29 @@ package struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
     package var message: String
     /// Every diagnostic, errors and warnings, sorted by location.
     package var diagnostics: [Diagnostic]
+    /// The underlying error, if any; not part of equality.
+    package var cause: (any Error)?
 
-    package init(code: Code, message: String, diagnostics: [Diagnostic] = []) {
+    package init(code: Code, message: String, diagnostics: [Diagnostic] = [], cause: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.diagnostics = diagnostics
+        self.cause = cause
     }
 
-    package var description: String { "\(self.code): \(self.message)" }
+    package static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message && lhs.diagnostics == rhs.diagnostics
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(self.code)
+        hasher.combine(self.message)
+        hasher.combine(self.diagnostics)
+    }
+
+    /// `code: message (cause: …)`.
+    package var description: String {
+        let cause = self.cause.map { " (cause: \($0))" } ?? ""
+        return "\(self.code): \(self.message)\(cause)"
+    }
 }

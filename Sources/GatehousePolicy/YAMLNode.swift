@@ -58,8 +58,8 @@ package struct YAMLNode: Sendable {
             return .success(documents)
         } catch let error as YamlError {
             return .failure(Self.diagnostic(for: error, path: source.path))
-        } catch let error as Converter.LimitError {
-            return .failure(Diagnostic(.error, .limitExceeded, error.message, at: error.location))
+        } catch let diagnostic as Diagnostic {
+            return .failure(diagnostic)
         } catch {
             return .failure(
                 Diagnostic(
@@ -101,12 +101,9 @@ package struct YAMLNode: Sendable {
         }
     }
 
+    /// Turns Yams nodes into ``YAMLNode``s; throws a `limit_exceeded` ``Diagnostic`` for a file
+    /// that is too large, nests too deep or uses an alias.
     private struct Converter {
-        struct LimitError: Error {
-            var message: String
-            var location: SourceLocation
-        }
-
         let path: String
         var count = 0
         /// Anchors met so far. The parser expands an alias into the very node that carries the
@@ -120,21 +117,22 @@ package struct YAMLNode: Sendable {
             let location = SourceLocation(file: self.path, line: mark?.line ?? 1, column: mark?.column ?? 1)
             self.count += 1
             guard self.count <= YAMLNode.maximumNodes else {
-                throw LimitError(
-                    message:
-                        "The file holds more than \(YAMLNode.maximumNodes) YAML nodes; split it into several files.",
-                    location: location)
+                throw Diagnostic(
+                    .error, .limitExceeded,
+                    "The file holds more than \(YAMLNode.maximumNodes) YAML nodes; split it into several files.",
+                    at: location)
             }
             if let anchor = node.anchor?.rawValue {
                 guard self.anchors.insert(anchor).inserted else {
-                    throw LimitError(
-                        message: "YAML aliases are not accepted in policies; write the value out.", location: location)
+                    throw Diagnostic(
+                        .error, .limitExceeded, "YAML aliases are not accepted in policies; write the value out.",
+                        at: location)
                 }
             }
             guard depth <= YAMLPreScan.maximumDepth + 8 else {
-                throw LimitError(
-                    message: "The document nests deeper than \(YAMLPreScan.maximumDepth) levels; flatten it.",
-                    location: location)
+                throw Diagnostic(
+                    .error, .limitExceeded,
+                    "The document nests deeper than \(YAMLPreScan.maximumDepth) levels; flatten it.", at: location)
             }
             switch node {
             case .scalar(let scalar):
@@ -153,8 +151,9 @@ package struct YAMLNode: Sendable {
                 for item in sequence { items.append(try self.convert(item, depth: depth + 1)) }
                 return YAMLNode(content: .sequence(items), location: location)
             case .alias:
-                throw LimitError(
-                    message: "YAML aliases are not accepted in policies; write the value out.", location: location)
+                throw Diagnostic(
+                    .error, .limitExceeded, "YAML aliases are not accepted in policies; write the value out.",
+                    at: location)
             }
         }
     }
