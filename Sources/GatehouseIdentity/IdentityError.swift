@@ -30,6 +30,7 @@ package struct IdentityError: Error, Hashable, Sendable, CustomStringConvertible
             case jsonMalformed = "json_malformed"
             case jsonDuplicateMember = "json_duplicate_member"
             case revisionInconsistent = "identity_revision_inconsistent"
+            case httpClientShutdownFailed = "http_client_shutdown_failed"
         }
 
         private let wrapped: Wrapped
@@ -70,6 +71,8 @@ package struct IdentityError: Error, Hashable, Sendable, CustomStringConvertible
         package static let jsonDuplicateMember = Code(.jsonDuplicateMember)
         /// A request names a policy the revision has no authenticator for: a bug in activation.
         package static let revisionInconsistent = Code(.revisionInconsistent)
+        /// The HTTP client that fetches key sets did not shut down cleanly.
+        package static let httpClientShutdownFailed = Code(.httpClientShutdownFailed)
 
         /// The stable snake_case code.
         package var description: String { self.wrapped.rawValue }

@@ -74,6 +74,8 @@ package struct PolicyAuthenticators: Authenticator {
         self.byPolicy = byPolicy
     }
 
+    /// - Throws: ``IdentityError/Code/revisionInconsistent`` when the tree names a policy this
+    ///   revision has no entry for; a rejected credential is not thrown but part of the ``Identity``.
     package func identity(for request: AuthzRequest, policyIndex: Int, caller: CallerFacts) async throws -> Identity {
         guard self.byPolicy.indices.contains(policyIndex) else {
             throw IdentityError(

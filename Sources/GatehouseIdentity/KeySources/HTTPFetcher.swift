@@ -22,6 +22,9 @@ package struct FetchedDocument: Sendable {
 /// Fetches key sets and discovery documents.
 package protocol HTTPFetching: Sendable {
     /// GETs `url`; throws on transport errors and time-outs, not on non-2xx statuses.
+    ///
+    /// ``HTTPFetcher`` throws ``IdentityError/Code/keySetFetchFailed`` with the client's error as
+    /// the cause; ``RemoteKeySet`` wraps any other error the same way.
     func get(_ url: String, timeout: Duration, maximumBytes: Int) async throws -> FetchedDocument
 }
 
@@ -49,21 +52,36 @@ package final class HTTPFetcher: HTTPFetching {
     package func get(_ url: String, timeout: Duration, maximumBytes: Int) async throws -> FetchedDocument {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "accept", value: "application/json, application/jwk-set+json")
-        let response = try await self.sharedClient.execute(
-            request, timeout: .nanoseconds(timeout.nanosecondsClamped))
-        let body = try await response.body.collect(upTo: maximumBytes)
-        return FetchedDocument(
-            status: Int(response.status.code), cacheControl: response.headers.first(name: "cache-control"),
-            body: Array(body.readableBytesView))
+        do {
+            let response = try await self.sharedClient.execute(
+                request, timeout: .nanoseconds(timeout.nanosecondsClamped))
+            let body = try await response.body.collect(upTo: maximumBytes)
+            return FetchedDocument(
+                status: Int(response.status.code), cacheControl: response.headers.first(name: "cache-control"),
+                body: Array(body.readableBytesView))
+        } catch {
+            throw IdentityError(
+                code: .keySetFetchFailed,
+                message: "GET \(url) failed; check that the URL is reachable and answers within the time-out.",
+                cause: error)
+        }
     }
 
     /// Closes the client's connections; call once when the server stops.
-    package func shutdown() async throws {
+    ///
+    /// - Throws: ``IdentityError/Code/httpClientShutdownFailed`` with the client's error as the cause.
+    package func shutdown() async throws(IdentityError) {
         let client = self.client.withLock { client in
             defer { client = nil }
             return client
         }
-        try await client?.shutdown()
+        do {
+            try await client?.shutdown()
+        } catch {
+            throw IdentityError(
+                code: .httpClientShutdownFailed, message: "The key-set HTTP client did not shut down cleanly.",
+                cause: error)
+        }
     }
 }
 

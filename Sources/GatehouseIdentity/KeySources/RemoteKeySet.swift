@@ -261,6 +261,8 @@ package final class RemoteKeySet: KeySetProvider, Sendable {
         do {
             document = try await self.fetcher.get(
                 url, timeout: self.settings.fetchTimeout, maximumBytes: self.settings.maximumBytes)
+        } catch let error as IdentityError {
+            throw error
         } catch {
             throw IdentityError(code: .keySetFetchFailed, message: "GET \(url) failed.", cause: error)
         }
