@@ -74,6 +74,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // What the test targets share: fixtures, random policies, a test PKI, a process runner,
+        // bounded waiting. A library target kept under Tests/; no production target depends on it.
+        .target(
+            name: "GatehouseTestSupport",
+            dependencies: ["GatehouseCore", crypto, x509, asn1],
+            path: "Tests/GatehouseTestSupport",
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+
         // The domain: requests, identities, decisions, the decision tree. No I/O, no clock.
         .target(
             name: "GatehouseCore",
@@ -82,7 +92,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseCoreTests",
-            dependencies: ["GatehouseCore"],
+            dependencies: ["GatehouseCore", "GatehouseTestSupport"],
             packageAccess: false,
             swiftSettings: swiftSettings
         ),
@@ -96,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehousePolicyTests",
-            dependencies: ["GatehousePolicy", "GatehouseCore"],
+            dependencies: ["GatehousePolicy", "GatehouseCore", "GatehouseTestSupport"],
             resources: [.copy("Fixtures")],
             packageAccess: false,
             swiftSettings: swiftSettings
@@ -115,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "GatehouseIdentityTests",
             dependencies: [
-                "GatehouseIdentity", "GatehouseCore", crypto, cryptoExtras, x509, asn1, logging,
+                "GatehouseIdentity", "GatehouseCore", "GatehouseTestSupport", crypto, cryptoExtras, x509, asn1, logging,
                 nioPosix, .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             packageAccess: false,
@@ -131,7 +141,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseCacheTests",
-            dependencies: ["GatehouseCache", "GatehouseCore"],
+            dependencies: ["GatehouseCache", "GatehouseCore", "GatehouseTestSupport"],
             packageAccess: false,
             swiftSettings: swiftSettings
         ),
@@ -151,6 +161,7 @@ let package = Package(
             name: "GatehouseGRPCTests",
             dependencies: [
                 "GatehouseGRPC", "GatehouseCore", "GatehouseCache", "GatehousePolicy", "GatehouseIdentity", "EnvoyAuthAPI",
+                "GatehouseTestSupport",
                 grpcCore,
                 grpcInProcess, grpcProtobuf, swiftProtobuf, logging, crypto, cryptoExtras, x509, asn1,
                 grpcHTTP2, serviceLifecycle,
@@ -173,7 +184,8 @@ let package = Package(
         .testTarget(
             name: "GatehouseIntegrationTests",
             dependencies: [
-                "GatehouseCLI", "GatehouseCore", "GatehouseIdentity", "EnvoyAuthAPI", grpcCore, grpcHTTP2, grpcProtobuf,
+                "GatehouseCLI", "GatehouseCore", "GatehouseIdentity", "EnvoyAuthAPI", "GatehouseTestSupport", grpcCore,
+                grpcHTTP2, grpcProtobuf,
                 swiftProtobuf, crypto, cryptoExtras,
             ],
             exclude: ["Scripts", "Fixtures"],
@@ -182,7 +194,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseCLITests",
-            dependencies: ["GatehouseCLI", "GatehouseGRPC", "GatehouseCache", logging],
+            dependencies: ["GatehouseCLI", "GatehouseGRPC", "GatehouseCache", "GatehouseTestSupport", logging],
             packageAccess: false,
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 import GatehouseCache
 import GatehouseCore
+import GatehouseTestSupport
 import Synchronization
 import Testing
 

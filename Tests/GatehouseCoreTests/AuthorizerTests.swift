@@ -1,4 +1,5 @@
 import GatehouseCore
+import GatehouseTestSupport
 import Testing
 
 /// The active revision: its tree, authenticator, generation and readiness, swapped as one.

@@ -1,4 +1,5 @@
 import GatehouseCore
+import GatehouseTestSupport
 import Testing
 
 @Suite("CIDR blocks")

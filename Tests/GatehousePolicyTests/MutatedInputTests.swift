@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import GatehousePolicy
+import GatehouseTestSupport
 import Testing
 
 /// Applies one random edit to a policy file's bytes.

@@ -1,6 +1,7 @@
 import Crypto
 import EnvoyAuthAPI
 import Foundation
+import GatehouseTestSupport
 import GRPCCore
 import GatehouseCore
 import GatehouseIdentity

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GatehouseCore
 import GatehouseIdentity
+import GatehouseTestSupport
 import SwiftASN1
 import Testing
 import X509

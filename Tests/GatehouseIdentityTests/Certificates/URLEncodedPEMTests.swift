@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import GatehouseIdentity
+import GatehouseTestSupport
 import SwiftASN1
 import Testing
 import X509

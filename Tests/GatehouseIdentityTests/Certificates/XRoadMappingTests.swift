@@ -1,5 +1,6 @@
 import GatehouseCore
 import GatehouseIdentity
+import GatehouseTestSupport
 import SwiftASN1
 import Testing
 import X509

@@ -1,5 +1,6 @@
 import EnvoyAuthAPI
 import Foundation
+import GatehouseTestSupport
 import GRPCCore
 import GRPCInProcessTransport
 import GatehouseCore

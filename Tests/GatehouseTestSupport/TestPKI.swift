@@ -1,44 +1,51 @@
-import Crypto
-import Foundation
-import GatehouseCore
-import SwiftASN1
-import X509
+package import Crypto
+package import Foundation
+package import GatehouseCore
+package import SwiftASN1
+package import X509
 
 /// Certificates, keys and CRLs made inside the tests, all relative to one fixed reference time.
 ///
 /// Every key is P-256 (fast to generate); CRLs are DER-encoded here with SwiftASN1, since
 /// swift-certificates cannot make them.
-enum TestPKI {
+package enum TestPKI {
     /// 2026-01-01T00:00:00Z: the request time of every check in the tests.
-    static let referenceTime = UnixTime(seconds: 1_767_225_600)
-    static let referenceDate = Date(timeIntervalSince1970: 1_767_225_600)
-    static let day: TimeInterval = 86_400
+    package static let referenceTime = UnixTime(seconds: 1_767_225_600)
+    package static let referenceDate = Date(timeIntervalSince1970: 1_767_225_600)
+    package static let day: TimeInterval = 86_400
 
     /// A certificate authority: its certificate and signing key.
-    struct Authority: Sendable {
-        var certificate: Certificate
-        var key: P256.Signing.PrivateKey
-        var name: DistinguishedName { self.certificate.subject }
+    package struct Authority: Sendable {
+        package var certificate: Certificate
+        package var key: P256.Signing.PrivateKey
+        package var name: DistinguishedName { self.certificate.subject }
+
+        package init(certificate: Certificate, key: P256.Signing.PrivateKey) {
+            self.certificate = certificate
+            self.key = key
+        }
     }
 
     /// What a client certificate should look like; the defaults make a valid SPIFFE client.
-    struct Leaf {
-        var subject = TestPKI.name("client")
-        var uris: [String] = ["spiffe://gov.example/ns/registry/sa/api"]
-        var dnsNames: [String] = []
-        var notBefore = TestPKI.referenceDate - TestPKI.day
-        var notAfter = TestPKI.referenceDate + 30 * TestPKI.day
-        var isCA = false
-        var extendedKeyUsage: [ExtendedKeyUsage.Usage]? = [.clientAuth]
-        var keyUsage: KeyUsage? = KeyUsage(digitalSignature: true)
-        var serialNumber = Certificate.SerialNumber()
+    package struct Leaf {
+        package var subject = TestPKI.name("client")
+        package var uris: [String] = ["spiffe://gov.example/ns/registry/sa/api"]
+        package var dnsNames: [String] = []
+        package var notBefore = TestPKI.referenceDate - TestPKI.day
+        package var notAfter = TestPKI.referenceDate + 30 * TestPKI.day
+        package var isCA = false
+        package var extendedKeyUsage: [ExtendedKeyUsage.Usage]? = [.clientAuth]
+        package var keyUsage: KeyUsage? = KeyUsage(digitalSignature: true)
+        package var serialNumber = Certificate.SerialNumber()
         /// An extension marked critical that no verifier knows.
-        var unknownCriticalExtension = false
-        var key = P256.Signing.PrivateKey()
+        package var unknownCriticalExtension = false
+        package var key = P256.Signing.PrivateKey()
+
+        package init() {}
     }
 
     /// `O=Gatehouse Test, CN=common`.
-    static func name(_ common: String, organization: String = "Gatehouse Test") -> DistinguishedName {
+    package static func name(_ common: String, organization: String = "Gatehouse Test") -> DistinguishedName {
         DistinguishedName([
             RelativeDistinguishedName(.init(type: .RDNAttributeType.organizationName, utf8String: organization)),
             RelativeDistinguishedName(.init(type: .RDNAttributeType.commonName, utf8String: common)),
@@ -46,7 +53,7 @@ enum TestPKI {
     }
 
     /// A self-signed root CA.
-    static func root(
+    package static func root(
         _ common: String = "Test Root CA",
         key: P256.Signing.PrivateKey = P256.Signing.PrivateKey(),
         notBefore: Date = referenceDate - 365 * day,
@@ -73,7 +80,7 @@ enum TestPKI {
     }
 
     /// An intermediate CA issued by `issuer`.
-    static func intermediate(
+    package static func intermediate(
         _ common: String = "Test Issuing CA",
         issuer: Authority,
         notBefore: Date = referenceDate - 180 * day,
@@ -96,7 +103,7 @@ enum TestPKI {
     }
 
     /// A client certificate as `leaf` describes, issued by `issuer`.
-    static func issue(_ leaf: Leaf = Leaf(), by issuer: Authority) throws -> Certificate {
+    package static func issue(_ leaf: Leaf = Leaf(), by issuer: Authority) throws -> Certificate {
         let names: [GeneralName] = leaf.dnsNames.map { .dnsName($0) } + leaf.uris.map { .uniformResourceIdentifier($0) }
         return try Certificate(
             version: .v3, serialNumber: leaf.serialNumber, publicKey: Certificate.PublicKey(leaf.key.publicKey),
@@ -125,7 +132,7 @@ enum TestPKI {
 
     /// A DER v2 CRL by `issuer` revoking `serials`, signed by `signingKey` (the issuer's key unless
     /// a test forges one).
-    static func crl(
+    package static func crl(
         by issuer: Authority,
         revoking serials: [Certificate.SerialNumber],
         thisUpdate: Date = referenceDate - day,
@@ -173,7 +180,7 @@ enum TestPKI {
         }
     }
 
-    static func utcTime(_ date: Date) throws -> UTCTime {
+    package static func utcTime(_ date: Date) throws -> UTCTime {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!  // UTC always exists.
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
@@ -183,18 +190,18 @@ enum TestPKI {
     }
 
     /// `der` as a PEM block labelled `label`.
-    static func pem(_ der: [UInt8], label: String) -> String {
+    package static func pem(_ der: [UInt8], label: String) -> String {
         PEMDocument(type: label, derBytes: der).pemString + "\n"
     }
 
     /// `certificates` as one PEM file.
-    static func pem(_ certificates: [Certificate]) throws -> String {
+    package static func pem(_ certificates: [Certificate]) throws -> String {
         try certificates.map { try $0.serializeAsPEM().pemString + "\n" }.joined()
     }
 
     /// `text` percent-encoded as Envoy encodes `source.certificate`: every byte but the RFC 3986
     /// unreserved characters becomes `%XX`.
-    static func urlEncoded(_ text: String) -> String {
+    package static func urlEncoded(_ text: String) -> String {
         var result = ""
         for byte in text.utf8 {
             let scalar = Unicode.Scalar(byte)
@@ -210,7 +217,7 @@ enum TestPKI {
     }
 
     /// `certificate` as Envoy forwards it: PEM, percent-encoded.
-    static func envoyEncoded(_ certificate: Certificate) throws -> String {
+    package static func envoyEncoded(_ certificate: Certificate) throws -> String {
         Self.urlEncoded(try certificate.serializeAsPEM().pemString + "\n")
     }
 }

@@ -1,19 +1,21 @@
-import GatehouseCore
+package import GatehouseCore
 
-/// Builders for the compiled values the decision-tree tests construct directly.
-enum Fixture {
+/// Builders for the compiled values the decision-tree and cache tests construct directly.
+package enum Fixture {
     /// A fixture value that does not parse; the test using it is wrong, not the code under test.
-    struct Invalid: Error, CustomStringConvertible {
-        var description: String
+    package struct Invalid: Error, CustomStringConvertible {
+        package var description: String
+
+        package init(description: String) { self.description = description }
     }
 
     /// A location in the imaginary policy file `t.yaml`.
-    static func location(_ line: Int) -> SourceLocation {
+    package static func location(_ line: Int) -> SourceLocation {
         SourceLocation(file: "t.yaml", line: line, column: 1)
     }
 
     /// A parsed path pattern.
-    static func path(_ text: String) throws -> PathPattern {
+    package static func path(_ text: String) throws -> PathPattern {
         switch PathPattern.parse(text) {
         case .success(let pattern): return pattern
         case .failure(let problem): throw Invalid(description: "path pattern '\(text)': \(problem)")
@@ -21,13 +23,13 @@ enum Fixture {
     }
 
     /// A parsed host pattern.
-    static func host(_ text: String) throws -> HostPattern {
+    package static func host(_ text: String) throws -> HostPattern {
         guard let pattern = HostPattern(text) else { throw Invalid(description: "host pattern '\(text)'") }
         return pattern
     }
 
     /// A parsed CIDR block.
-    static func cidr(_ text: String) throws -> CIDR {
+    package static func cidr(_ text: String) throws -> CIDR {
         switch CIDR.parse(text) {
         case .success(let block): return block
         case .failure(let problem): throw Invalid(description: "CIDR '\(text)': \(problem)")
@@ -35,13 +37,13 @@ enum Fixture {
     }
 
     /// A parsed IP address.
-    static func address(_ text: String) throws -> IPAddress {
+    package static func address(_ text: String) throws -> IPAddress {
         guard let address = IPAddress(text) else { throw Invalid(description: "address '\(text)'") }
         return address
     }
 
     /// A rule; `paths` are pattern texts.
-    static func rule(
+    package static func rule(
         _ name: String,
         _ action: RuleAction,
         line: Int = 1,
@@ -66,7 +68,7 @@ enum Fixture {
     }
 
     /// A policy; `hosts` are pattern texts, `context` the required context extensions.
-    static func policy(
+    package static func policy(
         _ name: String,
         hosts: [String] = [],
         context: [(key: String, values: [String])] = [],
@@ -95,12 +97,12 @@ enum Fixture {
     }
 
     /// A tree of one policy without a selector.
-    static func tree(_ rules: [CompiledRule], revision: String = "rev-1") throws -> DecisionTree {
+    package static func tree(_ rules: [CompiledRule], revision: String = "rev-1") throws -> DecisionTree {
         DecisionTree(revision: revision, policies: [try Self.policy("p", rules: rules)])
     }
 
     /// A template from parts written as `${name}` placeholders and literal text.
-    static func template(_ source: String) throws -> ValueTemplate {
+    package static func template(_ source: String) throws -> ValueTemplate {
         var parts: [ValueTemplate.Part] = []
         var rest = Substring(source)
         while let open = rest.firstRange(of: "${") {
@@ -120,7 +122,7 @@ enum Fixture {
     }
 
     /// A verified token from issuer `https://idp.example`.
-    static func token(
+    package static func token(
         subject: String? = "alice",
         claims: [String: ClaimValue] = [:],
         issuer: String = "https://idp.example",

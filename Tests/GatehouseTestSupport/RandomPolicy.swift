@@ -1,13 +1,12 @@
-import GatehouseCore
-import Testing
+package import GatehouseCore
 
 /// Random rules, requests and identities over small vocabularies, so that matches, misses and
 /// every outcome all occur often; shared by the property tests of the tree and of the cache.
-enum RandomPolicy {
-    static let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PROPFIND", "LOCK", "MKCOL", "get"]
-    static let segments = ["a", "b", "c", "d"]
+package enum RandomPolicy {
+    package static let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PROPFIND", "LOCK", "MKCOL", "get"]
+    package static let segments = ["a", "b", "c", "d"]
 
-    static func pattern(_ random: inout SplitMix64) throws -> PathPattern {
+    package static func pattern(_ random: inout SplitMix64) throws -> PathPattern {
         while true {
             let depth = random.below(4)
             let parts = (0..<depth).map { _ in random.pick(["a", "b", "c", "*", "**"]) }
@@ -16,7 +15,7 @@ enum RandomPolicy {
         }
     }
 
-    static func condition(_ random: inout SplitMix64) throws -> Condition {
+    package static func condition(_ random: inout SplitMix64) throws -> Condition {
         switch random.below(9) {
         case 0: return .header(name: "x-h", random.pick([.equals("1"), .equals("2"), .prefix("1"), .present, .absent]))
         case 1: return .authenticated(random.chance(50))
@@ -26,13 +25,16 @@ enum RandomPolicy {
         case 5: return .hosts([try Fixture.host(random.pick(["a.example", "*.example"]))], negated: random.chance(40))
         case 6: return .paths([try RandomPolicy.pattern(&random)], negated: random.chance(70))
         case 7:
-            let pattern = try #require(PrincipalPattern.spiffe(random.pick(["spiffe://t/ns/*", "spiffe://t/ns/a"])))
+            let text = random.pick(["spiffe://t/ns/*", "spiffe://t/ns/a"])
+            guard let pattern = PrincipalPattern.spiffe(text) else {
+                throw Fixture.Invalid(description: "principal pattern '\(text)'")
+            }
             return .principals([pattern], negated: random.chance(40))
         default: return .methods([random.pick(RandomPolicy.methods)], negated: random.chance(50))
         }
     }
 
-    static func rules(_ random: inout SplitMix64, count: Int) throws -> [CompiledRule] {
+    package static func rules(_ random: inout SplitMix64, count: Int) throws -> [CompiledRule] {
         try (0..<count).map { index in
             // Deny rules are fewer and narrower, so that allows, denials and no-match all occur often.
             let action: RuleAction = random.chance(75) ? .allow : .deny
@@ -54,7 +56,7 @@ enum RandomPolicy {
         }
     }
 
-    static func request(_ random: inout SplitMix64) throws -> AuthzRequest {
+    package static func request(_ random: inout SplitMix64) throws -> AuthzRequest {
         let path: String
         switch random.below(100) {
         case 0..<4: path = "*"
@@ -78,7 +80,7 @@ enum RandomPolicy {
             headers: headers, source: Peer(address: source))
     }
 
-    static func identity(_ random: inout SplitMix64) -> Identity {
+    package static func identity(_ random: inout SplitMix64) -> Identity {
         switch random.below(4) {
         case 0: return .anonymous
         case 1: return Identity(peer: PeerIdentity(spiffeID: random.pick(["spiffe://t/ns/a", "spiffe://t/other"])))

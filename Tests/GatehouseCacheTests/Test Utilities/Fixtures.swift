@@ -1,1 +1,0 @@
-../../GatehouseCoreTests/Fixtures.swift

@@ -1,1 +1,0 @@
-../../GatehouseCoreTests/Generators/RandomPolicy.swift

@@ -1,1 +1,0 @@
-../../../GatehouseIdentityTests/Certificates/Test Utilities/TestPKI.swift

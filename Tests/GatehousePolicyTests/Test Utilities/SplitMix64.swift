@@ -1,1 +1,0 @@
-../../GatehouseCoreTests/Generators/SplitMix64.swift

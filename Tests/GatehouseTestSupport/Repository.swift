@@ -1,0 +1,31 @@
+package import Foundation
+
+/// Where the tests find the checkout, the built `gatehouse` binary and scratch space.
+package enum Repository {
+    /// The repository root, found from this file's path (`Tests/GatehouseTestSupport/Repository.swift`).
+    package static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `gatehouse` binary `swift build` placed beside the test bundle.
+    package static var gatehouse: URL {
+        let candidates = [
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("gatehouse"),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+                "gatehouse"),
+            self.root.appendingPathComponent(".build/debug/gatehouse"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[2]
+    }
+
+    /// A fresh, empty temporary directory named `gatehouse-<prefix>-<random>`.
+    ///
+    /// - Parameter prefix: Says which test made it, for whoever reads a leftover one.
+    /// - Returns: The directory, already created.
+    /// - Throws: When the directory cannot be created.
+    package static func temporaryDirectory(_ prefix: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gatehouse-\(prefix)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
