@@ -48,6 +48,9 @@ package enum Base64URL {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// Whether `byte` is one of the 64 characters of the base64url alphabet.
+    static func isAlphabet(_ byte: UInt8) -> Bool { Self.table[Int(byte)] != Self.invalid }
+
     private static let invalid: UInt8 = 0xFF
 
     private static let alphabet: [UInt8] = Array(

@@ -14,7 +14,7 @@ struct CompactJWS {
 
     /// Splits `token` at its dots.
     ///
-    /// - Throws: `token_malformed` unless there are exactly three segments; five is named as a JWE.
+    /// - Throws: `token_malformed` unless there are exactly three segments; five base64url ones are named as a JWE.
     init(_ token: Substring) throws(TokenRejection) {
         self.bytes = Array(token.utf8)
         var first = -1
@@ -25,7 +25,8 @@ struct CompactJWS {
             if dots == 1 { first = index } else if dots == 2 { second = index }
         }
         guard dots == 2 else {
-            if dots == 4 {
+            // Five base64url segments are a JWE; five of anything else are not worth naming as one.
+            if dots == 4, self.bytes.allSatisfy({ $0 == UInt8(ascii: ".") || Base64URL.isAlphabet($0) }) {
                 throw TokenRejection(
                     .tokenMalformed, "The token is encrypted (a JWE with five segments); send a signed JWS.")
             }

@@ -38,11 +38,27 @@ package enum TokenExtractor {
     private static func values(at location: TokenLocation, in request: AuthzRequest) -> [Substring] {
         switch location.source {
         case .header(let name):
-            return (request.headers[name] ?? []).compactMap { self.credentials(in: $0, scheme: location.scheme) }
+            return (request.headers[name] ?? []).flatMap { self.credentials(inEach: $0, scheme: location.scheme) }
         case .cookie(let name):
             return (request.headers["cookie"] ?? []).flatMap { self.cookies(named: name, in: $0) }
         case .query(let name):
             return request.query.pairs.filter { ASCII.equal($0.name, name) }.map { Substring($0.value) }
+        }
+    }
+
+    /// The tokens in one header value, which may be several headers joined.
+    ///
+    /// Envoy's `headers` map joins repeated headers with `,` (`Bearer a.b.c,Bearer d.e.f`), and
+    /// neither a JWS nor any RFC 7235 token68 holds a comma, so each comma-separated part is read
+    /// as a header of its own, as `header_map` would give them: two different tokens are then
+    /// `token_ambiguous`, never one token of five segments.
+    private static func credentials(inEach value: String, scheme: String?) -> [Substring] {
+        guard value.utf8.contains(UInt8(ascii: ",")) else {
+            return self.credentials(in: value, scheme: scheme).map { [$0] } ?? []
+        }
+        return value.split(separator: ",").compactMap { part in
+            // A blank part (`a.b.c, `) is the join of nothing, not a header sent empty.
+            self.trimmed(part).isEmpty ? nil : self.credentials(in: String(part), scheme: scheme)
         }
     }
 
