@@ -30,13 +30,23 @@ package struct JWTIssuerSettings: Sendable, Hashable {
         case url(String)
         /// OpenID discovery from the issuer.
         case discovery
-        /// A shared secret file (resolved path), for HS algorithms only.
-        case secretFile(String)
+        /// A shared secret file (resolved path), for HS algorithms only, and the `kid` that
+        /// names it, if any: a token naming a `kid` is then verified only when it names this one.
+        case secretFile(String, keyID: String? = nil)
 
         /// Whether the keys are a shared secret.
         package var isSecretFile: Bool {
             if case .secretFile = self { return true }
             return false
+        }
+
+        /// Whether the keys may hold shared secrets: a secret file, or a JWKS file (whose `oct`
+        /// keys are secrets). Never a key set fetched from a URL, which anyone may read.
+        package var mayHoldSecrets: Bool {
+            switch self {
+            case .secretFile, .file: return true
+            case .url, .discovery: return false
+            }
         }
     }
 
@@ -48,7 +58,8 @@ package struct JWTIssuerSettings: Sendable, Hashable {
     package var keys: KeySource
     /// Where `jwks` or `secretFile` is written (the issuer entry when neither is).
     package var keysLocation: SourceLocation
-    /// Algorithm names, each one of ``asymmetricAlgorithms`` or (with a secret file) ``sharedSecretAlgorithms``.
+    /// Algorithm names: ``asymmetricAlgorithms``, or ``sharedSecretAlgorithms`` with a secret
+    /// file or a JWKS file, never both kinds in one issuer.
     package var algorithms: [String]
     /// Clock skew tolerated on `exp`, `nbf` and `iat`.
     package var leewaySeconds: Int
@@ -90,7 +101,7 @@ package struct JWTIssuerSettings: Sendable, Hashable {
         "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
     ]
 
-    /// Shared-secret algorithms, allowed only with a secret file.
+    /// Shared-secret algorithms, allowed only with a secret file or a JWKS file (``KeySource/mayHoldSecrets``).
     package static let sharedSecretAlgorithms = ["HS256", "HS384", "HS512"]
 
     /// Whether a key set may be fetched from `url`: TLS, or plain HTTP only on a loopback address

@@ -20,6 +20,7 @@ package struct IdentityError: Error, Hashable, Sendable, CustomStringConvertible
             case keySetInvalid = "jwks_invalid"
             case keySetHasNoUsableKey = "jwks_no_usable_key"
             case keySkipped = "jwk_skipped"
+            case keySetPublishesSecret = "jwks_secret_published"
             case secretTooShort = "secret_too_short"
             case keySetFetchFailed = "jwks_fetch_failed"
             case discoveryInvalid = "openid_discovery_invalid"
@@ -51,6 +52,9 @@ package struct IdentityError: Error, Hashable, Sendable, CustomStringConvertible
         package static let keySetHasNoUsableKey = Code(.keySetHasNoUsableKey)
         /// One key of a key set cannot verify signatures and was skipped (a warning when others remain).
         package static let keySkipped = Code(.keySkipped)
+        /// A key set fetched from a URL holds a shared secret (an `oct` key): published, so no
+        /// secret, and the document is refused whole.
+        package static let keySetPublishesSecret = Code(.keySetPublishesSecret)
         /// A shared secret is shorter than ``KeySet/minimumSecretBytes``.
         package static let secretTooShort = Code(.secretTooShort)
         /// A key set or discovery document could not be fetched (transport failure or non-200 status).

@@ -71,7 +71,7 @@ package enum IdentityLoader {
             if let loaded = files[path] { return StaticKeySet(loaded) }
             let bytes = try Self.read(path, what: "JWKS file", at: issuer.keysLocation)
             do throws(IdentityError) {
-                let keys = try KeySet.parse(jwks: bytes, origin: path)
+                let keys = try KeySet.parse(jwks: bytes, origin: path, source: .file)
                 for warning in keys.warnings {
                     warn(IdentityError(code: .keySkipped, message: warning, location: issuer.keysLocation))
                 }
@@ -80,12 +80,12 @@ package enum IdentityLoader {
             } catch {
                 throw error.at(issuer.keysLocation)
             }
-        case .secretFile(let path):
+        case .secretFile(let path, let keyID):
             var bytes = try Self.read(path, what: "secret file", at: issuer.keysLocation)
             // Editors add a final newline; it is not part of the secret.
             while bytes.last == 0x0A || bytes.last == 0x0D { bytes.removeLast() }
             do throws(IdentityError) {
-                return StaticKeySet(try KeySet.sharedSecret(bytes, origin: path))
+                return StaticKeySet(try KeySet.sharedSecret(bytes, origin: path, keyID: keyID))
             } catch {
                 throw error.at(issuer.keysLocation)
             }

@@ -22,8 +22,8 @@ extension PolicyParser {
     }
 
     private static let issuerKeys = [
-        "issuer", "audiences", "jwks", "secretFile", "algorithms", "leeway", "requiredClaims", "maxTokenBytes", "from",
-        "forward",
+        "issuer", "audiences", "jwks", "secretFile", "kid", "algorithms", "leeway", "requiredClaims", "maxTokenBytes",
+        "from", "forward",
     ]
 
     private mutating func issuer(_ node: YAMLNode) -> JWTIssuerSettings? {
@@ -48,7 +48,8 @@ extension PolicyParser {
         case (nil, let secret?):
             document.keysLocation = secret.location
             if let path = self.reader.string(secret, what: "\(what) secretFile") {
-                document.keys = .secretFile(self.checkedFile(path, at: secret.location))
+                let keyID = entries["kid"].flatMap { self.keyID($0, what: what) }
+                document.keys = .secretFile(self.checkedFile(path, at: secret.location), keyID: keyID)
             }
         case (nil, nil):
             self.reader.diagnostics.error(
@@ -57,8 +58,15 @@ extension PolicyParser {
             self.reader.diagnostics.error(
                 .invalidValue, "\(what) has both 'jwks' and 'secretFile'; keep one.", at: secret.location)
         }
+        if let kid = entries["kid"], entries["secretFile"] == nil {
+            self.reader.diagnostics.error(
+                .invalidValue,
+                "\(what) has 'kid' without 'secretFile'; 'kid' names the secret of a 'secretFile' (a JWKS names each key's id itself), so remove it or add 'secretFile'.",
+                at: kid.location)
+        }
         if let node = entries["algorithms"], let values = self.reader.strings(node, what: "\(what) algorithms") {
             document.algorithms = self.algorithms(values, keys: document.keys, what: what)
+            self.checkNotMixed(document.algorithms, at: node.location, what: what)
         }
         if let node = entries["leeway"], let seconds = self.duration(node, what: "\(what) leeway") {
             document.leewaySeconds = seconds
@@ -79,6 +87,29 @@ extension PolicyParser {
             document.forward = flag
         }
         return document
+    }
+
+    /// The `kid` of a secret file: the key id its tokens name, a non-empty string.
+    private mutating func keyID(_ node: YAMLNode, what: String) -> String? {
+        guard let keyID = self.reader.string(node, what: "\(what) kid") else { return nil }
+        guard !keyID.isEmpty else {
+            self.reader.diagnostics.error(
+                .invalidValue, "\(what) has an empty 'kid'; write the key id its tokens name, or remove 'kid'.",
+                at: node.location)
+            return nil
+        }
+        return keyID
+    }
+
+    /// Shared-secret and public-key algorithms never verify the tokens of one issuer together:
+    /// what one issuer's `alg` allows must not depend on which kind of key a `kid` finds.
+    private mutating func checkNotMixed(_ algorithms: [String], at location: SourceLocation, what: String) {
+        let shared = algorithms.filter { JWTIssuerSettings.sharedSecretAlgorithms.contains($0) }
+        guard !shared.isEmpty, shared.count < algorithms.count else { return }
+        self.reader.diagnostics.error(
+            .invalidValue,
+            "\(what) mixes shared-secret algorithms (\(shared.joined(separator: ", "))) with public-key ones; list only one kind (HS algorithms need 'secretFile' or a JWKS file).",
+            at: location)
     }
 
     private mutating func keySource(_ node: YAMLNode, what: String) -> JWTIssuerSettings.KeySource? {
@@ -131,10 +162,10 @@ extension PolicyParser {
                 self.reader.diagnostics.error(
                     .invalidValue, "\(what) uses a shared secret, so only HS256/384/512 are allowed, not '\(name)'.",
                     at: location)
-            } else if isShared, !(keys.isSecretFile) {
+            } else if isShared, !keys.mayHoldSecrets {
                 self.reader.diagnostics.error(
                     .invalidValue,
-                    "\(what) lists '\(name)', a shared-secret algorithm, with a public key set; use 'secretFile' for HS algorithms.",
+                    "\(what) lists '\(name)', a shared-secret algorithm, with a key set fetched from a URL, which anyone may read; keep HS secrets in a 'secretFile' or a JWKS 'file'.",
                     at: location)
             } else {
                 result.append(name)

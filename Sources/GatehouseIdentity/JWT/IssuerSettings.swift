@@ -23,19 +23,22 @@ package struct IssuerSettings: Sendable {
 
     /// An issuer as the policy configures it.
     ///
-    /// Algorithm names the policy compiler accepted are all known; a shared-secret algorithm
-    /// is kept only when the keys are a shared secret as well, which the compiler also enforces.
+    /// Algorithm names the policy compiler accepted are all known. As the compiler also
+    /// enforces, a secret file keeps only shared-secret algorithms, a key set from a URL only
+    /// public-key ones, and a JWKS file (which may hold `oct` secrets) whichever kind it lists.
     ///
     /// - Parameters:
     ///   - settings: The validated issuer entry of the policy's `authentication.jwt`.
     ///   - keys: The key set loaded from the entry's `jwks` or `secretFile`.
     package init(settings: JWTIssuerSettings, keys: any KeySetProvider) {
-        let isSecret = settings.keys.isSecretFile
+        let source = settings.keys
         self.init(
             issuer: settings.issuer.value,
             audiences: settings.audiences,
             algorithms: Set(
-                settings.algorithms.compactMap(JWSAlgorithm.init(rawValue:)).filter { $0.isSharedSecret == isSecret }),
+                settings.algorithms.compactMap(JWSAlgorithm.init(rawValue:)).filter { algorithm in
+                    algorithm.isSharedSecret ? source.mayHoldSecrets : !source.isSecretFile
+                }),
             leewaySeconds: settings.leewaySeconds,
             requiredClaims: settings.requiredClaims,
             maximumTokenBytes: settings.maximumTokenBytes,

@@ -16,6 +16,7 @@ import Synchronization
 ///   ``Settings/unknownKeyIDInterval`` (so a flood of made-up key ids costs one fetch), and
 ///   concurrent fetches are coalesced into one.
 /// - A failed fetch keeps the last good set; ``status`` reports the key age and the last error.
+///   A document holding a shared secret (`oct`) fails as ``IdentityError/Code/keySetPublishesSecret``.
 package final class RemoteKeySet: KeySetProvider, Sendable {
     /// Where the keys are.
     package enum Location: Sendable, Hashable, CustomStringConvertible {
@@ -226,7 +227,8 @@ package final class RemoteKeySet: KeySetProvider, Sendable {
         case .discovery(let issuer): url = try await self.discoverKeySetURL(issuer: issuer)
         }
         let document = try await self.get(url)
-        return (try KeySet.parse(jwks: document.body, origin: url), CacheControl.maximumAge(document.cacheControl))
+        let keys = try KeySet.parse(jwks: document.body, origin: url, source: .url)
+        return (keys, CacheControl.maximumAge(document.cacheControl))
     }
 
     private func discoverKeySetURL(issuer: String) async throws(IdentityError) -> String {

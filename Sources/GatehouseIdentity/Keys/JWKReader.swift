@@ -40,7 +40,8 @@ enum JWKReader {
         if let algorithm, !key.isUsable(for: algorithm) {
             throw Self.problem("'alg' is '\(algorithm.rawValue)', which a '\(type)' key cannot verify")
         }
-        let hasPrivateParts = members["d"] != nil || members["p"] != nil || members["k"] != nil
+        // An `oct` key's `k` is the secret itself, and is what it verifies with.
+        let hasPrivateParts = members["d"] != nil || members["p"] != nil || (type != "oct" && members["k"] != nil)
         let notes =
             hasPrivateParts ? ["holds private key members; publish only public keys (the public part is used)"] : []
         return (key, notes)
@@ -85,10 +86,16 @@ enum JWKReader {
             }
             return .ed25519(key)
         case "oct":
-            throw Self.problem(
-                "a shared secret ('oct') never comes from a JWKS; configure 'secretFile' for HS algorithms")
+            // Only from a JWKS file: `KeySet.parse` refuses a document from a URL that holds one.
+            let secret = try self.bytes(members["k"], "k")
+            guard secret.count >= KeySet.minimumSecretBytes else {
+                throw Self.problem(
+                    "the shared secret ('k') has \(secret.count) bytes; at least \(KeySet.minimumSecretBytes) are required"
+                )
+            }
+            return .sharedSecret(SymmetricKey(data: secret))
         default:
-            throw Self.problem("the key type '\(type)' is not supported (RSA, EC, OKP)")
+            throw Self.problem("the key type '\(type)' is not supported (RSA, EC, OKP, oct)")
         }
     }
 

@@ -4,7 +4,7 @@ import GatehouseIdentity
 enum TokenCatalogue {
     typealias M = TokenMinter
 
-    static let all: [TokenCase] = valid + sources + TokenRejections.all
+    static let all: [TokenCase] = valid + sources + TokenRejections.all + sharedSecretKeyIDs + joinedHeaders
 
     /// One valid token per algorithm, plus the policy deciding on a verified identity.
     static let valid: [TokenCase] = [

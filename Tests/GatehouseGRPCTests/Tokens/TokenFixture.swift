@@ -31,6 +31,7 @@ struct TokenFixture: Sendable {
         try Self.write(directory + "/other.jwks", Array("{\"keys\":[\(try keys.otherRSA.jwk(kid: "other-1"))]}".utf8))
         guard case .secret(let secret) = keys.secret else { throw SigningKeyMismatch() }
         try Self.write(directory + "/hs.secret", secret)
+        try Self.write(directory + "/octs.jwks", Array(TokenKeys.octJWKS.utf8))
         let result = PolicyCompiler.compile(
             sources: [PolicySource(path: directory + "/tokens.yaml", text: Self.policyText)], checksFiles: true)
         guard let compiled = result.compiled else {
@@ -46,8 +47,9 @@ struct TokenFixture: Sendable {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
 
-    /// Five issuers: the main one (every asymmetric algorithm, header or cookie), a shared-secret one,
-    /// a partner (ES256 only, query parameter or a named header), and another with its own key.
+    /// Seven issuers: the main one (every asymmetric algorithm, header or cookie), a shared-secret one,
+    /// the same secret named by a `kid`, shared secrets as `oct` keys of a JWKS file, a partner
+    /// (ES256 only, query parameter or a named header), and another with its own key.
     static let policyText = """
         kind: Policy
         name: tokens
@@ -64,6 +66,15 @@ struct TokenFixture: Sendable {
               audiences: [gatehouse]
               secretFile: hs.secret
               algorithms: [HS256, HS384, HS512]
+            - issuer: https://hs-kid.example
+              audiences: [gatehouse]
+              secretFile: hs.secret
+              kid: hs-1
+              algorithms: [HS256]
+            - issuer: https://octs.example
+              audiences: [gatehouse]
+              jwks: { file: octs.jwks }
+              algorithms: [HS256, HS512]
             - issuer: https://partner.example
               jwks: { file: idp.jwks }
               algorithms: [ES256]

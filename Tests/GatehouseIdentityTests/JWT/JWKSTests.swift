@@ -53,7 +53,7 @@ struct JWKSTests {
         (#"{"kty":"EC","crv":"P-521","kid":"crv","x":"AA","y":"AA"}"#, "curve 'P-521'"),
         (#"{"kty":"OKP","crv":"X25519","kid":"x25519","x":"AA"}"#, "curve 'X25519'"),
         (#"{"kty":"RSA","kid":"oaep","alg":"RSA-OAEP","n":"AA","e":"AQAB"}"#, "'alg' is 'RSA-OAEP'"),
-        (#"{"kty":"oct","kid":"oct","k":"c2VjcmV0"}"#, "never comes from a JWKS"),
+        (#"{"kty":"oct","kid":"oct","k":"c2VjcmV0"}"#, "the shared secret ('k') has 6 bytes"),
         (#"{"kty":"RSA","kid":"bad-n","n":"a+b/","e":"AQAB"}"#, "'n' is not unpadded base64url"),
         (
             #"{"kty":"EC","crv":"P-256","kid":"off-curve","x":"\#(Base64URL.encode([UInt8](repeating: 1, count: 32)))","y":"\#(Base64URL.encode([UInt8](repeating: 2, count: 32)))"}"#,
@@ -71,7 +71,7 @@ struct JWKSTests {
             "{\"keys\":["
             + ([keys.rsaJWK, keys.p256JWK, keys.p384JWK, keys.edJWK] + Self.skipped.map(\.0)).joined(separator: ",")
             + "]}"
-        let set = try KeySet.parse(jwks: Array(document.utf8), origin: "keys.json")
+        let set = try KeySet.parse(jwks: Array(document.utf8), origin: "keys.json", source: .file)
         #expect(set.keys.map(\.keyID) == ["rsa", "p256", "p384", "ed"])
         #expect(set.keys[1].algorithm == .es256)
         #expect(set.warnings.count == Self.skipped.count)
@@ -85,7 +85,7 @@ struct JWKSTests {
     func algorithmMismatch() throws {
         let document =
             "{\"keys\":[\(Self.keys.edJWK), \(Self.keys.ec("P-384", Self.keys.p384.publicKey.x963Representation, kid: "x", extra: #","alg":"ES256""#))]}"
-        let set = try KeySet.parse(jwks: Array(document.utf8), origin: "k")
+        let set = try KeySet.parse(jwks: Array(document.utf8), origin: "k", source: .file)
         #expect(set.keys.count == 1)
         #expect(set.warnings.first?.contains("which a 'EC' key cannot verify") == true)
     }
@@ -93,7 +93,7 @@ struct JWKSTests {
     @Test("A key set holding private members loads its public part with a warning")
     func privateMembers() throws {
         let document = #"{"keys":[\#(Self.keys.edJWK.dropLast()),"d":"AAAA"}]}"#
-        let set = try KeySet.parse(jwks: Array(document.utf8), origin: "k")
+        let set = try KeySet.parse(jwks: Array(document.utf8), origin: "k", source: .file)
         #expect(set.keys.count == 1)
         #expect(set.warnings.first?.contains("private key members") == true)
     }
@@ -102,7 +102,9 @@ struct JWKSTests {
         "A document that is not a JWKS is refused whole",
         arguments: ["[]", #"{"keys":{}}"#, #"{"key":[]}"#, "not json", #"{"keys":[],"keys":[]}"#])
     func notJWKS(text: String) {
-        let error = #expect(throws: IdentityError.self) { try KeySet.parse(jwks: Array(text.utf8), origin: "k") }
+        let error = #expect(throws: IdentityError.self) {
+            try KeySet.parse(jwks: Array(text.utf8), origin: "k", source: .file)
+        }
         #expect(error?.code == .keySetInvalid)
         #expect(error?.message.contains("'k'") == true, "the message names the file or URL")
     }
@@ -111,7 +113,7 @@ struct JWKSTests {
     func noUsableKey() {
         let document = "{\"keys\":[\(Self.skipped[0].0),\(Self.skipped[1].0)]}"
         do {
-            _ = try KeySet.parse(jwks: Array(document.utf8), origin: "https://idp.example/jwks")
+            _ = try KeySet.parse(jwks: Array(document.utf8), origin: "https://idp.example/jwks", source: .url)
             Issue.record("expected an error")
         } catch {
             #expect(error.code == .keySetHasNoUsableKey)
@@ -120,7 +122,7 @@ struct JWKSTests {
             #expect(error.message.contains("'use' is 'enc'"))
         }
         let empty = #expect(throws: IdentityError.self) {
-            try KeySet.parse(jwks: Array(#"{"keys":[]}"#.utf8), origin: "k")
+            try KeySet.parse(jwks: Array(#"{"keys":[]}"#.utf8), origin: "k", source: .file)
         }
         #expect(empty?.code == .keySetHasNoUsableKey)
     }
@@ -140,7 +142,8 @@ struct JWKSTests {
     @Test("Each key type verifies exactly its own algorithms")
     func usability() throws {
         let set = try KeySet.parse(
-            jwks: Array("{\"keys\":[\(Self.keys.rsaJWK),\(Self.keys.p384JWK),\(Self.keys.edJWK)]}".utf8), origin: "k")
+            jwks: Array("{\"keys\":[\(Self.keys.rsaJWK),\(Self.keys.p384JWK),\(Self.keys.edJWK)]}".utf8), origin: "k",
+            source: .file)
         let usable = set.keys.map { key in JWSAlgorithm.allCases.filter { key.isUsable(for: $0) } }
         #expect(usable[0] == [.rs256, .rs384, .rs512, .ps256, .ps384, .ps512])
         #expect(usable[1] == [.es384])
