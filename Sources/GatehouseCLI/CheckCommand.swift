@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GatehouseCore
 import GatehousePolicy
 
@@ -9,14 +10,19 @@ struct CheckCommand: ParsableCommand {
         abstract: "Decide one request against the policies; exit 0 on allow, 1 on deny.",
         discussion: """
             The identity flags give the facts the identity layer would have verified; nothing is \
-            verified here. Example:
+            verified here. The request is decided as `gatehouse serve` would with the same \
+            settings: --config, GATEHOUSE_* variables and --policies/--dot-segments give the policy \
+            directory and paths.dotSegments (see deploy/CONFIGURATION.md). Example:
               gatehouse check --policies policies --method GET --path /births/42 \\
                 --host civil-registry.gov.example --issuer https://idp.gov.example \\
                 --subject alice --claim realm_access.roles=clerk --explain
             """
     )
 
-    @Option(help: "The policy directory.") var policies = "policies"
+    @Option(help: "A gatehouse serve configuration file, to decide as that server would.") var config: String?
+    @Option(help: "The policy directory (default: the configuration's, else ./policies).") var policies: String?
+    @Option(help: "reject (default) or normalize: a path's '.' and '..' segments and encoded dots (paths.dotSegments).")
+    var dotSegments: String?
     @Option(help: "The HTTP method.") var method = "GET"
     @Option(help: "The raw request path, query allowed.") var path = "/"
     @Option(help: "The :authority (host, port allowed).") var host = ""
@@ -30,9 +36,10 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Print the decision as JSON.") var json = false
 
     func run() throws {
-        let request = try self.makeRequest()
+        let settings = try self.settings()
+        let request = try self.makeRequest(paths: settings.paths)
         let identity = try self.identity.makeIdentity()
-        let compiled = try PolicyCommand.compile(directory: self.policies, printWarnings: false)
+        let compiled = try PolicyCommand.compile(directory: settings.policies, printWarnings: false)
         var tracer = RecordingTracer()
         let decision = compiled.tree.evaluate(request, identity: identity, tracer: &tracer)
         if self.json {
@@ -45,7 +52,23 @@ struct CheckCommand: ParsableCommand {
         if !decision.isAllowed { throw ExitStatus.deny.exitCode }
     }
 
-    private func makeRequest() throws -> AuthzRequest {
+    /// The settings `serve` would run with, of which `check` uses the policy directory and the paths settings.
+    private func settings() throws -> ServeConfiguration {
+        var flags: [String: [String]] = [:]
+        if let policies = self.policies { flags["--policies"] = [policies] }
+        if let dotSegments = self.dotSegments { flags["--dot-segments"] = [dotSegments] }
+        do {
+            let (settings, problems) = try ServeConfiguration.compose(
+                file: self.config, environment: ProcessInfo.processInfo.environment, flags: flags)
+            guard problems.isEmpty else { throw ConfigurationError(code: .invalidConfiguration, problems: problems) }
+            return settings
+        } catch let error as ConfigurationError {
+            Console.printError(error.description)
+            throw ExitStatus.usage.exitCode
+        }
+    }
+
+    private func makeRequest(paths: PathNormalizer.Configuration) throws -> AuthzRequest {
         var headers: [(String, String)] = []
         for header in self.headers {
             guard let colon = header.firstIndex(of: ":"), colon != header.startIndex else {
@@ -70,6 +93,6 @@ struct CheckCommand: ParsableCommand {
         }
         return AuthzRequest(
             method: self.method, path: self.path, host: self.host, scheme: "https", headers: headers, source: source,
-            contextExtensions: extensions)
+            contextExtensions: extensions, paths: paths)
     }
 }

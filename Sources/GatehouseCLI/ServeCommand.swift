@@ -26,6 +26,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A listen address: HOST:PORT, [V6]:PORT or unix:PATH (repeatable; replaces configured listeners).")
     var listen: [String] = []
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+    @Option(
+        help: """
+            reject (default) or normalize: whether a path with a '.' or '..' segment or an encoded dot \
+            is denied (400 ambiguous_path) or resolved; normalize only behind Envoy's normalize_path.
+            """)
+    var dotSegments: String?
     @Flag(help: "Validate the configuration and the policies, print the result, and exit (0 valid, 2 not).")
     var checkConfig = false
 
@@ -34,7 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             configuration = try ServeConfiguration.load(
                 file: self.config, environment: ProcessInfo.processInfo.environment, policies: self.policies,
-                listen: self.listen, logLevel: self.logLevel)
+                listen: self.listen, logLevel: self.logLevel, dotSegments: self.dotSegments)
         } catch let error as ConfigurationError {
             Console.printError(error.description)
             throw ExitStatus.usage.exitCode
@@ -96,13 +102,14 @@ struct ServeCommand: AsyncParsableCommand {
             makeServices: { listener in
                 [
                     AuthorizationService(
-                        decider: decisions, callerPolicy: GRPCServerService.callers(of: listener), logger: logger),
+                        decider: decisions, callerPolicy: GRPCServerService.callers(of: listener), logger: logger,
+                        paths: configuration.paths),
                     HealthService { authorizer.isReady },
                 ]
             },
             logger: logger,
             directCheck: GRPCServerService.DirectCheck(
-                service: AuthorizationService(decider: decisions, logger: logger),
+                service: AuthorizationService(decider: decisions, logger: logger, paths: configuration.paths),
                 isServing: { authorizer.isReady }))
         // ServiceLifecycle describes every service at debug level; keep that out of debug request logs.
         var lifecycleLogger = logger

@@ -1,5 +1,6 @@
 import Foundation
 package import GatehouseCache
+package import GatehouseCore
 package import GatehouseGRPC
 package import Logging
 
@@ -13,6 +14,7 @@ package struct ServeConfiguration: Sendable, Hashable {
     package var grpc = GRPCServerConfiguration.defaults
     package var logLevel = Logger.Level.info
     package var cache = DecisionCacheSettings()
+    package var paths = PathNormalizer.Configuration.defaults
 
     package init() {}
 
@@ -23,6 +25,20 @@ package struct ServeConfiguration: Sendable, Hashable {
     ///   - environment: The process's environment; only the table's variables are read.
     ///   - flags: Each flag given (as `--listen`) with its values, in order.
     package static func load(file: String?, environment: [String: String], flags: [String: [String]]) throws -> Self {
+        var (configuration, problems) = try Self.compose(file: file, environment: environment, flags: flags)
+        problems += configuration.validate()
+        guard problems.isEmpty else { throw ConfigurationError(code: .invalidConfiguration, problems: problems) }
+        return configuration
+    }
+
+    /// The settings the sources give, and the problems with their values, without the checks
+    /// only serving needs (policy directory, listeners and their files): for `gatehouse check`,
+    /// which decides as the configured server would but opens no listener.
+    ///
+    /// - Throws: ``ConfigurationError`` when the file cannot be read or is not YAML.
+    static func compose(
+        file: String?, environment: [String: String], flags: [String: [String]]
+    ) throws -> (Self, [String]) {
         var configuration = ServeConfiguration()
         var problems: [String] = []
         if let file {
@@ -38,18 +54,18 @@ package struct ServeConfiguration: Sendable, Hashable {
             guard let flag = setting.flag, let values = flags[flag], !values.isEmpty else { continue }
             problems += setting.apply(values, .flag(flag), &configuration)
         }
-        problems += configuration.validate()
-        guard problems.isEmpty else { throw ConfigurationError(code: .invalidConfiguration, problems: problems) }
-        return configuration
+        return (configuration, problems)
     }
 
-    /// Loads `serve`'s own flags: `--policies`, `--listen` (repeatable) and `--log-level`.
+    /// Loads `serve`'s own flags: `--policies`, `--listen` (repeatable), `--log-level` and `--dot-segments`.
     static func load(
-        file: String?, environment: [String: String], policies: String?, listen: [String], logLevel: String?
+        file: String?, environment: [String: String], policies: String?, listen: [String], logLevel: String?,
+        dotSegments: String? = nil
     ) throws -> Self {
         var flags: [String: [String]] = ["--listen": listen]
         if let policies { flags["--policies"] = [policies] }
         if let logLevel { flags["--log-level"] = [logLevel] }
+        if let dotSegments { flags["--dot-segments"] = [dotSegments] }
         return try Self.load(file: file, environment: environment, flags: flags)
     }
 

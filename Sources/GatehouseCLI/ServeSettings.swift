@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCache
+import GatehouseCore
 import GatehouseGRPC
 import Logging
 
@@ -15,12 +16,17 @@ package enum ServeSettings {
             "policies", variable: "GATEHOUSE_POLICIES", flag: "--policies", \.policies, .path,
             "the policy directory"),
         ServeSetting(
+            "paths.dotSegments", variable: "GATEHOUSE_DOT_SEGMENTS", flag: "--dot-segments", \.paths.dotSegments,
+            .choice("a way to treat dot segments"),
+            "a path with a '.' or '..' segment or an encoded dot: reject (400 ambiguous_path) or normalize (resolve it; only behind Envoy's normalize_path)"
+        ),
+        ServeSetting(
             "grpc.listeners", variable: "GATEHOUSE_LISTEN", flag: "--listen", \.grpc.listeners, .listeners,
             nodeReader: .listeners,
             "where to serve Check; the variable takes comma-separated addresses, the flag repeats (plaintext)"),
         ServeSetting(
             "grpc.transport", variable: "GATEHOUSE_TRANSPORT", \.grpc.transport, .choice("a transport"),
-            "how plaintext listeners serve Check; TLS listeners always use grpc-swift"),
+            "how listeners serve Check (plaintext, TLS and mTLS alike)"),
         ServeSetting(
             "grpc.maxConcurrentStreams", \.grpc.maxConcurrentStreams, .integer(1...1_000_000),
             "HTTP/2 streams per connection"),

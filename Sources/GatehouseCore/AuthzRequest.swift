@@ -46,6 +46,7 @@ package struct AuthzRequest: Sendable {
     ///   - path: The raw `:path`, query included.
     ///   - host: The raw `:authority`, port allowed.
     ///   - headers: Header name/value pairs; names in any case.
+    ///   - paths: How the path is normalized; by default a dot segment or an encoded dot refuses it.
     package init(
         method: String = "GET",
         path: String = "/",
@@ -58,13 +59,14 @@ package struct AuthzRequest: Sendable {
         contextExtensions: [String: String] = [:],
         time: UnixTime = UnixTime(seconds: 0),
         id: String? = nil,
-        isHTTP: Bool = true
+        isHTTP: Bool = true,
+        paths: PathNormalizer.Configuration = .defaults
     ) {
         self.method = HTTPMethod(method)
         self.scheme = scheme
         (self.host, self.hostPort) = Self.splitAuthority(host)
         self.rawPath = path
-        switch PathNormalizer.normalize(path) {
+        switch PathNormalizer.normalize(path, dotSegments: paths.dotSegments) {
         case .success(let normalized):
             self.path = normalized.path
             self.query = QueryParameters(parsing: normalized.query)

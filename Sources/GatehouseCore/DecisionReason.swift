@@ -21,6 +21,9 @@ package struct DecisionReason: Hashable, Sendable, CustomStringConvertible {
     package static let noPolicy = DecisionReason(code: "no_policy")
     /// The path's meaning is ambiguous (encoded `/` or `\`, NUL, invalid escapes, …).
     package static let ambiguousPath = DecisionReason(code: "ambiguous_path")
+    /// The `reason_detail` of an `ambiguous_path` denial for a `.` or `..` segment or an encoded
+    /// dot: the one kind the server setting `paths.dotSegments: normalize` would accept.
+    package static let pathDotSegment = DecisionReason(code: "path_dot_segment")
     /// The path is longer than the normalizer accepts.
     package static let pathTooLong = DecisionReason(code: "path_too_long")
     /// The policy needs a credential and none was presented.

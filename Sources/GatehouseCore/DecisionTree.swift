@@ -48,10 +48,14 @@ package struct DecisionTree: Sendable {
     ) -> Decision {
         if let problem = request.pathProblem {
             tracer.record(.pathRejected(raw: request.rawPath, problem))
-            let decision =
-                problem == .tooLong
-                ? self.globalDenial(status: 414, reason: .pathTooLong, identity: identity)
-                : self.globalDenial(status: 400, reason: .ambiguousPath, identity: identity)
+            var decision: Decision
+            switch problem {
+            case .tooLong: decision = self.globalDenial(status: 414, reason: .pathTooLong, identity: identity)
+            case .ambiguous: decision = self.globalDenial(status: 400, reason: .ambiguousPath, identity: identity)
+            case .dotSegment:
+                decision = self.globalDenial(status: 400, reason: .ambiguousPath, identity: identity)
+                decision.reasonDetail = .pathDotSegment
+            }
             return Self.traced(decision, &tracer)
         }
         guard let policyIndex = self.selectPolicy(for: request) else {

@@ -50,8 +50,7 @@ package enum TraceEvent: Sendable, Hashable, CustomStringConvertible {
     package var description: String {
         switch self {
         case .pathRejected(let raw, let problem):
-            return
-                "path '\(raw)' refused: \(problem == .tooLong ? "too long" : "ambiguous (encoded '/' or '\\', NUL, invalid escape or no leading '/')")"
+            return "path '\(raw)' refused: \(Self.describe(problem))"
         case .noPolicySelected(let host): return "no policy selects host '\(host)' with these context extensions"
         case .policySelected(let name, let location, let selector):
             return "policy '\(name)' (\(location)) selected by \(selector)"
@@ -67,6 +66,18 @@ package enum TraceEvent: Sendable, Hashable, CustomStringConvertible {
             return "    rule '\(name)' not matched: this condition does not hold: \(condition)"
         case .decided(let outcome, let status, let reason, let rule):
             return "decision: \(outcome.rawValue) \(status) \(reason.code)\(rule.map { " by rule '\($0)'" } ?? "")"
+        }
+    }
+
+    /// Why a path was refused, and for a dot segment the setting that would accept it.
+    private static func describe(_ problem: PathProblem) -> String {
+        switch problem {
+        case .tooLong: return "too long"
+        case .ambiguous: return "ambiguous (encoded '/' or '\\', NUL, invalid escape or no leading '/')"
+        case .dotSegment:
+            return
+                "ambiguous (a '.' or '..' segment or an encoded dot, which the upstream may resolve differently; "
+                + "only if Envoy normalizes paths for the upstream, set paths.dotSegments: normalize)"
         }
     }
 }

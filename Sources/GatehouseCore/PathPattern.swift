@@ -35,7 +35,8 @@ package struct PathPattern: Sendable, Hashable, CustomStringConvertible {
         guard text.hasPrefix("/") else { return .failure(.notAbsolute) }
         if text.contains("?") || text.contains("#") { return .failure(.ambiguous) }
         let normalized: String
-        switch PathNormalizer.normalize(text) {
+        // Patterns are written by policy authors, not sent by callers: their dot segments are resolved.
+        switch PathNormalizer.normalize(text, dotSegments: .normalize) {
         case .success(let result): normalized = result.path
         case .failure: return .failure(.ambiguous)
         }

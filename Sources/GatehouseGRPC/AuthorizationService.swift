@@ -22,6 +22,7 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     private let callerPolicy: CallerPolicy
     private let logger: Logger
     private let clock: @Sendable () -> UnixTime
+    private let paths: PathNormalizer.Configuration
 
     /// - Parameters:
     ///   - decider: Decides against the active policy revision: an ``Authorizer``, or one
@@ -29,16 +30,20 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     ///   - callerPolicy: Which clients (Envoys) may call; by default any.
     ///   - logger: For per-request debug lines and internal errors.
     ///   - clock: The time of day, used when a check carries no `request.time`.
+    ///   - paths: How request paths are normalized (the server's `paths` settings); by default a
+    ///     dot segment or an encoded dot is denied as `ambiguous_path`.
     package init(
         decider: any CheckDecider,
         callerPolicy: CallerPolicy = .anyCaller,
         logger: Logger,
-        clock: @escaping @Sendable () -> UnixTime = AuthorizationService.systemClock
+        clock: @escaping @Sendable () -> UnixTime = AuthorizationService.systemClock,
+        paths: PathNormalizer.Configuration = .defaults
     ) {
         self.decider = decider
         self.callerPolicy = callerPolicy
         self.logger = logger
         self.clock = clock
+        self.paths = paths
     }
 
     /// The system's time of day.
@@ -98,7 +103,7 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     /// transport can reply to a hit without leaving its event loop.
     package func prepare(_ request: Envoy_Service_Auth_V3_CheckRequest, caller: CallerFacts) -> Preparation {
         let decisionID = DecisionID.make()
-        let authzRequest = AuthzRequest(request, receivedAt: self.clock())
+        let authzRequest = AuthzRequest(request, receivedAt: self.clock(), paths: self.paths)
         switch self.decider.prepare(authzRequest, caller: caller) {
         case .decided(let decision):
             return .answered(self.respond(decision, to: authzRequest, decisionID: decisionID))

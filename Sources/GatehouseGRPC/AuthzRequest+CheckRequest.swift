@@ -12,11 +12,17 @@ extension AuthzRequest {
     /// HTTP attributes (Envoy's network filter) has an empty method and path, so only rules
     /// without method or path conditions can match it.
     ///
-    /// - Parameter receivedAt: Gatehouse's own clock when the check arrived. Envoy's
-    ///   `request.time` is "now" for token and certificate validity; when it is absent the
-    ///   receipt time is used instead. It has no default: a forgotten one would be the epoch,
-    ///   at which every expired credential is still valid.
-    package init(_ check: Envoy_Service_Auth_V3_CheckRequest, receivedAt: UnixTime) {
+    /// - Parameters:
+    ///   - receivedAt: Gatehouse's own clock when the check arrived. Envoy's `request.time` is
+    ///     "now" for token and certificate validity; when it is absent the receipt time is used
+    ///     instead. It has no default: a forgotten one would be the epoch, at which every expired
+    ///     credential is still valid.
+    ///   - paths: How the path is normalized: the server's `paths` settings. A forgotten one
+    ///     refuses dot segments, the safe reading when Envoy may not have normalized the path.
+    package init(
+        _ check: Envoy_Service_Auth_V3_CheckRequest, receivedAt: UnixTime,
+        paths: PathNormalizer.Configuration = .defaults
+    ) {
         let attributes = check.attributes
         let http = attributes.request.http
         let isHTTP = attributes.hasRequest && attributes.request.hasHTTP
@@ -43,7 +49,8 @@ extension AuthzRequest {
             protocolName: http.protocol,
             contextExtensions: attributes.contextExtensions,
             time: time,
-            isHTTP: isHTTP
+            isHTTP: isHTTP,
+            paths: paths
         )
     }
 }

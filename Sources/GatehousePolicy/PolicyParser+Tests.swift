@@ -26,7 +26,7 @@ extension PolicyParser {
     }
 
     private mutating func request(_ node: YAMLNode) -> AuthzRequest? {
-        let keys = ["method", "path", "host", "scheme", "headers", "contextExtensions", "sourceAddress"]
+        let keys = ["method", "path", "host", "scheme", "headers", "contextExtensions", "sourceAddress", "dotSegments"]
         guard let entries = self.reader.mapping(node, allowed: keys, what: "A test request") else { return nil }
         func text(_ key: String, _ fallback: String) -> String {
             entries[key].flatMap { self.reader.string($0, what: key) } ?? fallback
@@ -45,10 +45,26 @@ extension PolicyParser {
                     .invalidValue, "The source address '\(address)' is not an IP address.", at: node.location)
             }
         }
+        var paths = PathNormalizer.Configuration.defaults
+        if let node = entries["dotSegments"] { paths.dotSegments = self.dotSegments(node) ?? paths.dotSegments }
         return AuthzRequest(
             method: text("method", "GET"), path: text("path", "/"), host: text("host", ""),
             scheme: text("scheme", "https"),
-            headers: headers, source: source, contextExtensions: extensions)
+            headers: headers, source: source, contextExtensions: extensions, paths: paths)
+    }
+
+    /// The server setting `paths.dotSegments` a case is decided under: `reject` (the default) or `normalize`.
+    private mutating func dotSegments(_ node: YAMLNode) -> PathNormalizer.DotSegments? {
+        guard let text = self.reader.string(node, what: "request.dotSegments") else { return nil }
+        guard let value = PathNormalizer.DotSegments(rawValue: text) else {
+            let names = PathNormalizer.DotSegments.allCases.map(\.rawValue).joined(separator: " or ")
+            self.reader.diagnostics.error(
+                .invalidValue,
+                "request.dotSegments is '\(text)'; write \(names), as the server's paths.dotSegments setting.",
+                at: node.location)
+            return nil
+        }
+        return value
     }
 
     private mutating func identity(_ node: YAMLNode) -> Identity? {

@@ -157,8 +157,10 @@ struct DecisionOutcomeTests {
             "realm": .object(["roles": .array([.string("clerk"), .string("viewer")])]),
             "unit": .string("births\r\nx-admin: true"),
         ])
+        // Behind an Envoy that normalizes paths, so the template sees the normalized one.
         let request = AuthzRequest(
-            method: "GET", path: "/a/./b", host: "Reg.Example:443", contextExtensions: ["bb": "x"])
+            method: "GET", path: "/a/./b", host: "Reg.Example:443", contextExtensions: ["bb": "x"],
+            paths: .init(dotSegments: .normalize))
         let decision = tree.evaluate(request, identity: identity)
         #expect(decision.isAllowed)
         #expect(

@@ -195,7 +195,9 @@ struct DecisionTreeTests {
             Self.trieRules.enumerated().map { index, entry in
                 try Fixture.rule(entry.name, .allow, line: index + 1, paths: [entry.pattern])
             })
-        let decision = tree.evaluate(AuthzRequest(method: "OPTIONS", path: path), identity: .anonymous)
+        // Dot segments resolved (`paths.dotSegments: normalize`), so `/dir/x/..` reaches the trailing-slash rule.
+        let request = AuthzRequest(method: "OPTIONS", path: path, paths: .init(dotSegments: .normalize))
+        let decision = tree.evaluate(request, identity: .anonymous)
         #expect(decision.rule == rule)
         #expect(decision.isAllowed == (rule != nil))
     }

@@ -16,17 +16,22 @@ struct PathNormalizerTests {
         }
     }
 
-    /// One row of the table.
+    /// One row of the table: a raw path, the server's `paths.dotSegments`, and what must come out.
     struct Row: Sendable, CustomTestStringConvertible {
         var raw: String
         var expected: Expected
+        var dotSegments: PathNormalizer.DotSegments
 
-        init(_ raw: String, _ expected: Expected) {
+        init(_ raw: String, _ expected: Expected, _ dotSegments: PathNormalizer.DotSegments = .reject) {
             self.raw = raw
             self.expected = expected
+            self.dotSegments = dotSegments
         }
 
-        var testDescription: String { "\(Abbreviated(self.raw).debugDescription) → \(self.expected.testDescription)" }
+        var testDescription: String {
+            let mode = self.dotSegments == .reject ? "" : " (\(self.dotSegments))"
+            return "\(Abbreviated(self.raw).debugDescription)\(mode) → \(self.expected.testDescription)"
+        }
     }
 
     /// A long string shown by its start and length, so parameter names stay readable.
@@ -56,10 +61,11 @@ struct PathNormalizerTests {
         Row("/%7E", .path("/~")),
         Row("/%7euser", .path("/~user")),
         Row("/%41%62%30%2D%5F", .path("/Ab0-_")),
-        Row("/a/%2e%2e/b", .path("/b")),
-        Row("/a/%2E/b", .path("/a/b")),
-        Row("/a/.%2e/b", .path("/b")),
-        Row("/a/%2e", .path("/a/")),
+        Row("/a/%2e%2e/b", .path("/b"), .normalize),
+        Row("/a/%2E/b", .path("/a/b"), .normalize),
+        Row("/a/.%2e/b", .path("/b"), .normalize),
+        Row("/a/%2e", .path("/a/"), .normalize),
+        Row("/a%2Eb", .path("/a.b"), .normalize),
         // Other escapes keep their meaning and get upper-case hex.
         Row("/caf%c3%a9", .path("/caf%C3%A9")),
         Row("/%3a%40", .path("/%3A%40")),
@@ -69,20 +75,46 @@ struct PathNormalizerTests {
         Row("/café", .path("/caf%C3%A9")),
         Row("/a b", .path("/a%20b")),
         Row("/\"<>^`{|}", .path("/%22%3C%3E%5E%60%7B%7C%7D")),
-        // Slashes merged, dot segments removed, never above the root.
+        // Slashes merged; with normalize, dot segments removed, never above the root.
         Row("//a///b//", .path("/a/b/")),
-        Row("/a/./b", .path("/a/b")),
-        Row("/a/b/../c", .path("/a/c")),
-        Row("/../../a", .path("/a")),
-        Row("/a/b/..", .path("/a/")),
-        Row("/a/.", .path("/a/")),
-        Row("/..", .path("/")),
-        Row("/a/..//", .path("/")),
+        Row("/a/./b", .path("/a/b"), .normalize),
+        Row("/a/b/../c", .path("/a/c"), .normalize),
+        Row("/../../a", .path("/a"), .normalize),
+        Row("/a/b/..", .path("/a/"), .normalize),
+        Row("/a/.", .path("/a/"), .normalize),
+        Row("/..", .path("/"), .normalize),
+        Row("/a/..//", .path("/"), .normalize),
         Row("/a/.../b", .path("/a/.../b")),
         Row("/a/..b/.c", .path("/a/..b/.c")),
+        Row("/a/.well-known/b.c", .path("/a/.well-known/b.c")),
+        Row("/a/.../b", .path("/a/.../b"), .normalize),
+        Row("/a/..b/.c", .path("/a/..b/.c"), .normalize),
+        // By default (reject) a dot segment, literal or encoded, or any encoded dot refuses the path:
+        // the upstream may resolve it otherwise than Gatehouse.
+        Row("/a/./b", .problem(.dotSegment)),
+        Row("/a/b/../c", .problem(.dotSegment)),
+        Row("/../../a", .problem(.dotSegment)),
+        Row("/a/b/..", .problem(.dotSegment)),
+        Row("/a/.", .problem(.dotSegment)),
+        Row("/.", .problem(.dotSegment)),
+        Row("/..", .problem(.dotSegment)),
+        Row("/a/..//", .problem(.dotSegment)),
+        Row("//./a", .problem(.dotSegment)),
+        Row("/a/%2e%2e/b", .problem(.dotSegment)),
+        Row("/a/%2E/b", .problem(.dotSegment)),
+        Row("/a/.%2e/b", .problem(.dotSegment)),
+        Row("/a/%2e", .problem(.dotSegment)),
+        Row("/a%2Eb", .problem(.dotSegment)),
+        Row("/a%2ejson", .problem(.dotSegment)),
+        // Other refusals come first when they come first in the path.
+        Row("/a%2F..", .problem(.ambiguous)),
+        Row("/../a%2Fb", .problem(.dotSegment)),
+        Row("/a\\../b", .problem(.ambiguous)),
         // The query is split off untouched; the fragment is dropped.
         Row("/a?x=1&y=%2F", .path("/a", query: "x=1&y=%2F")),
-        Row("/a/../b?q=/../", .path("/b", query: "q=/../")),
+        Row("/a/../b?q=/../", .path("/b", query: "q=/../"), .normalize),
+        Row("/a/b?q=/../%2e", .path("/a/b", query: "q=/../%2e")),
+        Row("/a/b#/../c", .path("/a/b")),
         Row("/a#frag", .path("/a")),
         Row("/a?q#frag", .path("/a", query: "q")),
         Row("/a#f?not-a-query", .path("/a")),
@@ -115,14 +147,14 @@ struct PathNormalizerTests {
         Row(Self.segments256, .path(Self.segments256)),
         Row(Self.segments257, .problem(.tooLong)),
         Row(Self.segments256 + "/", .problem(.tooLong)),
-        Row("/" + String(repeating: "a/../", count: 300) + "b", .path("/b")),
+        Row("/" + String(repeating: "a/../", count: 300) + "b", .path("/b"), .normalize),
         Row(Self.bytes16384, .path(Self.bytes16384)),
         Row(Self.bytes16385, .problem(.tooLong)),
         Row("/" + String(repeating: " ", count: 5_462), .problem(.tooLong)),
     ]
 
-    static func normalized(_ raw: String) -> Expected {
-        switch PathNormalizer.normalize(raw) {
+    static func normalized(_ raw: String, _ dotSegments: PathNormalizer.DotSegments = .reject) -> Expected {
+        switch PathNormalizer.normalize(raw, dotSegments: dotSegments) {
         case .success(let result): return .path(result.path, query: String(result.query))
         case .failure(let problem): return .problem(problem)
         }
@@ -130,7 +162,7 @@ struct PathNormalizerTests {
 
     @Test("A raw path normalizes to the expected path and query, or is refused", arguments: Self.rows)
     func normalizes(row: Row) {
-        let actual = Self.normalized(row.raw)
+        let actual = Self.normalized(row.raw, row.dotSegments)
         #expect(actual == row.expected)
         if case .path(let path, _) = actual, case .path(let expected, _) = row.expected {
             // `String ==` compares canonical equivalence; the upstream sees bytes.
@@ -146,10 +178,33 @@ struct PathNormalizerTests {
 
     @Test("Normalizing a normalized path changes nothing", arguments: Self.accepted)
     func isIdempotent(row: Row) {
-        guard case .path(let once, _) = Self.normalized(row.raw) else {
+        guard case .path(let once, _) = Self.normalized(row.raw, row.dotSegments) else {
             Issue.record("\(row.raw.debugDescription) was refused")
             return
         }
-        #expect(Self.normalized(once) == .path(once))
+        // A normalized path holds no dot segment, so it passes even where dot segments are refused.
+        #expect(Self.normalized(once, .reject) == .path(once))
+    }
+
+    /// The rows refused for a dot segment by default.
+    static let dotSegmentRows = Self.rows.filter { $0.expected == .problem(.dotSegment) }
+
+    @Test(
+        "A path refused for its dot segments by default is resolved once paths.dotSegments is normalize",
+        arguments: Self.dotSegmentRows)
+    func dotSegmentsNormalizeWhenAsked(row: Row) {
+        switch Self.normalized(row.raw, .normalize) {
+        case .path(let path, _):
+            #expect(!path.contains("/./") && !path.contains("/../") && !path.hasSuffix("/..") && !path.hasSuffix("/."))
+        case .problem(let problem):
+            // Only another refusal later in the path (`/../a%2Fb`) may remain.
+            #expect(problem == .ambiguous, "\(row.raw.debugDescription)")
+        }
+    }
+
+    @Test("The path table has the dot-segment rows the issue asks for, in both modes")
+    func tableCoversDotSegments() {
+        #expect(Self.dotSegmentRows.count >= 15)
+        #expect(Self.rows.filter { $0.dotSegments == .normalize }.count >= 15)
     }
 }
