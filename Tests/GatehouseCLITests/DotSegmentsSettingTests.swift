@@ -8,7 +8,7 @@ import Testing
 /// `gatehouse check`.
 @Suite("The paths.dotSegments setting", .timeLimit(.minutes(2)))
 struct DotSegmentsSettingTests {
-    static var policies: String { Repository.examplePolicies.path }
+    static var policies: String { Repository.root.appendingPathComponent("policies").path }
 
     static func file(_ text: String) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent(

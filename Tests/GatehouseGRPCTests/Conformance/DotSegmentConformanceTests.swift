@@ -7,8 +7,8 @@ import Testing
 struct DotSegmentConformanceTests {
     @Test(
         "A path with a dot segment answers INVALID_ARGUMENT with a 400 DeniedHttpResponse",
-        arguments: LoopbackServer.Setup.allCases)
-    func dotSegment(_ transport: LoopbackServer.Setup) async throws {
+        arguments: TransportConformanceTests.Transport.allCases)
+    func dotSegment(_ transport: TransportConformanceTests.Transport) async throws {
         let response = try await LoopbackServer.with(transport: transport) { server in
             try await server.withClient { try await TransportConformanceTests.check($0, path: "/public/a/../b") }
         }
