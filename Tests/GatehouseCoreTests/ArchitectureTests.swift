@@ -14,6 +14,8 @@ struct ArchitectureTests {
         var modules: Set<String>?
         /// The toolchain's modules it may import (never declared in Package.swift).
         var system: Set<String>
+        /// Where the target's folder lies: `Sources`, or `Tests` for the test-only library.
+        var folder = "Sources"
 
         var testDescription: String { self.target }
 
@@ -48,6 +50,10 @@ struct ArchitectureTests {
             ],
             system: ["Foundation", "Synchronization", "Glibc", "Darwin", "Musl"]),
         ModuleRule(target: "GatehouseCLI", modules: nil, system: ["Foundation", "Synchronization", "Glibc", "Darwin"]),
+        // Test-only: what the test targets share. Core's types, and the PKI libraries TestPKI builds on.
+        ModuleRule(
+            target: "GatehouseTestSupport", modules: ["GatehouseCore", "Crypto", "X509", "SwiftASN1"],
+            system: ["Foundation", "Synchronization", "Glibc", "Darwin", "Musl"], folder: "Tests"),
     ]
 
     /// The targets that must meet only through Core (and GRPC through Envoy's API types).
@@ -97,9 +103,11 @@ struct ArchitectureTests {
             .sorted()
     }
 
-    /// Every `.swift` file of `target`, subfolders included, except protoc's `Generated/` output.
-    static func sources(of target: String, in package: URL = Self.packageDirectory) throws -> [SourceFile] {
-        let directory = package.appendingPathComponent("Sources").appendingPathComponent(target)
+    /// Every `.swift` file of `target` in `folder`, subfolders included, except protoc's `Generated/` output.
+    static func sources(
+        of target: String, under folder: String = "Sources", in package: URL = Self.packageDirectory
+    ) throws -> [SourceFile] {
+        let directory = package.appendingPathComponent(folder).appendingPathComponent(target)
         guard let enumerator = FileManager.default.enumerator(atPath: directory.path) else { return [] }
         let paths = enumerator.compactMap { $0 as? String }
             .filter { $0.hasSuffix(".swift") && !$0.split(separator: "/").contains("Generated") }
@@ -120,7 +128,7 @@ struct ArchitectureTests {
 
     /// `file:line` of every import of `rule.target` that its row does not allow.
     static func importsOutsideTable(_ rule: ModuleRule, in package: URL = Self.packageDirectory) throws -> [String] {
-        try Self.sources(of: rule.target, in: package).flatMap { file in
+        try Self.sources(of: rule.target, under: rule.folder, in: package).flatMap { file in
             file.imports.filter { !rule.allows($0.module) }.map { number, module in
                 "\(file.name):\(number): imports \(module), which the module table does not allow"
             }
@@ -129,7 +137,9 @@ struct ArchitectureTests {
 
     /// `file:line` of every import of `target` that Package.swift does not declare for it (toolchain
     /// modules aside), and any dependency of it the manifest reader could not name.
-    static func undeclaredImports(of target: String, in package: URL = Self.packageDirectory) throws -> [String] {
+    static func undeclaredImports(
+        of target: String, under folder: String = "Sources", in package: URL = Self.packageDirectory
+    ) throws -> [String] {
         guard let declared = Self.declaredDependencies(manifest: try Self.manifest(of: package))[target] else {
             return ["Package.swift: no target named \(target)"]
         }
@@ -137,7 +147,7 @@ struct ArchitectureTests {
             "Package.swift: \(target) depends on '\($0.dropFirst())', which is no product or target the reader knows"
         }
         return try unknown
-            + Self.sources(of: target, in: package).flatMap { file in
+            + Self.sources(of: target, under: folder, in: package).flatMap { file in
                 file.imports.filter { !Self.systemModules.contains($0.module) && !declared.contains($0.module) }
                     .map { number, module in
                         "\(file.name):\(number): imports \(module), which Package.swift does not declare for \(target)"
@@ -181,9 +191,7 @@ struct ArchitectureTests {
     /// product this package uses is named like its module), whether written inline or through
     /// a top-level `let name: Target.Dependency = .product(...)`.
     static func declaredDependencies(manifest: String) -> [String: Set<String>] {
-        let code = manifest.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.drop { $0 == " " }.hasPrefix("//") }
-            .joined(separator: "\n")
+        let code = Self.uncommented(manifest)
         var variables: [String: String] = [:]
         let shared = #/let (\w+): Target\.Dependency = (?:\.(?:product|target)\(name: )?"([^"]+)"/#
         for match in code.matches(of: shared) {
@@ -213,6 +221,13 @@ struct ArchitectureTests {
             declared[String(target.1)] = modules
         }
         return declared
+    }
+
+    /// `manifest` without its whole-line `//` comments.
+    static func uncommented(_ manifest: String) -> String {
+        manifest.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.drop { $0 == " " }.hasPrefix("//") }
+            .joined(separator: "\n")
     }
 
     /// The text inside `dependencies: [ ... ]`, brackets balanced.
@@ -262,7 +277,7 @@ struct ArchitectureTests {
     @Test("Every target under Sources has a row in the module table, and every row a target")
     func tableCoversTargets() throws {
         let targets = try Self.targets()
-        #expect(Set(targets) == Set(Self.moduleTable.map(\.target)))
+        #expect(Set(targets) == Set(Self.moduleTable.filter { $0.folder == "Sources" }.map(\.target)))
     }
 
     @Test("Sources in subfolders are scanned and protoc's Generated code is not")
@@ -294,7 +309,7 @@ struct ArchitectureTests {
         "Every module a target imports is declared in Package.swift for that target",
         arguments: ArchitectureTests.moduleTable)
     func importsAreDeclared(rule: ModuleRule) throws {
-        let violations = try Self.undeclaredImports(of: rule.target)
+        let violations = try Self.undeclaredImports(of: rule.target, under: rule.folder)
         #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
     }
 
@@ -322,66 +337,5 @@ struct ArchitectureTests {
                 "GatehouseIdentity/JWT/Verifier.swift:3: imports GatehousePolicy, which Package.swift does not declare for GatehouseIdentity",
                 "GatehouseIdentity/JWT/Verifier.swift:4: imports NIOCore, which Package.swift does not declare for GatehouseIdentity",
             ])
-    }
-
-    // MARK: - Core: no I/O, no clock, no randomness
-
-    /// Modules Core may not import even if the table grew; a trailing `*` matches any module with that prefix.
-    static let forbiddenInCore = ["Foundation*", "NIO*", "GRPC*", "Hummingbird*", "Logging", "Dispatch"]
-
-    static func isForbiddenInCore(_ module: String) -> Bool {
-        Self.forbiddenInCore.contains { pattern in
-            pattern.hasSuffix("*") ? module.hasPrefix(pattern.dropLast()) : module == pattern
-        }
-    }
-
-    @Test("Core imports no Foundation, SwiftNIO, gRPC, Hummingbird, Logging or Dispatch")
-    func noForbiddenImports() throws {
-        var violations: [String] = []
-        for file in try Self.sources(of: "GatehouseCore") {
-            for (number, module) in file.imports where Self.isForbiddenInCore(module) {
-                violations.append("\(file.name):\(number): imports \(module)")
-            }
-        }
-        #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
-    }
-
-    @Test("Core never opts out of Sendable checking, reads a clock or draws random numbers")
-    func noUncheckedSendableClockOrRandomness() throws {
-        let forbidden: [(String, (Substring) -> Bool)] = [
-            ("@unchecked Sendable", { $0.contains("@unchecked") }),
-            ("Date()", { $0.contains("Date()") }),
-            (".now", { line in Self.containsMember(line, "now") }),
-            ("random", { $0.lowercased().contains("random") }),
-        ]
-        var violations: [String] = []
-        for file in try Self.sources(of: "GatehouseCore") {
-            for (number, line) in file.codeLines {
-                for (name, matches) in forbidden where matches(line) {
-                    violations.append(
-                        "\(file.name):\(number): uses \(name): \(line.trimmingCharacters(in: .whitespaces))")
-                }
-            }
-        }
-        #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
-    }
-
-    /// Whether `line` has `.member` not followed by another identifier character (`.now` but not `.nowhere`).
-    static func containsMember(_ line: Substring, _ member: String) -> Bool {
-        var rest = line[...]
-        while let range = rest.firstRange(of: "." + member) {
-            let next = rest[range.upperBound...].first
-            if next.map({ !($0.isLetter || $0.isNumber || $0 == "_") }) ?? true { return true }
-            rest = rest[range.upperBound...]
-        }
-        return false
-    }
-
-    @Test("The member scanner tells '.now' from a longer name")
-    func memberScanner() {
-        #expect(Self.containsMember("let t = Date.now", "now"))
-        #expect(Self.containsMember("clock.now()", "now"))
-        #expect(!Self.containsMember("x.nowhere", "now"))
-        #expect(!Self.containsMember("now", "now"))
     }
 }
