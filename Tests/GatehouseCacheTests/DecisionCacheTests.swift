@@ -1,4 +1,5 @@
 import GatehouseCache
+import GatehouseTestSupport
 import Synchronization
 import Testing
 
@@ -90,7 +91,7 @@ struct DecisionCacheTests {
                     return try await cache.value(for: 7, now: 0) {
                         computations.increment()
                         // Hold the computation until every caller has started, so that they overlap.
-                        while arrived.value < callers { await Task.yield() }
+                        try await yield(until: "all \(callers) callers arrived") { arrived.value >= callers }
                         return CachedComputation("allow", cost: 1, expiresAt: 1_000)
                     }
                 }
@@ -135,11 +136,11 @@ struct DecisionCacheTests {
                 return CachedComputation("owner", cost: 1, expiresAt: 10)
             }
         }
-        while started.value == 0 { await Task.yield() }
+        try await yield(until: "the owner started computing") { started.value > 0 }
         let waiter = Task {
             try await cache.value(for: 9, now: 0) { CachedComputation("waiter", cost: 1, expiresAt: 10) }
         }
-        while cache.statistics.coalesced == 0 { await Task.yield() }
+        try await yield(until: "the waiter joined the owner's computation") { cache.statistics.coalesced > 0 }
         owner.cancel()
         await #expect(throws: CancellationError.self) { _ = try await owner.value }
         #expect(try await waiter.value?.value == "waiter")
