@@ -200,16 +200,31 @@ struct ClientCertificateVerifierLoadingTests {
         }
     }
 
-    @Test("A DER bundle and a DER CRL load")
+    @Test("A DER bundle and a DER CRL load; the root anchors leaves and the CRL applies")
     func loadsDER() async throws {
         let root = try TestPKI.root()
+        var leaf = TestPKI.Leaf()
+        leaf.serialNumber = Certificate.SerialNumber(4321)
+        let revoked = try TestPKI.issue(leaf, by: root)
+        let good = try TestPKI.issue(by: root)
         try await Self.withDirectory { directory in
             var serializer = DER.Serializer()
             try serializer.serialize(root.certificate)
             try Data(serializer.serializedBytes).write(to: URL(fileURLWithPath: directory + "/root.der"))
-            try Data(try TestPKI.crl(by: root, revoking: [])).write(to: URL(fileURLWithPath: directory + "/root.crl"))
-            _ = try ClientCertificateVerifier(
+            try Data(try TestPKI.crl(by: root, revoking: [leaf.serialNumber]))
+                .write(to: URL(fileURLWithPath: directory + "/root.crl"))
+            let verifier = try ClientCertificateVerifier(
                 settings: Self.settings(bundle: "root.der", crls: ["root.crl"], in: directory))
+            let rejected = await verifier.verify(
+                urlEncodedPEM: try TestPKI.envoyEncoded(revoked), at: TestPKI.referenceTime)
+            let accepted = await verifier.verify(
+                urlEncodedPEM: try TestPKI.envoyEncoded(good), at: TestPKI.referenceTime)
+            #expect(ClientCertificateVerifierTests.detail(rejected) == .certificateRevoked)
+            guard case .verified(let peer) = accepted else {
+                Issue.record("a leaf of the DER root was rejected: \(accepted)")
+                return
+            }
+            #expect(peer.spiffeID == "spiffe://gov.example/ns/registry/sa/api")
         }
     }
 
