@@ -1,7 +1,8 @@
 import Foundation
+import GatehouseTestSupport
 import Testing
 
-@Suite("gatehouse check")
+@Suite("gatehouse check", .timeLimit(.minutes(2)))
 struct CheckCommandTests {
     private let clerk = [
         "check", "--policies", "policies", "--host", "civil-registry.gov.example",

@@ -1,7 +1,8 @@
 import Foundation
+import GatehouseTestSupport
 import Testing
 
-@Suite("gatehouse identity files and development tokens")
+@Suite("gatehouse identity files and development tokens", .timeLimit(.minutes(2)))
 struct IdentityCommandTests {
     /// Lints a one-policy directory whose issuer reads `keys` as its JWKS file (named at p.yaml line 6).
     static func lint(keys: String) throws -> GatehouseProcess.Output {

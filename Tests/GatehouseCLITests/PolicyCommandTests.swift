@@ -1,7 +1,8 @@
 import Foundation
+import GatehouseTestSupport
 import Testing
 
-@Suite("gatehouse policy")
+@Suite("gatehouse policy", .timeLimit(.minutes(2)))
 struct PolicyCommandTests {
     @Test("Lint reports the example policies clean and exits 0")
     func lintExamples() throws {

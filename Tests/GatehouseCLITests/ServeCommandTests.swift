@@ -1,7 +1,8 @@
 import Foundation
+import GatehouseTestSupport
 import Testing
 
-@Suite("gatehouse serve --check-config and gatehouse certs dev")
+@Suite("gatehouse serve --check-config and gatehouse certs dev", .timeLimit(.minutes(2)))
 struct ServeCommandTests {
     @Test("--check-config accepts the sample configuration")
     func sampleIsValid() throws {

@@ -2,15 +2,13 @@ import Foundation
 import GatehouseCLI
 import GatehouseCache
 import GatehouseGRPC
+import GatehouseTestSupport
 import Logging
 import Testing
 
-@Suite("gatehouse serve's table of settings")
+@Suite("gatehouse serve's table of settings", .timeLimit(.minutes(2)))
 struct ServeSettingsTests {
-    /// The repository root, from this file's path.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let policies = Self.root.appendingPathComponent("policies").path
+    static let policies = Repository.examplePolicies.path
 
     /// Loads with the repository's policies, so only the settings under test can be wrong.
     static func load(
@@ -44,7 +42,7 @@ struct ServeSettingsTests {
     @Test("deploy/CONFIGURATION.md lists exactly the table's rows: key, variable, flag and default")
     func documentationMatchesTable() throws {
         let text = try String(
-            contentsOf: Self.root.appendingPathComponent("deploy/CONFIGURATION.md"), encoding: .utf8)
+            contentsOf: Repository.deploy.appendingPathComponent("CONFIGURATION.md"), encoding: .utf8)
         // The settings table is the one whose header starts `| key | variable | flag |`.
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let header = try #require(lines.firstIndex { $0.hasPrefix("| key | variable | flag |") })

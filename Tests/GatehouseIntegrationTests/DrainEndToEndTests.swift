@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseTestSupport
 import Testing
 
 /// SIGTERM to one of two Gatehouse replicas behind a real Envoy, under load: the replica drains
@@ -36,18 +37,24 @@ struct Replicas: Sendable {
     let directory: URL
 
     /// Starts both replicas and Envoy, runs `body`, and stops everything, whether `body` throws or not.
-    static func with(_ body: (Replicas) async throws -> Void) async throws {
-        let directory = try Provisioning.temporaryDirectory("replicas")
+    ///
+    /// Scoped like ``Deployment/with(envoyConfig:policies:prepare:envoyReplacements:_:)``: the
+    /// stop is awaited before this returns, so no process outlives the test.
+    ///
+    /// - Parameter body: The test, given the running replicas.
+    /// - Returns: What `body` returns.
+    /// - Throws: What starting the replicas throws, or what `body` throws (after the stop).
+    static func with<Result>(_ body: (Replicas) async throws -> Result) async throws -> Result {
+        let directory = try Repository.temporaryDirectory("e2e-replicas")
         let ports = try FreePort.next(6)
         let first = try GatehouseServer(
-            directory: try Self.subdirectory("first", of: directory), policies: Deployment.fixturePolicies,
+            directory: try Self.subdirectory("first", of: directory), policies: Provisioning.fixturePolicies,
             ports: (ports[0], ports[1]))
         let second = try GatehouseServer(
-            directory: try Self.subdirectory("second", of: directory), policies: Deployment.fixturePolicies,
+            directory: try Self.subdirectory("second", of: directory), policies: Provisioning.fixturePolicies,
             ports: (ports[2], ports[3]))
         let envoyText = try String(
-            contentsOf: Provisioning.repositoryRoot.appendingPathComponent("deploy/envoy/front-proxy-replicas.yaml"),
-            encoding: .utf8
+            contentsOf: Repository.deploy.appendingPathComponent("envoy/front-proxy-replicas.yaml"), encoding: .utf8
         )
         .replacingOccurrences(of: "port_value: 10000", with: "port_value: \(ports[4])")
         .replacingOccurrences(of: "port_value: 9901", with: "port_value: \(ports[5])")
@@ -63,16 +70,18 @@ struct Replicas: Sendable {
             ],
             logFile: directory.appendingPathComponent("envoy.log"))
         let replicas = Replicas(first: first, second: second, envoy: envoy, envoyPort: ports[4], directory: directory)
+        let result: Result
         do {
             try await first.waitUntilServing()
             try await second.waitUntilServing()
             try await replicas.waitUntilEnvoyServes()
-            try await body(replicas)
+            result = try await body(replicas)
         } catch {
             await replicas.stop()
             throw error
         }
         await replicas.stop()
+        return result
     }
 
     private static func subdirectory(_ name: String, of directory: URL) throws -> URL {
@@ -86,13 +95,13 @@ struct Replicas: Sendable {
     private func waitUntilEnvoyServes() async throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            let result = ChildProcess.runToCompletion(
+            let result = try ProcessRunner.run(
                 "/usr/bin/curl",
                 [
                     "-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "--max-time", "2", "-H",
                     "host: civil-registry.gov.example", "http://127.0.0.1:\(self.envoyPort)/records/secret",
                 ])
-            if result.output == "403 \(DrainEndToEndTests.denialBody.utf8.count)" { return }
+            if result.stdout == "403 \(DrainEndToEndTests.denialBody.utf8.count)" { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ChildProcessError(message: "Envoy did not answer through the replicas:\n\(self.envoy.log)")

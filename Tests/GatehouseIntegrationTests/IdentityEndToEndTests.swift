@@ -1,11 +1,12 @@
 import Foundation
+import GatehouseTestSupport
 import Testing
 
 /// The example policies in `policies/`, verifying real credentials through Envoy 1.40: access
 /// tokens minted by PyJWT (a real JOSE library) and the callers' client certificates that
 /// Envoy forwards under downstream mTLS. The policies are used as shipped; only their trust
 /// anchors are swapped for the fresh development CA and identity-provider key of the run.
-@Suite("Identity end to end through a real Envoy", .serialized)
+@Suite("Identity end to end through a real Envoy", .serialized, .timeLimit(.minutes(5)))
 struct IdentityEndToEndTests {
     /// One request through Envoy and what must come back.
     struct Case: CustomStringConvertible, Sendable {
@@ -110,15 +111,22 @@ struct IdentityEndToEndTests {
 
     @Test("Tokens and client certificates through Envoy, with the example policies", arguments: Self.cases)
     func examplePolicies(_ testCase: Case) async throws {
-        let policies = try Provisioning.temporaryDirectory("identity-policies")
+        let policies = try Repository.temporaryDirectory("e2e-identity-policies")
         // Callers with a certificate come in over downstream mTLS, the others over plain HTTP.
         let envoyConfig = testCase.certificate == nil ? "front-proxy.yaml" : "front-proxy-mtls.yaml"
-        let deployment = try await Deployment.start(envoyConfig: envoyConfig, policies: policies) {
-            certificates in
-            try Self.copyExamplePolicies(to: policies, trusting: certificates)
-            try Self.issueForeignDomainCertificate(in: certificates)
+        try await Deployment.with(
+            envoyConfig: envoyConfig, policies: policies,
+            prepare: { certificates in
+                try Self.copyExamplePolicies(to: policies, trusting: certificates)
+                try Self.issueForeignDomainCertificate(in: certificates)
+            }
+        ) { deployment in
+            try await Self.check(testCase, through: deployment)
         }
-        defer { Task { await deployment.stop() } }
+    }
+
+    /// Sends the case's request through Envoy, then stops the deployment and checks its logs.
+    private static func check(_ testCase: Case, through deployment: Deployment) async throws {
         var headers: [(String, String)] = []
         var token: String?
         if let recipe = testCase.token {
@@ -151,7 +159,7 @@ struct IdentityEndToEndTests {
     static func copyExamplePolicies(to directory: URL, trusting certificates: URL) throws {
         let files = FileManager.default
         try files.removeItem(at: directory)
-        try files.copyItem(at: Provisioning.repositoryRoot.appendingPathComponent("policies"), to: directory)
+        try files.copyItem(at: Repository.examplePolicies, to: directory)
         for (source, target) in [("ca.pem", "certs/ca-bundle.pem"), ("idp.jwks.json", "keys/idp.jwks.json")] {
             let destination = directory.appendingPathComponent(target)
             try files.removeItem(at: destination)
@@ -207,7 +215,7 @@ struct IdentityEndToEndTests {
             return try Self.runMint(key: publicKey, alg: "HS256-WITH-PUBLIC-KEY", kid: "idp-dev-1", claims: claims)
         case .developmentCommand:
             return try Self.run(
-                Provisioning.gatehouse,
+                Repository.gatehouse.path,
                 [
                     "certs", "token", "--key", idpKey, "--subject", "alice", "--audience", "civil-registry", "--claim",
                     "realm_access.roles=clerk",
@@ -223,19 +231,17 @@ struct IdentityEndToEndTests {
 
     private static func runMint(key: String, alg: String, kid: String, claims: Claims) throws -> String {
         let json = claims.json
-        let script = Provisioning.repositoryRoot.appendingPathComponent(
-            "Tests/GatehouseIntegrationTests/Scripts/mint_token.py"
-        ).path
-        return try Self.run(try Provisioning.python(), [script, key, alg, kid, json])
+        return try Self.run(try Provisioning.python(), [Provisioning.script("mint_token.py"), key, alg, kid, json])
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Runs a command and returns its standard output; throws with everything it printed when it fails.
     @discardableResult
     private static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let result = ChildProcess.runToCompletion(executable, arguments)
+        let result = try ProcessRunner.run(executable, arguments)
         guard result.status == 0 else {
-            throw ChildProcessError(message: "\(executable) \(arguments.first ?? "") failed: \(result.output)")
+            throw ChildProcessError(message: "\(executable) \(arguments.first ?? "") failed: \(result.combined)")
         }
-        return result.output
+        return result.stdout
     }
 }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GatehouseCore
 import GatehouseIdentity
+import GatehouseTestSupport
 import Testing
 import _CryptoExtras
 
@@ -9,7 +10,7 @@ import _CryptoExtras
 ///
 /// PyJWT and cryptography come from the end-to-end virtualenv (`Scripts/provision.sh`); a
 /// provisioning failure is a test failure, never a skip.
-@Suite("PyJWT interoperability")
+@Suite("PyJWT interoperability", .timeLimit(.minutes(2)))
 struct PyJWTInteropTests {
     /// Reads keys and claims as JSON on stdin, prints one token per algorithm, one per line.
     static let script = """
@@ -44,7 +45,7 @@ struct PyJWTInteropTests {
             "claims": ["iss": "https://idp.example", "sub": "py", "aud": "gatehouse", "exp": now + 300, "iat": now],
         ]
         let input = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
-        // Only the token lines: the output also carries whatever the library warns about on stderr.
+        // Only the token lines, should the library ever print anything else on stdout.
         let tokens = try Self.run(Self.script, input: input).split(separator: "\n").map(String.init).filter {
             $0.split(separator: ".", omittingEmptySubsequences: false).count == 3 && !$0.contains(" ")
         }
@@ -80,10 +81,10 @@ struct PyJWTInteropTests {
 
     /// Runs the virtualenv's `python3 -c script` with `input` on stdin and returns stdout; throws on a non-zero exit.
     private static func run(_ script: String, input: String) throws -> String {
-        let result = ChildProcess.runToCompletionWithInput(try Provisioning.python(), ["-c", script], input: input)
+        let result = try ProcessRunner.run(try Provisioning.python(), ["-c", script], input: input)
         guard result.status == 0 else {
-            throw ChildProcessError(message: "python3 exited \(result.status): \(result.output)")
+            throw ChildProcessError(message: "python3 exited \(result.status): \(result.combined)")
         }
-        return result.output
+        return result.stdout
     }
 }

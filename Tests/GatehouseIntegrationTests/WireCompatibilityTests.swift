@@ -2,20 +2,20 @@ import EnvoyAuthAPI
 import Foundation
 import GatehouseCore
 import GatehouseGRPC
+import GatehouseTestSupport
 import SwiftProtobuf
 import Testing
 
 /// Our generated types against Envoy's own generated code (PyPI xds-protos), both directions.
-@Suite("Wire compatibility with Envoy's generated code")
+@Suite("Wire compatibility with Envoy's generated code", .timeLimit(.minutes(2)))
 struct WireCompatibilityTests {
-    private static let script = Provisioning.repositoryRoot
-        .appendingPathComponent("Tests/GatehouseIntegrationTests/Scripts/wire_compat.py").path
+    private static let script = Provisioning.script("wire_compat.py")
 
     @Test("A CheckRequest serialized by xds-protos decodes field for field, with nothing unknown")
     func decodesEnvoyRequest() throws {
-        let output = ChildProcess.runToCompletion(try Provisioning.python(), [Self.script, "request"])
-        try #require(output.status == 0, "\(output.output)")
-        let bytes = try #require(Data(base64Encoded: output.output.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let output = try ProcessRunner.run(try Provisioning.python(), [Self.script, "request"])
+        try #require(output.status == 0, "\(output.combined)")
+        let bytes = try #require(Data(base64Encoded: output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         let check = try Envoy_Service_Auth_V3_CheckRequest(serializedBytes: bytes)
         let attributes = check.attributes
         #expect(attributes.source.address.socketAddress.address == "10.1.2.3")
@@ -70,10 +70,10 @@ struct WireCompatibilityTests {
                 body: "no", policyRevision: "rev1")
         let response = Envoy_Service_Auth_V3_CheckResponse(decision, decisionID: "0123456789abcdef0123456789abcdef")
         let encoded = try response.serializedBytes() as Data
-        let output = ChildProcess.runToCompletionWithInput(
+        let output = try ProcessRunner.run(
             try Provisioning.python(), [Self.script, "response"], input: encoded.base64EncodedString())
-        try #require(output.status == 0, "\(output.output)")
-        let json = output.output
+        try #require(output.status == 0, "\(output.combined)")
+        let json = output.stdout
         #expect(json.contains("unknown_bytes=0"))
         #expect(json.contains(#""decision_id": "0123456789abcdef0123456789abcdef""#))
         if allow {

@@ -1,16 +1,11 @@
 import Foundation
 import GatehousePolicy
+import GatehouseTestSupport
 
 /// Where the files the policy tests read live in the checkout.
 enum TestPaths {
-    /// The package root, found from this file's own path (`Tests/GatehousePolicyTests/…`).
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     /// The example policies in `policies/`.
-    static let examplePolicies: URL = packageRoot.appendingPathComponent("policies")
+    static var examplePolicies: URL { Repository.examplePolicies }
 
     /// The copied `Fixtures` resource directory of this test target.
     static var fixtures: URL {

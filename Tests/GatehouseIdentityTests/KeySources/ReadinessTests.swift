@@ -5,7 +5,7 @@ import Logging
 import Testing
 
 /// The server is ready (gRPC health SERVING) only once every URL key set has loaded.
-@Suite("Readiness waits for URL key sets")
+@Suite("Readiness waits for URL key sets", .timeLimit(.minutes(2)))
 struct ReadinessTests {
     @Test("A revision whose issuer's JWKS URL is down is not ready; once the set loads it is")
     func readyOnlyWhenLoaded() async throws {

@@ -10,7 +10,7 @@ import Testing
 
 /// Key sets fetched from a loopback JWKS server: loading, rotation, unknown-`kid` re-fetch with
 /// its rate limit, `Cache-Control`, discovery, and a server that fails or disappears.
-@Suite("Remote key sets")
+@Suite("Remote key sets", .timeLimit(.minutes(2)))
 struct RemoteKeySetTests {
     /// A monotonic clock the test moves by hand.
     final class ManualClock: Sendable {

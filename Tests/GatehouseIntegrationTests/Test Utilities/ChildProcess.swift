@@ -1,7 +1,10 @@
 import Foundation
 import Synchronization
 
-/// A child process whose output goes to a log file, stopped when the test is done.
+/// A long-running child process whose output goes to a log file, stopped when the test is done.
+///
+/// Commands that run to completion go through ``ProcessRunner`` instead, which captures their
+/// output through pipes.
 ///
 /// Spawned with `posix_spawn` and reaped with `waitpid(WNOHANG)`: Foundation's `Process`
 /// does not notice a child's exit on Linux without a run loop.
@@ -92,53 +95,32 @@ final class ChildProcess: Sendable {
 
     private func waitForExit(timeout: Duration) async -> Int32 {
         let deadline = ContinuousClock.now + timeout
-        while self.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        while self.isRunning, ContinuousClock.now < deadline { await Self.pause() }
         if self.isRunning {
             Foundation.kill(self.pid, SIGKILL)
-            while self.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+            while self.isRunning { await Self.pause() }
         }
         return self.exitStatus
     }
 
+    /// Waits 10 ms between polls of the child, even in a cancelled task.
+    ///
+    /// Stopping is cleanup: a test cancelled by its time limit must still wait for its children
+    /// to exit, and `Task.sleep` would return at once there and turn the wait into a busy loop.
+    private static func pause() async {
+        do {
+            try await Task.sleep(for: .milliseconds(10))
+        } catch {
+            usleep(10_000)
+        }
+    }
+
     deinit {
-        if self.isRunning { Foundation.kill(self.pid, SIGKILL) }
-    }
-
-    /// Runs a command to completion with `input` on its standard input.
-    static func runToCompletionWithInput(_ executable: String, _ arguments: [String], input: String) -> (
-        status: Int32, output: String
-    ) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        let inputPipe = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = inputPipe
-        do { try process.run() } catch { return (-1, "\(error)") }
-        inputPipe.fileHandleForWriting.write(Data(input.utf8))
-        try? inputPipe.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-    /// Runs a command to completion and returns its status and combined output.
-    static func runToCompletion(_ executable: String, _ arguments: [String], directory: URL? = nil) -> (
-        status: Int32, output: String
-    ) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { return (-1, "\(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        // The last resort for a child whose test never stopped it; reaped so no zombie stays behind.
+        guard self.isRunning else { return }
+        Foundation.kill(self.pid, SIGKILL)
+        var raw: Int32 = 0
+        waitpid(self.pid, &raw, 0)
     }
 }
 

@@ -1,6 +1,16 @@
 import Foundation
+import GatehouseTestSupport
 
 /// An upstream, Gatehouse and Envoy started from the files in `deploy/`, on free ports.
+///
+/// Tests get one through ``with(envoyConfig:policies:prepare:envoyReplacements:_:)``, which stops
+/// every process before it returns, as `withGRPCServer` does for a server:
+///
+/// ```swift
+/// try await Deployment.with(envoyConfig: "front-proxy.yaml") { deployment in
+///     #expect(try deployment.request("/public/a").status == 200)
+/// }
+/// ```
 final class Deployment: Sendable {
     let envoyPort: Int
     let server: GatehouseServer
@@ -10,27 +20,55 @@ final class Deployment: Sendable {
     var gatehouse: ChildProcess { self.server.process }
     var certificates: URL { self.server.certificates }
 
-    static let fixturePolicies = Provisioning.repositoryRoot.appendingPathComponent(
-        "Tests/GatehouseIntegrationTests/Fixtures/policies")
-
-    /// Starts an upstream, Gatehouse and Envoy for `deploy/envoy/<envoyConfig>`.
+    /// Starts an upstream, Gatehouse and Envoy for `deploy/envoy/<envoyConfig>`, runs `body` with
+    /// them, and stops all three, whether `body` returns or throws.
+    ///
+    /// The stop is awaited before this returns, so no process outlives the test that started it.
+    /// `body` may call ``stop()`` itself to read exit statuses and final logs; stopping again is harmless.
     ///
     /// - Parameters:
+    ///   - envoyConfig: The file in `deploy/envoy/` Envoy runs with.
     ///   - policies: The policy directory; the e2e fixture by default.
     ///   - prepare: Runs with the fresh development certificates (CA, IdP key) before Gatehouse starts.
-    static func start(
-        envoyConfig: String, policies: URL? = nil, prepare: (URL) throws -> Void = { _ in }
+    ///   - envoyReplacements: Further (text, replacement) edits of the Envoy file, for a test that
+    ///     needs one setting changed (such as `failure_mode_allow`).
+    ///   - body: The test, given the running deployment.
+    /// - Returns: What `body` returns.
+    /// - Throws: What starting the deployment throws, or what `body` throws (after the stop).
+    static func with<Result>(
+        envoyConfig: String,
+        policies: URL? = nil,
+        prepare: (URL) throws -> Void = { _ in },
+        envoyReplacements: [(String, String)] = [],
+        _ body: (Deployment) async throws -> Result
+    ) async throws -> Result {
+        let deployment = try await Self.start(
+            envoyConfig: envoyConfig, policies: policies, prepare: prepare, envoyReplacements: envoyReplacements)
+        let result: Result
+        do {
+            result = try await body(deployment)
+        } catch {
+            await deployment.stop()
+            throw error
+        }
+        await deployment.stop()
+        return result
+    }
+
+    /// Starts an upstream, Gatehouse and Envoy and waits until all three serve.
+    private static func start(
+        envoyConfig: String, policies: URL?, prepare: (URL) throws -> Void, envoyReplacements: [(String, String)]
     ) async throws -> Deployment {
         // Ports are found free, closed, then bound by the children; in between another process on
         // the machine (a parallel test's outgoing connection) may take one. A start that fails is
         // retried on fresh ports; a real failure fails every attempt and is reported.
         var attempt = 1
         while true {
-            let directory = try Provisioning.temporaryDirectory(
-                envoyConfig.replacingOccurrences(of: ".yaml", with: ""))
+            let directory = try Repository.temporaryDirectory(
+                "e2e-" + envoyConfig.replacingOccurrences(of: ".yaml", with: ""))
             let deployment = try Deployment(
-                directory: directory, envoyConfig: envoyConfig, policies: policies ?? Self.fixturePolicies,
-                prepare: prepare)
+                directory: directory, envoyConfig: envoyConfig, policies: policies ?? Provisioning.fixturePolicies,
+                prepare: prepare, envoyReplacements: envoyReplacements)
             do {
                 try await deployment.upstream.waitForLog("echo upstream listening")
                 try await deployment.server.waitUntilServing()
@@ -44,8 +82,10 @@ final class Deployment: Sendable {
         }
     }
 
-    private init(directory: URL, envoyConfig: String, policies: URL, prepare: (URL) throws -> Void) throws {
-        let root = Provisioning.repositoryRoot
+    private init(
+        directory: URL, envoyConfig: String, policies: URL, prepare: (URL) throws -> Void,
+        envoyReplacements: [(String, String)]
+    ) throws {
         let ports = try FreePort.next(5)
         self.envoyPort = ports[0]
         let upstreamPort = ports[3]
@@ -53,8 +93,8 @@ final class Deployment: Sendable {
         self.server = try GatehouseServer(
             directory: directory, policies: policies, ports: (ports[1], ports[2]), prepare: prepare)
         // The Envoy configuration is used as written; only addresses and the certificate directory change.
-        let envoyText = try String(
-            contentsOf: root.appendingPathComponent("deploy/envoy/\(envoyConfig)"), encoding: .utf8
+        var envoyText = try String(
+            contentsOf: Repository.deploy.appendingPathComponent("envoy/\(envoyConfig)"), encoding: .utf8
         )
         .replacingOccurrences(of: "port_value: 10000", with: "port_value: \(self.envoyPort)")
         .replacingOccurrences(of: "port_value: 9901", with: "port_value: \(adminPort)")
@@ -63,15 +103,15 @@ final class Deployment: Sendable {
         .replacingOccurrences(of: "port_value: 9443", with: "port_value: \(self.server.tlsPort)")
         .replacingOccurrences(of: "/tmp/gatehouse.sock", with: self.server.socketPath)
         .replacingOccurrences(of: "certs-dev/", with: self.server.certificates.path + "/")
+        for (text, replacement) in envoyReplacements {
+            envoyText = envoyText.replacingOccurrences(of: text, with: replacement)
+        }
         let envoyFile = directory.appendingPathComponent("envoy.yaml")
         try Data(envoyText.utf8).write(to: envoyFile)
         let python = (try? Provisioning.python()) ?? "/usr/bin/python3"
         self.upstream = try ChildProcess(
             name: "upstream", executable: python,
-            arguments: [
-                root.appendingPathComponent("Tests/GatehouseIntegrationTests/Scripts/echo_upstream.py").path,
-                String(upstreamPort),
-            ],
+            arguments: [Provisioning.script("echo_upstream.py"), String(upstreamPort)],
             logFile: directory.appendingPathComponent("upstream.log"))
         self.envoy = try ChildProcess(
             name: "envoy", executable: try Provisioning.envoy(),
@@ -93,6 +133,8 @@ final class Deployment: Sendable {
     }
 
     /// Stops everything; Gatehouse with SIGTERM, so its exit status shows a graceful shutdown.
+    ///
+    /// - Returns: Gatehouse's exit status; a second call returns the same without signalling again.
     @discardableResult
     func stop() async -> Int32 {
         let status = await self.server.process.terminate()
@@ -121,11 +163,11 @@ final class Deployment: Sendable {
         } else {
             arguments += ["-H", "host: \(host)", "http://127.0.0.1:\(self.envoyPort)\(path)"]
         }
-        let result = ChildProcess.runToCompletion("/usr/bin/curl", arguments)
+        let result = try ProcessRunner.run("/usr/bin/curl", arguments, timeout: .seconds(30))
         guard result.status == 0 else {
-            throw ChildProcessError(message: "curl \(arguments.joined(separator: " ")) failed: \(result.output)")
+            throw ChildProcessError(message: "curl \(arguments.joined(separator: " ")) failed: \(result.combined)")
         }
-        return HTTPResponse(parsing: result.output)
+        return HTTPResponse(parsing: result.stdout)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseTestSupport
 
 /// The built `gatehouse serve`, run with `deploy/gatehouse.yaml` on free ports.
 ///
@@ -22,11 +23,13 @@ final class GatehouseServer: @unchecked Sendable {
         (self.port, self.tlsPort) = ports
         self.socketPath = directory.appendingPathComponent("gatehouse.sock").path
         self.certificates = directory.appendingPathComponent("certs")
-        let certs = ChildProcess.runToCompletion(
-            Provisioning.gatehouse, ["certs", "dev", "--out", self.certificates.path])
-        guard certs.status == 0 else { throw ChildProcessError(message: "gatehouse certs dev failed: \(certs.output)") }
+        let certs = try ProcessRunner.run(
+            Repository.gatehouse.path, ["certs", "dev", "--out", self.certificates.path])
+        guard certs.status == 0 else {
+            throw ChildProcessError(message: "gatehouse certs dev failed: \(certs.combined)")
+        }
         let configuration = try String(
-            contentsOf: Provisioning.repositoryRoot.appendingPathComponent("deploy/gatehouse.yaml"), encoding: .utf8
+            contentsOf: Repository.deploy.appendingPathComponent("gatehouse.yaml"), encoding: .utf8
         )
         .replacingOccurrences(of: "127.0.0.1:9191", with: "127.0.0.1:\(self.port)")
         .replacingOccurrences(of: "127.0.0.1:9443", with: "127.0.0.1:\(self.tlsPort)")
@@ -39,18 +42,39 @@ final class GatehouseServer: @unchecked Sendable {
         self.process = try Self.spawn(directory, generation: 0)
     }
 
-    /// Starts a server on fresh ports with the e2e fixture policies and waits until it serves.
-    static func start(policies: URL = Deployment.fixturePolicies) async throws -> GatehouseServer {
+    /// Starts a server on fresh ports, runs `body` with it, and stops it with SIGTERM, whether
+    /// `body` returns or throws.
+    ///
+    /// The stop is awaited before this returns. `body` may terminate the process itself to check
+    /// its exit status; terminating again is harmless.
+    ///
+    /// - Parameters:
+    ///   - policies: The policy directory; the e2e fixture by default.
+    ///   - body: The test, given the serving server.
+    /// - Returns: What `body` returns.
+    /// - Throws: What starting the server throws, or what `body` throws (after the stop).
+    static func with<Result>(
+        policies: URL = Provisioning.fixturePolicies, _ body: (GatehouseServer) async throws -> Result
+    ) async throws -> Result {
         let ports = try FreePort.next(2)
         let server = try GatehouseServer(
-            directory: try Provisioning.temporaryDirectory("server"), policies: policies, ports: (ports[0], ports[1]))
-        try await server.waitUntilServing()
-        return server
+            directory: try Repository.temporaryDirectory("e2e-server"), policies: policies,
+            ports: (ports[0], ports[1]))
+        let result: Result
+        do {
+            try await server.waitUntilServing()
+            result = try await body(server)
+        } catch {
+            await server.process.terminate()
+            throw error
+        }
+        await server.process.terminate()
+        return result
     }
 
     private static func spawn(_ directory: URL, generation: Int) throws -> ChildProcess {
         try ChildProcess(
-            name: "gatehouse", executable: Provisioning.gatehouse,
+            name: "gatehouse", executable: Repository.gatehouse.path,
             arguments: ["serve", "--config", directory.appendingPathComponent("gatehouse.yaml").path],
             logFile: directory.appendingPathComponent("gatehouse-\(generation).log"))
     }

