@@ -24,9 +24,16 @@ package struct CallerFacts: Sendable, Hashable {
     /// listener configuration; only then may Envoy's `source.principal` be trusted without a
     /// certificate, and only where the policy says so.
     package var isPinnedMutualTLS: Bool
+    /// The client certificate chain the listener verified during the TLS handshake, and what it
+    /// names; `nil` on a listener without client certificates.
+    ///
+    /// No authenticator reads it yet. One that does must also add it (or what it reads of it)
+    /// to the cache key in ``Authenticator/addCredentials(of:policyIndex:caller:to:)``.
+    package var listenerPeer: ListenerPeer?
 
-    package init(isPinnedMutualTLS: Bool = false) {
+    package init(isPinnedMutualTLS: Bool = false, listenerPeer: ListenerPeer? = nil) {
         self.isPinnedMutualTLS = isPinnedMutualTLS
+        self.listenerPeer = listenerPeer
     }
 }
 

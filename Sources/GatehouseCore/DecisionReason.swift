@@ -32,6 +32,9 @@ package struct DecisionReason: Hashable, Sendable, CustomStringConvertible {
     package static let invalidToken = DecisionReason(code: "invalid_token")
     /// A client certificate was presented and failed verification.
     package static let invalidClientCertificate = DecisionReason(code: "invalid_client_certificate")
+    /// The client of the check (an Envoy on a TLS listener) passed TLS but is not one of the
+    /// listener's `allowedClients`; the check is denied without looking at any policy.
+    package static let callerNotAllowed = DecisionReason(code: "caller_not_allowed")
     /// Something inside Gatehouse failed; the request is denied (fail closed).
     package static let internalError = DecisionReason(code: "internal_error")
     /// No policy has been activated yet.

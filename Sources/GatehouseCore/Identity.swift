@@ -77,7 +77,7 @@ package enum TokenSource: Hashable, Sendable {
 }
 
 /// A client certificate that chained to the policy's trust bundle, and what it names.
-package struct PeerIdentity: Sendable {
+package struct PeerIdentity: Sendable, Hashable {
     /// The certificate's `spiffe://` URI SAN.
     package var spiffeID: String?
     /// The X-Road client the mapping rules derived from the certificate.
