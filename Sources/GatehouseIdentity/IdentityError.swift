@@ -28,6 +28,7 @@ package struct IdentityError: Error, Hashable, Sendable, CustomStringConvertible
             case revocationListMalformed = "crl_malformed"
             case revocationListUnsupported = "crl_unsupported"
             case revocationListUntrusted = "crl_untrusted"
+            case revocationListNumberMissing = "crl_number_missing"
             case jsonMalformed = "json_malformed"
             case jsonDuplicateMember = "json_duplicate_member"
             case revisionInconsistent = "identity_revision_inconsistent"
@@ -69,6 +70,8 @@ package struct IdentityError: Error, Hashable, Sendable, CustomStringConvertible
         package static let revocationListUnsupported = Code(.revocationListUnsupported)
         /// A CRL's issuer is not in the trust bundle, may not sign CRLs, or its signature does not verify.
         package static let revocationListUntrusted = Code(.revocationListUntrusted)
+        /// A version 2 CRL has no CRL number, which RFC 5280 §5.2.3 requires of every CRL.
+        package static let revocationListNumberMissing = Code(.revocationListNumberMissing)
         /// A JSON text is not RFC 8259 JSON, or nests too deep.
         package static let jsonMalformed = Code(.jsonMalformed)
         /// A JSON object names the same member twice.

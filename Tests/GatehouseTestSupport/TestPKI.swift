@@ -131,15 +131,25 @@ package enum TestPKI {
     }
 
     /// A DER v2 CRL by `issuer` revoking `serials`, signed by `signingKey` (the issuer's key unless
-    /// a test forges one).
+    /// a test forges one), with the CRL number RFC 5280 requires (`number`; `nil` leaves it out)
+    /// before `extensions`.
     package static func crl(
         by issuer: Authority,
         revoking serials: [Certificate.SerialNumber],
         thisUpdate: Date = referenceDate - day,
         nextUpdate: Date? = referenceDate + 7 * day,
         signingKey: P256.Signing.PrivateKey? = nil,
+        number: Int? = 1,
         extensions: [Certificate.Extension] = []
     ) throws -> [UInt8] {
+        var extensions = extensions
+        if let number {
+            var value = DER.Serializer()
+            try value.serialize(number)
+            extensions.insert(
+                Certificate.Extension(oid: [2, 5, 29, 20], critical: false, value: ArraySlice(value.serializedBytes)),
+                at: 0)
+        }
         var tbs = DER.Serializer()
         try tbs.appendConstructedNode(identifier: .sequence) { coder in
             try coder.serialize(1)  // v2

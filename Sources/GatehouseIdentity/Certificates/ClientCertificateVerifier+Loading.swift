@@ -8,14 +8,16 @@ extension ClientCertificateVerifier {
     ///
     /// The trust bundle is PEM (any number of `CERTIFICATE` blocks) or one DER certificate; every
     /// certificate in it must be a CA, and at least one must be a self-signed root. CRL files
-    /// are PEM (`X509 CRL` blocks) or one DER CRL, each verified by its issuer in the bundle.
+    /// are PEM (`X509 CRL` blocks) or one DER CRL, each verified now by its issuer in the bundle,
+    /// or, when no CA of the bundle bears its issuer name, later by the intermediate of that
+    /// name met while building a path (a root-only bundle with intermediates' CRLs).
     ///
     /// - Throws: ``IdentityError`` at the policy line naming the file, when a file is missing or
     ///   unreadable, is not PEM or DER, holds no certificate or something other than certificates
     ///   (``IdentityError/Code/fileUnreadable``, ``IdentityError/Code/fileTooLarge``,
     ///   ``IdentityError/Code/fileMalformed``), holds a non-CA certificate or no root
-    ///   (``IdentityError/Code/trustBundleInvalid``), or a CRL is invalid or its signature does
-    ///   not verify against a bundle CA (the `revocationList…` codes).
+    ///   (``IdentityError/Code/trustBundleInvalid``), or a CRL is invalid, lacks its CRL number,
+    ///   or bundle CAs bear its issuer name but none verifies its signature (the `revocationList…` codes).
     package init(settings: MutualTLSSettings) throws(IdentityError) {
         var bundle: [Certificate] = []
         if let path = settings.trustBundle {

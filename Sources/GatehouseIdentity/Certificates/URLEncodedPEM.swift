@@ -2,17 +2,22 @@ import GatehouseCore
 import SwiftASN1
 import X509
 
-/// Envoy's `source.certificate`: the leaf certificate as PEM, percent-encoded.
+/// Envoy's `source.certificate`: the leaf certificate as PEM, percent-encoded, possibly followed
+/// by the intermediates the client sent (what Envoy puts in XFCC `Chain=`, and what some fronts
+/// forward).
 ///
 /// Decoding is strict, because anything lenient here is attack surface: the text must be
-/// printable ASCII with only well-formed `%XX` escapes, and the decoded text must be exactly
-/// one `CERTIFICATE` PEM block with nothing but whitespace around it.
+/// printable ASCII with only well-formed `%XX` escapes, and the decoded text must be one to
+/// ``maximumCertificates`` `CERTIFICATE` PEM blocks with nothing but whitespace around and
+/// between them. The first is the leaf; the others are only candidates for path building.
 enum URLEncodedPEM {
     /// The largest encoded text decoded; a real leaf is a few KiB even when fully escaped.
     static let maximumBytes = 64 * 1024
+    /// The most certificates read from one field, the leaf included.
+    static let maximumCertificates = 8
 
-    /// Decodes and parses the one certificate in `text`.
-    static func certificate(from text: String) -> Result<Certificate, CertificateProblem> {
+    /// Decodes and parses the certificates in `text`, leaf first.
+    static func certificates(from text: String) -> Result<[Certificate], CertificateProblem> {
         let encoded = text.utf8
         guard encoded.count <= Self.maximumBytes else {
             return .failure(
@@ -25,7 +30,7 @@ enum URLEncodedPEM {
             return .failure(
                 CertificateProblem(.certificateMalformed, "The client certificate is not correctly URL-encoded."))
         }
-        return Self.singleCertificate(inPEM: pem)
+        return Self.certificates(inPEM: pem)
     }
 
     /// The text with `%XX` escapes decoded, or `nil` when an escape is malformed, a byte is not
@@ -50,29 +55,62 @@ enum URLEncodedPEM {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Parses `pem`, which must hold exactly one `CERTIFICATE` block and only whitespace around it.
-    static func singleCertificate(inPEM pem: String) -> Result<Certificate, CertificateProblem> {
-        let trimmed = pem.trimmingASCIIWhitespace()
-        guard trimmed.hasPrefix("-----BEGIN CERTIFICATE-----"), trimmed.hasSuffix("-----END CERTIFICATE-----") else {
+    private static let begin = "-----BEGIN CERTIFICATE-----"
+    private static let end = "-----END CERTIFICATE-----"
+
+    /// Parses `pem`: `CERTIFICATE` blocks, leaf first, with only whitespace around and between them.
+    static func certificates(inPEM pem: String) -> Result<[Certificate], CertificateProblem> {
+        var rest = Substring(pem.trimmingASCIIWhitespace())
+        var blocks: [Substring] = []
+        while !rest.isEmpty {
+            guard rest.hasPrefix(Self.begin), let end = rest.firstRange(of: Self.end) else {
+                return .failure(
+                    CertificateProblem(
+                        .certificateMalformed,
+                        blocks.isEmpty
+                            ? "The client certificate is not PEM."
+                            : "The client certificate field has something other than a certificate after block \(blocks.count)."
+                    ))
+            }
+            guard blocks.count < Self.maximumCertificates else {
+                return .failure(
+                    CertificateProblem(
+                        .certificateChainTooLong,
+                        "The client certificate field holds more than \(Self.maximumCertificates) certificates; send the leaf and at most \(Self.maximumCertificates - 1) intermediates."
+                    ))
+            }
+            blocks.append(rest[..<end.upperBound])
+            rest = Substring(String(rest[end.upperBound...]).trimmingASCIIWhitespace())
+        }
+        guard !blocks.isEmpty else {
             return .failure(CertificateProblem(.certificateMalformed, "The client certificate is not PEM."))
         }
+        var certificates: [Certificate] = []
+        for (index, block) in blocks.enumerated() {
+            switch Self.certificate(inBlock: String(block), position: index + 1) {
+            case .success(let certificate): certificates.append(certificate)
+            case .failure(let problem): return .failure(problem)
+            }
+        }
+        return .success(certificates)
+    }
+
+    /// The certificate in one `BEGIN`…`END CERTIFICATE` block, the `position`th of the field.
+    private static func certificate(inBlock block: String, position: Int) -> Result<Certificate, CertificateProblem> {
+        let which = position == 1 ? "The client certificate" : "Certificate \(position) of the client's chain"
         let documents: [PEMDocument]
         do {
-            documents = try PEMDocument.parseMultiple(pemString: trimmed + "\n")
+            documents = try PEMDocument.parseMultiple(pemString: block + "\n")
         } catch {
-            return .failure(CertificateProblem(.certificateMalformed, "The client certificate's PEM does not decode."))
+            return .failure(CertificateProblem(.certificateMalformed, "\(which)'s PEM does not decode."))
         }
         guard documents.count == 1, let document = documents.first, document.discriminator == "CERTIFICATE" else {
-            return .failure(
-                CertificateProblem(
-                    .certificateMalformed,
-                    "The client certificate field holds \(documents.count) PEM blocks; Envoy forwards exactly one."))
+            return .failure(CertificateProblem(.certificateMalformed, "\(which)'s PEM does not decode."))
         }
         do {
             return .success(try Certificate(derEncoded: document.derBytes))
         } catch {
-            return .failure(
-                CertificateProblem(.certificateMalformed, "The client certificate is not a valid X.509 certificate."))
+            return .failure(CertificateProblem(.certificateMalformed, "\(which) is not a valid X.509 certificate."))
         }
     }
 

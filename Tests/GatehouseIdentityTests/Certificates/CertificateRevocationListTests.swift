@@ -74,15 +74,15 @@ struct CertificateRevocationListTests {
         #expect(error.code == .revocationListUntrusted)
     }
 
-    @Test("A CRL from an issuer that is not in the bundle is refused")
-    func wrongIssuer() throws {
+    @Test("A CRL from an issuer that is in no bundle CA's name loads unverified, for path building to verify")
+    func issuerOutsideBundle() throws {
         let root = try TestPKI.root()
         let stranger = try TestPKI.root("Stranger CA")
         let der = try TestPKI.crl(by: stranger, revoking: [.init(1)])
-        let error = try #require(throws: IdentityError.self) {
-            try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
-        }
-        #expect(error.code == .revocationListUntrusted)
+        let crl = try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
+        #expect(crl.signer == nil)
+        #expect(crl.isSigned(by: stranger.certificate))
+        #expect(!crl.isSigned(by: root.certificate))
     }
 
     @Test("A CRL from a same-named CA with another key is refused")
@@ -130,13 +130,103 @@ struct CertificateRevocationListTests {
         #expect(error.message.contains("2.5.29.27"), "the message names the extension")
     }
 
-    @Test("A non-critical CRL number extension is accepted")
-    func nonCriticalExtension() throws {
+    @Test("The CRL number is an ordinary extension, read whether marked critical or not", arguments: [false, true])
+    func crlNumber(critical: Bool) throws {
         let root = try TestPKI.root()
-        let number = Certificate.Extension(oid: [2, 5, 29, 20], critical: false, value: [0x02, 0x01, 0x05])
-        let der = try TestPKI.crl(by: root, revoking: [.init(3)], extensions: [number])
+        let number = Certificate.Extension(oid: [2, 5, 29, 20], critical: critical, value: [0x02, 0x01, 0x05])
+        let der = try TestPKI.crl(by: root, revoking: [.init(3)], number: nil, extensions: [number])
         let crl = try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
         #expect(crl.isRevoked(.init(3)))
+        #expect(crl.number.map(Array.init) == [0x05])
+    }
+
+    @Test("A v2 CRL without a CRL number is refused, saying so", .bug(id: "11"))
+    func missingNumber() throws {
+        let root = try TestPKI.root()
+        let der = try TestPKI.crl(by: root, revoking: [], number: nil)
+        let error = try #require(throws: IdentityError.self) {
+            try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
+        }
+        #expect(error.code == .revocationListNumberMissing)
+        #expect(error.message.contains("CRL number (extension 2.5.29.20)"))
+        #expect(!error.message.contains("delta"))
+    }
+
+    @Test("A version 1 CRL, which has no extensions, needs no CRL number")
+    func versionOne() throws {
+        let root = try TestPKI.root()
+        let crl = try CertificateRevocationList(
+            derEncoded: try CRLFactory.versionOne(by: root, revoking: [.init(9)]), issuers: [root.certificate])
+        #expect(crl.number == nil)
+        #expect(crl.isRevoked(.init(9)))
+    }
+
+    @Test(
+        "Extensions that change what the list means are refused by name, critical or not",
+        arguments: [
+            ([2, 5, 29, 27], false, false, "delta CRL"),
+            ([2, 5, 29, 28], true, false, "issuing distribution point"),
+            ([2, 5, 29, 29], true, true, "indirect CRL"),
+            ([1, 3, 6, 1, 4, 1, 55_555, 9], true, false, "critical extension 1.3.6.1.4.1.55555.9"),
+        ] as [(ASN1ObjectIdentifier, Bool, Bool, String)])
+    func meaningfulExtensions(oid: ASN1ObjectIdentifier, critical: Bool, onEntry: Bool, named: String) throws {
+        let root = try TestPKI.root()
+        let value = Certificate.Extension(oid: oid, critical: critical, value: [0x30, 0x00])
+        let der =
+            onEntry
+            ? try CRLFactory.withEntryExtension(value, by: root)
+            : try TestPKI.crl(by: root, revoking: [], extensions: [value])
+        let error = try #require(throws: IdentityError.self) {
+            try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
+        }
+        #expect(error.code == .revocationListUnsupported)
+        #expect(error.message.contains(named), "\(error.message)")
+    }
+
+    @Test("A non-critical extension Gatehouse does not know is ignored")
+    func unknownNonCritical() throws {
+        let root = try TestPKI.root()
+        let value = Certificate.Extension(oid: [1, 3, 6, 1, 4, 1, 55_555, 9], critical: false, value: [0x05, 0x00])
+        _ = try CertificateRevocationList(
+            derEncoded: try TestPKI.crl(by: root, revoking: [], extensions: [value]), issuers: [root.certificate])
+    }
+
+    @Test("An extension named twice, or a negative CRL number, is malformed", arguments: ["twice", "negative"])
+    func malformedExtensions(kind: String) throws {
+        let root = try TestPKI.root()
+        let negative = Certificate.Extension(oid: [2, 5, 29, 20], critical: false, value: [0x02, 0x01, 0xFF])
+        let der =
+            kind == "twice"
+            ? try TestPKI.crl(
+                by: root, revoking: [],
+                extensions: [Certificate.Extension(oid: [2, 5, 29, 20], critical: false, value: [0x02, 0x01, 0x07])])
+            : try TestPKI.crl(by: root, revoking: [], number: nil, extensions: [negative])
+        let error = try #require(throws: IdentityError.self) {
+            try CertificateRevocationList(derEncoded: der, issuers: [root.certificate])
+        }
+        #expect(error.code == .revocationListMalformed, "\(kind): \(error)")
+    }
+
+    @Test("A CRL without a number in a policy's crls is an error at the line naming the file")
+    func missingNumberAtPolicyLine() async throws {
+        let root = try TestPKI.root()
+        try await ClientCertificateVerifierLoadingTests.withDirectory { directory in
+            try ClientCertificateVerifierLoadingTests.write(
+                try TestPKI.pem([root.certificate]), "root.pem", in: directory)
+            try ClientCertificateVerifierLoadingTests.write(
+                TestPKI.pem(try TestPKI.crl(by: root, revoking: [], number: nil), label: "X509 CRL"), "old.crl.pem",
+                in: directory)
+            let error = try #require(throws: IdentityError.self) {
+                try ClientCertificateVerifier(
+                    settings: ClientCertificateVerifierLoadingTests.settings(
+                        bundle: "root.pem", crls: ["old.crl.pem"], in: directory))
+            }
+            #expect(error.code == .revocationListNumberMissing)
+            #expect(error.location?.line == 8)
+            #expect(
+                error.errorDescription.hasPrefix(
+                    "\(directory)/policy.yaml:8:12: error: crl_number_missing: The CRL file"))
+        }
     }
 
     @Test(
@@ -184,6 +274,11 @@ struct CertificateRevocationListTests {
             try Self.rsaAlgorithm(&coder)
             try coder.serialize(name)
             try coder.serialize(try TestPKI.utcTime(TestPKI.referenceDate - TestPKI.day))
+            try coder.serialize(explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) { tagged in
+                try tagged.serializeSequenceOf([
+                    Certificate.Extension(oid: [2, 5, 29, 20], critical: false, value: [0x02, 0x01, 0x01])
+                ])
+            }
         }
         let signature = try key.signature(for: tbs.serializedBytes, padding: .insecurePKCS1v1_5)
         var outer = DER.Serializer()

@@ -42,9 +42,10 @@ struct URLEncodedPEMTests {
         ("an escaped non-ASCII byte", { leaf, _ in "%C3%A4" + (try TestPKI.envoyEncoded(leaf)) }),
         ("garbage", { _, _ in TestPKI.urlEncoded("hello, I am a certificate") }),
         (
-            "two certificates",
+            "text between two certificates",
             { leaf, other in
-                TestPKI.urlEncoded(try leaf.serializeAsPEM().pemString + "\n" + other.serializeAsPEM().pemString)
+                TestPKI.urlEncoded(
+                    try leaf.serializeAsPEM().pemString + "\nnext:\n" + other.serializeAsPEM().pemString)
             }
         ),
         (
