@@ -1,4 +1,5 @@
 import EnvoyAuthAPI
+import GatehouseGRPC
 import SwiftProtobuf
 import Testing
 
