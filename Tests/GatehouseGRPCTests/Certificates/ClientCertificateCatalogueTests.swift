@@ -1,10 +1,10 @@
 import Crypto
 import EnvoyAuthAPI
 import Foundation
-import GatehouseTestSupport
 import GRPCCore
 import GatehouseCore
 import GatehouseIdentity
+import GatehouseTestSupport
 import SwiftASN1
 import SwiftProtobuf
 import Testing
@@ -298,11 +298,28 @@ struct ClientCertificateCatalogueTests {
             certificate: { _ in TestPKI.urlEncoded("-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n")
             }, expected: .invalid("certificate_malformed")),
         Case(
-            name: "two certificates in the PEM",
+            name: "two certificates in the PEM: the first is the leaf, the second an unused candidate",
             certificate: { pki in
                 TestPKI.urlEncoded(
                     try TestPKI.pem([try TestPKI.issue(by: pki.intermediate), try TestPKI.issue(by: pki.intermediate)]))
-            }, expected: .invalid("certificate_malformed")),
+            }, expected: .allowed(rule: "registry-api")),
+        Case(
+            name: "leaf followed by the intermediate the bundle lacks (a forwarded chain)",
+            certificate: { pki in
+                TestPKI.urlEncoded(
+                    try TestPKI.pem([
+                        try TestPKI.issue(by: pki.unlistedIntermediate), pki.unlistedIntermediate.certificate,
+                    ]))
+            }, expected: .allowed(rule: "registry-api")),
+        Case(
+            name: "nine certificates in the PEM",
+            certificate: { pki in
+                TestPKI.urlEncoded(try TestPKI.pem(try (0..<9).map { _ in try TestPKI.issue(by: pki.intermediate) }))
+            }, expected: .invalid("certificate_chain_too_long")),
+        Case(
+            name: "non-CA leaf whose key usage asserts keyCertSign",
+            certificate: { try leaf($0) { $0.keyUsage = KeyUsage(digitalSignature: true, keyCertSign: true) } },
+            expected: .invalid("certificate_key_cert_sign_not_ca")),
         Case(
             name: "DER instead of PEM",
             certificate: { pki in

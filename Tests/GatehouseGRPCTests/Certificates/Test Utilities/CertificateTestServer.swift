@@ -1,12 +1,12 @@
 import EnvoyAuthAPI
 import Foundation
-import GatehouseTestSupport
 import GRPCCore
 import GRPCInProcessTransport
 import GatehouseCore
 import GatehouseGRPC
 import GatehouseIdentity
 import GatehousePolicy
+import GatehouseTestSupport
 import Logging
 import SwiftProtobuf
 import Testing
