@@ -81,6 +81,30 @@ struct PathBuildingLimitTests {
         #expect(ChainPKI.detail(result) == nil)
     }
 
+    @Test("Seven keys under one name, each certified by every other (42 CAs): refused after the fixed budget")
+    func crossSignedSameNamedCAs() async throws {
+        // Every simple path among the keys is a candidate chain, none reaches a root: an
+        // exhaustive search explores 7! orderings (swift-certificates' Verifier took 91 s here).
+        let root = try TestPKI.root()
+        let keys = (0..<7).map { _ in P256.Signing.PrivateKey() }
+        // Any certificate named `sharedName` stands for the issuer; only its name and key are used.
+        let named = try ChainPKI.authority(Self.sharedName, keyIdentifiers: false).certificate
+        var authorities: [TestPKI.Authority] = []
+        for subject in keys.indices {
+            for issuer in keys.indices where issuer != subject {
+                authorities.append(
+                    try ChainPKI.authority(
+                        Self.sharedName, key: keys[subject],
+                        issuer: TestPKI.Authority(certificate: named, key: keys[issuer]),
+                        keyIdentifiers: false))
+            }
+        }
+        let leaf = try ChainPKI.leaf(by: authorities[0])
+        let result = try await Self.timedVerify(
+            leaf, bundle: [root.certificate] + authorities.map(\.certificate), label: "42 cross-signed, bundle")
+        #expect(ChainPKI.detail(result) == .certificatePathLimitExceeded)
+    }
+
     @Test("A forwarded chain of same-named CAs is held to the same budget")
     func forwardedSameNamedCAs() async throws {
         let root = try TestPKI.root()
