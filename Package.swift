@@ -26,6 +26,7 @@ let grpcInProcess: Target.Dependency = .product(name: "GRPCInProcessTransport", 
 let grpcProtobuf: Target.Dependency = .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf")
 let grpcHTTP2: Target.Dependency = .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let x509: Target.Dependency = .product(name: "X509", package: "swift-certificates")
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
@@ -58,6 +59,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
@@ -150,7 +152,7 @@ let package = Package(
         .target(
             name: "GatehouseGRPC",
             dependencies: [
-                "GatehouseCore", "EnvoyAuthAPI", grpcCore, grpcProtobuf, grpcHTTP2, swiftProtobuf, x509,
+                "GatehouseCore", "EnvoyAuthAPI", grpcCore, grpcProtobuf, grpcHTTP2, swiftProtobuf, x509, asn1, nioSSL,
                 logging, serviceLifecycle, nioPosix, .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"), .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ],
@@ -164,7 +166,7 @@ let package = Package(
                 "GatehouseTestSupport",
                 grpcCore,
                 grpcInProcess, grpcProtobuf, swiftProtobuf, logging, crypto, cryptoExtras, x509, asn1,
-                grpcHTTP2, serviceLifecycle,
+                grpcHTTP2, serviceLifecycle, .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"), .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ],
@@ -186,7 +188,7 @@ let package = Package(
             dependencies: [
                 "GatehouseCLI", "GatehouseCore", "GatehouseIdentity", "EnvoyAuthAPI", "GatehouseTestSupport", grpcCore,
                 grpcHTTP2, grpcProtobuf,
-                swiftProtobuf, crypto, cryptoExtras,
+                swiftProtobuf, crypto, cryptoExtras, x509, asn1,
             ],
             exclude: ["Scripts", "Fixtures"],
             packageAccess: false,

@@ -1,5 +1,7 @@
 import Foundation
+import GatehouseCore
 import GatehouseGRPC
+import GatehouseIdentity
 import Yams
 
 /// Reads `gatehouse.yaml` through ``ServeSettings/table``, reporting each problem as
@@ -86,7 +88,8 @@ struct ConfigFileReader {
         let tlsKey = "\(key).tls"
         guard
             let tls = self.mapping(
-                tlsNode, allowed: ["certificate", "key", "clientCA", "allowedClients"], what: tlsKey)
+                tlsNode, allowed: ["certificate", "key", "clientCA", "crls", "trustDomain", "allowedClients"],
+                what: tlsKey)
         else { return nil }
         guard let certificateNode = tls["certificate"], let keyNode = tls["key"] else {
             self.problems.append("\(self.at(tlsNode))\(tlsKey) needs 'certificate' and 'key'.")
@@ -96,25 +99,66 @@ struct ConfigFileReader {
             let privateKey = self.value(keyNode, "\(tlsKey).key", .path)
         else { return nil }
         guard let caNode = tls["clientCA"] else {
-            if let allowedNode = tls["allowedClients"] {
-                self.problems.append("\(self.at(allowedNode))\(tlsKey).allowedClients needs clientCA (mTLS).")
+            for name in ["crls", "trustDomain", "allowedClients"] {
+                guard let node = tls[name] else { continue }
+                self.problems.append("\(self.at(node))\(tlsKey).\(name) needs clientCA (mTLS).")
             }
             return ListenerConfiguration(
                 address: address, security: .tls(certificateChain: certificate, privateKey: privateKey))
         }
+        guard let clients = self.clientCertificates(tls, caNode: caNode, tlsKey: tlsKey) else { return nil }
+        return ListenerConfiguration(
+            address: address,
+            security: .mutualTLS(certificateChain: certificate, privateKey: privateKey, clients: clients))
+    }
+
+    /// The client verification of an mTLS listener: `clientCA`, `crls`, `trustDomain` and
+    /// `allowedClients`, with the CA and CRL files loaded once to report what is wrong with them.
+    private mutating func clientCertificates(
+        _ tls: [String: Node], caNode: Node, tlsKey: String
+    ) -> ClientCertificateSettings? {
         guard let clientCA = self.value(caNode, "\(tlsKey).clientCA", .path) else { return nil }
-        var callers = CallerPolicy.anyCaller
+        var clients = ClientCertificateSettings(clientCA: clientCA)
+        var crlLocations: [SourceLocation] = []
+        if let crlsNode = tls["crls"] {
+            let items: [Node]
+            if case .sequence(let sequence) = crlsNode { items = Array(sequence) } else { items = [crlsNode] }
+            for item in items {
+                guard let path = self.value(item, "\(tlsKey).crls", .path) else { continue }
+                clients.crls.append(path)
+                crlLocations.append(self.location(item))
+            }
+        }
+        if let domainNode = tls["trustDomain"], let domain = self.value(domainNode, "\(tlsKey).trustDomain", .string) {
+            if !ListenerVerifiers.isTrustDomain(domain) {
+                self.problems.append(
+                    "\(self.at(domainNode))\(tlsKey).trustDomain: '\(domain)' is not a SPIFFE trust domain (lower-case letters, digits, '.', '-', '_'; no scheme or path)."
+                )
+            }
+            clients.trustDomain = domain
+        }
         let allowedKey = "\(tlsKey).allowedClients"
         if let allowedNode = tls["allowedClients"],
             let allowed = self.mapping(allowedNode, allowed: ["spiffeIds", "subjects"], what: allowedKey)
         {
-            callers.spiffeIDs = allowed["spiffeIds"].map { self.strings($0, "\(allowedKey).spiffeIds") } ?? []
-            callers.subjects = allowed["subjects"].map { self.strings($0, "\(allowedKey).subjects") } ?? []
+            clients.allowedClients.spiffeIDs =
+                allowed["spiffeIds"].map { self.strings($0, "\(allowedKey).spiffeIds") } ?? []
+            clients.allowedClients.subjects =
+                allowed["subjects"].map { self.strings($0, "\(allowedKey).subjects") } ?? []
         }
-        return ListenerConfiguration(
-            address: address,
-            security: .mutualTLS(
-                certificateChain: certificate, privateKey: privateKey, clientCA: clientCA, callers: callers))
+        do {
+            _ = try ListenerVerifiers.verifier(
+                for: clients, clientCAAt: self.location(caNode), crlsAt: crlLocations)
+        } catch {
+            let key = error.location == self.location(caNode) ? "clientCA" : "crls"
+            self.problems.append("\(error.location ?? self.location(caNode)): \(tlsKey).\(key): \(error.message)")
+        }
+        // Kept even when a file is bad, so that the listener is not also reported missing.
+        return clients
+    }
+
+    private func location(_ node: Node) -> SourceLocation {
+        SourceLocation(file: self.path, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
     }
 
     // MARK: Typed reads

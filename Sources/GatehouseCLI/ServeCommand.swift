@@ -75,12 +75,21 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        try await Self.serve(configuration, tree: compiled.tree, authenticators: authenticators, keySets: keySets)
+        let peerVerifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier]
+        do {
+            peerVerifiers = try ListenerVerifiers.verifiers(for: configuration.grpc.listeners, file: self.config)
+        } catch {
+            Console.printError(error.description)
+            throw ExitStatus.usage.exitCode
+        }
+        try await Self.serve(
+            configuration, tree: compiled.tree, authenticators: authenticators, keySets: keySets,
+            peerVerifiers: peerVerifiers)
     }
 
     private static func serve(
         _ configuration: ServeConfiguration, tree: DecisionTree, authenticators: PolicyAuthenticators,
-        keySets: KeySetRegistry
+        keySets: KeySetRegistry, peerVerifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier]
     ) async throws {
         let logger = Logger(label: "gatehouse")
         let authorizer = Authorizer()
@@ -102,15 +111,16 @@ struct ServeCommand: AsyncParsableCommand {
             makeServices: { listener in
                 [
                     AuthorizationService(
-                        decider: decisions, callerPolicy: GRPCServerService.callers(of: listener), logger: logger,
-                        paths: configuration.paths),
+                        decider: decisions, callerPolicy: GRPCServerService.callers(of: listener),
+                        peerVerifier: peerVerifiers[listener.address], logger: logger, paths: configuration.paths),
                     HealthService { authorizer.isReady },
                 ]
             },
             logger: logger,
             directCheck: GRPCServerService.DirectCheck(
                 service: AuthorizationService(decider: decisions, logger: logger, paths: configuration.paths),
-                isServing: { authorizer.isReady }))
+                isServing: { authorizer.isReady }),
+            peerVerifiers: peerVerifiers)
         // ServiceLifecycle describes every service at debug level; keep that out of debug request logs.
         var lifecycleLogger = logger
         lifecycleLogger.logLevel = max(logger.logLevel, .info)

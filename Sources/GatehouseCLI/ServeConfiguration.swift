@@ -86,8 +86,9 @@ package struct ServeConfiguration: Sendable, Hashable {
             switch listener.security {
             case .plaintext: files = []
             case .tls(let chain, let key): files = [("certificate", chain), ("key", key)]
-            case .mutualTLS(let chain, let key, let ca, _):
-                files = [("certificate", chain), ("key", key), ("clientCA", ca)]
+            case .mutualTLS(let chain, let key, _):
+                // clientCA and crls were loaded, and any problem reported at its line, when read.
+                files = [("certificate", chain), ("key", key)]
             }
             for (name, path) in files where !FileManager.default.isReadableFile(atPath: path) {
                 problems.append("grpc.listeners[\(listener.address)].tls.\(name): the file '\(path)' cannot be read.")

@@ -1,7 +1,10 @@
 package import EnvoyAuthAPI
 package import GRPCCore
+import GRPCNIOTransportHTTP2
 package import GatehouseCore
 package import Logging
+import SwiftASN1
+import X509
 
 #if canImport(Glibc)
     import Glibc
@@ -11,15 +14,16 @@ package import Logging
 
 /// Envoy's `envoy.service.auth.v3.Authorization/Check`, decided by a ``CheckDecider``.
 ///
-/// The pipeline is: pin the calling Envoy (when configured) → map the `CheckRequest` →
-/// select the policy, look the decision up in the cache, or verify the caller's credentials
-/// under it and decide (the CLI gives a caching ``CheckDecider``) → map the `Decision`. Any error inside the pipeline
-/// becomes a deny with reason `internal_error` (fail closed), never an allow and never a gRPC
-/// error that `failure_mode_allow` could turn into one. Only a caller that is not a pinned
-/// Envoy gets a gRPC error (`PERMISSION_DENIED`).
+/// The pipeline is: admit the calling Envoy (pinning, when configured) → map the
+/// `CheckRequest` → select the policy, look the decision up in the cache, or verify the caller's
+/// credentials under it and decide (the CLI gives a caching ``CheckDecider``) → map the
+/// `Decision`. Any error inside the pipeline becomes a deny with reason `internal_error` (fail
+/// closed), and a caller the listener does not admit a deny with reason `caller_not_allowed`:
+/// never an allow, and never a gRPC error that `failure_mode_allow` could turn into one.
 package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleServiceProtocol {
     private let decider: any CheckDecider
     private let callerPolicy: CallerPolicy
+    private let peerVerifier: (any ListenerPeerVerifier)?
     private let logger: Logger
     private let clock: @Sendable () -> UnixTime
     private let paths: PathNormalizer.Configuration
@@ -28,6 +32,9 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     ///   - decider: Decides against the active policy revision: an ``Authorizer``, or one
     ///     behind a decision cache (share one between the listeners, so they share the cache).
     ///   - callerPolicy: Which clients (Envoys) may call; by default any.
+    ///   - peerVerifier: On an mTLS listener served by grpc-swift, verifies the client's chain
+    ///     again on every call (the handshake verified it already), so that the call knows the
+    ///     peer it pins; `nil` elsewhere. The direct transport keeps the handshake's answer instead.
     ///   - logger: For per-request debug lines and internal errors.
     ///   - clock: The time of day, used when a check carries no `request.time`.
     ///   - paths: How request paths are normalized (the server's `paths` settings); by default a
@@ -35,12 +42,14 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     package init(
         decider: any CheckDecider,
         callerPolicy: CallerPolicy = .anyCaller,
+        peerVerifier: (any ListenerPeerVerifier)? = nil,
         logger: Logger,
         clock: @escaping @Sendable () -> UnixTime = AuthorizationService.systemClock,
         paths: PathNormalizer.Configuration = .defaults
     ) {
         self.decider = decider
         self.callerPolicy = callerPolicy
+        self.peerVerifier = peerVerifier
         self.logger = logger
         self.clock = clock
         self.paths = paths
@@ -57,9 +66,44 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
         request: Envoy_Service_Auth_V3_CheckRequest,
         context: ServerContext
     ) async throws -> Envoy_Service_Auth_V3_CheckResponse {
-        try self.callerPolicy.authorize(context)
-        // authorize() threw unless a pinned caller's certificate matched, so pinned means verified here.
-        return await self.response(to: request, caller: CallerFacts(isPinnedMutualTLS: self.callerPolicy.isPinned))
+        var peer: ListenerPeer?
+        if let peerVerifier {
+            switch await peerVerifier.verify(chain: Self.peerChain(of: context), at: self.clock()) {
+            case .accepted(let verified): peer = verified
+            case .refused(let failure): return self.callerNotAllowed(request, detail: failure.detail)
+            }
+        }
+        guard let caller = self.callerPolicy.admit(peer) else { return self.callerNotAllowed(request) }
+        return await self.response(to: request, caller: caller)
+    }
+
+    /// The chain grpc-swift's transport kept from the handshake (leaf first, DER); empty when there is none.
+    private static func peerChain(of context: ServerContext) -> [[UInt8]] {
+        guard let transport = context.transportSpecific as? HTTP2ServerTransport.Posix.Context,
+            let chain = transport.peerCertificateChain
+        else { return [] }
+        return chain.map { certificate in
+            var serializer = DER.Serializer()
+            // An unserializable certificate becomes an empty one, which the verifier refuses as malformed.
+            guard (try? serializer.serialize(certificate)) != nil else { return [] }
+            return serializer.serializedBytes
+        }
+    }
+
+    /// The denial of a check whose caller the listener does not admit: PERMISSION_DENIED, HTTP
+    /// 403, reason `caller_not_allowed`, before any policy.
+    ///
+    /// A `CheckResponse`, not a gRPC error, so that Envoy denies the request whatever its
+    /// `failure_mode_allow` says.
+    ///
+    /// - Parameter detail: Why, when the caller's certificate was refused on this call (the
+    ///   `certificate_*` code); `nil` when it is simply not one of the allowed clients.
+    package func callerNotAllowed(
+        _ request: Envoy_Service_Auth_V3_CheckRequest, detail: DecisionReason? = nil
+    ) -> Envoy_Service_Auth_V3_CheckResponse {
+        let decision = Decision(outcome: .deny, status: 403, reason: .callerNotAllowed, reasonDetail: detail)
+        return self.respond(
+            decision, to: AuthzRequest(request, receivedAt: self.clock()), decisionID: DecisionID.make())
     }
 
     /// The answer to one check from a caller already admitted.

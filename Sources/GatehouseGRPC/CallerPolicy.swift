@@ -1,14 +1,12 @@
-package import GRPCCore
-import GRPCNIOTransportHTTP2
-import X509
+package import GatehouseCore
 
-/// Which clients may call the Authorization service: any, or only named Envoys.
+/// Which clients may call the Authorization service through one listener: any, or only named Envoys.
 ///
-/// On an mTLS listener the TLS handshake already proves the client holds a certificate from
-/// the configured CA; pinning narrows that to the Envoys named by SPIFFE ID (a URI SAN) or by
-/// subject (RFC 4514 text, e.g. `CN=envoy-front,O=Gatehouse dev`). A caller that does not
-/// match gets a gRPC `PERMISSION_DENIED`, so an Envoy configured with `failure_mode_allow: false`
-/// denies its request.
+/// On an mTLS listener the handshake already verified the client's chain (``ListenerPeerVerifier``);
+/// pinning narrows that to the Envoys named by SPIFFE ID or by subject (RFC 4514 text as the
+/// verifier renders it, e.g. `CN=envoy-front,O=Gatehouse dev`). It is evaluated per check: a
+/// caller it does not admit gets a denying `CheckResponse` (`caller_not_allowed`), never a gRPC
+/// error, so that Envoy denies it even with `failure_mode_allow: true`.
 package struct CallerPolicy: Sendable, Hashable {
     /// SPIFFE IDs allowed to call.
     package var spiffeIDs: [String]
@@ -23,26 +21,23 @@ package struct CallerPolicy: Sendable, Hashable {
     /// Any caller the listener accepts.
     package static let anyCaller = CallerPolicy()
 
-    /// Whether a certificate is required and checked at all.
+    /// Whether only named clients may call.
     package var isPinned: Bool { !self.spiffeIDs.isEmpty || !self.subjects.isEmpty }
 
-    /// Throws `PERMISSION_DENIED` unless the caller's certificate names an allowed identity.
-    func authorize(_ context: ServerContext) throws(RPCError) {
-        guard self.isPinned else { return }
-        guard let transport = context.transportSpecific as? HTTP2ServerTransport.Posix.Context,
-            let certificate = transport.peerCertificate
-        else {
-            throw RPCError(
-                code: .permissionDenied, message: "A client certificate naming an allowed Envoy is required.")
-        }
-        if self.subjects.contains(certificate.subject.description) { return }
-        let names = (try? certificate.extensions.subjectAlternativeNames) ?? nil
-        for name in names ?? SubjectAlternativeNames() {
-            if case .uniformResourceIdentifier(let uri) = name, self.spiffeIDs.contains(uri) { return }
-        }
-        throw RPCError(
-            code: .permissionDenied,
-            message:
-                "The client certificate (serial \(certificate.serialNumber)) is not one of the Envoys allowed to call.")
+    /// What a check from `peer` knows about its caller, or `nil` when this policy does not admit it.
+    ///
+    /// - Parameter peer: The client the listener verified during the handshake; `nil` when it
+    ///   asked for no certificate (a pinned policy then admits no one).
+    /// - Returns: The caller facts: pinned when the policy names the peer, with the peer either way.
+    package func admit(_ peer: ListenerPeer?) -> CallerFacts? {
+        guard self.isPinned else { return CallerFacts(isPinnedMutualTLS: false, listenerPeer: peer) }
+        guard let peer, self.names(peer.identity) else { return nil }
+        return CallerFacts(isPinnedMutualTLS: true, listenerPeer: peer)
+    }
+
+    private func names(_ identity: PeerIdentity) -> Bool {
+        if let spiffeID = identity.spiffeID, self.spiffeIDs.contains(spiffeID) { return true }
+        if let subject = identity.subject, self.subjects.contains(subject) { return true }
+        return false
     }
 }

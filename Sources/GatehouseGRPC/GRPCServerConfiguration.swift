@@ -26,7 +26,7 @@ package struct GRPCServerConfiguration: Sendable, Hashable {
     package var flushCoalescingDelay: Duration?
     /// Event-loop threads for all listeners; `nil` picks by transport (``resolvedEventLoopThreads``).
     package var eventLoopThreads: Int?
-    /// How plaintext listeners serve Check: grpc-swift's server, or the direct HTTP/2 handler
+    /// How listeners serve Check: grpc-swift's server, or the direct HTTP/2 handler
     /// (``Transport/direct``), which answers a cached decision on the event loop itself.
     package var transport: Transport
 
@@ -42,11 +42,12 @@ package struct GRPCServerConfiguration: Sendable, Hashable {
         return self.transport == .direct ? System.coreCount : 1
     }
 
-    /// How plaintext listeners serve Check; TLS listeners always use grpc-swift.
+    /// How listeners serve Check, whatever their security.
     package enum Transport: String, Sendable, Hashable, CaseIterable {
-        /// grpc-swift 2's HTTP/2 server: every service, every listener kind.
+        /// grpc-swift 2's HTTP/2 server: every service (health Watch too), keepalive pings, flush coalescing.
         case grpcSwift = "grpc-swift"
-        /// SwiftNIO's HTTP/2 with one handler per stream: Check and health Check only.
+        /// SwiftNIO's HTTP/2 (behind swift-nio-ssl on TLS listeners) with one handler per stream:
+        /// Check and health Check only.
         case direct
     }
 
@@ -118,8 +119,8 @@ package struct ListenerConfiguration: Sendable, Hashable, CustomStringConvertibl
         case plaintext
         /// TLS with a server certificate; clients are not asked for one.
         case tls(certificateChain: String, privateKey: String)
-        /// TLS with a required client certificate that chains to `clientCA`, optionally pinned to named Envoys.
-        case mutualTLS(certificateChain: String, privateKey: String, clientCA: String, callers: CallerPolicy)
+        /// TLS with a required client certificate, verified during the handshake as `clients` says.
+        case mutualTLS(certificateChain: String, privateKey: String, clients: ClientCertificateSettings)
     }
 
     package var address: Address
@@ -136,5 +137,33 @@ package struct ListenerConfiguration: Sendable, Hashable, CustomStringConvertibl
         case .tls: return "\(self.address) (TLS)"
         case .mutualTLS: return "\(self.address) (mTLS)"
         }
+    }
+}
+
+/// How an mTLS listener verifies its clients' certificates, and which clients it serves.
+///
+/// The chain a client presents is verified during the handshake, by a ``ListenerPeerVerifier``
+/// the CLI builds from these settings, with the rules of a forwarded client certificate: a path
+/// to `clientCA`, validity, leaf not a CA, client-auth usage, revocation against `crls`, and the
+/// SPIFFE rules (at most one SPIFFE ID, in `trustDomain` when set, which then requires one).
+/// A client that fails is refused the handshake. `allowedClients` then applies per check: a
+/// verified client it does not name gets a denying `CheckResponse` (`caller_not_allowed`).
+package struct ClientCertificateSettings: Sendable, Hashable {
+    /// The trust bundle (PEM or DER): the roots and intermediates client chains lead to.
+    package var clientCA: String
+    /// CRL files (PEM or DER), each signed by a CA of the bundle.
+    package var crls: [String]
+    /// The SPIFFE trust domain a client's SPIFFE ID must be in; `nil` accepts any.
+    package var trustDomain: String?
+    /// The clients served; by default any the verification accepts.
+    package var allowedClients: CallerPolicy
+
+    package init(
+        clientCA: String, crls: [String] = [], trustDomain: String? = nil, allowedClients: CallerPolicy = .anyCaller
+    ) {
+        self.clientCA = clientCA
+        self.crls = crls
+        self.trustDomain = trustDomain
+        self.allowedClients = allowedClients
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 package import GRPCCore
 import GRPCNIOTransportHTTP2
+package import GatehouseCore
 package import Logging
 import NIOCore
 import NIOPosix
@@ -13,16 +14,22 @@ package import ServiceLifecycle
 /// connection still open `shutdownGracePeriod` after its GOAWAY is closed. Both transports
 /// behave alike (see ``DirectCheckServer`` for the sequence). `run()` returns once every
 /// server has stopped and the event loops have shut down.
+///
+/// On an mTLS listener both transports verify the client's chain during the handshake with the
+/// listener's ``ListenerPeerVerifier`` and refuse a chain it refuses. The direct transport keeps
+/// the verified peer for the connection and pins it per check; grpc-swift's server, which hands
+/// a call only the chain, has its ``AuthorizationService`` verify the chain again per call.
 package struct GRPCServerService: Service {
     private let configuration: GRPCServerConfiguration
     private let makeServices: @Sendable (ListenerConfiguration) -> [any RegistrableRPCService]
     private let logger: Logger
     private let onListening: @Sendable (ListenerConfiguration, String) -> Void
     private let directCheck: DirectCheck?
+    private let peerVerifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier]
 
     /// What a listener served by the direct transport answers with.
     package struct DirectCheck: Sendable {
-        /// The Authorization service for a plaintext listener (no caller to pin).
+        /// The Authorization service (its caller policy is not used: the transport pins per listener).
         package var service: AuthorizationService
         /// Whether health answers SERVING.
         package var isServing: @Sendable () -> Bool
@@ -34,19 +41,25 @@ package struct GRPCServerService: Service {
     }
 
     /// - Parameters:
-    ///   - makeServices: The services for one listener (each listener may pin different callers).
+    ///   - makeServices: The services for one listener served by grpc-swift (each listener may
+    ///     pin different callers, and an mTLS one needs its verifier in the service).
+    ///   - directCheck: What the direct transport serves; without it every listener uses grpc-swift.
+    ///   - peerVerifiers: The verifier of each mTLS listener's clients, by address; a listener
+    ///     without one fails to start.
     ///   - onListening: Called with each listener and its bound address once it accepts connections.
     package init(
         configuration: GRPCServerConfiguration,
         makeServices: @escaping @Sendable (ListenerConfiguration) -> [any RegistrableRPCService],
         logger: Logger,
         directCheck: DirectCheck? = nil,
+        peerVerifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier] = [:],
         onListening: @escaping @Sendable (ListenerConfiguration, String) -> Void = { _, _ in }
     ) {
         self.configuration = configuration
         self.makeServices = makeServices
         self.logger = logger
         self.directCheck = directCheck
+        self.peerVerifiers = peerVerifiers
         self.onListening = onListening
     }
 
@@ -69,12 +82,14 @@ package struct GRPCServerService: Service {
         var servers: [(ListenerConfiguration, GRPCServer<HTTP2ServerTransport.Posix>)] = []
         var direct: [(ListenerConfiguration, DirectCheckServer)] = []
         for listener in self.configuration.listeners {
-            if self.configuration.transport == .direct, listener.security == .plaintext, let directCheck {
+            if self.configuration.transport == .direct, let directCheck {
                 let endpoint = DirectCheckEndpoint(
                     service: directCheck.service, isServing: directCheck.isServing,
                     maxRequestBytes: self.configuration.maxRequestBytes)
+                let tls = try DirectTLS.make(
+                    listener, verifier: self.peerVerifiers[listener.address], logger: self.logger)
                 let server = try await DirectCheckServer.bind(
-                    listener, group: group, endpoint: endpoint,
+                    listener, group: group, endpoint: endpoint, tls: tls,
                     maxConcurrentStreams: self.configuration.maxConcurrentStreams,
                     idleTimeout: self.configuration.idleTimeout, gracePeriod: self.configuration.shutdownGracePeriod)
                 direct.append((listener, server))
@@ -163,31 +178,36 @@ package struct GRPCServerService: Service {
             }
         }
         return HTTP2ServerTransport.Posix(
-            address: address, transportSecurity: Self.security(listener.security), config: config, eventLoopGroup: group
+            address: address, transportSecurity: try self.security(listener), config: config, eventLoopGroup: group
         )
     }
 
-    /// The callers a listener admits: pinned Envoys on an mTLS listener, anyone otherwise.
+    /// The callers a listener admits: its `allowedClients` on an mTLS listener, anyone otherwise.
     package static func callers(of listener: ListenerConfiguration) -> CallerPolicy {
-        if case .mutualTLS(_, _, _, let callers) = listener.security { return callers }
+        if case .mutualTLS(_, _, let clients) = listener.security { return clients.allowedClients }
         return .anyCaller
     }
 
-    private static func security(_ security: ListenerConfiguration.Security)
-        -> HTTP2ServerTransport.Posix.TransportSecurity
-    {
-        switch security {
+    private func security(_ listener: ListenerConfiguration) throws -> HTTP2ServerTransport.Posix.TransportSecurity {
+        switch listener.security {
         case .plaintext:
             return .plaintext
         case .tls(let chain, let key):
             return .tls(
                 certificateChain: [.file(path: chain, format: .pem)], privateKey: .file(path: key, format: .pem))
-        case .mutualTLS(let chain, let key, let clientCA, _):
+        case .mutualTLS(let chain, let key, _):
+            guard let verifier = self.peerVerifiers[listener.address] else {
+                throw DirectTLS.MissingVerifierError(listener: listener)
+            }
+            let verification = HandshakeVerification(
+                verifier: verifier, listener: listener, logger: self.logger, clock: AuthorizationService.systemClock)
             return .mTLS(
                 certificateChain: [.file(path: chain, format: .pem)], privateKey: .file(path: key, format: .pem)
             ) { config in
-                config.trustRoots = .certificates([.file(path: clientCA, format: .pem)])
+                // The custom callback replaces BoringSSL's verification, so the trust roots play no part.
+                config.trustRoots = .systemDefault
                 config.clientCertificateVerification = .noHostnameVerification
+                config.customVerificationCallback = verification.callback()
             }
         }
     }

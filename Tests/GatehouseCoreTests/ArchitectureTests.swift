@@ -45,8 +45,8 @@ struct ArchitectureTests {
             target: "GatehouseGRPC",
             modules: [
                 "GatehouseCore", "EnvoyAuthAPI", "GRPCCore", "GRPCProtobuf", "GRPCNIOTransportHTTP2", "SwiftProtobuf",
-                "NIOCore", "NIOPosix", "NIOHTTP2", "NIOHPACK", "NIOConcurrencyHelpers", "X509", "Logging",
-                "ServiceLifecycle",
+                "NIOCore", "NIOPosix", "NIOHTTP2", "NIOHPACK", "NIOConcurrencyHelpers", "NIOSSL", "X509", "SwiftASN1",
+                "Logging", "ServiceLifecycle",
             ],
             system: ["Foundation", "Synchronization", "Glibc", "Darwin", "Musl"]),
         ModuleRule(target: "GatehouseCLI", modules: nil, system: ["Foundation", "Synchronization", "Glibc", "Darwin"]),

@@ -12,7 +12,9 @@ import SwiftProtobuf
 /// anything else is answered UNIMPLEMENTED. A check the cache can answer is answered here, on
 /// the event loop, without a task or a thread hop; any other becomes a task whose response is
 /// written back on the event loop. The task is cancelled when the stream is reset or closes, or
-/// when the call's `grpc-timeout` passes (which answers DEADLINE_EXCEEDED).
+/// when the call's `grpc-timeout` passes (which answers DEADLINE_EXCEEDED). A check from a
+/// caller the listener does not admit (an mTLS client outside `allowedClients`) is denied with
+/// `caller_not_allowed` before any policy.
 final class CheckStreamHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
     typealias OutboundOut = HTTP2Frame.FramePayload
@@ -39,11 +41,13 @@ final class CheckStreamHandler: ChannelInboundHandler {
     }
 
     private let endpoint: DirectCheckEndpoint
+    private let caller: ConnectionCaller
     private var state = State.idle
     private var deadline: Scheduled<Void>?
 
-    init(endpoint: DirectCheckEndpoint) {
+    init(endpoint: DirectCheckEndpoint, caller: ConnectionCaller = .anyone) {
         self.endpoint = endpoint
+        self.caller = caller
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -160,7 +164,15 @@ final class CheckStreamHandler: ChannelInboundHandler {
             self.fail(.invalidArgument, "The CheckRequest cannot be decoded.", context)
             return
         }
-        switch self.endpoint.service.prepare(request, caller: CallerFacts()) {
+        let caller: CallerFacts
+        switch self.caller.admit(at: AuthorizationService.systemClock()) {
+        case .admitted(let facts):
+            caller = facts
+        case .refused(let detail):
+            self.reply(self.endpoint.service.callerNotAllowed(request, detail: detail), context: context)
+            return
+        }
+        switch self.endpoint.service.prepare(request, caller: caller) {
         case .answered(let response):
             self.reply(response, context: context)
         case .pending(let pending):

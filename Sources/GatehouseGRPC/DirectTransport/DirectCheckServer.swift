@@ -4,8 +4,10 @@ import NIOHTTP2
 import NIOPosix
 import Synchronization
 
-/// A plaintext listener that serves Envoy's Check (and health Check) straight on SwiftNIO's
-/// HTTP/2, one ``CheckStreamHandler`` per stream and one ``DirectConnectionHandler`` per connection.
+/// A listener that serves Envoy's Check (and health Check) straight on SwiftNIO's HTTP/2, one
+/// ``CheckStreamHandler`` per stream and one ``DirectConnectionHandler`` per connection; on a
+/// TLS listener behind swift-nio-ssl (``DirectTLS``), which verifies an mTLS client's chain
+/// during the handshake.
 ///
 /// Shutdown (``beginGracefulShutdown()``) follows gRPC's rules for HTTP/2 servers, as grpc-swift's
 /// own transport does:
@@ -33,11 +35,12 @@ final class DirectCheckServer: Sendable {
     /// Binds `listener` on `group`.
     ///
     /// - Parameters:
+    ///   - tls: The listener's TLS; `nil` for a plaintext one.
     ///   - idleTimeout: How long a connection may have no stream before it is drained; `nil` never.
     ///   - gracePeriod: How long a draining connection may take to finish its checks.
     static func bind(
         _ listener: ListenerConfiguration, group: any EventLoopGroup, endpoint: DirectCheckEndpoint,
-        maxConcurrentStreams: Int, idleTimeout: Duration?, gracePeriod: Duration
+        tls: DirectTLS? = nil, maxConcurrentStreams: Int, idleTimeout: Duration?, gracePeriod: Duration
     ) async throws -> DirectCheckServer {
         let connections = Connections()
         var bootstrap = ServerBootstrap(group: group)
@@ -48,6 +51,7 @@ final class DirectCheckServer: Sendable {
         }
         bootstrap = bootstrap.childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
+                let caller = try tls?.configure(channel) ?? .anyone
                 let connection = DirectConnectionHandler(
                     idleTimeout: idleTimeout.map(TimeAmount.init), gracePeriod: TimeAmount(gracePeriod))
                 var connectionSettings = NIOHTTP2Handler.ConnectionConfiguration()
@@ -61,7 +65,8 @@ final class DirectCheckServer: Sendable {
                     streamDelegate: connection.streamDelegate
                 ) { stream in
                     stream.eventLoop.makeCompletedFuture {
-                        try stream.pipeline.syncOperations.addHandler(CheckStreamHandler(endpoint: endpoint))
+                        try stream.pipeline.syncOperations.addHandler(
+                            CheckStreamHandler(endpoint: endpoint, caller: caller))
                     }
                 }
                 try channel.pipeline.syncOperations.addHandler(connection)

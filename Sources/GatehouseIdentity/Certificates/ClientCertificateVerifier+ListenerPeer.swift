@@ -11,9 +11,6 @@ import X509
 /// the certificates after the leaf join the bundle's intermediates as untrusted candidates for
 /// building the path; only the bundle's roots anchor it.
 extension ClientCertificateVerifier: ListenerPeerVerifier {
-    /// The most certificates a client may present; a longer chain is refused unread.
-    static let maximumPresentedCertificates = 10
-
     package func verify(chain: [[UInt8]], at time: UnixTime) async -> ListenerPeerVerification {
         let leaf: Certificate
         let presented: [Certificate]
@@ -43,11 +40,12 @@ extension ClientCertificateVerifier: ListenerPeerVerifier {
         guard !chain.isEmpty else {
             return .failure(CertificateProblem(.certificateMalformed, "The client presented no certificate."))
         }
-        guard chain.count <= Self.maximumPresentedCertificates else {
+        // As many as a forwarded chain may hold; a longer one is refused unread.
+        guard chain.count <= URLEncodedPEM.maximumCertificates else {
             return .failure(
                 CertificateProblem(
-                    .certificateMalformed,
-                    "The client presented \(chain.count) certificates; at most \(Self.maximumPresentedCertificates) are read."
+                    .certificateChainTooLong,
+                    "The client presented \(chain.count) certificates; at most \(URLEncodedPEM.maximumCertificates) are read."
                 ))
         }
         var certificates: [Certificate] = []

@@ -2,7 +2,9 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import GatehouseCore
 import GatehouseGRPC
+import GatehouseIdentity
 import GatehousePolicy
+import GatehouseTestSupport
 import Logging
 import ServiceLifecycle
 import Testing
@@ -24,18 +26,46 @@ struct LoopbackServer: Sendable {
         var description: String
     }
 
+    /// A server transport, and whether its listener is mTLS.
+    enum Setup: String, CaseIterable, Sendable, CustomStringConvertible {
+        case grpcSwift = "grpc-swift"
+        case direct
+        /// The direct transport behind swift-nio-ssl, the client verified at the handshake and pinned.
+        case directMutualTLS = "direct over mTLS"
+
+        var transport: GRPCServerConfiguration.Transport { self == .grpcSwift ? .grpcSwift : .direct }
+        var description: String { self.rawValue }
+    }
+
     /// The bound port.
     let port: Int
     /// Holds checks for `/slow/` paths until released.
     let gate: GatedAuthenticator
     private let group: ServiceGroup
+    /// How clients secure their connections.
+    private let clientSecurity: HTTP2ClientTransport.Posix.TransportSecurity
 
-    /// Runs `body` with a server on `transport`; shuts it down gracefully afterwards and waits
-    /// until it has stopped.
+    /// Runs `body` with a server as `transport` says; shuts it down gracefully afterwards and
+    /// waits until it has stopped.
     static func with<Result: Sendable>(
-        transport: GRPCServerConfiguration.Transport, maxRequestBytes: Int = 64 * 1024,
+        transport: Setup, maxRequestBytes: Int = 64 * 1024,
         _ body: (LoopbackServer) async throws -> Result
     ) async throws -> Result {
+        var listener = ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0))
+        var clientSecurity = HTTP2ClientTransport.Posix.TransportSecurity.plaintext
+        var verifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier] = [:]
+        let pki = transport == .directMutualTLS ? try ListenerPKI() : nil
+        defer { pki?.remove() }
+        if let pki {
+            listener.security = .mutualTLS(
+                certificateChain: pki.serverCertificate, privateKey: pki.serverKey,
+                clients: ClientCertificateSettings(
+                    clientCA: "unused: the verifier is given",
+                    allowedClients: CallerPolicy(spiffeIDs: ["spiffe://gov.example/envoy/front"])))
+            verifiers[listener.address] = ClientCertificateVerifier(
+                trustBundle: pki.bundle, crls: [], trustDomain: "gov.example", xroad: [])
+            clientSecurity = try pki.client().security(trusting: pki.root.certificate)
+        }
         let gate = GatedAuthenticator()
         let authorizer = Authorizer()
         let compiled = PolicyCompiler.compile(sources: [PolicySource(path: "conformance.yaml", text: Self.policy)])
@@ -43,14 +73,14 @@ struct LoopbackServer: Sendable {
         let logger = Logger(label: "conformance")
         let service = AuthorizationService(authorizer: authorizer, logger: logger)
         let configuration = GRPCServerConfiguration(
-            listeners: [ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0))],
-            maxRequestBytes: maxRequestBytes, shutdownGracePeriod: .seconds(5), eventLoopThreads: 1,
-            transport: transport)
+            listeners: [listener], maxRequestBytes: maxRequestBytes, shutdownGracePeriod: .seconds(5),
+            eventLoopThreads: 1, transport: transport.transport)
         let (addresses, listening) = AsyncStream<String>.makeStream()
         let server = GRPCServerService(
             configuration: configuration,
             makeServices: { _ in [service, HealthService { authorizer.isReady }] }, logger: logger,
             directCheck: GRPCServerService.DirectCheck(service: service, isServing: { authorizer.isReady }),
+            peerVerifiers: verifiers,
             onListening: { _, address in listening.yield(address) })
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [server], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -67,7 +97,8 @@ struct LoopbackServer: Sendable {
             }
             let result: Result
             do {
-                result = try await body(LoopbackServer(port: port, gate: gate, group: group))
+                result = try await body(
+                    LoopbackServer(port: port, gate: gate, group: group, clientSecurity: clientSecurity))
             } catch {
                 gate.release()
                 await group.triggerGracefulShutdown()
@@ -91,7 +122,7 @@ struct LoopbackServer: Sendable {
         _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
     ) async throws -> Result {
         let transport = try HTTP2ClientTransport.Posix(
-            target: .ipv4(address: "127.0.0.1", port: self.port), transportSecurity: .plaintext,
+            target: .ipv4(address: "127.0.0.1", port: self.port), transportSecurity: self.clientSecurity,
             config: .defaults { $0.connection.maxIdleTime = nil })
         return try await withGRPCClient(transport: transport) { client in try await body(client) }
     }

@@ -1,0 +1,127 @@
+import GatehouseCore
+import Logging
+import NIOCore
+import NIOSSL
+import Synchronization
+
+/// TLS on a direct-transport listener: swift-nio-ssl in front of the HTTP/2 pipeline.
+///
+/// ALPN offers `h2` (Envoy's ext_authz cluster asks for it); a client that offers no ALPN is
+/// served HTTP/2 all the same. On an mTLS listener the client's chain is verified during the
+/// handshake (``HandshakeVerification``) and every check on the connection is admitted or
+/// denied by the listener's ``CallerPolicy`` (``ConnectionCaller``).
+struct DirectTLS: Sendable {
+    private let context: NIOSSLContext
+    /// How client chains are verified; `nil` on a listener that asks for no client certificate.
+    private let handshake: HandshakeVerification?
+    private let callers: CallerPolicy
+
+    /// The TLS of `listener`, or `nil` for a plaintext one.
+    ///
+    /// - Parameter verifier: Verifies client chains; required for an mTLS listener.
+    /// - Throws: When the certificate or key cannot be loaded, or an mTLS listener has no verifier.
+    static func make(
+        _ listener: ListenerConfiguration, verifier: (any ListenerPeerVerifier)?, logger: Logger
+    ) throws -> DirectTLS? {
+        switch listener.security {
+        case .plaintext:
+            return nil
+        case .tls(let chain, let key):
+            return DirectTLS(
+                context: try Self.context(chain: chain, key: key, requestsClientCertificate: false), handshake: nil,
+                callers: .anyCaller)
+        case .mutualTLS(let chain, let key, let clients):
+            guard let verifier else { throw MissingVerifierError(listener: listener) }
+            return DirectTLS(
+                context: try Self.context(chain: chain, key: key, requestsClientCertificate: true),
+                handshake: HandshakeVerification(
+                    verifier: verifier, listener: listener, logger: logger, clock: AuthorizationService.systemClock),
+                callers: clients.allowedClients)
+        }
+    }
+
+    private static func context(chain: String, key: String, requestsClientCertificate: Bool) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.file(chain)], privateKey: .file(key))
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.applicationProtocols = ["h2"]
+        // Requires a client certificate; the handshake's custom callback replaces BoringSSL's
+        // chain verification entirely, so its trust roots play no part.
+        configuration.certificateVerification = requestsClientCertificate ? .noHostnameVerification : .none
+        return try NIOSSLContext(configuration: configuration)
+    }
+
+    /// Adds the TLS handler to a new connection's pipeline.
+    ///
+    /// - Returns: The connection's caller, admitted per check once the handshake has verified it.
+    func configure(_ channel: any Channel) throws -> ConnectionCaller {
+        guard let handshake = self.handshake else {
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: self.context))
+            return .anyone
+        }
+        let caller = ConnectionCaller(policy: self.callers)
+        try channel.pipeline.syncOperations.addHandler(
+            NIOSSLServerHandler(
+                context: self.context,
+                customVerificationCallbackWithMetadata: handshake.callback(onAccepted: caller.record)))
+        return caller
+    }
+
+    /// An mTLS listener was bound without a verifier for its clients (a wiring mistake).
+    struct MissingVerifierError: Error, CustomStringConvertible {
+        let listener: ListenerConfiguration
+        var description: String {
+            "The mTLS listener \(self.listener) has no client certificate verifier; it cannot verify its clients."
+        }
+    }
+}
+
+/// The client of one direct-transport connection, as its checks see it.
+///
+/// On an mTLS listener the handshake records the verified peer before any HTTP/2 frame can
+/// arrive, and each check asks ``admit(at:)``; elsewhere every check is admitted with no peer.
+final class ConnectionCaller: Sendable {
+    /// Every caller of a plaintext or server-only TLS listener.
+    static let anyone = ConnectionCaller(policy: nil)
+
+    /// Whether a check from this connection is decided, and with what caller facts.
+    enum Admission {
+        case admitted(CallerFacts)
+        /// Denied with `caller_not_allowed`; `detail` says why when the certificate itself no
+        /// longer passes (`certificate_expired`), `nil` when the caller is simply not pinned.
+        case refused(detail: DecisionReason?)
+    }
+
+    /// GatehouseIdentity's code for a certificate past its `notAfter`.
+    private static let certificateExpired = DecisionReason(code: "certificate_expired")
+
+    /// The listener's pinning; `nil` when it verifies no client certificate.
+    private let policy: CallerPolicy?
+    private let peer = Mutex<ListenerPeer?>(nil)
+
+    init(policy: CallerPolicy?) {
+        self.policy = policy
+    }
+
+    /// Keeps the peer the handshake verified.
+    @Sendable func record(_ peer: ListenerPeer) {
+        self.peer.withLock { $0 = peer }
+    }
+
+    /// Whether a check on this connection at `time` is admitted.
+    ///
+    /// A connection may outlive its client certificate: a check after the leaf's `notAfter` is
+    /// refused (`certificate_expired`), as grpc-swift's per-call verification refuses it, and
+    /// as a new handshake would be.
+    func admit(at time: @autoclosure () -> UnixTime) -> Admission {
+        guard let policy = self.policy else { return .admitted(CallerFacts()) }
+        // An mTLS connection carries checks only after its handshake verified the peer; a missing
+        // peer would be a bug, and admits no one.
+        guard let peer = self.peer.withLock({ $0 }) else { return .refused(detail: nil) }
+        if let notAfter = peer.identity.notAfter, time() > notAfter {
+            return .refused(detail: Self.certificateExpired)
+        }
+        guard let facts = policy.admit(peer) else { return .refused(detail: nil) }
+        return .admitted(facts)
+    }
+}

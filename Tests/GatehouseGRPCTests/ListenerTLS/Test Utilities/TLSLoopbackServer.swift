@@ -1,0 +1,114 @@
+import EnvoyAuthAPI
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GatehouseCore
+import GatehouseGRPC
+import GatehouseIdentity
+import GatehousePolicy
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// A `GRPCServerService` with one TLS or mTLS listener on a loopback port, run in a
+/// `ServiceGroup` as `gatehouse serve` runs it (the services wired as the CLI wires them).
+enum TLSLoopbackServer {
+    /// Allows `/public/**` to anyone; denies the rest.
+    static let policy = """
+        kind: Policy
+        name: listener-tls
+        rules:
+          - { name: public, action: allow, paths: [/public/**] }
+        """
+
+    /// Runs `body` with the bound port; shuts the server down gracefully afterwards.
+    ///
+    /// - Parameters:
+    ///   - security: The listener's security, with files from `pki`.
+    ///   - verifier: The mTLS listener's client verifier.
+    static func with<Result: Sendable>(
+        transport: GRPCServerConfiguration.Transport, security: ListenerConfiguration.Security,
+        verifier: (any ListenerPeerVerifier)?, logger: Logger,
+        _ body: (Int) async throws -> Result
+    ) async throws -> Result {
+        let authorizer = Authorizer()
+        let compiled = PolicyCompiler.compile(sources: [PolicySource(path: "listener-tls.yaml", text: Self.policy)])
+        authorizer.activate(try #require(compiled.compiled).tree, authenticator: AnonymousAuthenticator())
+        let listener = ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0), security: security)
+        let configuration = GRPCServerConfiguration(
+            listeners: [listener], shutdownGracePeriod: .seconds(5), eventLoopThreads: 1, transport: transport)
+        let verifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier] =
+            verifier.map { [listener.address: $0] } ?? [:]
+        let decider = authorizer
+        let (addresses, listening) = AsyncStream<String>.makeStream()
+        let server = GRPCServerService(
+            configuration: configuration,
+            makeServices: { listener in
+                [
+                    AuthorizationService(
+                        decider: decider, callerPolicy: GRPCServerService.callers(of: listener),
+                        peerVerifier: verifiers[listener.address], logger: logger),
+                    HealthService { authorizer.isReady },
+                ]
+            },
+            logger: logger,
+            directCheck: GRPCServerService.DirectCheck(
+                service: AuthorizationService(decider: decider, logger: logger), isServing: { authorizer.isReady }),
+            peerVerifiers: verifiers,
+            onListening: { _, address in listening.yield(address) })
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [server], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                defer { listening.finish() }
+                try await group.run()
+            }
+            var iterator = addresses.makeAsyncIterator()
+            guard let address = await iterator.next(),
+                let port = address.split(separator: ":").last.flatMap({ Int($0) })
+            else {
+                try await tasks.waitForAll()
+                throw LoopbackServer.StartError(description: "The server stopped before it listened.")
+            }
+            let result: Result
+            do {
+                result = try await body(port)
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        }
+    }
+
+    /// Runs `body` with a function that checks `/public/a`, every time over the same connection.
+    static func withClient<Result: Sendable>(
+        port: Int, security: HTTP2ClientTransport.Posix.TransportSecurity,
+        _ body: (_ check: () async throws -> Envoy_Service_Auth_V3_CheckResponse) async throws -> Result
+    ) async throws -> Result {
+        let transport = try HTTP2ClientTransport.Posix(
+            target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: security,
+            config: .defaults { $0.connection.maxIdleTime = nil })
+        return try await withGRPCClient(transport: transport) { client in
+            let authorization = Envoy_Service_Auth_V3_Authorization.Client(wrapping: client)
+            return try await body {
+                try await authorization.check(
+                    TransportConformanceTests.request(path: "/public/a"), options: .failFast())
+            }
+        }
+    }
+
+    /// One check of `/public/a` over a new connection secured as `security` says.
+    static func check(
+        port: Int, security: HTTP2ClientTransport.Posix.TransportSecurity
+    ) async throws -> Envoy_Service_Auth_V3_CheckResponse {
+        let transport = try HTTP2ClientTransport.Posix(
+            target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: security,
+            config: .defaults { $0.connection.maxIdleTime = nil })
+        return try await withGRPCClient(transport: transport) { client in
+            try await Envoy_Service_Auth_V3_Authorization.Client(wrapping: client).check(
+                TransportConformanceTests.request(path: "/public/a"), options: .failFast())
+        }
+    }
+}
