@@ -6,7 +6,7 @@ import Testing
 struct IdentityCommandTests {
     /// Lints a one-policy directory whose issuer reads `keys` as its JWKS file (named at p.yaml line 6).
     static func lint(keys: String) throws -> GatehouseProcess.Output {
-        let directory = try GatehouseProcess.directory([
+        try GatehouseProcess.withDirectory([
             "p.yaml": """
             kind: Policy
             name: p
@@ -18,8 +18,9 @@ struct IdentityCommandTests {
               - { name: r, action: allow, paths: [/a] }
             """,
             "keys.json": keys,
-        ])
-        return try GatehouseProcess.run(["policy", "lint", directory.path])
+        ]) { directory in
+            try GatehouseProcess.run(["policy", "lint", directory.path])
+        }
     }
 
     @Test("Lint loads key files: an unusable JWKS is an error at the policy line naming it")
@@ -32,9 +33,11 @@ struct IdentityCommandTests {
 
     @Test("Lint warns about each skipped key and loads the rest")
     func lintWarnsAboutSkippedKeys() throws {
-        let certificates = try GatehouseProcess.directory([:]).appendingPathComponent("certs").path
-        #expect(try GatehouseProcess.run(["certs", "dev", "--out", certificates]).status == 0)
-        let usable = try String(contentsOfFile: certificates + "/idp.jwks.json", encoding: .utf8)
+        let usable = try GatehouseProcess.withDirectory([:]) { directory in
+            let certificates = directory.appendingPathComponent("certs").path
+            #expect(try GatehouseProcess.run(["certs", "dev", "--out", certificates]).status == 0)
+            return try String(contentsOfFile: certificates + "/idp.jwks.json", encoding: .utf8)
+        }
         let keys = usable.replacingOccurrences(
             of: #""keys" : ["#, with: #""keys" : [{"kty":"EC","crv":"P-256","use":"enc","x":"AA","y":"AA"},"#)
         let output = try Self.lint(keys: keys)
@@ -44,15 +47,16 @@ struct IdentityCommandTests {
 
     @Test("certs dev writes the identity provider's key and JWKS; certs token signs RS256 with it")
     func developmentToken() throws {
-        let directory = try GatehouseProcess.directory([:])
-        let out = directory.appendingPathComponent("certs").path
-        #expect(try GatehouseProcess.run(["certs", "dev", "--out", out]).status == 0)
-        let jwks = try String(contentsOfFile: out + "/idp.jwks.json", encoding: .utf8)
-        #expect(jwks.contains(#""kid" : "idp-dev-1""#) && jwks.contains(#""kty" : "RSA""#), "\(jwks)")
-        let output = try GatehouseProcess.run([
-            "certs", "token", "--key", out + "/idp-dev-key.pem", "--subject", "alice", "--claim",
-            "realm_access.roles=clerk",
-        ])
+        let output = try GatehouseProcess.withDirectory([:]) { directory in
+            let out = directory.appendingPathComponent("certs").path
+            #expect(try GatehouseProcess.run(["certs", "dev", "--out", out]).status == 0)
+            let jwks = try String(contentsOfFile: out + "/idp.jwks.json", encoding: .utf8)
+            #expect(jwks.contains(#""kid" : "idp-dev-1""#) && jwks.contains(#""kty" : "RSA""#), "\(jwks)")
+            return try GatehouseProcess.run([
+                "certs", "token", "--key", out + "/idp-dev-key.pem", "--subject", "alice", "--claim",
+                "realm_access.roles=clerk",
+            ])
+        }
         #expect(output.status == 0, "\(output.stderr)")
         let token = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let segments = token.split(separator: ".", omittingEmptySubsequences: false)

@@ -32,11 +32,12 @@ struct PolicyCommandTests {
 
     @Test("A broken policy exits 2 with file:line:col: code: message diagnostics")
     func brokenPolicy() throws {
-        let directory = try GatehouseProcess.directory([
+        let output = try GatehouseProcess.withDirectory([
             "p.yaml":
                 "kind: Policy\nname: p\nrules:\n  - name: r\n    action: allow\n    pathz: [/a]\n    sourceCidrs: [10.0.0.1/8]\n"
-        ])
-        let output = try GatehouseProcess.run(["policy", "lint", directory.path])
+        ]) { directory in
+            try GatehouseProcess.run(["policy", "lint", directory.path])
+        }
         #expect(output.status == 2)
         #expect(
             output.stdout.contains("/p.yaml:6:5: policy_unknown_key: A rule has no key 'pathz'. Did you mean 'paths'?"))
@@ -67,8 +68,9 @@ struct PolicyCommandTests {
                 request: { method: PUT, path: /docs/1 }
                 expect: { decision: allow, rule: readers }
             """
-        let directory = try GatehouseProcess.directory(["p.yaml": policy, "p_test.yaml": tests])
-        let output = try GatehouseProcess.run(["policy", "test", directory.path])
+        let output = try GatehouseProcess.withDirectory(["p.yaml": policy, "p_test.yaml": tests]) { directory in
+            try GatehouseProcess.run(["policy", "test", directory.path])
+        }
         #expect(output.status == 1)
         #expect(output.stdout.contains("FAIL "))
         #expect(output.stdout.contains("expected rule 'readers', got 'writers'"))

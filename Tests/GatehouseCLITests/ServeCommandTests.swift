@@ -30,10 +30,11 @@ struct ServeCommandTests {
             log: { level: chatty }
             cache: { enabled: maybe, maxEntries: -1, ttl: 0s, evict: lru }
             """
-        let directory = try GatehouseProcess.directory(["conf/gatehouse.yaml": configuration])
-        let output = try GatehouseProcess.run([
-            "serve", "--config", directory.appendingPathComponent("conf/gatehouse.yaml").path, "--check-config",
-        ])
+        let output = try GatehouseProcess.withDirectory(["conf/gatehouse.yaml": configuration]) { directory in
+            try GatehouseProcess.run([
+                "serve", "--config", directory.appendingPathComponent("conf/gatehouse.yaml").path, "--check-config",
+            ])
+        }
         #expect(output.status == 2)
         for fragment in [
             "gatehouse.yaml:3:25: grpc.maxConcurrentStreams: '0' is not a whole number from 1 to 1000000.",
@@ -54,10 +55,12 @@ struct ServeCommandTests {
 
     @Test("grpc.transport names grpc-swift or direct, nothing else")
     func transport() throws {
-        let directory = try GatehouseProcess.directory(["gatehouse.yaml": "grpc: { transport: fast }\n"])
-        let output = try GatehouseProcess.run([
-            "serve", "--config", directory.appendingPathComponent("gatehouse.yaml").path, "--check-config",
-        ])
+        let output = try GatehouseProcess.withDirectory(["gatehouse.yaml": "grpc: { transport: fast }\n"]) {
+            directory in
+            try GatehouseProcess.run([
+                "serve", "--config", directory.appendingPathComponent("gatehouse.yaml").path, "--check-config",
+            ])
+        }
         #expect(output.status == 2)
         #expect(
             output.stderr.contains(
@@ -83,25 +86,28 @@ struct ServeCommandTests {
 
     @Test("A policy directory that does not compile stops serve with exit 2 and its diagnostics")
     func brokenPolicies() throws {
-        let directory = try GatehouseProcess.directory([
+        let output = try GatehouseProcess.withDirectory([
             "p.yaml": "kind: Policy\nname: p\nrules: [{ name: r, action: maybe }]\n"
-        ])
-        let output = try GatehouseProcess.run(["serve", "--policies", directory.path, "--listen", "127.0.0.1:0"])
+        ]) { directory in
+            try GatehouseProcess.run(["serve", "--policies", directory.path, "--listen", "127.0.0.1:0"])
+        }
         #expect(output.status == 2)
         #expect(output.stdout.contains("policy_invalid_value"))
     }
 
     @Test("certs dev writes a CA, server, Envoy and caller certificates, keys readable by the owner only")
     func developmentCertificates() throws {
-        let directory = try GatehouseProcess.directory([:])
-        let output = try GatehouseProcess.run(["certs", "dev", "--out", directory.path])
-        #expect(output.status == 0)
-        for name in ["ca", "gatehouse", "envoy", "civil-registry", "xroad-civil-registry"] {
-            let certificate = try String(contentsOf: directory.appendingPathComponent("\(name).pem"), encoding: .utf8)
-            #expect(certificate.hasPrefix("-----BEGIN CERTIFICATE-----"))
-            let key = directory.appendingPathComponent("\(name)-dev-key.pem").path
-            let permissions = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int
-            #expect(permissions == 0o600)
+        try GatehouseProcess.withDirectory([:]) { directory in
+            let output = try GatehouseProcess.run(["certs", "dev", "--out", directory.path])
+            #expect(output.status == 0)
+            for name in ["ca", "gatehouse", "envoy", "civil-registry", "xroad-civil-registry"] {
+                let certificate = try String(
+                    contentsOf: directory.appendingPathComponent("\(name).pem"), encoding: .utf8)
+                #expect(certificate.hasPrefix("-----BEGIN CERTIFICATE-----"))
+                let key = directory.appendingPathComponent("\(name)-dev-key.pem").path
+                let permissions = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int
+                #expect(permissions == 0o600)
+            }
         }
     }
 }

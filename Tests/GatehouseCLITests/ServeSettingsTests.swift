@@ -32,11 +32,13 @@ struct ServeSettingsTests {
         }
     }
 
-    static func file(_ text: String) throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gatehouse-settings-\(UUID().uuidString).yaml")
-        try Data(text.utf8).write(to: url)
-        return url.path
+    /// Runs `body` with the path of a settings file holding `text`, removed afterwards.
+    static func withFile<Result>(_ text: String, _ body: (String) throws -> Result) throws -> Result {
+        try withTemporaryDirectory("settings") { directory in
+            let url = directory.appendingPathComponent("gatehouse.yaml")
+            try Data(text.utf8).write(to: url)
+            return try body(url.path)
+        }
     }
 
     @Test("deploy/CONFIGURATION.md lists exactly the table's rows: key, variable, flag and default")
@@ -88,7 +90,7 @@ struct ServeSettingsTests {
             let yaml =
                 path.count == 1
                 ? "\(path[0]): \(setting.defaultValue)\n" : "\(path[0]):\n  \(path[1]): \(setting.defaultValue)\n"
-            let loaded = try Self.load(file: Self.file(yaml))
+            let loaded = try Self.withFile(yaml) { try Self.load(file: $0) }
             #expect(loaded == expected, "\(setting.key): \(setting.defaultValue)")
         }
     }
@@ -110,10 +112,11 @@ struct ServeSettingsTests {
         let yaml = path.count == 1 ? "\(path[0]): '\(value)'\n" : "\(path[0]):\n  \(path[1]): '\(value)'\n"
         // A listener list in the file is a list of mappings; its addresses have the address parser's message.
         guard key != "grpc.listeners" else { return }
-        let file = try Self.file(yaml)
         let column = path.count == 1 ? path[0].count + 3 : path[1].count + 5
-        #expect(
-            Self.problems(file: file).first == "\(file):\(path.count):\(column): \(key): '\(value)' \(message)")
+        try Self.withFile(yaml) { file in
+            #expect(
+                Self.problems(file: file).first == "\(file):\(path.count):\(column): \(key): '\(value)' \(message)")
+        }
     }
 
     @Test(
@@ -132,8 +135,7 @@ struct ServeSettingsTests {
 
     @Test("Flags override variables, which override the file, which overrides the defaults")
     func precedence() throws {
-        let file = try Self.file(
-            """
+        let text = """
             log: { level: error }
             grpc:
               transport: grpc-swift
@@ -141,7 +143,12 @@ struct ServeSettingsTests {
               flushCoalescingDelay: 2ms
               listeners: [{ address: 127.0.0.1:7000 }]
             cache: { enabled: false, shards: 5 }
-            """)
+            """
+        try Self.withFile(text) { file in try Self.expectPrecedence(file: file) }
+    }
+
+    /// The checks of ``precedence()`` on a settings file.
+    private static func expectPrecedence(file: String) throws {
         let fromFile = try Self.load(file: file)
         #expect(fromFile.logLevel == .error)
         #expect(fromFile.grpc.transport == .grpcSwift)
@@ -179,7 +186,9 @@ struct ServeSettingsTests {
 
     @Test("Durations of 0 turn the idle timeout and flush coalescing off")
     func zeroIsOff() throws {
-        let configuration = try Self.load(file: Self.file("grpc: { idleTimeout: 0s, flushCoalescingDelay: 0 }\n"))
+        let configuration = try Self.withFile("grpc: { idleTimeout: 0s, flushCoalescingDelay: 0 }\n") {
+            try Self.load(file: $0)
+        }
         #expect(configuration.grpc.idleTimeout == nil)
         #expect(configuration.grpc.flushCoalescingDelay == nil)
         let microseconds = try Self.load(environment: ["GATEHOUSE_FLUSH_COALESCING_US": "250"])
@@ -188,18 +197,19 @@ struct ServeSettingsTests {
 
     @Test("File problems come in the file's order, a list where a value belongs is named")
     func fileProblemsInOrder() throws {
-        let file = try Self.file(
-            """
+        let text = """
             cache: { ttl: [1s] }
             grpc: { maxRequestBytes: 1 }
             log: { level: loud }
-            """)
-        #expect(
-            Self.problems(file: file) == [
-                "\(file):1:15: cache.ttl must be a single value, not a list or mapping.",
-                "\(file):2:26: grpc.maxRequestBytes: '1' is not a whole number from 1024 to 268435456.",
-                "\(file):3:15: log.level: 'loud' is not a log level (trace, debug, info, notice, warning, error, critical).",
-            ])
+            """
+        try Self.withFile(text) { file in
+            #expect(
+                Self.problems(file: file) == [
+                    "\(file):1:15: cache.ttl must be a single value, not a list or mapping.",
+                    "\(file):2:26: grpc.maxRequestBytes: '1' is not a whole number from 1024 to 268435456.",
+                    "\(file):3:15: log.level: 'loud' is not a log level (trace, debug, info, notice, warning, error, critical).",
+                ])
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseTestSupport
 import Testing
 
 /// Tests stay out of production: no target under `Sources/` imports or depends on test code, and
@@ -77,48 +78,47 @@ extension ArchitectureTests {
 
     @Test("The checks name test code a production target imports or declares, and a support import outside its row")
     func testCodeChecksReportViolations() throws {
-        let package = URL(fileURLWithPath: NSTemporaryDirectory())
-            .appendingPathComponent("gatehouse-architecture-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: package) }
-        let manifest = """
-            let package = Package(targets: [
-                .target(name: "GatehouseTestSupport", dependencies: ["GatehouseCore"], path: "Tests/GatehouseTestSupport"),
-                // .target(name: "Commented", path: "Tests/Commented"),
-                .executableTarget(name: "GatehouseCLI", dependencies: ["GatehouseCore", "GatehouseTestSupport"]),
-                .testTarget(name: "GatehouseCLITests", dependencies: ["GatehouseCLI"]),
-            ])
-            """
-        let files = [
-            "Package.swift": manifest,
-            "Sources/GatehouseCLI/Commands/Serve.swift":
-                "import GatehouseCore\n@testable import GatehouseCLITests\nimport Testing\n// import XCTest\n",
-            "Tests/GatehouseTestSupport/Builders.swift": "package import GatehouseCore\nimport GatehousePolicy\n",
-        ]
-        for (path, text) in files {
-            let url = package.appendingPathComponent(path)
-            try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: url)
-        }
-        let support = try #require(Self.moduleTable.first { $0.target == "GatehouseTestSupport" })
+        try withTemporaryDirectory("architecture") { package in
+            let manifest = """
+                let package = Package(targets: [
+                    .target(name: "GatehouseTestSupport", dependencies: ["GatehouseCore"], path: "Tests/GatehouseTestSupport"),
+                    // .target(name: "Commented", path: "Tests/Commented"),
+                    .executableTarget(name: "GatehouseCLI", dependencies: ["GatehouseCore", "GatehouseTestSupport"]),
+                    .testTarget(name: "GatehouseCLITests", dependencies: ["GatehouseCLI"]),
+                ])
+                """
+            let files = [
+                "Package.swift": manifest,
+                "Sources/GatehouseCLI/Commands/Serve.swift":
+                    "import GatehouseCore\n@testable import GatehouseCLITests\nimport Testing\n// import XCTest\n",
+                "Tests/GatehouseTestSupport/Builders.swift": "package import GatehouseCore\nimport GatehousePolicy\n",
+            ]
+            for (path, text) in files {
+                let url = package.appendingPathComponent(path)
+                try FileManager.default.createDirectory(
+                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(text.utf8).write(to: url)
+            }
+            let support = try #require(Self.moduleTable.first { $0.target == "GatehouseTestSupport" })
 
-        #expect(
-            Self.testModules(manifest: try Self.manifest(of: package)).subtracting(Self.testFrameworks) == [
-                "GatehouseTestSupport", "GatehouseCLITests",
-            ])
-        #expect(
-            try Self.testCodeInProduction(in: package) == [
-                "Package.swift: GatehouseCLI depends on GatehouseTestSupport, which is test code",
-                "GatehouseCLI/Commands/Serve.swift:2: imports GatehouseCLITests, which is test code",
-                "GatehouseCLI/Commands/Serve.swift:3: imports Testing, which is test code",
-            ])
-        #expect(
-            try Self.importsOutsideTable(support, in: package) == [
-                "GatehouseTestSupport/Builders.swift:2: imports GatehousePolicy, which the module table does not allow"
-            ])
-        #expect(
-            try Self.undeclaredImports(of: "GatehouseTestSupport", under: "Tests", in: package) == [
-                "GatehouseTestSupport/Builders.swift:2: imports GatehousePolicy, which Package.swift does not declare for GatehouseTestSupport"
-            ])
+            #expect(
+                Self.testModules(manifest: try Self.manifest(of: package)).subtracting(Self.testFrameworks) == [
+                    "GatehouseTestSupport", "GatehouseCLITests",
+                ])
+            #expect(
+                try Self.testCodeInProduction(in: package) == [
+                    "Package.swift: GatehouseCLI depends on GatehouseTestSupport, which is test code",
+                    "GatehouseCLI/Commands/Serve.swift:2: imports GatehouseCLITests, which is test code",
+                    "GatehouseCLI/Commands/Serve.swift:3: imports Testing, which is test code",
+                ])
+            #expect(
+                try Self.importsOutsideTable(support, in: package) == [
+                    "GatehouseTestSupport/Builders.swift:2: imports GatehousePolicy, which the module table does not allow"
+                ])
+            #expect(
+                try Self.undeclaredImports(of: "GatehouseTestSupport", under: "Tests", in: package) == [
+                    "GatehouseTestSupport/Builders.swift:2: imports GatehousePolicy, which Package.swift does not declare for GatehouseTestSupport"
+                ])
+        }
     }
 }

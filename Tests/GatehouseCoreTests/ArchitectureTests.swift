@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseTestSupport
 import Testing
 
 /// The module table: which modules each target's sources may import. Peers (Policy, Identity,
@@ -315,27 +316,26 @@ struct ArchitectureTests {
 
     @Test("The checks name the file and line of a peer import and of an undeclared one, in subfolders too")
     func checksReportViolations() throws {
-        let package = URL(fileURLWithPath: NSTemporaryDirectory())
-            .appendingPathComponent("gatehouse-architecture-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: package) }
-        let folder = package.appendingPathComponent("Sources/GatehouseIdentity/JWT")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let manifest = """
-            let package = Package(targets: [.target(name: "GatehouseIdentity", dependencies: ["GatehouseCore"])])
-            """
-        try Data(manifest.utf8).write(to: package.appendingPathComponent("Package.swift"))
-        let source = "import Foundation\n// import Yams\npackage import GatehousePolicy\nimport NIOCore\n"
-        try Data(source.utf8).write(to: folder.appendingPathComponent("Verifier.swift"))
-        let rule = try #require(Self.moduleTable.first { $0.target == "GatehouseIdentity" })
+        try withTemporaryDirectory("architecture") { package in
+            let folder = package.appendingPathComponent("Sources/GatehouseIdentity/JWT")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let manifest = """
+                let package = Package(targets: [.target(name: "GatehouseIdentity", dependencies: ["GatehouseCore"])])
+                """
+            try Data(manifest.utf8).write(to: package.appendingPathComponent("Package.swift"))
+            let source = "import Foundation\n// import Yams\npackage import GatehousePolicy\nimport NIOCore\n"
+            try Data(source.utf8).write(to: folder.appendingPathComponent("Verifier.swift"))
+            let rule = try #require(Self.moduleTable.first { $0.target == "GatehouseIdentity" })
 
-        #expect(
-            try Self.importsOutsideTable(rule, in: package) == [
-                "GatehouseIdentity/JWT/Verifier.swift:3: imports GatehousePolicy, which the module table does not allow"
-            ])
-        #expect(
-            try Self.undeclaredImports(of: "GatehouseIdentity", in: package) == [
-                "GatehouseIdentity/JWT/Verifier.swift:3: imports GatehousePolicy, which Package.swift does not declare for GatehouseIdentity",
-                "GatehouseIdentity/JWT/Verifier.swift:4: imports NIOCore, which Package.swift does not declare for GatehouseIdentity",
-            ])
+            #expect(
+                try Self.importsOutsideTable(rule, in: package) == [
+                    "GatehouseIdentity/JWT/Verifier.swift:3: imports GatehousePolicy, which the module table does not allow"
+                ])
+            #expect(
+                try Self.undeclaredImports(of: "GatehouseIdentity", in: package) == [
+                    "GatehouseIdentity/JWT/Verifier.swift:3: imports GatehousePolicy, which Package.swift does not declare for GatehouseIdentity",
+                    "GatehouseIdentity/JWT/Verifier.swift:4: imports NIOCore, which Package.swift does not declare for GatehouseIdentity",
+                ])
+        }
     }
 }

@@ -145,9 +145,6 @@ struct BadInputTests {
     func mutualTLS() async throws {
         try await GatehouseServer.with { server in
             let ours = server.certificates.path
-            let foreign = try Repository.temporaryDirectory("e2e-foreign")
-            #expect(
-                try ProcessRunner.run(Repository.gatehouse.path, ["certs", "dev", "--out", foreign.path]).status == 0)
             await #expect(throws: (any Error).self, "a client without a certificate must be refused") {
                 try await GatehouseClient.with(
                     port: server.tlsPort, security: .tls(certificates: ours, certificate: nil)
@@ -156,8 +153,12 @@ struct BadInputTests {
                     _ = try await GatehouseClient.check(client, GatehouseClient.request(path: "/public/a"))
                 }
             }
-            await #expect(throws: (any Error).self, "a certificate from another CA must be refused") {
-                try await Self.foreignCheck(port: server.tlsPort, ours: ours, foreign: foreign.path)
+            try await withTemporaryDirectory("e2e-foreign") { foreign in
+                let made = try ProcessRunner.run(Repository.gatehouse.path, ["certs", "dev", "--out", foreign.path])
+                #expect(made.status == 0, "\(made.combined)")
+                await #expect(throws: (any Error).self, "a certificate from another CA must be refused") {
+                    try await Self.foreignCheck(port: server.tlsPort, ours: ours, foreign: foreign.path)
+                }
             }
             // A caller that is not the pinned Envoy gets a denial, not an error `failure_mode_allow` could turn into an allow.
             let unpinned = try await GatehouseClient.with(

@@ -39,49 +39,52 @@ struct Replicas: Sendable {
     /// Starts both replicas and Envoy, runs `body`, and stops everything, whether `body` throws or not.
     ///
     /// Scoped like ``Deployment/with(envoyConfig:policies:prepare:envoyReplacements:_:)``: the
-    /// stop is awaited before this returns, so no process outlives the test.
+    /// stop is awaited before this returns, so no process outlives the test, and the replicas'
+    /// temporary directory is removed after it.
     ///
     /// - Parameter body: The test, given the running replicas.
     /// - Returns: What `body` returns.
     /// - Throws: What starting the replicas throws, or what `body` throws (after the stop).
     static func with<Result>(_ body: (Replicas) async throws -> Result) async throws -> Result {
-        let directory = try Repository.temporaryDirectory("e2e-replicas")
-        let ports = try FreePort.next(6)
-        let first = try GatehouseServer(
-            directory: try Self.subdirectory("first", of: directory), policies: Provisioning.fixturePolicies,
-            ports: (ports[0], ports[1]))
-        let second = try GatehouseServer(
-            directory: try Self.subdirectory("second", of: directory), policies: Provisioning.fixturePolicies,
-            ports: (ports[2], ports[3]))
-        let envoyText = try String(
-            contentsOf: Repository.deploy.appendingPathComponent("envoy/front-proxy-replicas.yaml"), encoding: .utf8
-        )
-        .replacingOccurrences(of: "port_value: 10000", with: "port_value: \(ports[4])")
-        .replacingOccurrences(of: "port_value: 9901", with: "port_value: \(ports[5])")
-        .replacingOccurrences(of: "port_value: 9191", with: "port_value: \(first.port)")
-        .replacingOccurrences(of: "port_value: 9192", with: "port_value: \(second.port)")
-        let envoyFile = directory.appendingPathComponent("envoy.yaml")
-        try Data(envoyText.utf8).write(to: envoyFile)
-        let envoy = try ChildProcess(
-            name: "envoy", executable: try Provisioning.envoy(),
-            arguments: [
-                "-c", envoyFile.path, "--base-id", String(Int.random(in: 1_000...60_000)), "-l", "warning",
-                "--concurrency", "1", "--disable-hot-restart",
-            ],
-            logFile: directory.appendingPathComponent("envoy.log"))
-        let replicas = Replicas(first: first, second: second, envoy: envoy, envoyPort: ports[4], directory: directory)
-        let result: Result
-        do {
-            try await first.waitUntilServing()
-            try await second.waitUntilServing()
-            try await replicas.waitUntilEnvoyServes()
-            result = try await body(replicas)
-        } catch {
+        try await withTemporaryDirectory("e2e-replicas") { directory in
+            let ports = try FreePort.next(6)
+            let first = try GatehouseServer(
+                directory: try Self.subdirectory("first", of: directory), policies: Provisioning.fixturePolicies,
+                ports: (ports[0], ports[1]))
+            let second = try GatehouseServer(
+                directory: try Self.subdirectory("second", of: directory), policies: Provisioning.fixturePolicies,
+                ports: (ports[2], ports[3]))
+            let envoyText = try String(
+                contentsOf: Repository.deploy.appendingPathComponent("envoy/front-proxy-replicas.yaml"), encoding: .utf8
+            )
+            .replacingOccurrences(of: "port_value: 10000", with: "port_value: \(ports[4])")
+            .replacingOccurrences(of: "port_value: 9901", with: "port_value: \(ports[5])")
+            .replacingOccurrences(of: "port_value: 9191", with: "port_value: \(first.port)")
+            .replacingOccurrences(of: "port_value: 9192", with: "port_value: \(second.port)")
+            let envoyFile = directory.appendingPathComponent("envoy.yaml")
+            try Data(envoyText.utf8).write(to: envoyFile)
+            let envoy = try ChildProcess(
+                name: "envoy", executable: try Provisioning.envoy(),
+                arguments: [
+                    "-c", envoyFile.path, "--base-id", String(Int.random(in: 1_000...60_000)), "-l", "warning",
+                    "--concurrency", "1", "--disable-hot-restart",
+                ],
+                logFile: directory.appendingPathComponent("envoy.log"))
+            let replicas = Replicas(
+                first: first, second: second, envoy: envoy, envoyPort: ports[4], directory: directory)
+            let result: Result
+            do {
+                try await first.waitUntilServing()
+                try await second.waitUntilServing()
+                try await replicas.waitUntilEnvoyServes()
+                result = try await body(replicas)
+            } catch {
+                await replicas.stop()
+                throw error
+            }
             await replicas.stop()
-            throw error
+            return result
         }
-        await replicas.stop()
-        return result
     }
 
     private static func subdirectory(_ name: String, of directory: URL) throws -> URL {

@@ -111,17 +111,18 @@ struct IdentityEndToEndTests {
 
     @Test("Tokens and client certificates through Envoy, with the example policies", arguments: Self.cases)
     func examplePolicies(_ testCase: Case) async throws {
-        let policies = try Repository.temporaryDirectory("e2e-identity-policies")
         // Callers with a certificate come in over downstream mTLS, the others over plain HTTP.
         let envoyConfig = testCase.certificate == nil ? "front-proxy.yaml" : "front-proxy-mtls.yaml"
-        try await Deployment.with(
-            envoyConfig: envoyConfig, policies: policies,
-            prepare: { certificates in
-                try Self.copyExamplePolicies(to: policies, trusting: certificates)
-                try Self.issueForeignDomainCertificate(in: certificates)
+        try await withTemporaryDirectory("e2e-identity-policies") { policies in
+            try await Deployment.with(
+                envoyConfig: envoyConfig, policies: policies,
+                prepare: { certificates in
+                    try Self.copyExamplePolicies(to: policies, trusting: certificates)
+                    try Self.issueForeignDomainCertificate(in: certificates)
+                }
+            ) { deployment in
+                try await Self.check(testCase, through: deployment)
             }
-        ) { deployment in
-            try await Self.check(testCase, through: deployment)
         }
     }
 

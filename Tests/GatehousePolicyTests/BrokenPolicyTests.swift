@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import GatehousePolicy
+import GatehouseTestSupport
 import Testing
 
 /// One policy set that must not compile, and the first error it must produce.
@@ -376,23 +377,21 @@ struct BrokenPolicyTests {
 
     @Test("A file that is not valid UTF-8 is a parse error at 1:1 when a directory is loaded")
     func invalidUTF8() throws {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("gatehouse-policy-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let good = "kind: Policy\nname: good\nrules:\n  - { name: r, action: allow, paths: [/a] }\n"
-        try Data(good.utf8).write(to: directory.appendingPathComponent("good.yaml"))
-        let latin1 = Data("kind: Policy\nname: ".utf8) + Data([0xFF, 0xFE, 0x0A])
-        try latin1.write(to: directory.appendingPathComponent("latin1.yaml"))
+        try withTemporaryDirectory("policy-tests") { directory in
+            let good = "kind: Policy\nname: good\nrules:\n  - { name: r, action: allow, paths: [/a] }\n"
+            try Data(good.utf8).write(to: directory.appendingPathComponent("good.yaml"))
+            let latin1 = Data("kind: Policy\nname: ".utf8) + Data([0xFF, 0xFE, 0x0A])
+            try latin1.write(to: directory.appendingPathComponent("latin1.yaml"))
 
-        let result = try PolicyCompiler.diagnose(directory: directory.path)
-        #expect(result.compiled == nil)
-        let error = try #require(result.errors.first)
-        #expect(result.errors.count == 1)
-        #expect(error.code.rawValue == "policy_parse_error")
-        #expect(error.location.file.hasSuffix("/latin1.yaml"))
-        #expect(error.location.line == 1)
-        #expect(error.location.column == 1)
-        #expect(error.message.contains("UTF-8"))
+            let result = try PolicyCompiler.diagnose(directory: directory.path)
+            #expect(result.compiled == nil)
+            let error = try #require(result.errors.first)
+            #expect(result.errors.count == 1)
+            #expect(error.code.rawValue == "policy_parse_error")
+            #expect(error.location.file.hasSuffix("/latin1.yaml"))
+            #expect(error.location.line == 1)
+            #expect(error.location.column == 1)
+            #expect(error.message.contains("UTF-8"))
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import GatehousePolicy
+import GatehouseTestSupport
 import Testing
 
 @Suite("Policy errors")
@@ -10,23 +11,25 @@ struct PolicyErrorTests {
     }
 
     @Test("A directory that does not exist is unreadable_source, naming the directory")
-    func missingDirectory() {
-        let directory = NSTemporaryDirectory() + "gatehouse-no-such-policies-\(UUID().uuidString)"
-        let error = #expect(throws: PolicyError.self) { try PolicyCompiler.compile(directory: directory) }
-        #expect(error?.code == .unreadableSource)
-        #expect(error?.diagnostics.isEmpty == true)
-        #expect(error?.description == "unreadable_source: \(error?.message ?? "")")
+    func missingDirectory() throws {
+        try withTemporaryDirectory("no-such-policies") { parent in
+            let directory = parent.appendingPathComponent("missing").path
+            let error = #expect(throws: PolicyError.self) { try PolicyCompiler.compile(directory: directory) }
+            #expect(error?.code == .unreadableSource)
+            #expect(error?.message.contains(directory) == true)
+            #expect(error?.diagnostics.isEmpty == true)
+            #expect(error?.description == "unreadable_source: \(error?.message ?? "")")
+        }
     }
 
     @Test("A policy set with errors is compilation_failed and carries every diagnostic")
     func compilationFailed() throws {
-        let directory = NSTemporaryDirectory() + "gatehouse-broken-policies-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try Data("kind: Nonsense\n".utf8).write(to: URL(fileURLWithPath: directory + "/p.yaml"))
-        let error = #expect(throws: PolicyError.self) { try PolicyCompiler.compile(directory: directory) }
-        #expect(error?.code == .compilationFailed)
-        #expect(error?.diagnostics.contains { $0.code.rawValue == "policy_unknown_kind" } == true)
+        try withTemporaryDirectory("broken-policies") { directory in
+            try Data("kind: Nonsense\n".utf8).write(to: directory.appendingPathComponent("p.yaml"))
+            let error = #expect(throws: PolicyError.self) { try PolicyCompiler.compile(directory: directory.path) }
+            #expect(error?.code == .compilationFailed)
+            #expect(error?.diagnostics.contains { $0.code.rawValue == "policy_unknown_kind" } == true)
+        }
     }
 
     @Test("The description is code: message (cause: …), and equality ignores the cause")

@@ -1,9 +1,10 @@
 package import Foundation
 
-/// Where the tests find the checkout, the built `gatehouse` binary and scratch space.
+/// Where the tests find the checkout and the built `gatehouse` binary.
 ///
 /// The one place that works out paths: test targets ask here rather than walking up from their
-/// own `#filePath`, so moving a test file cannot make it read the wrong folder.
+/// own `#filePath`, so moving a test file cannot make it read the wrong folder. Scratch space
+/// comes from ``withTemporaryDirectory(_:isolation:_:)``, which removes it afterwards.
 package enum Repository {
     /// The repository root, found from this file's path (`Tests/GatehouseTestSupport/Repository.swift`).
     package static let root = URL(fileURLWithPath: #filePath)
@@ -33,17 +34,5 @@ package enum Repository {
             self.url(".build/debug/gatehouse"),
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[2]
-    }
-
-    /// A fresh, empty temporary directory named `gatehouse-<prefix>-<random>`.
-    ///
-    /// - Parameter prefix: Says which test made it, for whoever reads a leftover one.
-    /// - Returns: The directory, already created.
-    /// - Throws: When the directory cannot be created.
-    package static func temporaryDirectory(_ prefix: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gatehouse-\(prefix)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
     }
 }

@@ -15,15 +15,23 @@ enum GatehouseProcess {
             Repository.gatehouse.path, arguments, environment: environment, directory: Repository.root)
     }
 
-    /// A fresh temporary directory holding `files` (relative path → text).
-    static func directory(_ files: [String: String]) throws -> URL {
-        let directory = try Repository.temporaryDirectory("cli")
-        for (path, text) in files {
-            let url = directory.appendingPathComponent(path)
-            try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: url)
+    /// Runs `body` with a fresh temporary directory holding `files` (relative path → text), and
+    /// removes the directory afterwards (``withTemporaryDirectory(_:_:)``).
+    ///
+    /// - Parameters:
+    ///   - files: The files to write first; a path may name subfolders, which are created.
+    ///   - body: The test, given the directory.
+    /// - Returns: What `body` returns.
+    /// - Throws: When a file cannot be written, or what `body` throws.
+    static func withDirectory<Result>(_ files: [String: String], _ body: (URL) throws -> Result) throws -> Result {
+        try withTemporaryDirectory("cli") { directory in
+            for (path, text) in files {
+                let url = directory.appendingPathComponent(path)
+                try FileManager.default.createDirectory(
+                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(text.utf8).write(to: url)
+            }
+            return try body(directory)
         }
-        return directory
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GatehouseCore
 import GatehouseIdentity
 import GatehousePolicy
+import GatehouseTestSupport
 
 /// The catalogue's keys, key files, policy and authenticator: made once per test process.
 struct TokenFixture: Sendable {
@@ -9,20 +10,21 @@ struct TokenFixture: Sendable {
     static let shared: TokenFixture = {
         // A failure here means the machine cannot generate keys or write a temporary directory;
         // no test can run then, so stopping is the honest outcome.
-        do { return try TokenFixture() } catch { fatalError("Cannot build the token fixture: \(error)") }
+        do {
+            return try withTemporaryDirectory("tokens") { try TokenFixture(directory: $0.path) }
+        } catch {
+            fatalError("Cannot build the token fixture: \(error)")
+        }
     }()
 
     let keys: TokenKeys
-    let directory: String
     let policy: String
     let authenticator: PolicyAuthenticators
 
-    private init() throws {
+    /// Writes the key files into `directory` and loads the authenticator from them; the
+    /// authenticator holds the keys, so the directory is not needed afterwards.
+    private init(directory: String) throws {
         let keys = try TokenKeys()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gatehouse-tokens-\(UUID().uuidString)"
-        ).path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let mainKeys = [
             try keys.rsa.jwk(kid: "rsa-1"), try keys.p256.jwk(kid: "ec-256"), try keys.p256Second.jwk(kid: "ec-256-b"),
             try keys.p384.jwk(kid: "ec-384"), try keys.ed25519.jwk(kid: "ed-1"),
@@ -38,7 +40,6 @@ struct TokenFixture: Sendable {
             throw FixtureError(description: "\(result.diagnostics)")
         }
         self.keys = keys
-        self.directory = directory
         self.policy = Self.policyText
         self.authenticator = try ServerAuthenticators.load(compiled)
     }

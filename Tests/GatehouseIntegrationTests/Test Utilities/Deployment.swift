@@ -25,6 +25,9 @@ final class Deployment: Sendable {
     ///
     /// The stop is awaited before this returns, so no process outlives the test that started it.
     /// `body` may call ``stop()`` itself to read exit statuses and final logs; stopping again is harmless.
+    /// The deployment's files (configurations, certificates, logs) live in a temporary directory
+    /// removed after the stop; `GATEHOUSE_KEEP_TEMP=1` keeps it when `body` throws
+    /// (``withTemporaryDirectory(_:isolation:_:)``).
     ///
     /// - Parameters:
     ///   - envoyConfig: The file in `deploy/envoy/` Envoy runs with.
@@ -42,30 +45,37 @@ final class Deployment: Sendable {
         envoyReplacements: [(String, String)] = [],
         _ body: (Deployment) async throws -> Result
     ) async throws -> Result {
-        let deployment = try await Self.start(
-            envoyConfig: envoyConfig, policies: policies, prepare: prepare, envoyReplacements: envoyReplacements)
-        let result: Result
-        do {
-            result = try await body(deployment)
-        } catch {
+        try await withTemporaryDirectory("e2e-" + envoyConfig.replacingOccurrences(of: ".yaml", with: "")) {
+            directory in
+            let deployment = try await Self.start(
+                in: directory, envoyConfig: envoyConfig, policies: policies, prepare: prepare,
+                envoyReplacements: envoyReplacements)
+            let result: Result
+            do {
+                result = try await body(deployment)
+            } catch {
+                await deployment.stop()
+                throw error
+            }
             await deployment.stop()
-            throw error
+            return result
         }
-        await deployment.stop()
-        return result
     }
 
-    /// Starts an upstream, Gatehouse and Envoy and waits until all three serve.
+    /// Starts an upstream, Gatehouse and Envoy with their files under `root`, and waits until all
+    /// three serve.
     private static func start(
-        envoyConfig: String, policies: URL?, prepare: (URL) throws -> Void, envoyReplacements: [(String, String)]
+        in root: URL, envoyConfig: String, policies: URL?, prepare: (URL) throws -> Void,
+        envoyReplacements: [(String, String)]
     ) async throws -> Deployment {
         // Ports are found free, closed, then bound by the children; in between another process on
         // the machine (a parallel test's outgoing connection) may take one. A start that fails is
-        // retried on fresh ports; a real failure fails every attempt and is reported.
+        // retried on fresh ports; a real failure fails every attempt and is reported. Each attempt
+        // has a folder of its own, so a failed one's logs stay beside the next one's.
         var attempt = 1
         while true {
-            let directory = try Repository.temporaryDirectory(
-                "e2e-" + envoyConfig.replacingOccurrences(of: ".yaml", with: ""))
+            let directory = root.appendingPathComponent("attempt-\(attempt)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
             let deployment = try Deployment(
                 directory: directory, envoyConfig: envoyConfig, policies: policies ?? Provisioning.fixturePolicies,
                 prepare: prepare, envoyReplacements: envoyReplacements)

@@ -46,7 +46,8 @@ final class GatehouseServer: @unchecked Sendable {
     /// `body` returns or throws.
     ///
     /// The stop is awaited before this returns. `body` may terminate the process itself to check
-    /// its exit status; terminating again is harmless.
+    /// its exit status; terminating again is harmless. The server's files live in a temporary
+    /// directory removed after the stop (``withTemporaryDirectory(_:isolation:_:)``).
     ///
     /// - Parameters:
     ///   - policies: The policy directory; the e2e fixture by default.
@@ -56,20 +57,20 @@ final class GatehouseServer: @unchecked Sendable {
     static func with<Result>(
         policies: URL = Provisioning.fixturePolicies, _ body: (GatehouseServer) async throws -> Result
     ) async throws -> Result {
-        let ports = try FreePort.next(2)
-        let server = try GatehouseServer(
-            directory: try Repository.temporaryDirectory("e2e-server"), policies: policies,
-            ports: (ports[0], ports[1]))
-        let result: Result
-        do {
-            try await server.waitUntilServing()
-            result = try await body(server)
-        } catch {
+        try await withTemporaryDirectory("e2e-server") { directory in
+            let ports = try FreePort.next(2)
+            let server = try GatehouseServer(directory: directory, policies: policies, ports: (ports[0], ports[1]))
+            let result: Result
+            do {
+                try await server.waitUntilServing()
+                result = try await body(server)
+            } catch {
+                await server.process.terminate()
+                throw error
+            }
             await server.process.terminate()
-            throw error
+            return result
         }
-        await server.process.terminate()
-        return result
     }
 
     private static func spawn(_ directory: URL, generation: Int) throws -> ChildProcess {

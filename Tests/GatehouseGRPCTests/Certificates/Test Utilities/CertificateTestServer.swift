@@ -32,29 +32,34 @@ enum CertificateTestServer {
             @Sendable (Envoy_Service_Auth_V3_Authorization.Client<InProcessTransport.Client>, Loaded) async throws
             -> Result
     ) async throws -> Result {
-        let directory = NSTemporaryDirectory() + "gatehouse-grpc-cert-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await withTemporaryDirectory("grpc-cert") { directory in
+            let authorizer = Authorizer()
+            let loaded = try Self.load(policy: policy, files: files, in: directory, into: authorizer)
+            let transport = InProcessTransport()
+            let service = AuthorizationService(authorizer: authorizer, logger: Logger(label: "test"))
+            return try await withGRPCServer(transport: transport.server, services: [service]) { _ in
+                try await withGRPCClient(transport: transport.client) { client in
+                    try await body(Envoy_Service_Auth_V3_Authorization.Client(wrapping: client), loaded)
+                }
+            }
+        }
+    }
+
+    /// Writes the files and the policy into `directory`, compiles them and activates the result.
+    private static func load(
+        policy: String, files: [String: String], in directory: URL, into authorizer: Authorizer
+    ) throws -> Loaded {
         for (name, contents) in files {
-            try Data(contents.utf8).write(to: URL(fileURLWithPath: directory + "/" + name))
+            try Data(contents.utf8).write(to: directory.appendingPathComponent(name))
         }
         let result = PolicyCompiler.compile(
-            sources: [PolicySource(path: directory + "/policy.yaml", text: policy)], checksFiles: true)
+            sources: [PolicySource(path: directory.path + "/policy.yaml", text: policy)], checksFiles: true)
         let compiled = try #require(result.compiled, "\(result.diagnostics)")
-        let authorizer = Authorizer()
-        let loaded: Loaded
         do throws(IdentityError) {
             authorizer.activate(compiled.tree, authenticator: try ServerAuthenticators.load(compiled))
-            loaded = .active
+            return .active
         } catch {
-            loaded = .failed(error.problems[0])
-        }
-        let transport = InProcessTransport()
-        let service = AuthorizationService(authorizer: authorizer, logger: Logger(label: "test"))
-        return try await withGRPCServer(transport: transport.server, services: [service]) { _ in
-            try await withGRPCClient(transport: transport.client) { client in
-                try await body(Envoy_Service_Auth_V3_Authorization.Client(wrapping: client), loaded)
-            }
+            return .failed(error.problems[0])
         }
     }
 
