@@ -25,7 +25,8 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     private let callerPolicy: CallerPolicy
     private let peerVerifier: (any ListenerPeerVerifier)?
     private let logger: Logger
-    private let clock: @Sendable () -> UnixTime
+    /// The time of day; the direct transport also admits callers at it.
+    let clock: @Sendable () -> UnixTime
     private let paths: PathNormalizer.Configuration
 
     /// - Parameters:

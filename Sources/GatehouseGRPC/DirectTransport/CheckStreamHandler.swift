@@ -165,7 +165,7 @@ final class CheckStreamHandler: ChannelInboundHandler {
             return
         }
         let caller: CallerFacts
-        switch self.caller.admit(at: AuthorizationService.systemClock()) {
+        switch self.caller.admit(at: self.endpoint.service.clock()) {
         case .admitted(let facts):
             caller = facts
         case .refused(let detail):

@@ -11,6 +11,7 @@ import InMemoryLogging
 import Logging
 import SwiftASN1
 import SwiftProtobuf
+import Synchronization
 import Testing
 import X509
 
@@ -183,9 +184,13 @@ struct ListenerMutualTLSTests {
     func expiresDuringConnection(_ transport: Transport) async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
-        // Whole seconds: X.509 times have no fraction.
-        let notAfter = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 3).rounded(.down))
-        let client = try pki.client { $0.notAfter = notAfter }
+        let client = try pki.client { $0.notAfter = ListenerPKI.now + TestPKI.day }
+        // The checks' clock: now, then two days on (the handshake is judged at the real time).
+        let later = Mutex(false)
+        let clock: @Sendable () -> UnixTime = {
+            let base = AuthorizationService.systemClock()
+            return later.withLock { $0 } ? UnixTime(seconds: base.seconds + 2 * 86_400) : base
+        }
         let verifier = ClientCertificateVerifier(
             trustBundle: pki.bundle, crls: [], trustDomain: "gov.example", xroad: [])
         let security = ListenerConfiguration.Security.mutualTLS(
@@ -193,11 +198,12 @@ struct ListenerMutualTLSTests {
             clients: ClientCertificateSettings(clientCA: "unused: the verifier is given"))
         let clientSecurity = try client.security(trusting: pki.root.certificate)
         let (before, after) = try await TLSLoopbackServer.with(
-            transport: transport, security: security, verifier: verifier, logger: Logger(label: "listener-tls")
+            transport: transport, security: security, verifier: verifier, logger: Logger(label: "listener-tls"),
+            clock: clock
         ) { port in
             try await TLSLoopbackServer.withClient(port: port, security: clientSecurity) { check in
                 let before = try await check()
-                try await Task.sleep(until: .now + .seconds(notAfter.timeIntervalSinceNow + 1.2))
+                later.withLock { $0 = true }
                 return (before, try await check())
             }
         }

@@ -25,9 +25,11 @@ enum TLSLoopbackServer {
     /// - Parameters:
     ///   - security: The listener's security, with files from `pki`.
     ///   - verifier: The mTLS listener's client verifier.
+    ///   - clock: The services' time of day (the handshake is judged at the system's).
     static func with<Result: Sendable>(
         transport: GRPCServerConfiguration.Transport, security: ListenerConfiguration.Security,
         verifier: (any ListenerPeerVerifier)?, logger: Logger,
+        clock: @escaping @Sendable () -> UnixTime = AuthorizationService.systemClock,
         _ body: (Int) async throws -> Result
     ) async throws -> Result {
         let authorizer = Authorizer()
@@ -46,13 +48,14 @@ enum TLSLoopbackServer {
                 [
                     AuthorizationService(
                         decider: decider, callerPolicy: GRPCServerService.callers(of: listener),
-                        peerVerifier: verifiers[listener.address], logger: logger),
+                        peerVerifier: verifiers[listener.address], logger: logger, clock: clock),
                     HealthService { authorizer.isReady },
                 ]
             },
             logger: logger,
             directCheck: GRPCServerService.DirectCheck(
-                service: AuthorizationService(decider: decider, logger: logger), isServing: { authorizer.isReady }),
+                service: AuthorizationService(decider: decider, logger: logger, clock: clock),
+                isServing: { authorizer.isReady }),
             peerVerifiers: verifiers,
             onListening: { _, address in listening.yield(address) })
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [server], logger: logger))
