@@ -10,11 +10,13 @@ import Testing
 struct DotSegmentsSettingTests {
     static var policies: String { Repository.root.appendingPathComponent("policies").path }
 
-    static func file(_ text: String) throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gatehouse-paths-\(UUID().uuidString).yaml")
-        try Data(text.utf8).write(to: url)
-        return url.path
+    /// Runs `body` with the path of a settings file holding `text`, removed afterwards.
+    static func withFile<Result>(_ text: String, _ body: (String) throws -> Result) throws -> Result {
+        try withTemporaryDirectory("paths") { directory in
+            let url = directory.appendingPathComponent("gatehouse.yaml")
+            try Data(text.utf8).write(to: url)
+            return try body(url.path)
+        }
     }
 
     static func load(
@@ -49,13 +51,14 @@ struct DotSegmentsSettingTests {
 
     @Test("The file, the variable and the flag set it, flags over variables over the file")
     func sources() throws {
-        let file = try Self.file("paths:\n  dotSegments: normalize\n")
-        #expect(try Self.load(file: file).paths.dotSegments == .normalize)
+        try Self.withFile("paths:\n  dotSegments: normalize\n") { file in
+            #expect(try Self.load(file: file).paths.dotSegments == .normalize)
+            let overridden = try Self.load(
+                file: file, environment: ["GATEHOUSE_DOT_SEGMENTS": "normalize"], flags: ["--dot-segments": ["reject"]])
+            #expect(overridden.paths.dotSegments == .reject)
+        }
         #expect(try Self.load(environment: ["GATEHOUSE_DOT_SEGMENTS": "Normalize"]).paths.dotSegments == .normalize)
         #expect(try Self.load(flags: ["--dot-segments": ["normalize"]]).paths.dotSegments == .normalize)
-        let overridden = try Self.load(
-            file: file, environment: ["GATEHOUSE_DOT_SEGMENTS": "normalize"], flags: ["--dot-segments": ["reject"]])
-        #expect(overridden.paths.dotSegments == .reject)
     }
 
     @Test("A bad value names its source, the value and the two choices")
@@ -65,10 +68,12 @@ struct DotSegmentsSettingTests {
             Self.problems(environment: ["GATEHOUSE_DOT_SEGMENTS": "sideways"]) == ["GATEHOUSE_DOT_SEGMENTS: \(message)"]
         )
         #expect(Self.problems(flags: ["--dot-segments": ["sideways"]]) == ["--dot-segments: \(message)"])
-        let file = try Self.file("paths:\n  dotSegments: sideways\n")
-        #expect(Self.problems(file: file) == ["\(file):2:16: paths.dotSegments: \(message)"])
-        let unknown = try Self.file("paths:\n  dotSegment: normalize\n")
-        #expect(Self.problems(file: unknown).first?.contains("paths has no key 'dotSegment'") == true)
+        try Self.withFile("paths:\n  dotSegments: sideways\n") { file in
+            #expect(Self.problems(file: file) == ["\(file):2:16: paths.dotSegments: \(message)"])
+        }
+        try Self.withFile("paths:\n  dotSegment: normalize\n") { unknown in
+            #expect(Self.problems(file: unknown).first?.contains("paths has no key 'dotSegment'") == true)
+        }
     }
 
     // MARK: gatehouse check
@@ -100,12 +105,13 @@ struct DotSegmentsSettingTests {
 
     @Test("gatehouse check honours --dot-segments, GATEHOUSE_DOT_SEGMENTS and a --config file")
     func checkHonoursTheSetting() throws {
-        let config = try Self.file("policies: \(Self.policies)\npaths: { dotSegments: normalize }\n")
         let outputs = [
             try Self.check("/births/./1987-0042", ["--policies", "policies", "--dot-segments", "normalize"]),
             try Self.check(
                 "/births/./1987-0042", ["--policies", "policies"], environment: ["GATEHOUSE_DOT_SEGMENTS": "normalize"]),
-            try Self.check("/births/./1987-0042", ["--config", config]),
+            try Self.withFile("policies: \(Self.policies)\npaths: { dotSegments: normalize }\n") { config in
+                try Self.check("/births/./1987-0042", ["--config", config])
+            },
         ]
         for output in outputs {
             #expect(output.status == 0, "\(output.stdout)\(output.stderr)")
