@@ -5,7 +5,8 @@ package import GatehouseCore
 /// `grpc.health.v1.Health`: SERVING only while a policy revision is active.
 ///
 /// The overall service (`""`) and `envoy.service.auth.v3.Authorization` are known; any other
-/// name is `SERVICE_UNKNOWN` (Check answers NOT_FOUND, as the protocol asks).
+/// name is `SERVICE_UNKNOWN` (Check answers NOT_FOUND; Watch sends SERVICE_UNKNOWN and stays
+/// open, as the protocol asks).
 package struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
     private let isServing: @Sendable () -> Bool
     private let pollInterval: Duration
@@ -40,6 +41,10 @@ package struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
             var unknown = Grpc_Health_V1_HealthCheckResponse()
             unknown.status = .serviceUnknown
             try await response.write(unknown)
+            // The protocol keeps the call open in case the service becomes known; none ever does here.
+            while !context.cancellation.isCancelled, !Task.isCancelled {
+                try await Task.sleep(for: self.pollInterval)
+            }
             return
         }
         var last: Grpc_Health_V1_HealthCheckResponse.ServingStatus? = nil

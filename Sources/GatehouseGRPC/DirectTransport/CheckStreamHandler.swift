@@ -6,15 +6,26 @@ import NIOHPACK
 import NIOHTTP2
 import SwiftProtobuf
 
-/// One HTTP/2 stream of the direct Check transport: reads a unary gRPC call, answers it.
+/// One HTTP/2 stream of the direct Check transport: reads a gRPC call, answers it.
 ///
-/// `envoy.service.auth.v3.Authorization/Check` and `grpc.health.v1.Health/Check` are served;
-/// anything else is answered UNIMPLEMENTED. A check the cache can answer is answered here, on
+/// `envoy.service.auth.v3.Authorization/Check`, `grpc.health.v1.Health/Check` and the
+/// server-streaming `grpc.health.v1.Health/Watch` are served; anything else is answered
+/// UNIMPLEMENTED. A check the cache can answer is answered here, on
 /// the event loop, without a task or a thread hop; any other becomes a task whose response is
 /// written back on the event loop. The task is cancelled when the stream is reset or closes, or
 /// when the call's `grpc-timeout` passes (which answers DEADLINE_EXCEEDED). A check from a
 /// caller the listener does not admit (an mTLS client outside `allowedClients`) is denied with
 /// `caller_not_allowed` before any policy.
+///
+/// A Watch sends the current status at once and a new message whenever it changes. The status
+/// is re-read on the event loop every `healthPollInterval` and sent only when it differs: it
+/// changes when a revision's remote key sets first load (inside `GatehouseIdentity`'s key sources)
+/// or a revision is activated, and neither tells anyone; a timer per Watch stream reading one
+/// lock per second costs less than threading observers through both. A Watch for an unknown
+/// service gets SERVICE_UNKNOWN and stays open, as the health protocol asks (the known services
+/// never change, so nothing follows). Shutdown ends a Watch with OK trailers when draining
+/// begins (or at once if it starts on a draining connection), so that the client watches
+/// elsewhere; the grace period cuts nothing a Watch needs.
 final class CheckStreamHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
     typealias OutboundOut = HTTP2Frame.FramePayload
@@ -22,13 +33,14 @@ final class CheckStreamHandler: ChannelInboundHandler {
     private enum Method {
         case check
         case health
+        case watch
     }
 
     /// Where the stream's one call stands.
     ///
-    /// `idle` → `receiving` (headers routed) → `deciding` (a check the cache could not answer) →
-    /// `finished`. Any state may go to `finished`: a response or refusal was written, or the
-    /// stream closed.
+    /// `idle` → `receiving` (headers routed) → `deciding` (a check the cache could not answer) or
+    /// `watching` (a health Watch) → `finished`. Any state may go to `finished`: a response or
+    /// refusal was written, or the stream closed.
     private enum State {
         /// No headers yet.
         case idle
@@ -36,6 +48,9 @@ final class CheckStreamHandler: ChannelInboundHandler {
         case receiving(Method, body: ByteBuffer?)
         /// The request is complete and `task` is deciding it.
         case deciding(Task<Void, Never>)
+        /// A health Watch: the response headers and `status` are sent; `poll` re-reads it (`nil`
+        /// for an unknown service, whose status never changes).
+        case watching(status: Grpc_Health_V1_HealthCheckResponse.ServingStatus, poll: Scheduled<Void>?)
         /// Answered, refused or reset: whatever arrives now is ignored.
         case finished
     }
@@ -62,6 +77,8 @@ final class CheckStreamHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         // RST_STREAM from the client: nobody is waiting for the answer any more.
         if event is StreamClosedEvent { self.abandon() }
+        // The server is draining: a Watch ends so that its client watches another server.
+        if event is ChannelShouldQuiesceEvent, case .watching = self.state { self.endWatch(context) }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -75,7 +92,7 @@ final class CheckStreamHandler: ChannelInboundHandler {
             case .receiving where headers.endStream:
                 // Trailers from the client end the request.
                 self.complete(context: context)
-            case .receiving, .deciding, .finished:
+            case .receiving, .deciding, .watching, .finished:
                 break
             }
         case .data(let frame):
@@ -105,6 +122,7 @@ final class CheckStreamHandler: ChannelInboundHandler {
         switch headers.first(name: ":path") {
         case "/envoy.service.auth.v3.Authorization/Check": self.state = .receiving(.check, body: nil)
         case "/grpc.health.v1.Health/Check": self.state = .receiving(.health, body: nil)
+        case "/grpc.health.v1.Health/Watch": self.state = .receiving(.watch, body: nil)
         case let path: self.fail(.unimplemented, "Method not found: \(path ?? "")", context)
         }
     }
@@ -153,6 +171,7 @@ final class CheckStreamHandler: ChannelInboundHandler {
         switch method {
         case .check: self.check(message, context: context)
         case .health: self.health(message, context: context)
+        case .watch: self.watch(message, context: context)
         }
     }
 
@@ -201,6 +220,63 @@ final class CheckStreamHandler: ChannelInboundHandler {
         self.reply(HealthService.response(isServing: self.endpoint.isServing()), context: context)
     }
 
+    private func watch(_ message: ByteBuffer, context: ChannelHandlerContext) {
+        guard let request = try? Grpc_Health_V1_HealthCheckRequest(serializedBytes: Array(message.readableBytesView))
+        else {
+            self.fail(.invalidArgument, "The HealthCheckRequest cannot be decoded.", context)
+            return
+        }
+        let isKnown = HealthService.knownServices.contains(request.service)
+        let status = isKnown ? self.currentStatus : .serviceUnknown
+        context.write(self.wrapOutboundOut(.headers(.init(headers: GRPCMessageFraming.responseHeaders))), promise: nil)
+        self.state = .watching(status: status, poll: isKnown ? self.schedulePoll(context) : nil)
+        self.send(status, context)
+        if Self.isDraining(context) { self.endWatch(context) }
+    }
+
+    private var currentStatus: Grpc_Health_V1_HealthCheckResponse.ServingStatus {
+        HealthService.response(isServing: self.endpoint.isServing()).status
+    }
+
+    private func schedulePoll(_ context: ChannelHandlerContext) -> Scheduled<Void> {
+        context.eventLoop.assumeIsolated().scheduleTask(in: self.endpoint.healthPollInterval) {
+            self.poll(context)
+        }
+    }
+
+    /// Sends the status if it changed since the last message, and schedules the next look.
+    private func poll(_ context: ChannelHandlerContext) {
+        guard case .watching(let last, _) = self.state else { return }
+        let status = self.currentStatus
+        self.state = .watching(status: status, poll: self.schedulePoll(context))
+        if status != last { self.send(status, context) }
+    }
+
+    private func send(_ status: Grpc_Health_V1_HealthCheckResponse.ServingStatus, _ context: ChannelHandlerContext) {
+        var response = Grpc_Health_V1_HealthCheckResponse()
+        response.status = status
+        // A two-field message always encodes.
+        guard let framed = try? GRPCMessageFraming.frame(response, allocator: context.channel.allocator) else { return }
+        context.writeAndFlush(self.wrapOutboundOut(.data(.init(data: .byteBuffer(framed)))), promise: nil)
+    }
+
+    /// Ends a Watch with OK trailers.
+    private func endWatch(_ context: ChannelHandlerContext) {
+        guard self.finish() else { return }
+        context.writeAndFlush(
+            self.wrapOutboundOut(.headers(.init(headers: GRPCMessageFraming.trailers(.ok), endStream: true))),
+            promise: nil)
+    }
+
+    /// Whether the stream's connection has begun draining (shutdown or idle timeout).
+    private static func isDraining(_ context: ChannelHandlerContext) -> Bool {
+        // The connection's channel runs on the stream's event loop, so its pipeline may be read here.
+        guard let parent = context.channel.parent,
+            let connection = try? parent.pipeline.syncOperations.handler(type: DirectConnectionHandler.self)
+        else { return false }
+        return connection.isDraining
+    }
+
     private func reply(_ response: some SwiftProtobuf.Message, context: ChannelHandlerContext) {
         guard self.finish() else { return }
         let framed: ByteBuffer
@@ -228,7 +304,16 @@ final class CheckStreamHandler: ChannelInboundHandler {
         _ status: Status.Code, _ message: String, _ context: ChannelHandlerContext,
         extraHeaders: [(String, String)] = []
     ) {
+        // A Watch has sent its response headers; its status goes in trailers.
+        let isWatching = if case .watching = self.state { true } else { false }
         guard self.finish() else { return }
+        if isWatching {
+            context.writeAndFlush(
+                self.wrapOutboundOut(
+                    .headers(.init(headers: GRPCMessageFraming.trailers(status, message: message), endStream: true))),
+                promise: nil)
+            return
+        }
         self.writeTrailersOnly(status, message, context, extraHeaders: extraHeaders)
     }
 
@@ -250,6 +335,8 @@ final class CheckStreamHandler: ChannelInboundHandler {
             return false
         case .deciding(let task):
             task.cancel()
+        case .watching(_, let poll):
+            poll?.cancel()
         case .idle, .receiving:
             break
         }
@@ -271,4 +358,6 @@ struct DirectCheckEndpoint: Sendable {
     let isServing: @Sendable () -> Bool
     /// The largest CheckRequest accepted.
     let maxRequestBytes: Int
+    /// How often a health Watch re-reads `isServing`.
+    var healthPollInterval: TimeAmount = .seconds(1)
 }

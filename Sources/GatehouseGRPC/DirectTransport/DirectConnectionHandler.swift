@@ -52,6 +52,11 @@ final class DirectConnectionHandler: ChannelInboundHandler {
         self.gracePeriod = gracePeriod
     }
 
+    /// Whether draining has begun: the connection takes no new work that outlives its streams.
+    var isDraining: Bool {
+        if case .active = self.state { false } else { true }
+    }
+
     /// Tells this handler of streams; give it to the `NIOHTTP2Handler`.
     var streamDelegate: StreamDelegate { StreamDelegate(handler: self) }
 

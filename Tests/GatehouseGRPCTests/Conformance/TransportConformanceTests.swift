@@ -4,6 +4,7 @@ import GRPCNIOTransportHTTP2
 import GRPCProtobuf
 import GatehouseGRPC
 import SwiftProtobuf
+import Synchronization
 import Testing
 
 /// The same calls against every server transport, and the direct one over mTLS, over real
@@ -71,6 +72,51 @@ struct TransportConformanceTests {
             }
         }
         #expect(response.status == .serving)
+    }
+
+    /// The statuses a Watch for `service` receives; `during` runs after the first one.
+    static func watch(
+        _ server: LoopbackServer, service: String, options: CallOptions = .failFast(timeout: .seconds(20)),
+        during: @escaping @Sendable () async -> Void = {}
+    ) async throws -> [Grpc_Health_V1_HealthCheckResponse.ServingStatus] {
+        try await server.withClient { client in
+            var request = Grpc_Health_V1_HealthCheckRequest()
+            request.service = service
+            return try await Grpc_Health_V1_Health.Client(wrapping: client).watch(request, options: options) {
+                response in
+                var statuses: [Grpc_Health_V1_HealthCheckResponse.ServingStatus] = []
+                for try await message in response.messages {
+                    statuses.append(message.status)
+                    if statuses.count == 1 { await during() }
+                }
+                return statuses
+            }
+        }
+    }
+
+    @Test("Health Watch sends SERVING and ends with OK when the server drains", arguments: Transport.allCases)
+    func healthWatch(_ transport: Transport) async throws {
+        let statuses = try await LoopbackServer.with(transport: transport) { server in
+            try await Self.watch(server, service: "envoy.service.auth.v3.Authorization") {
+                await server.beginGracefulShutdown()
+            }
+        }
+        #expect(statuses == [.serving])
+    }
+
+    @Test("Health Watch for an unknown service sends SERVICE_UNKNOWN and stays open", arguments: Transport.allCases)
+    func healthWatchUnknown(_ transport: Transport) async throws {
+        try await LoopbackServer.with(transport: transport) { server in
+            let received = Statuses()
+            let code = await Self.failure {
+                _ = try await Self.watch(server, service: "no.such.Service", options: .failFast(timeout: .seconds(1))) {
+                    received.append(.serviceUnknown)
+                }
+            }
+            // Only the call's own deadline ends it.
+            #expect(code == .deadlineExceeded)
+            #expect(received.count == 1)
+        }
     }
 
     @Test("An unknown method fails UNIMPLEMENTED", arguments: Transport.allCases)
@@ -178,6 +224,15 @@ struct TransportConformanceTests {
         }
         return false
     }
+}
+
+/// Counts what a streaming call received before it failed.
+private final class Statuses: Sendable {
+    private let statuses = Mutex<[Grpc_Health_V1_HealthCheckResponse.ServingStatus]>([])
+    func append(_ status: Grpc_Health_V1_HealthCheckResponse.ServingStatus) {
+        self.statuses.withLock { $0.append(status) }
+    }
+    var count: Int { self.statuses.withLock { $0.count } }
 }
 
 /// Sends bytes as they are, as a broken or hostile client would.
