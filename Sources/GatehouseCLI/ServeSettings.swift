@@ -35,10 +35,10 @@ package enum ServeSettings {
             "the largest CheckRequest; larger ones fail with RESOURCE_EXHAUSTED"),
         ServeSetting(
             "grpc.keepaliveTime", \.grpc.keepaliveTime, .duration(),
-            "how often an idle connection is pinged (grpc-swift listeners)"),
+            "how long a connection may be silent before Gatehouse pings it (0s: never)"),
         ServeSetting(
             "grpc.keepaliveTimeout", \.grpc.keepaliveTimeout, .duration(),
-            "how long a ping's answer may take (grpc-swift listeners)"),
+            "how long a pinged connection may stay silent before it is closed (GOAWAY, then close)"),
         ServeSetting(
             "grpc.idleTimeout", \.grpc.idleTimeout, SettingParser.duration().zeroIsOff(),
             "close a connection that carries no call this long (with GOAWAY)"),

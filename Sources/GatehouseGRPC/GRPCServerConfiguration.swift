@@ -8,8 +8,9 @@ package struct GRPCServerConfiguration: Sendable, Hashable {
     package var maxConcurrentStreams: Int
     /// The largest CheckRequest accepted, in bytes; larger ones fail with RESOURCE_EXHAUSTED.
     package var maxRequestBytes: Int
-    /// How often to ping an idle connection, and how long to wait for the answer.
+    /// How long a connection may be silent (nothing read) before the server pings it; zero never pings.
     package var keepaliveTime: Duration
+    /// How long after its ping a silent connection may stay silent before the server closes it (GOAWAY first).
     package var keepaliveTimeout: Duration
     /// How long graceful shutdown waits for in-flight checks before the process exits anyway.
     ///
@@ -44,10 +45,10 @@ package struct GRPCServerConfiguration: Sendable, Hashable {
 
     /// How listeners serve Check, whatever their security.
     package enum Transport: String, Sendable, Hashable, CaseIterable {
-        /// grpc-swift 2's HTTP/2 server: every service (health Watch too), keepalive pings, flush coalescing.
+        /// grpc-swift 2's HTTP/2 server: every registered service, flush coalescing.
         case grpcSwift = "grpc-swift"
         /// SwiftNIO's HTTP/2 (behind swift-nio-ssl on TLS listeners) with one handler per stream:
-        /// Check and health Check only.
+        /// Check, health Check and Watch, keepalive pings.
         case direct
     }
 

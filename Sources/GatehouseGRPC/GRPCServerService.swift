@@ -91,7 +91,8 @@ package struct GRPCServerService: Service {
                 let server = try await DirectCheckServer.bind(
                     listener, group: group, endpoint: endpoint, tls: tls,
                     maxConcurrentStreams: self.configuration.maxConcurrentStreams,
-                    idleTimeout: self.configuration.idleTimeout, gracePeriod: self.configuration.shutdownGracePeriod)
+                    idleTimeout: self.configuration.idleTimeout, gracePeriod: self.configuration.shutdownGracePeriod,
+                    keepalive: self.keepalive)
                 direct.append((listener, server))
             } else {
                 servers.append(
@@ -120,6 +121,14 @@ package struct GRPCServerService: Service {
             for (_, server) in grpcServers { server.beginGracefulShutdown() }
             for (_, server) in directServers { server.beginGracefulShutdown() }
         }
+    }
+
+    /// The direct transport's keepalive; `nil` (never ping) when `keepaliveTime` is zero.
+    private var keepalive: DirectConnectionHandler.Keepalive? {
+        guard self.configuration.keepaliveTime > .zero else { return nil }
+        return DirectConnectionHandler.Keepalive(
+            time: TimeAmount(self.configuration.keepaliveTime), timeout: TimeAmount(self.configuration.keepaliveTimeout)
+        )
     }
 
     private func announce(_ listener: ListenerConfiguration, address: NIOCore.SocketAddress?) {

@@ -20,8 +20,10 @@ import Synchronization
 /// 4. A connection still open `gracePeriod` after step 2 began is closed, cutting its checks off.
 ///
 /// ``serve()`` returns when every connection has closed. Besides, a connection that has had no
-/// stream for `idleTimeout` is drained the same way (steps 2-3), and a check whose `grpc-timeout`
-/// passes is answered DEADLINE_EXCEEDED and its pending work cancelled.
+/// stream for `idleTimeout` is drained the same way (steps 2-3), a client silent for
+/// `keepalive.time` is pinged and its connection closed if it stays silent `keepalive.timeout`
+/// longer, and a check whose `grpc-timeout` passes is answered DEADLINE_EXCEEDED and its pending
+/// work cancelled.
 final class DirectCheckServer: Sendable {
     /// The listening channel.
     let channel: any Channel
@@ -38,9 +40,11 @@ final class DirectCheckServer: Sendable {
     ///   - tls: The listener's TLS; `nil` for a plaintext one.
     ///   - idleTimeout: How long a connection may have no stream before it is drained; `nil` never.
     ///   - gracePeriod: How long a draining connection may take to finish its checks.
+    ///   - keepalive: When to ping a silent client and how long to wait for it; `nil` never pings.
     static func bind(
         _ listener: ListenerConfiguration, group: any EventLoopGroup, endpoint: DirectCheckEndpoint,
-        tls: DirectTLS? = nil, maxConcurrentStreams: Int, idleTimeout: Duration?, gracePeriod: Duration
+        tls: DirectTLS? = nil, maxConcurrentStreams: Int, idleTimeout: Duration?, gracePeriod: Duration,
+        keepalive: DirectConnectionHandler.Keepalive? = nil
     ) async throws -> DirectCheckServer {
         let connections = Connections()
         var bootstrap = ServerBootstrap(group: group)
@@ -53,7 +57,8 @@ final class DirectCheckServer: Sendable {
             channel.eventLoop.makeCompletedFuture {
                 let caller = try tls?.configure(channel) ?? .anyone
                 let connection = DirectConnectionHandler(
-                    idleTimeout: idleTimeout.map(TimeAmount.init), gracePeriod: TimeAmount(gracePeriod))
+                    idleTimeout: idleTimeout.map(TimeAmount.init), gracePeriod: TimeAmount(gracePeriod),
+                    keepalive: keepalive)
                 var connectionSettings = NIOHTTP2Handler.ConnectionConfiguration()
                 connectionSettings.initialSettings = [
                     HTTP2Setting(parameter: .maxConcurrentStreams, value: maxConcurrentStreams)

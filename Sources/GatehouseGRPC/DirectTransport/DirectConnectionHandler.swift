@@ -11,6 +11,12 @@ import NIOHTTP2
 /// streams in flight finish, and the connection closes when the last of them ends. If that has
 /// not happened within the grace period, the connection closes anyway.
 ///
+/// With ``Keepalive``, a connection from which nothing has been read for `time` gets a PING; if
+/// still nothing has been read `timeout` later, the peer is taken for gone (a crashed host, a
+/// dropped NAT mapping): a GOAWAY naming the last stream opened, and the connection closes. Any
+/// bytes read count, not only the PING's ack: the HTTP/2 handler passes streams' frames to the
+/// streams, but every read ends with `channelReadComplete`, which this handler sees.
+///
 /// Place it after the `NIOHTTP2Handler` and pass ``streamDelegate`` to that handler, which tells
 /// it of every stream opened and closed.
 final class DirectConnectionHandler: ChannelInboundHandler {
@@ -36,20 +42,37 @@ final class DirectConnectionHandler: ChannelInboundHandler {
 
     /// The payload of the PING that follows the first GOAWAY ("gatehous").
     static let goAwayPingData = HTTP2PingData(withInteger: 0x6761_7465_686F_7573)
+    /// The payload of a keepalive PING ("keepaliv").
+    static let keepalivePingData = HTTP2PingData(withInteger: 0x6B65_6570_616C_6976)
+
+    /// When to ping a silent peer, and how long to wait for it to answer.
+    struct Keepalive {
+        /// How long nothing may be read before the server sends a PING.
+        var time: TimeAmount
+        /// How long after that PING something must have been read, or the connection closes.
+        var timeout: TimeAmount
+    }
 
     private(set) var state = State.active(openStreams: 0, lastStreamID: .rootStream)
     private let idleTimeout: TimeAmount?
     private let gracePeriod: TimeAmount
+    private let keepalive: Keepalive?
     private var context: ChannelHandlerContext?
     private var idleTimer: Scheduled<Void>?
     private var graceTimer: Scheduled<Void>?
+    /// Sends the keepalive PING when it fires; restarted by every read.
+    private var keepaliveTimer: Scheduled<Void>?
+    /// Closes the connection when it fires; set while a keepalive PING is unanswered.
+    private var keepaliveTimeoutTimer: Scheduled<Void>?
 
     /// - Parameters:
     ///   - idleTimeout: How long the connection may have no stream before it is drained; `nil` never.
     ///   - gracePeriod: How long draining may take before the connection is closed regardless.
-    init(idleTimeout: TimeAmount?, gracePeriod: TimeAmount) {
+    ///   - keepalive: When to ping a silent peer and how long to wait; `nil` never pings.
+    init(idleTimeout: TimeAmount?, gracePeriod: TimeAmount, keepalive: Keepalive? = nil) {
         self.idleTimeout = idleTimeout
         self.gracePeriod = gracePeriod
+        self.keepalive = keepalive
     }
 
     /// Whether draining has begun: the connection takes no new work that outlives its streams.
@@ -62,7 +85,10 @@ final class DirectConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if context.channel.isActive { self.startIdleTimer() }
+        if context.channel.isActive {
+            self.startIdleTimer()
+            self.startKeepaliveTimer()
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -72,6 +98,7 @@ final class DirectConnectionHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         self.startIdleTimer()
+        self.startKeepaliveTimer()
         context.fireChannelActive()
     }
 
@@ -86,6 +113,14 @@ final class DirectConnectionHandler: ChannelInboundHandler {
             self.pingAcknowledged(context: context)
         }
         context.fireChannelRead(data)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // The peer sent something: it is alive, and the silence starts again.
+        self.keepaliveTimeoutTimer?.cancel()
+        self.keepaliveTimeoutTimer = nil
+        self.startKeepaliveTimer()
+        context.fireChannelReadComplete()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -190,6 +225,42 @@ final class DirectConnectionHandler: ChannelInboundHandler {
         flushed.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
+    private func startKeepaliveTimer() {
+        guard let keepalive = self.keepalive, let context = self.context, self.state != .closed else { return }
+        self.keepaliveTimer?.cancel()
+        self.keepaliveTimer = context.eventLoop.assumeIsolated().scheduleTask(in: keepalive.time) {
+            self.sendKeepalivePing()
+        }
+    }
+
+    private func sendKeepalivePing() {
+        guard let keepalive = self.keepalive, let context = self.context, self.state != .closed else { return }
+        self.keepaliveTimer = nil
+        context.writeAndFlush(
+            self.wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .ping(Self.keepalivePingData, ack: false))),
+            promise: nil)
+        self.keepaliveTimeoutTimer = context.eventLoop.assumeIsolated().scheduleTask(in: keepalive.timeout) {
+            self.keepaliveTimedOut()
+        }
+    }
+
+    /// The peer has said nothing since the keepalive PING: GOAWAY naming the last stream opened
+    /// (a peer that is only slow may retry the others elsewhere), then close without waiting
+    /// for streams a silent peer will never finish reading.
+    private func keepaliveTimedOut() {
+        guard let context = self.context else { return }
+        switch self.state {
+        case .active(_, let last), .awaitingPingAck(_, let last):
+            context.writeAndFlush(self.wrapOutboundOut(Self.goAway(lastStreamID: last)), promise: nil)
+        case .draining, .closed:
+            // The final GOAWAY is already sent.
+            break
+        }
+        self.state = .closed
+        self.cancelTimers()
+        context.close(promise: nil)
+    }
+
     private func startIdleTimer() {
         guard let idleTimeout = self.idleTimeout, let context = self.context else { return }
         self.idleTimer?.cancel()
@@ -201,6 +272,10 @@ final class DirectConnectionHandler: ChannelInboundHandler {
         self.idleTimer = nil
         self.graceTimer?.cancel()
         self.graceTimer = nil
+        self.keepaliveTimer?.cancel()
+        self.keepaliveTimer = nil
+        self.keepaliveTimeoutTimer?.cancel()
+        self.keepaliveTimeoutTimer = nil
     }
 
     /// Forwards stream events to the handler.

@@ -10,10 +10,11 @@ import Testing
 @Suite("Direct transport: a connection drains with GOAWAY, PING and a final GOAWAY")
 struct DirectConnectionHandlerTests {
     /// A connected channel with the handler, and the delegate the HTTP/2 handler would call.
-    static func connection(idleTimeout: TimeAmount? = nil, gracePeriod: TimeAmount = .seconds(10)) throws -> (
-        EmbeddedChannel, DirectConnectionHandler.StreamDelegate
-    ) {
-        let handler = DirectConnectionHandler(idleTimeout: idleTimeout, gracePeriod: gracePeriod)
+    static func connection(
+        idleTimeout: TimeAmount? = nil, gracePeriod: TimeAmount = .seconds(10),
+        keepalive: DirectConnectionHandler.Keepalive? = nil
+    ) throws -> (EmbeddedChannel, DirectConnectionHandler.StreamDelegate) {
+        let handler = DirectConnectionHandler(idleTimeout: idleTimeout, gracePeriod: gracePeriod, keepalive: keepalive)
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(handler)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9191)).wait()
@@ -113,5 +114,54 @@ struct DirectConnectionHandlerTests {
         try Self.ack(try #require(try Self.ping(channel)), on: channel)
         #expect(try Self.goAway(channel) == Self.id(1))
         #expect(!channel.isActive)
+    }
+
+    static let keepalive = DirectConnectionHandler.Keepalive(time: .seconds(30), timeout: .seconds(10))
+
+    @Test("A connection silent for keepaliveTime gets a PING; anything read restarts the clock")
+    func keepalivePing() throws {
+        let (channel, _) = try Self.connection(keepalive: Self.keepalive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(29))
+        #expect(try channel.readOutbound(as: HTTP2Frame.self) == nil)
+        // Bytes for a stream: the HTTP/2 handler passes the frames to the stream, only the read's end here.
+        channel.pipeline.fireChannelReadComplete()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(29))
+        #expect(try channel.readOutbound(as: HTTP2Frame.self) == nil)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(try Self.ping(channel) == DirectConnectionHandler.keepalivePingData)
+        #expect(try channel.readOutbound(as: HTTP2Frame.self) == nil, "One PING until the peer answers.")
+    }
+
+    @Test("An acknowledged keepalive PING keeps the connection; the next comes keepaliveTime after the ack")
+    func keepaliveAcknowledged() throws {
+        let (channel, _) = try Self.connection(keepalive: Self.keepalive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(30))
+        try Self.ack(try #require(try Self.ping(channel)), on: channel)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(29))
+        #expect(channel.isActive)
+        #expect(try channel.readOutbound(as: HTTP2Frame.self) == nil)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(try Self.ping(channel) == DirectConnectionHandler.keepalivePingData)
+    }
+
+    @Test("A keepalive PING unanswered for keepaliveTimeout brings GOAWAY(last stream) and closes, streams or not")
+    func keepaliveTimeout() throws {
+        let (channel, streams) = try Self.connection(keepalive: Self.keepalive)
+        streams.streamCreated(Self.id(7), channel: channel)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(30))
+        #expect(try Self.ping(channel) == DirectConnectionHandler.keepalivePingData)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(9_999))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(try Self.goAway(channel) == Self.id(7))
+        #expect(!channel.isActive)
+    }
+
+    @Test("Without keepalive configured, a silent connection is never pinged")
+    func keepaliveOff() throws {
+        let (channel, _) = try Self.connection()
+        channel.embeddedEventLoop.advanceTime(by: .hours(3))
+        #expect(try channel.readOutbound(as: HTTP2Frame.self) == nil)
+        #expect(channel.isActive)
     }
 }
