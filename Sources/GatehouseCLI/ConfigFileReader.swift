@@ -76,9 +76,30 @@ struct ConfigFileReader {
 
     // MARK: Listeners
 
-    /// One `{address, tls}` mapping of `grpc.listeners`.
+    /// One `{address, tls, trustForwardedIdentity}` mapping of `grpc.listeners`.
+    ///
+    /// `trustForwardedIdentity: true` is refused (at its line) on a listener whose callers are
+    /// not pinned: only a Unix socket or an mTLS listener with `allowedClients` may vouch for
+    /// the principal Envoy forwards.
     private mutating func listener(_ node: Node, key: String) -> ListenerConfiguration? {
-        guard let entries = self.mapping(node, allowed: ["address", "tls"], what: key) else { return nil }
+        let allowed = ["address", "tls", "trustForwardedIdentity"]
+        guard let entries = self.mapping(node, allowed: allowed, what: key),
+            var listener = self.listener(entries, node, key: key)
+        else { return nil }
+        let trustKey = "\(key).trustForwardedIdentity"
+        guard let trustNode = entries["trustForwardedIdentity"], let trusted = self.value(trustNode, trustKey, .toggle)
+        else { return listener }
+        if trusted, !listener.pinsItsCallers {
+            self.problems.append(
+                "\(self.at(trustNode))\(trustKey): the listener '\(listener.address)' does not pin its callers, so anyone who can connect could forge the identity Envoy forwards; trust forwarded identities only on a Unix socket (unix:PATH) or an mTLS listener with tls.allowedClients."
+            )
+        }
+        listener.trustsForwardedIdentity = trusted
+        return listener
+    }
+
+    /// A listener's address and security.
+    private mutating func listener(_ entries: [String: Node], _ node: Node, key: String) -> ListenerConfiguration? {
         guard let addressNode = entries["address"] else {
             self.problems.append("\(self.at(node))\(key) needs 'address'.")
             return nil

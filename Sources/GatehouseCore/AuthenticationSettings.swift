@@ -122,8 +122,13 @@ package struct MutualTLSSettings: Sendable, Hashable {
     package var trustDomain: String?
     /// CRL files, PEM or DER (resolved paths), where each is named.
     package var crls: [Located<String>]
-    /// Whether Envoy's `source.principal` may stand in for a certificate from a pinned mTLS caller.
+    /// Whether Envoy's `source.principal` may stand in for a certificate, on a listener trusted
+    /// for forwarded identities (``CallerFacts/trustsForwardedIdentity``).
     package var trustEnvoyPrincipal: Bool
+    /// Whether the verified listener peer (``CallerFacts/listenerPeer``, the mTLS client of the
+    /// check) is the request's source identity when Envoy forwards neither a certificate nor a
+    /// principal; its chain is verified against this section's trust like a forwarded certificate.
+    package var listenerPeer: Bool
     /// The status for an invalid client certificate: 401 or 403.
     package var invalidCertificateStatus: UInt16
     /// How X-Road client IDs are derived, first match wins.
@@ -136,6 +141,7 @@ package struct MutualTLSSettings: Sendable, Hashable {
         trustDomain: String? = nil,
         crls: [Located<String>] = [],
         trustEnvoyPrincipal: Bool = false,
+        listenerPeer: Bool = false,
         invalidCertificateStatus: UInt16 = 401,
         xroad: [XRoadMapping] = [],
         location: SourceLocation
@@ -144,6 +150,7 @@ package struct MutualTLSSettings: Sendable, Hashable {
         self.trustDomain = trustDomain
         self.crls = crls
         self.trustEnvoyPrincipal = trustEnvoyPrincipal
+        self.listenerPeer = listenerPeer
         self.invalidCertificateStatus = invalidCertificateStatus
         self.xroad = xroad
         self.location = location

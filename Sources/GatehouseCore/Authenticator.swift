@@ -10,8 +10,8 @@ package protocol Authenticator: Sendable {
     func identity(for request: AuthzRequest, policyIndex: Int, caller: CallerFacts) async throws -> Identity
 
     /// Adds to `key` every part of `request` and `caller` that ``identity(for:policyIndex:caller:)``
-    /// reads: the raw token texts at the policy's token locations, the client certificate, a
-    /// trusted Envoy principal. Two requests that add the same material must get the same identity
+    /// reads: the raw token texts at the policy's token locations, the client certificate, Envoy's
+    /// principal and whether it is trusted, the listener peer's chain. Two requests that add the same material must get the same identity
     /// (at the same time, with the same keys); the decision cache relies on it to never serve one
     /// caller's decision to another. Adding more than is read is safe; adding less is not.
     func addCredentials(
@@ -21,18 +21,25 @@ package protocol Authenticator: Sendable {
 /// What Gatehouse knows about the client that sent the check (Envoy), as opposed to the end user.
 package struct CallerFacts: Sendable, Hashable {
     /// Whether the check arrived over mutual TLS from a caller whose identity is pinned in the
-    /// listener configuration; only then may Envoy's `source.principal` be trusted without a
-    /// certificate, and only where the policy says so.
+    /// listener configuration (`allowedClients`).
     package var isPinnedMutualTLS: Bool
+    /// Whether the listener the check arrived on is trusted for forwarded identities
+    /// (`trustForwardedIdentity`: a Unix socket, or a pinned mTLS listener); only then may
+    /// Envoy's `source.principal` stand in for a certificate, and only where the policy says so.
+    package var trustsForwardedIdentity: Bool
     /// The client certificate chain the listener verified during the TLS handshake, and what it
     /// names; `nil` on a listener without client certificates.
     ///
-    /// No authenticator reads it yet. One that does must also add it (or what it reads of it)
-    /// to the cache key in ``Authenticator/addCredentials(of:policyIndex:caller:to:)``.
+    /// A policy with `authentication.mtls.listenerPeer: true` reads it as the request's source
+    /// identity when Envoy forwards neither a certificate nor a principal; its authenticator then
+    /// adds the chain to the cache key in ``Authenticator/addCredentials(of:policyIndex:caller:to:)``.
     package var listenerPeer: ListenerPeer?
 
-    package init(isPinnedMutualTLS: Bool = false, listenerPeer: ListenerPeer? = nil) {
+    package init(
+        isPinnedMutualTLS: Bool = false, trustsForwardedIdentity: Bool = false, listenerPeer: ListenerPeer? = nil
+    ) {
         self.isPinnedMutualTLS = isPinnedMutualTLS
+        self.trustsForwardedIdentity = trustsForwardedIdentity
         self.listenerPeer = listenerPeer
     }
 }

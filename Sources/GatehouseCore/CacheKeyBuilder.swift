@@ -27,6 +27,21 @@ extension CacheKeyBuilder {
         self.add(Substring(text))
     }
 
+    /// Adds a byte string (a DER certificate) exactly: its length, then its bytes eight at a time.
+    package mutating func add(bytes: [UInt8]) {
+        self.add(UInt64(bytes.count))
+        var word: UInt64 = 0
+        for (index, byte) in bytes.enumerated() {
+            word = word << 8 | UInt64(byte)
+            if index % 8 == 7 {
+                self.add(word)
+                word = 0
+            }
+        }
+        // The length went first, so a zero-padded last word cannot collide with a longer string.
+        if bytes.count % 8 != 0 { self.add(word) }
+    }
+
     /// Adds every value of a multi-valued field, and how many there are.
     @inline(__always)
     package mutating func add(_ values: [String]?) {

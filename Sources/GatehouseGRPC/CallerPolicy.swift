@@ -12,10 +12,14 @@ package struct CallerPolicy: Sendable, Hashable {
     package var spiffeIDs: [String]
     /// Certificate subjects allowed to call.
     package var subjects: [String]
+    /// Whether the listener is trusted for forwarded identities (``ListenerConfiguration/trustsForwardedIdentity``);
+    /// every admitted caller's facts say so.
+    package var trustsForwardedIdentity: Bool
 
-    package init(spiffeIDs: [String] = [], subjects: [String] = []) {
+    package init(spiffeIDs: [String] = [], subjects: [String] = [], trustsForwardedIdentity: Bool = false) {
         self.spiffeIDs = spiffeIDs
         self.subjects = subjects
+        self.trustsForwardedIdentity = trustsForwardedIdentity
     }
 
     /// Any caller the listener accepts.
@@ -30,9 +34,12 @@ package struct CallerPolicy: Sendable, Hashable {
     ///   asked for no certificate (a pinned policy then admits no one).
     /// - Returns: The caller facts: pinned when the policy names the peer, with the peer either way.
     package func admit(_ peer: ListenerPeer?) -> CallerFacts? {
-        guard self.isPinned else { return CallerFacts(isPinnedMutualTLS: false, listenerPeer: peer) }
+        let trusted = self.trustsForwardedIdentity
+        guard self.isPinned else {
+            return CallerFacts(isPinnedMutualTLS: false, trustsForwardedIdentity: trusted, listenerPeer: peer)
+        }
         guard let peer, self.names(peer.identity) else { return nil }
-        return CallerFacts(isPinnedMutualTLS: true, listenerPeer: peer)
+        return CallerFacts(isPinnedMutualTLS: true, trustsForwardedIdentity: trusted, listenerPeer: peer)
     }
 
     private func names(_ identity: PeerIdentity) -> Bool {

@@ -126,10 +126,28 @@ package struct ListenerConfiguration: Sendable, Hashable, CustomStringConvertibl
 
     package var address: Address
     package var security: Security
+    /// Whether checks arriving here may carry a forwarded identity Gatehouse believes: Envoy's
+    /// `source.principal`, for policies with `trustEnvoyPrincipal` (``CallerFacts/trustsForwardedIdentity``).
+    ///
+    /// Only a listener whose callers are pinned may say so: a Unix socket (its file permissions
+    /// pin them) or an mTLS listener with `allowedClients`; the CLI refuses it elsewhere.
+    package var trustsForwardedIdentity: Bool
 
-    package init(address: Address, security: Security = .plaintext) {
+    package init(address: Address, security: Security = .plaintext, trustsForwardedIdentity: Bool = false) {
         self.address = address
         self.security = security
+        self.trustsForwardedIdentity = trustsForwardedIdentity
+    }
+
+    /// Whether only pinned callers can reach this listener, so that it may trust forwarded
+    /// identities: a Unix socket, or an mTLS listener with `allowedClients`.
+    ///
+    /// A TCP listener without pinning is refused even on a loopback address: any local user,
+    /// and any container sharing the network namespace, can connect to it.
+    package var pinsItsCallers: Bool {
+        if case .unix = self.address { return true }
+        if case .mutualTLS(_, _, let clients) = self.security { return clients.allowedClients.isPinned }
+        return false
     }
 
     package var description: String {

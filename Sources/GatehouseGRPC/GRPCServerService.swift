@@ -191,10 +191,13 @@ package struct GRPCServerService: Service {
         )
     }
 
-    /// The callers a listener admits: its `allowedClients` on an mTLS listener, anyone otherwise.
+    /// The callers a listener admits (its `allowedClients` on an mTLS listener, anyone
+    /// otherwise), and whether it trusts their forwarded identities.
     package static func callers(of listener: ListenerConfiguration) -> CallerPolicy {
-        if case .mutualTLS(_, _, let clients) = listener.security { return clients.allowedClients }
-        return .anyCaller
+        var callers = CallerPolicy.anyCaller
+        if case .mutualTLS(_, _, let clients) = listener.security { callers = clients.allowedClients }
+        callers.trustsForwardedIdentity = listener.trustsForwardedIdentity
+        return callers
     }
 
     private func security(_ listener: ListenerConfiguration) throws -> HTTP2ServerTransport.Posix.TransportSecurity {

@@ -46,7 +46,8 @@ package enum IdentityLoader {
             byPolicy.append(
                 PolicyAuthenticator(
                     tokens: issuers.isEmpty ? nil : TokenVerifier(issuers: issuers), certificates: certificates,
-                    trustsEnvoyPrincipal: settings.mtls?.trustEnvoyPrincipal ?? false))
+                    trustsEnvoyPrincipal: settings.mtls?.trustEnvoyPrincipal ?? false,
+                    acceptsListenerPeer: settings.mtls?.listenerPeer ?? false))
         }
         guard problems.isEmpty else {
             let count = problems.count == 1 ? "One identity file" : "\(problems.count) identity files"

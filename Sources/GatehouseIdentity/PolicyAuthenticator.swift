@@ -11,16 +11,29 @@ package struct PolicyAuthenticator: Sendable {
     package var tokens: TokenVerifier?
     /// The policy's client-certificate trust, if it accepts certificates.
     package var certificates: ClientCertificateVerifier?
-    /// Whether Envoy's `source.principal` may stand in for a certificate (only from a pinned mTLS caller).
+    /// Whether Envoy's `source.principal` may stand in for a certificate (only on a listener
+    /// trusted for forwarded identities).
     package var trustsEnvoyPrincipal: Bool
+    /// Whether the verified listener peer is the source identity when Envoy forwards neither a
+    /// certificate nor a principal (`listenerPeer: true`).
+    package var acceptsListenerPeer: Bool
 
-    package init(tokens: TokenVerifier?, certificates: ClientCertificateVerifier?, trustsEnvoyPrincipal: Bool) {
+    package init(
+        tokens: TokenVerifier?, certificates: ClientCertificateVerifier?, trustsEnvoyPrincipal: Bool,
+        acceptsListenerPeer: Bool = false
+    ) {
         self.tokens = tokens
         self.certificates = certificates
         self.trustsEnvoyPrincipal = trustsEnvoyPrincipal
+        self.acceptsListenerPeer = acceptsListenerPeer
     }
 
     /// The verified identity of `request`'s caller.
+    ///
+    /// The source identity comes from the first of: the forwarded certificate (with Envoy's
+    /// principal, when forwarded too, naming it); Envoy's principal alone, when the policy trusts
+    /// it and the listener is trusted for forwarded identities; the listener's verified peer,
+    /// when the policy opts in and Envoy forwarded neither. Each is held to the policy's rules.
     package func identity(for request: AuthzRequest, caller: CallerFacts) async -> Identity {
         var identity = Identity()
         if let tokens {
@@ -33,20 +46,7 @@ package struct PolicyAuthenticator: Sendable {
             }
         }
         guard let certificates else { return identity }
-        let outcome: CertificateVerification?
-        if let certificate = request.source.certificate, !certificate.isEmpty {
-            outcome = await certificates.verify(urlEncodedPEM: certificate, at: request.time)
-        } else if self.trustsEnvoyPrincipal, caller.isPinnedMutualTLS, let principal = request.source.principal,
-            !principal.isEmpty
-        {
-            // Envoy verified the downstream certificate itself and forwards only what it names; we
-            // believe it only from an Envoy whose own certificate we pinned, and only when the
-            // policy says so.
-            outcome = certificates.identity(fromPrincipal: principal)
-        } else {
-            outcome = nil
-        }
-        switch outcome {
+        switch await self.source(of: request, caller: caller, certificates: certificates) {
         case .verified(let peer): identity.peer = peer
         case .rejected(let failure): identity.credentialFailure = failure
         case nil: break
@@ -54,14 +54,42 @@ package struct PolicyAuthenticator: Sendable {
         return identity
     }
 
+    private func source(
+        of request: AuthzRequest, caller: CallerFacts, certificates: ClientCertificateVerifier
+    ) async -> CertificateVerification? {
+        let principal = request.source.principal.flatMap { $0.isEmpty ? nil : $0 }
+        if let certificate = request.source.certificate, !certificate.isEmpty {
+            return await certificates.verify(urlEncodedPEM: certificate, principal: principal, at: request.time)
+        }
+        if let principal {
+            // Envoy verified the downstream certificate itself and forwards only what it names; we
+            // believe it only on a listener whose callers cannot be anyone (a Unix socket, a
+            // pinned mTLS listener), and only when the policy says so. An untrusted principal
+            // still means Envoy is speaking for a downstream caller: never the listener peer then.
+            guard self.trustsEnvoyPrincipal, caller.trustsForwardedIdentity else { return nil }
+            return certificates.identity(fromPrincipal: principal)
+        }
+        if self.acceptsListenerPeer, let peer = caller.listenerPeer {
+            return await certificates.verify(listenerPeer: peer, at: request.time)
+        }
+        return nil
+    }
+
     /// Adds what ``identity(for:caller:)`` reads: every value at the token locations, the
-    /// certificate, and Envoy's principal when it may stand in for one.
+    /// certificate, Envoy's principal and whether it may stand in for one, and the listener
+    /// peer's chain when the policy reads it.
     package func addCredentials(of request: AuthzRequest, caller: CallerFacts, to key: inout some CacheKeyBuilder) {
         if let tokens { tokens.addTokenTexts(of: request, to: &key) }
         guard self.certificates != nil else { return }
         key.add(request.source.certificate)
-        let principalCounts = self.trustsEnvoyPrincipal && caller.isPinnedMutualTLS
-        key.add(principalCounts ? request.source.principal : nil)
+        key.add(request.source.principal)
+        key.add(UInt64(self.trustsEnvoyPrincipal && caller.trustsForwardedIdentity ? 1 : 0))
+        guard self.acceptsListenerPeer, let peer = caller.listenerPeer else {
+            key.add(UInt64(0))
+            return
+        }
+        key.add(UInt64(peer.certificateChain.count + 1))
+        for der in peer.certificateChain { key.add(bytes: der) }
     }
 }
 

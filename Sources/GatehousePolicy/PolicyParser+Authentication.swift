@@ -211,7 +211,10 @@ extension PolicyParser {
     }
 
     private mutating func mutualTLS(_ node: YAMLNode) -> MutualTLSSettings? {
-        let keys = ["trustBundle", "trustDomain", "crls", "trustEnvoyPrincipal", "invalidCertificateStatus", "xroad"]
+        let keys = [
+            "trustBundle", "trustDomain", "crls", "trustEnvoyPrincipal", "listenerPeer", "invalidCertificateStatus",
+            "xroad",
+        ]
         guard let entries = self.reader.mapping(node, allowed: keys, what: "authentication.mtls") else { return nil }
         var document = MutualTLSSettings(
             trustBundle: nil, trustDomain: nil, crls: [], trustEnvoyPrincipal: false, invalidCertificateStatus: 401,
@@ -233,6 +236,9 @@ extension PolicyParser {
         }
         if let node = entries["trustEnvoyPrincipal"], let flag = self.reader.bool(node, what: "trustEnvoyPrincipal") {
             document.trustEnvoyPrincipal = flag
+        }
+        if let node = entries["listenerPeer"], let flag = self.reader.bool(node, what: "listenerPeer") {
+            document.listenerPeer = flag
         }
         if let node = entries["invalidCertificateStatus"],
             let status = self.reader.integer(node, in: 401...403, what: "invalidCertificateStatus")

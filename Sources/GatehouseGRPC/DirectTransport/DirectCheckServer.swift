@@ -47,6 +47,7 @@ final class DirectCheckServer: Sendable {
         keepalive: DirectConnectionHandler.Keepalive? = nil
     ) async throws -> DirectCheckServer {
         let connections = Connections()
+        let callers = GRPCServerService.callers(of: listener)
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -55,7 +56,7 @@ final class DirectCheckServer: Sendable {
         }
         bootstrap = bootstrap.childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
-                let caller = try tls?.configure(channel) ?? .anyone
+                let caller = try tls?.configure(channel) ?? ConnectionCaller(unverified: callers)
                 let connection = DirectConnectionHandler(
                     idleTimeout: idleTimeout.map(TimeAmount.init), gracePeriod: TimeAmount(gracePeriod),
                     keepalive: keepalive)

@@ -29,14 +29,14 @@ struct DirectTLS: Sendable {
         case .tls(let chain, let key):
             return DirectTLS(
                 context: try Self.context(chain: chain, key: key, requestsClientCertificate: false), handshake: nil,
-                callers: .anyCaller)
-        case .mutualTLS(let chain, let key, let clients):
+                callers: GRPCServerService.callers(of: listener))
+        case .mutualTLS(let chain, let key, _):
             guard let verifier else { throw MissingVerifierError(listener: listener) }
             return DirectTLS(
                 context: try Self.context(chain: chain, key: key, requestsClientCertificate: true),
                 handshake: HandshakeVerification(
                     verifier: verifier, listener: listener, logger: logger, clock: AuthorizationService.systemClock),
-                callers: clients.allowedClients)
+                callers: GRPCServerService.callers(of: listener))
         }
     }
 
@@ -57,7 +57,7 @@ struct DirectTLS: Sendable {
     func configure(_ channel: any Channel) throws -> ConnectionCaller {
         guard let handshake = self.handshake else {
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: self.context))
-            return .anyone
+            return ConnectionCaller(unverified: self.callers)
         }
         let caller = ConnectionCaller(policy: self.callers)
         try channel.pipeline.syncOperations.addHandler(
@@ -97,10 +97,20 @@ final class ConnectionCaller: Sendable {
 
     /// The listener's pinning; `nil` when it verifies no client certificate.
     private let policy: CallerPolicy?
+    /// What every check knows of its caller when the listener verifies no client certificate.
+    private let unverified: CallerFacts
     private let peer = Mutex<ListenerPeer?>(nil)
 
     init(policy: CallerPolicy?) {
         self.policy = policy
+        self.unverified = CallerFacts()
+    }
+
+    /// A caller of a listener that verifies no client certificate (plaintext, or TLS without
+    /// client certificates), trusted for forwarded identities as `callers` says.
+    init(unverified callers: CallerPolicy) {
+        self.policy = nil
+        self.unverified = CallerFacts(trustsForwardedIdentity: callers.trustsForwardedIdentity)
     }
 
     /// Keeps the peer the handshake verified.
@@ -114,7 +124,7 @@ final class ConnectionCaller: Sendable {
     /// refused (`certificate_expired`), as grpc-swift's per-call verification refuses it, and
     /// as a new handshake would be.
     func admit(at time: @autoclosure () -> UnixTime) -> Admission {
-        guard let policy = self.policy else { return .admitted(CallerFacts()) }
+        guard let policy = self.policy else { return .admitted(self.unverified) }
         // An mTLS connection carries checks only after its handshake verified the peer; a missing
         // peer would be a bug, and admits no one.
         guard let peer = self.peer.withLock({ $0 }) else { return .refused(detail: nil) }
