@@ -1,3 +1,4 @@
+import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GatehouseCore
@@ -7,10 +8,11 @@ import GatehousePolicy
 import GatehouseTestSupport
 import Logging
 import ServiceLifecycle
+import SwiftASN1
 import Testing
 
-/// A `GRPCServerService` with one transport on a loopback port, run in a `ServiceGroup` as
-/// `gatehouse serve` runs it, and clients for it from grpc-swift.
+/// A `GRPCServerService` with one transport on a loopback port or a Unix socket, run in a
+/// `ServiceGroup` as `gatehouse serve` runs it, and clients for it from grpc-swift.
 struct LoopbackServer: Sendable {
     /// The policy every case runs against.
     static let policy = """
@@ -26,10 +28,15 @@ struct LoopbackServer: Sendable {
         var description: String
     }
 
-    /// A server transport, and whether its listener is mTLS.
+    /// A server transport and the kind of listener it serves.
     enum Setup: String, CaseIterable, Sendable, CustomStringConvertible {
         case grpcSwift = "grpc-swift"
+        /// The direct transport on plaintext TCP.
         case direct
+        /// The direct transport on a Unix socket.
+        case directUnix = "direct on a Unix socket"
+        /// The direct transport behind swift-nio-ssl, server-authenticated only.
+        case directTLS = "direct over TLS"
         /// The direct transport behind swift-nio-ssl, the client verified at the handshake and pinned.
         case directMutualTLS = "direct over mTLS"
 
@@ -37,8 +44,14 @@ struct LoopbackServer: Sendable {
         var description: String { self.rawValue }
     }
 
-    /// The bound port.
-    let port: Int
+    /// Where clients connect.
+    enum Address: Sendable {
+        case tcp(port: Int)
+        case unix(path: String)
+    }
+
+    /// The bound address.
+    let address: Address
     /// Holds checks for `/slow/` paths until released.
     let gate: GatedAuthenticator
     private let group: ServiceGroup
@@ -54,9 +67,23 @@ struct LoopbackServer: Sendable {
         var listener = ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0))
         var clientSecurity = HTTP2ClientTransport.Posix.TransportSecurity.plaintext
         var verifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier] = [:]
-        let pki = transport == .directMutualTLS ? try ListenerPKI() : nil
+        let pki = [.directTLS, .directMutualTLS].contains(transport) ? try ListenerPKI() : nil
         defer { pki?.remove() }
-        if let pki {
+        // A short path: sun_path holds about 100 bytes.
+        let socket = "/tmp/gatehouse-conformance-\(UInt32.random(in: 0...UInt32.max)).sock"
+        defer { try? FileManager.default.removeItem(atPath: socket) }
+        if transport == .directUnix {
+            listener = ListenerConfiguration(address: .unix(path: socket))
+        }
+        if let pki, transport == .directTLS {
+            listener.security = .tls(certificateChain: pki.serverCertificate, privateKey: pki.serverKey)
+            let rootPEM = Array(try pki.root.certificate.serializeAsPEM().pemString.utf8)
+            clientSecurity = .tls {
+                $0.trustRoots = .certificates([.bytes(rootPEM, format: .pem)])
+                $0.serverCertificateVerification = .noHostnameVerification
+            }
+        }
+        if let pki, transport == .directMutualTLS {
             listener.security = .mutualTLS(
                 certificateChain: pki.serverCertificate, privateKey: pki.serverKey,
                 clients: ClientCertificateSettings(
@@ -89,16 +116,14 @@ struct LoopbackServer: Sendable {
                 try await group.run()
             }
             var iterator = addresses.makeAsyncIterator()
-            guard let address = await iterator.next(),
-                let port = address.split(separator: ":").last.flatMap({ Int($0) })
-            else {
+            guard let announced = await iterator.next(), let address = Self.address(announced) else {
                 try await tasks.waitForAll()
                 throw StartError(description: "The server stopped before it listened.")
             }
             let result: Result
             do {
                 result = try await body(
-                    LoopbackServer(port: port, gate: gate, group: group, clientSecurity: clientSecurity))
+                    LoopbackServer(address: address, gate: gate, group: group, clientSecurity: clientSecurity))
             } catch {
                 gate.release()
                 await group.triggerGracefulShutdown()
@@ -112,6 +137,12 @@ struct LoopbackServer: Sendable {
         }
     }
 
+    /// The address a `listening` line announces: `unix:PATH` or `HOST:PORT`.
+    private static func address(_ announced: String) -> Address? {
+        if announced.hasPrefix("unix:") { return .unix(path: String(announced.dropFirst("unix:".count))) }
+        return announced.split(separator: ":").last.flatMap { Int($0) }.map { .tcp(port: $0) }
+    }
+
     /// Starts graceful shutdown, as SIGTERM does.
     func beginGracefulShutdown() async {
         await self.group.triggerGracefulShutdown()
@@ -121,8 +152,13 @@ struct LoopbackServer: Sendable {
     func withClient<Result: Sendable>(
         _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
     ) async throws -> Result {
+        let target: any ResolvableTarget =
+            switch self.address {
+            case .tcp(let port): .ipv4(address: "127.0.0.1", port: port)
+            case .unix(let path): .unixDomainSocket(path: path)
+            }
         let transport = try HTTP2ClientTransport.Posix(
-            target: .ipv4(address: "127.0.0.1", port: self.port), transportSecurity: self.clientSecurity,
+            target: target, transportSecurity: self.clientSecurity,
             config: .defaults { $0.connection.maxIdleTime = nil })
         return try await withGRPCClient(transport: transport) { client in try await body(client) }
     }

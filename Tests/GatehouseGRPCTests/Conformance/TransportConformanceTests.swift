@@ -7,8 +7,9 @@ import SwiftProtobuf
 import Synchronization
 import Testing
 
-/// The same calls against every server transport, and the direct one over mTLS, over real
-/// loopback sockets with grpc-swift's client: Envoy must not be able to tell which transport answers.
+/// The same calls against every server transport, and the direct one on every kind of listener
+/// (plaintext TCP, Unix socket, TLS, mTLS), over real sockets with grpc-swift's client: Envoy must
+/// not be able to tell which transport or listener answers.
 @Suite("Every server transport answers the same calls alike", .timeLimit(.minutes(1)))
 struct TransportConformanceTests {
     typealias Transport = LoopbackServer.Setup
