@@ -35,7 +35,7 @@ package enum ServeSettings {
             "the largest CheckRequest; larger ones fail with RESOURCE_EXHAUSTED"),
         ServeSetting(
             "grpc.keepaliveTime", \.grpc.keepaliveTime, .duration(),
-            "how long a connection may be silent before Gatehouse pings it (0s: never)"),
+            "how long a connection may be silent before Gatehouse pings it (0s: never, on the direct transport)"),
         ServeSetting(
             "grpc.keepaliveTimeout", \.grpc.keepaliveTimeout, .duration(),
             "how long a pinged connection may stay silent before it is closed (GOAWAY, then close)"),
