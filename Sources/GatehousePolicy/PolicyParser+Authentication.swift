@@ -238,6 +238,12 @@ extension PolicyParser {
             document.trustEnvoyPrincipal = flag
         }
         if let node = entries["listenerPeer"], let flag = self.reader.bool(node, what: "listenerPeer") {
+            if flag, entries["trustBundle"] == nil {
+                self.reader.diagnostics.error(
+                    .missingKey,
+                    "listenerPeer needs 'trustBundle': the listener peer's chain is verified against the policy's own trust bundle.",
+                    at: node.location)
+            }
             document.listenerPeer = flag
         }
         if let node = entries["invalidCertificateStatus"],

@@ -99,7 +99,8 @@ package struct ClientCertificateVerifier: Sendable {
     /// Maps Envoy's `source.principal` (a URI SAN such as a SPIFFE ID, or a subject DN) without a certificate.
     ///
     /// The caller decides whether the principal is trusted at all (the policy's
-    /// `trustEnvoyPrincipal` over a pinned mTLS listener). The same SPIFFE and X-Road rules apply.
+    /// `trustEnvoyPrincipal` on a listener trusted for forwarded identities). The same SPIFFE and
+    /// X-Road rules apply.
     ///
     /// - Returns: The peer identity (its subject set when the principal is a DN), or the rejection.
     package func identity(fromPrincipal principal: String) -> CertificateVerification {
