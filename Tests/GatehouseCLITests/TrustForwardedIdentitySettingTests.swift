@@ -13,9 +13,13 @@ struct TrustForwardedIdentitySettingTests {
     struct Folder {
         let path: String
 
-        init() throws {
-            self.path = NSTemporaryDirectory() + "gatehouse-trust-forwarded-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: self.path, withIntermediateDirectories: true)
+        /// Runs `body` with a folder in a temporary directory removed afterwards.
+        static func with(_ body: (Folder) throws -> Void) throws {
+            try withTemporaryDirectory("trust-forwarded") { directory in try body(try Folder(directory.path)) }
+        }
+
+        private init(_ path: String) throws {
+            self.path = path
             try self.write("ca.pem", try TestPKI.pem([try TestPKI.root().certificate]))
             try self.write("server.pem", "stands in: the configuration does not parse it")
             try self.write("server-key.pem", "stands in")
@@ -31,8 +35,6 @@ struct TrustForwardedIdentitySettingTests {
             try self.write("gatehouse.yaml", (["grpc:", "  listeners:"] + listener).joined(separator: "\n") + "\n")
             return self.path + "/gatehouse.yaml"
         }
-
-        func remove() { try? FileManager.default.removeItem(atPath: self.path) }
     }
 
     static let mutualTLS = [
@@ -41,28 +43,29 @@ struct TrustForwardedIdentitySettingTests {
 
     @Test("A Unix socket may trust forwarded identities; the default is not to")
     func unixSocket() throws {
-        let folder = try Folder()
-        defer { folder.remove() }
-        let trusted = try ServeSettingsTests.load(
-            file: try folder.configuration(["address: unix:/tmp/gatehouse.sock", "trustForwardedIdentity: true"]))
-        #expect(
-            trusted.grpc.listeners == [
-                ListenerConfiguration(address: .unix(path: "/tmp/gatehouse.sock"), trustsForwardedIdentity: true)
-            ])
-        let plain = try ServeSettingsTests.load(file: try folder.configuration(["address: unix:/tmp/gatehouse.sock"]))
-        #expect(plain.grpc.listeners.map(\.trustsForwardedIdentity) == [false])
+        try Folder.with { folder in
+            let trusted = try ServeSettingsTests.load(
+                file: try folder.configuration(["address: unix:/tmp/gatehouse.sock", "trustForwardedIdentity: true"]))
+            #expect(
+                trusted.grpc.listeners == [
+                    ListenerConfiguration(address: .unix(path: "/tmp/gatehouse.sock"), trustsForwardedIdentity: true)
+                ])
+            let plain = try ServeSettingsTests.load(
+                file: try folder.configuration(["address: unix:/tmp/gatehouse.sock"]))
+            #expect(plain.grpc.listeners.map(\.trustsForwardedIdentity) == [false])
+        }
     }
 
     @Test("A pinned mTLS listener may trust forwarded identities")
     func pinnedMutualTLS() throws {
-        let folder = try Folder()
-        defer { folder.remove() }
-        let file = try folder.configuration(
-            ["address: 0.0.0.0:9443", "trustForwardedIdentity: true"] + Self.mutualTLS
-                + ["  allowedClients: { spiffeIds: [spiffe://gov.example/envoy/front] }"])
-        let listeners = try ServeSettingsTests.load(file: file).grpc.listeners
-        #expect(listeners.map(\.trustsForwardedIdentity) == [true])
-        #expect(listeners.map(\.pinsItsCallers) == [true])
+        try Folder.with { folder in
+            let file = try folder.configuration(
+                ["address: 0.0.0.0:9443", "trustForwardedIdentity: true"] + Self.mutualTLS
+                    + ["  allowedClients: { spiffeIds: [spiffe://gov.example/envoy/front] }"])
+            let listeners = try ServeSettingsTests.load(file: file).grpc.listeners
+            #expect(listeners.map(\.trustsForwardedIdentity) == [true])
+            #expect(listeners.map(\.pinsItsCallers) == [true])
+        }
     }
 
     @Test(
@@ -72,23 +75,23 @@ struct TrustForwardedIdentitySettingTests {
             ["address: 0.0.0.0:9443"] + Self.mutualTLS,
         ])
     func refused(_ lines: [String]) throws {
-        let folder = try Folder()
-        defer { folder.remove() }
-        let file = try folder.configuration([lines[0], "trustForwardedIdentity: true"] + lines.dropFirst())
-        let problems = ServeSettingsTests.problems(file: file)
-        #expect(problems.count == 1, "\(problems)")
-        #expect(problems.first?.hasPrefix("\(file):4:31: grpc.listeners[0].trustForwardedIdentity: ") == true)
-        #expect(problems.first?.contains("does not pin its callers") == true, "\(problems)")
+        try Folder.with { folder in
+            let file = try folder.configuration([lines[0], "trustForwardedIdentity: true"] + lines.dropFirst())
+            let problems = ServeSettingsTests.problems(file: file)
+            #expect(problems.count == 1, "\(problems)")
+            #expect(problems.first?.hasPrefix("\(file):4:31: grpc.listeners[0].trustForwardedIdentity: ") == true)
+            #expect(problems.first?.contains("does not pin its callers") == true, "\(problems)")
+        }
     }
 
     @Test("false is accepted anywhere, and a value that is not a switch is refused at its position")
     func values() throws {
-        let folder = try Folder()
-        defer { folder.remove() }
-        let off = try folder.configuration(["address: 0.0.0.0:9191", "trustForwardedIdentity: false"])
-        #expect(ServeSettingsTests.problems(file: off) == [])
-        let bad = try folder.configuration(["address: unix:/tmp/g.sock", "trustForwardedIdentity: maybe"])
-        let problems = ServeSettingsTests.problems(file: bad)
-        #expect(problems.count == 1 && problems.first?.hasPrefix("\(bad):4:31: ") == true, "\(problems)")
+        try Folder.with { folder in
+            let off = try folder.configuration(["address: 0.0.0.0:9191", "trustForwardedIdentity: false"])
+            #expect(ServeSettingsTests.problems(file: off) == [])
+            let bad = try folder.configuration(["address: unix:/tmp/g.sock", "trustForwardedIdentity: maybe"])
+            let problems = ServeSettingsTests.problems(file: bad)
+            #expect(problems.count == 1 && problems.first?.hasPrefix("\(bad):4:31: ") == true, "\(problems)")
+        }
     }
 }
