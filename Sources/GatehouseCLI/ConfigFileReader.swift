@@ -43,7 +43,9 @@ struct ConfigFileReader {
     /// A mapping whose keys are the table's keys under `section`: settings or further sections.
     private mutating func readSection(_ node: Node, _ section: String, into configuration: inout ServeConfiguration) {
         let names = ServeSettings.children(of: section)
-        guard let entries = self.mapping(node, allowed: names, what: section.isEmpty ? "the configuration" : section)
+        guard
+            let entries = self.mapping(
+                node, allowed: names, what: section.isEmpty ? "the configuration" : section, section: section)
         else { return }
         for name in names {
             guard let value = entries[name] else { continue }
@@ -192,7 +194,9 @@ struct ConfigFileReader {
         .file(path: self.path, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, key: key)
     }
 
-    mutating func mapping(_ node: Node, allowed: [String], what: String) -> [String: Node]? {
+    /// A mapping's entries, each key one of `allowed`; any other key is a problem (a removed
+    /// setting's says so, when `section` names where the mapping sits among the settings).
+    mutating func mapping(_ node: Node, allowed: [String], what: String, section: String? = nil) -> [String: Node]? {
         guard case .mapping(let mapping) = node else {
             self.problems.append("\(self.at(node))\(what) must be a mapping.")
             return nil
@@ -200,6 +204,15 @@ struct ConfigFileReader {
         var entries: [String: Node] = [:]
         for (key, value) in mapping {
             guard let name = key.string, allowed.contains(name) else {
+                if let section, let name = key.string,
+                    let removed = ServeSettings.removed.first(where: {
+                        $0.key == (section.isEmpty ? name : "\(section).\(name)")
+                    })
+                {
+                    self.problems.append(
+                        "\(self.at(key))\(removed.key): this setting was removed: \(removed.why); delete it.")
+                    continue
+                }
                 self.problems.append(
                     "\(self.at(key))\(what) has no key '\(key.string ?? "?")'; allowed: \(allowed.joined(separator: ", "))."
                 )

@@ -108,14 +108,6 @@ struct ServeCommand: AsyncParsableCommand {
             ])
         let server = GRPCServerService(
             configuration: configuration.grpc,
-            makeServices: { listener in
-                [
-                    AuthorizationService(
-                        decider: decisions, callerPolicy: GRPCServerService.callers(of: listener),
-                        peerVerifier: peerVerifiers[listener.address], logger: logger, paths: configuration.paths),
-                    HealthService { authorizer.isReady },
-                ]
-            },
             logger: logger,
             directCheck: GRPCServerService.DirectCheck(
                 service: AuthorizationService(decider: decisions, logger: logger, paths: configuration.paths),

@@ -46,6 +46,9 @@ package struct ServeConfiguration: Sendable, Hashable {
             try reader.read(into: &configuration)
             problems += reader.problems
         }
+        for removed in ServeSettings.removed where environment[removed.variable] != nil {
+            problems.append("\(removed.variable): this variable was removed: \(removed.why); unset it.")
+        }
         for setting in ServeSettings.table {
             guard let variable = setting.variable, let value = environment[variable] else { continue }
             problems += setting.apply([value], .environment(variable), &configuration)

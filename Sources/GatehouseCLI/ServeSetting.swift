@@ -74,7 +74,7 @@ package struct ServeSetting: Sendable {
         @Sendable (_ texts: [String], _ source: SettingSource, _ configuration: inout ServeConfiguration) -> [String]
 
     /// A row whose value lives at `keyPath`; `variableParser` reads the variable when it is
-    /// written differently from the key (`GATEHOUSE_FLUSH_COALESCING_US` counts microseconds).
+    /// written differently from the key (in other units, say).
     init<Value>(
         _ key: String, variable: String? = nil, flag: String? = nil,
         _ keyPath: any WritableKeyPath<ServeConfiguration, Value> & Sendable, _ parser: SettingParser<Value>,

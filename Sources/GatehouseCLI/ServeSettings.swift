@@ -25,9 +25,6 @@ package enum ServeSettings {
             nodeReader: .listeners,
             "where to serve Check; the variable takes comma-separated addresses, the flag repeats (plaintext)"),
         ServeSetting(
-            "grpc.transport", variable: "GATEHOUSE_TRANSPORT", \.grpc.transport, .choice("a transport"),
-            "how listeners serve Check (plaintext, TLS and mTLS alike)"),
-        ServeSetting(
             "grpc.maxConcurrentStreams", \.grpc.maxConcurrentStreams, .integer(1...1_000_000),
             "HTTP/2 streams per connection"),
         ServeSetting(
@@ -35,7 +32,7 @@ package enum ServeSettings {
             "the largest CheckRequest; larger ones fail with RESOURCE_EXHAUSTED"),
         ServeSetting(
             "grpc.keepaliveTime", \.grpc.keepaliveTime, .duration(),
-            "how long a connection may be silent before Gatehouse pings it (0s: never, on the direct transport)"),
+            "how long a connection may be silent before Gatehouse pings it (0s: never)"),
         ServeSetting(
             "grpc.keepaliveTimeout", \.grpc.keepaliveTimeout, .duration(),
             "how long a pinged connection may stay silent before it is closed (GOAWAY, then close)"),
@@ -44,12 +41,8 @@ package enum ServeSettings {
             "close a connection that carries no call this long (with GOAWAY)"),
         ServeSetting(
             "grpc.eventLoopThreads", variable: "GATEHOUSE_EVENT_LOOP_THREADS", \.grpc.eventLoopThreads,
-            SettingParser.integer(1...256).optional(absent: "per transport"),
-            "event-loop threads for all listeners; by default one per core (direct), one (grpc-swift)"),
-        ServeSetting(
-            "grpc.flushCoalescingDelay", variable: "GATEHOUSE_FLUSH_COALESCING_US", \.grpc.flushCoalescingDelay,
-            SettingParser.duration().zeroIsOff(), variableParser: .microseconds,
-            "how long a response may wait to be flushed together with others (grpc-swift listeners)"),
+            SettingParser.integer(1...256).optional(absent: "per core"),
+            "event-loop threads for all listeners; by default one per core"),
         ServeSetting(
             "shutdownGracePeriod", \.grpc.shutdownGracePeriod, .duration(),
             "after SIGTERM or SIGINT, how long checks in flight may take before the process exits"),
@@ -73,6 +66,31 @@ package enum ServeSettings {
         ServeSetting(
             "cache.shards", \.cache.limits.requestedShards, .integer(1...1024),
             "independently locked parts (rounded up to a power of two)"),
+    ]
+
+    /// A setting that existed once and is gone: a file or environment still naming it fails
+    /// with `why`, rather than as an unknown name.
+    struct Removed {
+        /// The file key.
+        var key: String
+        /// The environment variable that set it.
+        var variable: String
+        /// Why it went and what replaces it: a clause that ends the problem's sentence.
+        var why: String
+    }
+
+    /// The removed settings.
+    static let removed = [
+        Removed(
+            key: "grpc.transport", variable: "GATEHOUSE_TRANSPORT",
+            why:
+                "every listener is served by the direct transport, the only server transport since grpc-swift's server was removed (deploy/README.md)"
+        ),
+        Removed(
+            key: "grpc.flushCoalescingDelay", variable: "GATEHOUSE_FLUSH_COALESCING_US",
+            why:
+                "it applied only to grpc-swift's server, which was removed; the direct transport flushes each response as it is written"
+        ),
     ]
 
     /// The row for `key`, if it is one.
@@ -117,16 +135,6 @@ extension SettingParser where Value == ListenerConfiguration.Address {
     static let address = SettingParser(
         type: "address", expected: "an address (\(addressForms))",
         parse: { text, _ in ListenerConfiguration.Address(text) }, format: { "\($0)" })
-}
-
-extension SettingParser where Value == Duration? {
-    /// Whole microseconds, 0 for off (`GATEHOUSE_FLUSH_COALESCING_US`).
-    static let microseconds = SettingParser(
-        type: "microseconds, 0 = off", expected: "a whole number of microseconds from 0 to 86400000000",
-        parse: { text, _ in
-            guard let micros = Int64(text), (0...86_400_000_000).contains(micros) else { return nil }
-            return .some(micros == 0 ? nil : .microseconds(micros))
-        }, format: { $0.map { "\($0 / .microseconds(1))" } ?? "0" })
 }
 
 extension CacheLimits {

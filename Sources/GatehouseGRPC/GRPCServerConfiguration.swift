@@ -20,36 +20,16 @@ package struct GRPCServerConfiguration: Sendable, Hashable {
     /// How long a connection may carry no call before the server closes it (with GOAWAY, so no
     /// call is cut off); `nil` keeps idle connections open.
     package var idleTimeout: Duration?
-    /// How long a response may wait to be flushed together with others; `nil` flushes each at once.
-    ///
-    /// Coalescing saves syscalls when many checks are in flight on one connection, and costs a
-    /// timer and up to this much latency per response when few are (Envoy keeps few in flight).
-    package var flushCoalescingDelay: Duration?
-    /// Event-loop threads for all listeners; `nil` picks by transport (``resolvedEventLoopThreads``).
+    /// Event-loop threads for all listeners; `nil` runs one per core (``resolvedEventLoopThreads``).
     package var eventLoopThreads: Int?
-    /// How listeners serve Check: grpc-swift's server, or the direct HTTP/2 handler
-    /// (``Transport/direct``), which answers a cached decision on the event loop itself.
-    package var transport: Transport
 
-    /// The event-loop threads to run: as configured, else one per core with the direct
-    /// transport and one with grpc-swift.
+    /// The event-loop threads to run: as configured, else one per core.
     ///
-    /// Measured through Envoy on 2 cores (`deploy/bench/load.sh`): the direct transport with two
-    /// threads served 9,043 checks/s against 8,571 with one (66 against 58 µs of CPU per check),
-    /// and twice the direct h2load throughput; grpc-swift with one thread cost 197 µs of CPU per
-    /// check against 307 µs with two (fewer cross-thread wake-ups per RPC).
+    /// Measured through Envoy on 2 cores (`deploy/bench/load.sh`): two threads served 9,043
+    /// checks/s against 8,571 with one (66 against 58 µs of CPU per check), and twice the direct
+    /// h2load throughput.
     package var resolvedEventLoopThreads: Int {
-        if let eventLoopThreads { return eventLoopThreads }
-        return self.transport == .direct ? System.coreCount : 1
-    }
-
-    /// How listeners serve Check, whatever their security.
-    package enum Transport: String, Sendable, Hashable, CaseIterable {
-        /// grpc-swift 2's HTTP/2 server: every registered service, flush coalescing.
-        case grpcSwift = "grpc-swift"
-        /// SwiftNIO's HTTP/2 (behind swift-nio-ssl on TLS listeners) with one handler per stream:
-        /// Check, health Check and Watch, keepalive pings.
-        case direct
+        self.eventLoopThreads ?? System.coreCount
     }
 
     package init(
@@ -60,9 +40,7 @@ package struct GRPCServerConfiguration: Sendable, Hashable {
         keepaliveTimeout: Duration = .seconds(10),
         shutdownGracePeriod: Duration = .seconds(10),
         idleTimeout: Duration? = .seconds(300),
-        flushCoalescingDelay: Duration? = nil,
-        eventLoopThreads: Int? = nil,
-        transport: Transport = .direct
+        eventLoopThreads: Int? = nil
     ) {
         self.listeners = listeners
         self.maxConcurrentStreams = maxConcurrentStreams
@@ -71,9 +49,7 @@ package struct GRPCServerConfiguration: Sendable, Hashable {
         self.keepaliveTimeout = keepaliveTimeout
         self.shutdownGracePeriod = shutdownGracePeriod
         self.idleTimeout = idleTimeout
-        self.flushCoalescingDelay = flushCoalescingDelay
         self.eventLoopThreads = eventLoopThreads
-        self.transport = transport
     }
 
     /// One plaintext listener on `127.0.0.1:9191`, the port OPA-Envoy users know.

@@ -1,33 +1,29 @@
-import Foundation
-package import GRPCCore
-import GRPCNIOTransportHTTP2
 package import GatehouseCore
 package import Logging
 import NIOCore
 import NIOPosix
 package import ServiceLifecycle
 
-/// Runs one gRPC server per configured listener as a ServiceLifecycle `Service`.
+/// Runs one direct-transport server (``DirectCheckServer``) per configured listener as a
+/// ServiceLifecycle `Service`.
 ///
 /// Graceful shutdown (SIGTERM/SIGINT through the `ServiceGroup`) stops accepting new
 /// connections, sends GOAWAY on every connection and lets in-flight checks finish; a
-/// connection still open `shutdownGracePeriod` after its GOAWAY is closed. Both transports
-/// behave alike (see ``DirectCheckServer`` for the sequence). `run()` returns once every
-/// server has stopped and the event loops have shut down.
+/// connection still open `shutdownGracePeriod` after its GOAWAY is closed (see
+/// ``DirectCheckServer`` for the sequence). `run()` returns once every server has stopped and
+/// the event loops have shut down.
 ///
-/// On an mTLS listener both transports verify the client's chain during the handshake with the
-/// listener's ``ListenerPeerVerifier`` and refuse a chain it refuses. The direct transport keeps
-/// the verified peer for the connection and pins it per check; grpc-swift's server, which hands
-/// a call only the chain, has its ``AuthorizationService`` verify the chain again per call.
+/// On an mTLS listener the client's chain is verified during the handshake with the listener's
+/// ``ListenerPeerVerifier``, a chain it refuses is refused, and the verified peer is kept for the
+/// connection and pinned per check.
 package struct GRPCServerService: Service {
     private let configuration: GRPCServerConfiguration
-    private let makeServices: @Sendable (ListenerConfiguration) -> [any RegistrableRPCService]
     private let logger: Logger
     private let onListening: @Sendable (ListenerConfiguration, String) -> Void
-    private let directCheck: DirectCheck?
+    private let directCheck: DirectCheck
     private let peerVerifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier]
 
-    /// What a listener served by the direct transport answers with.
+    /// What every listener answers with.
     package struct DirectCheck: Sendable {
         /// The Authorization service (its caller policy is not used: the transport pins per listener).
         package var service: AuthorizationService
@@ -41,22 +37,18 @@ package struct GRPCServerService: Service {
     }
 
     /// - Parameters:
-    ///   - makeServices: The services for one listener served by grpc-swift (each listener may
-    ///     pin different callers, and an mTLS one needs its verifier in the service).
-    ///   - directCheck: What the direct transport serves; without it every listener uses grpc-swift.
+    ///   - directCheck: What every listener serves.
     ///   - peerVerifiers: The verifier of each mTLS listener's clients, by address; a listener
     ///     without one fails to start.
     ///   - onListening: Called with each listener and its bound address once it accepts connections.
     package init(
         configuration: GRPCServerConfiguration,
-        makeServices: @escaping @Sendable (ListenerConfiguration) -> [any RegistrableRPCService],
         logger: Logger,
-        directCheck: DirectCheck? = nil,
+        directCheck: DirectCheck,
         peerVerifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier] = [:],
         onListening: @escaping @Sendable (ListenerConfiguration, String) -> Void = { _, _ in }
     ) {
         self.configuration = configuration
-        self.makeServices = makeServices
         self.logger = logger
         self.directCheck = directCheck
         self.peerVerifiers = peerVerifiers
@@ -79,47 +71,30 @@ package struct GRPCServerService: Service {
     }
 
     private func serve(on group: MultiThreadedEventLoopGroup) async throws {
-        var servers: [(ListenerConfiguration, GRPCServer<HTTP2ServerTransport.Posix>)] = []
-        var direct: [(ListenerConfiguration, DirectCheckServer)] = []
+        var servers: [(ListenerConfiguration, DirectCheckServer)] = []
         for listener in self.configuration.listeners {
-            if self.configuration.transport == .direct, let directCheck {
-                let endpoint = DirectCheckEndpoint(
-                    service: directCheck.service, isServing: directCheck.isServing,
-                    maxRequestBytes: self.configuration.maxRequestBytes)
-                let tls = try DirectTLS.make(
-                    listener, verifier: self.peerVerifiers[listener.address], logger: self.logger)
-                let server = try await DirectCheckServer.bind(
-                    listener, group: group, endpoint: endpoint, tls: tls,
-                    maxConcurrentStreams: self.configuration.maxConcurrentStreams,
-                    idleTimeout: self.configuration.idleTimeout, gracePeriod: self.configuration.shutdownGracePeriod,
-                    keepalive: self.keepalive)
-                direct.append((listener, server))
-            } else {
-                servers.append(
-                    (
-                        listener,
-                        GRPCServer(
-                            transport: try self.makeTransport(listener, group: group),
-                            services: self.makeServices(listener))
-                    ))
-            }
+            let endpoint = DirectCheckEndpoint(
+                service: self.directCheck.service, isServing: self.directCheck.isServing,
+                maxRequestBytes: self.configuration.maxRequestBytes)
+            let tls = try DirectTLS.make(listener, verifier: self.peerVerifiers[listener.address], logger: self.logger)
+            let server = try await DirectCheckServer.bind(
+                listener, group: group, endpoint: endpoint, tls: tls,
+                maxConcurrentStreams: self.configuration.maxConcurrentStreams,
+                idleTimeout: self.configuration.idleTimeout, gracePeriod: self.configuration.shutdownGracePeriod,
+                keepalive: self.keepalive)
+            servers.append((listener, server))
         }
-        let (grpcServers, directServers) = (servers, direct)
+        let bound = servers
         try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                for (listener, server) in grpcServers {
-                    group.addTask { try await server.serve() }
-                    group.addTask { await self.announce(listener, server) }
-                }
-                for (listener, server) in directServers {
+            await withDiscardingTaskGroup { group in
+                for (listener, server) in bound {
                     self.announce(listener, address: server.channel.localAddress)
                     group.addTask { await server.serve() }
                 }
             }
         } onGracefulShutdown: {
             self.logger.info("gRPC servers shutting down gracefully")
-            for (_, server) in grpcServers { server.beginGracefulShutdown() }
-            for (_, server) in directServers { server.beginGracefulShutdown() }
+            for (_, server) in bound { server.beginGracefulShutdown() }
         }
     }
 
@@ -140,55 +115,10 @@ package struct GRPCServerService: Service {
         }
     }
 
-    private func announce(_ listener: ListenerConfiguration, _ server: GRPCServer<HTTP2ServerTransport.Posix>) async {
-        guard let address = try? await server.listeningAddress else { return }
-        if let ipv4 = address.ipv4 {
-            self.announce(listener, text: "\(ipv4.host):\(ipv4.port)")
-        } else if let ipv6 = address.ipv6 {
-            self.announce(listener, text: "[\(ipv6.host)]:\(ipv6.port)")
-        } else if let unix = address.unixDomainSocket {
-            self.announce(listener, text: "unix:\(unix.path)")
-        } else {
-            self.announce(listener, text: "\(address)")
-        }
-    }
-
     /// Logs where a listener accepts connections (the integration tests wait for this line).
     private func announce(_ listener: ListenerConfiguration, text: String) {
         self.logger.info("listening", metadata: ["gatehouse.listener": "\(listener)", "gatehouse.address": "\(text)"])
         self.onListening(listener, text)
-    }
-
-    private func makeTransport(_ listener: ListenerConfiguration, group: MultiThreadedEventLoopGroup) throws
-        -> HTTP2ServerTransport.Posix
-    {
-        let address: GRPCNIOTransportCore.SocketAddress
-        switch listener.address {
-        case .tcp(let host, let port):
-            address = host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
-        case .unix(let path):
-            // A socket file left by a previous run would make bind fail.
-            try? FileManager.default.removeItem(atPath: path)
-            address = .unixDomainSocket(path: path)
-        }
-        let configuration = self.configuration
-        let config = HTTP2ServerTransport.Posix.Config.defaults { config in
-            config.http2.maxConcurrentStreams = configuration.maxConcurrentStreams
-            config.rpc.maxRequestPayloadSize = configuration.maxRequestBytes
-            config.connection.keepalive.time = configuration.keepaliveTime
-            config.connection.keepalive.timeout = configuration.keepaliveTimeout
-            config.connection.keepalive.clientBehavior.allowWithoutCalls = true
-            config.connection.keepalive.clientBehavior.minPingIntervalWithoutCalls = .seconds(5)
-            // The same drain deadline and idle timeout as the direct transport.
-            config.connection.maxGraceTime = configuration.shutdownGracePeriod
-            config.connection.maxIdleTime = configuration.idleTimeout
-            config.connection.flushCoalescing = configuration.flushCoalescingDelay.map {
-                .init(maxFlushDelay: $0, maxBytes: 64 * 1024)
-            }
-        }
-        return HTTP2ServerTransport.Posix(
-            address: address, transportSecurity: try self.security(listener), config: config, eventLoopGroup: group
-        )
     }
 
     /// The callers a listener admits (its `allowedClients` on an mTLS listener, anyone
@@ -198,29 +128,5 @@ package struct GRPCServerService: Service {
         if case .mutualTLS(_, _, let clients) = listener.security { callers = clients.allowedClients }
         callers.trustsForwardedIdentity = listener.trustsForwardedIdentity
         return callers
-    }
-
-    private func security(_ listener: ListenerConfiguration) throws -> HTTP2ServerTransport.Posix.TransportSecurity {
-        switch listener.security {
-        case .plaintext:
-            return .plaintext
-        case .tls(let chain, let key):
-            return .tls(
-                certificateChain: [.file(path: chain, format: .pem)], privateKey: .file(path: key, format: .pem))
-        case .mutualTLS(let chain, let key, _):
-            guard let verifier = self.peerVerifiers[listener.address] else {
-                throw DirectTLS.MissingVerifierError(listener: listener)
-            }
-            let verification = HandshakeVerification(
-                verifier: verifier, listener: listener, logger: self.logger, clock: AuthorizationService.systemClock)
-            return .mTLS(
-                certificateChain: [.file(path: chain, format: .pem)], privateKey: .file(path: key, format: .pem)
-            ) { config in
-                // The custom callback replaces BoringSSL's verification, so the trust roots play no part.
-                config.trustRoots = .systemDefault
-                config.clientCertificateVerification = .noHostnameVerification
-                config.customVerificationCallback = verification.callback()
-            }
-        }
     }
 }

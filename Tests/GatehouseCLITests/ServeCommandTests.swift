@@ -53,9 +53,9 @@ struct ServeCommandTests {
         }
     }
 
-    @Test("grpc.transport names grpc-swift or direct, nothing else")
+    @Test("grpc.transport, removed with grpc-swift's server, fails at its position saying what to do")
     func transport() throws {
-        let output = try GatehouseProcess.withDirectory(["gatehouse.yaml": "grpc: { transport: fast }\n"]) {
+        let output = try GatehouseProcess.withDirectory(["gatehouse.yaml": "grpc: { transport: grpc-swift }\n"]) {
             directory in
             try GatehouseProcess.run([
                 "serve", "--config", directory.appendingPathComponent("gatehouse.yaml").path, "--check-config",
@@ -64,7 +64,8 @@ struct ServeCommandTests {
         #expect(output.status == 2)
         #expect(
             output.stderr.contains(
-                "gatehouse.yaml:1:20: grpc.transport: 'fast' is not a transport (grpc-swift, direct)."),
+                "gatehouse.yaml:1:9: grpc.transport: this setting was removed: every listener is served by the direct transport"
+            ),
             "\(output.stderr)")
     }
 

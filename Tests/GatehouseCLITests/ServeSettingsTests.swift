@@ -84,8 +84,8 @@ struct ServeSettingsTests {
         var expected = ServeConfiguration()
         expected.policies = Self.policies
         for setting in ServeSettings.table where setting.key != "policies" && setting.key != "grpc.listeners" {
-            // `per transport` is the absence of a value, which no text writes.
-            if setting.defaultValue == "per transport" { continue }
+            // `per core` is the absence of a value, which no text writes.
+            if setting.defaultValue == "per core" { continue }
             let path = setting.key.split(separator: ".")
             let yaml =
                 path.count == 1
@@ -122,12 +122,9 @@ struct ServeSettingsTests {
     @Test(
         "Variables that once ignored a bad value now report it",
         arguments: [
-            ("GATEHOUSE_FLUSH_COALESCING_US", "soon", "is not a whole number of microseconds from 0 to 86400000000."),
-            ("GATEHOUSE_FLUSH_COALESCING_US", "-5", "is not a whole number of microseconds from 0 to 86400000000."),
             ("GATEHOUSE_EVENT_LOOP_THREADS", "0", "is not a whole number from 1 to 256."),
             ("GATEHOUSE_EVENT_LOOP_THREADS", "many", "is not a whole number from 1 to 256."),
             ("GATEHOUSE_CACHE", "maybe", "is not a switch (true or false, on or off)."),
-            ("GATEHOUSE_TRANSPORT", "fast", "is not a transport (grpc-swift, direct)."),
         ])
     func environmentReportsBadValues(variable: String, value: String, message: String) {
         #expect(Self.problems(environment: [variable: value]) == ["\(variable): '\(value)' \(message)"])
@@ -138,9 +135,7 @@ struct ServeSettingsTests {
         let text = """
             log: { level: error }
             grpc:
-              transport: grpc-swift
               eventLoopThreads: 3
-              flushCoalescingDelay: 2ms
               listeners: [{ address: 127.0.0.1:7000 }]
             cache: { enabled: false, shards: 5 }
             """
@@ -151,24 +146,19 @@ struct ServeSettingsTests {
     private static func expectPrecedence(file: String) throws {
         let fromFile = try Self.load(file: file)
         #expect(fromFile.logLevel == .error)
-        #expect(fromFile.grpc.transport == .grpcSwift)
         #expect(fromFile.grpc.eventLoopThreads == 3)
-        #expect(fromFile.grpc.flushCoalescingDelay == .milliseconds(2))
         #expect(fromFile.grpc.listeners.map(\.description) == ["127.0.0.1:7000 (plaintext)"])
         #expect(!fromFile.cache.isEnabled)
         #expect(fromFile.cache.limits.shards == 8, "shards round up to a power of two")
         #expect(fromFile.grpc.idleTimeout == .seconds(300), "a key the file leaves out keeps its default")
 
         let environment = [
-            "GATEHOUSE_LOG_LEVEL": "debug", "GATEHOUSE_TRANSPORT": "direct", "GATEHOUSE_EVENT_LOOP_THREADS": "2",
-            "GATEHOUSE_FLUSH_COALESCING_US": "0", "GATEHOUSE_LISTEN": "127.0.0.1:7001, unix:/tmp/g.sock",
-            "GATEHOUSE_CACHE": "on",
+            "GATEHOUSE_LOG_LEVEL": "debug", "GATEHOUSE_EVENT_LOOP_THREADS": "2",
+            "GATEHOUSE_LISTEN": "127.0.0.1:7001, unix:/tmp/g.sock", "GATEHOUSE_CACHE": "on",
         ]
         let fromEnvironment = try Self.load(file: file, environment: environment)
         #expect(fromEnvironment.logLevel == .debug)
-        #expect(fromEnvironment.grpc.transport == .direct)
         #expect(fromEnvironment.grpc.eventLoopThreads == 2)
-        #expect(fromEnvironment.grpc.flushCoalescingDelay == nil)
         #expect(
             fromEnvironment.grpc.listeners.map(\.description) == [
                 "127.0.0.1:7001 (plaintext)", "unix:/tmp/g.sock (plaintext)",
@@ -181,18 +171,35 @@ struct ServeSettingsTests {
         #expect(fromFlags.logLevel == .warning)
         #expect(
             fromFlags.grpc.listeners.map(\.description) == ["127.0.0.1:7002 (plaintext)", "127.0.0.1:7003 (plaintext)"])
-        #expect(fromFlags.grpc.transport == .direct, "a setting no flag sets keeps the variable's value")
+        #expect(fromFlags.grpc.eventLoopThreads == 2, "a setting no flag sets keeps the variable's value")
     }
 
-    @Test("Durations of 0 turn the idle timeout and flush coalescing off")
+    @Test("A duration of 0 turns the idle timeout off")
     func zeroIsOff() throws {
-        let configuration = try Self.withFile("grpc: { idleTimeout: 0s, flushCoalescingDelay: 0 }\n") {
-            try Self.load(file: $0)
-        }
+        let configuration = try Self.withFile("grpc: { idleTimeout: 0s }\n") { try Self.load(file: $0) }
         #expect(configuration.grpc.idleTimeout == nil)
-        #expect(configuration.grpc.flushCoalescingDelay == nil)
-        let microseconds = try Self.load(environment: ["GATEHOUSE_FLUSH_COALESCING_US": "250"])
-        #expect(microseconds.grpc.flushCoalescingDelay == .microseconds(250))
+    }
+
+    @Test("A removed setting fails at its file position, or as a variable, saying it was removed and what to do")
+    func removedSettings() throws {
+        try Self.withFile("grpc:\n  transport: direct\n  flushCoalescingDelay: 2ms\n") { file in
+            let problems = Self.problems(file: file)
+            #expect(problems.count == 2)
+            #expect(problems.first?.hasPrefix("\(file):2:3: grpc.transport: this setting was removed: ") == true)
+            #expect(problems.first?.contains("direct transport") == true)
+            #expect(problems.first?.hasSuffix("; delete it.") == true)
+            #expect(
+                problems.last?.hasPrefix("\(file):3:3: grpc.flushCoalescingDelay: this setting was removed: ") == true)
+        }
+        let variables = Self.problems(environment: [
+            "GATEHOUSE_TRANSPORT": "direct", "GATEHOUSE_FLUSH_COALESCING_US": "0",
+        ])
+        #expect(variables.count == 2)
+        #expect(
+            variables.contains {
+                $0.hasPrefix("GATEHOUSE_TRANSPORT: this variable was removed: ") && $0.hasSuffix("; unset it.")
+            })
+        #expect(variables.contains { $0.hasPrefix("GATEHOUSE_FLUSH_COALESCING_US: this variable was removed: ") })
     }
 
     @Test("File problems come in the file's order, a list where a value belongs is named")

@@ -12,7 +12,7 @@
 # prebuilt C++ peers: run ../shared/bench/setup.sh once) and its helpers (correctness probe,
 # CPU accounting, per-run records, the summary tables). What it adds:
 #   * peers `gatehouse` (deploy/bench/serve.sh: cache on, direct transport), `gatehouse-nocache`
-#     (GATEHOUSE_CACHE=off), `gatehouse-grpc-swift` (GATEHOUSE_TRANSPORT=grpc-swift), and
+#     (GATEHOUSE_CACHE=off), and
 #     `gatehouse-1loop`/`gatehouse-2loops` (event-loop threads), so they appear in one run beside
 #     `null` and `cpp`;
 #   * TOKENS=one|unique|N: wrk sends tokens from a file (tokens.lua), minted by mint_tokens.py.
@@ -45,7 +45,7 @@ die() { log "ERROR: $*"; exit 1; }
 SCENARIOS=("$@")
 if ((${#SCENARIOS[@]} == 0)); then
     SCENARIOS=(noauth jwt jwt-cached extauthz:null extauthz:cpp extauthz:gatehouse extauthz:gatehouse-nocache
-        extauthz:gatehouse-grpc-swift direct:cpp direct:gatehouse direct:gatehouse-nocache direct:gatehouse-grpc-swift)
+        direct:cpp direct:gatehouse direct:gatehouse-nocache)
 fi
 [[ " ${SCENARIOS[*]} " == *" noauth "* ]] || SCENARIOS=(noauth "${SCENARIOS[@]}")
 
@@ -55,7 +55,6 @@ peer_cmd() {
     null) echo "BENCH_CPP_NULL=1 exec '$WORK/bin/extauthz-cpp'" ;;
     gatehouse) echo "exec '$HERE/serve.sh'" ;;
     gatehouse-nocache) echo "GATEHOUSE_CACHE=off exec '$HERE/serve.sh'" ;;
-    gatehouse-grpc-swift) echo "GATEHOUSE_TRANSPORT=grpc-swift exec '$HERE/serve.sh'" ;;
     gatehouse-1loop) echo "GATEHOUSE_EVENT_LOOP_THREADS=1 exec '$HERE/serve.sh'" ;;
     gatehouse-2loops) echo "GATEHOUSE_EVENT_LOOP_THREADS=2 exec '$HERE/serve.sh'" ;;
     *) return 1 ;;
@@ -64,7 +63,7 @@ peer_cmd() {
 for s in "${SCENARIOS[@]}"; do
     case "$s" in
     noauth | jwt | jwt-cached) ;;
-    extauthz:* | direct:*) peer_cmd "${s#*:}" > /dev/null || die "unknown peer in '$s' (cpp|null|gatehouse|gatehouse-nocache|gatehouse-grpc-swift|gatehouse-1loop|gatehouse-2loops)" ;;
+    extauthz:* | direct:*) peer_cmd "${s#*:}" > /dev/null || die "unknown peer in '$s' (cpp|null|gatehouse|gatehouse-nocache|gatehouse-1loop|gatehouse-2loops)" ;;
     *) die "unknown scenario '$s'" ;;
     esac
 done

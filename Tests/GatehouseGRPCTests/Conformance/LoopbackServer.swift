@@ -11,7 +11,7 @@ import ServiceLifecycle
 import SwiftASN1
 import Testing
 
-/// A `GRPCServerService` with one transport on a loopback port or a Unix socket, run in a
+/// A `GRPCServerService` with one listener on a loopback port or a Unix socket, run in a
 /// `ServiceGroup` as `gatehouse serve` runs it, and clients for it from grpc-swift.
 struct LoopbackServer: Sendable {
     /// The policy every case runs against.
@@ -28,19 +28,16 @@ struct LoopbackServer: Sendable {
         var description: String
     }
 
-    /// A server transport and the kind of listener it serves.
+    /// The kind of listener.
     enum Setup: String, CaseIterable, Sendable, CustomStringConvertible {
-        case grpcSwift = "grpc-swift"
-        /// The direct transport on plaintext TCP.
-        case direct
-        /// The direct transport on a Unix socket.
-        case directUnix = "direct on a Unix socket"
-        /// The direct transport behind swift-nio-ssl, server-authenticated only.
-        case directTLS = "direct over TLS"
-        /// The direct transport behind swift-nio-ssl, the client verified at the handshake and pinned.
-        case directMutualTLS = "direct over mTLS"
-
-        var transport: GRPCServerConfiguration.Transport { self == .grpcSwift ? .grpcSwift : .direct }
+        /// Plaintext TCP.
+        case tcp = "plaintext TCP"
+        /// A Unix socket.
+        case unix = "Unix socket"
+        /// TCP behind swift-nio-ssl, server-authenticated only.
+        case tls = "TLS"
+        /// TCP behind swift-nio-ssl, the client verified at the handshake and pinned.
+        case mutualTLS = "mTLS"
         var description: String { self.rawValue }
     }
 
@@ -58,24 +55,24 @@ struct LoopbackServer: Sendable {
     /// How clients secure their connections.
     private let clientSecurity: HTTP2ClientTransport.Posix.TransportSecurity
 
-    /// Runs `body` with a server as `transport` says; shuts it down gracefully afterwards and
+    /// Runs `body` with a server listening as `listener` says; shuts it down gracefully afterwards and
     /// waits until it has stopped.
     static func with<Result: Sendable>(
-        transport: Setup, maxRequestBytes: Int = 64 * 1024,
+        listener setup: Setup, maxRequestBytes: Int = 64 * 1024,
         _ body: (LoopbackServer) async throws -> Result
     ) async throws -> Result {
         var listener = ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0))
         var clientSecurity = HTTP2ClientTransport.Posix.TransportSecurity.plaintext
         var verifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier] = [:]
-        let pki = [.directTLS, .directMutualTLS].contains(transport) ? try ListenerPKI() : nil
+        let pki = [.tls, .mutualTLS].contains(setup) ? try ListenerPKI() : nil
         defer { pki?.remove() }
         // A short path: sun_path holds about 100 bytes.
         let socket = "/tmp/gatehouse-conformance-\(UInt32.random(in: 0...UInt32.max)).sock"
         defer { try? FileManager.default.removeItem(atPath: socket) }
-        if transport == .directUnix {
+        if setup == .unix {
             listener = ListenerConfiguration(address: .unix(path: socket))
         }
-        if let pki, transport == .directTLS {
+        if let pki, setup == .tls {
             listener.security = .tls(certificateChain: pki.serverCertificate, privateKey: pki.serverKey)
             let rootPEM = Array(try pki.root.certificate.serializeAsPEM().pemString.utf8)
             clientSecurity = .tls {
@@ -83,7 +80,7 @@ struct LoopbackServer: Sendable {
                 $0.serverCertificateVerification = .noHostnameVerification
             }
         }
-        if let pki, transport == .directMutualTLS {
+        if let pki, setup == .mutualTLS {
             listener.security = .mutualTLS(
                 certificateChain: pki.serverCertificate, privateKey: pki.serverKey,
                 clients: ClientCertificateSettings(
@@ -101,11 +98,11 @@ struct LoopbackServer: Sendable {
         let service = AuthorizationService(authorizer: authorizer, logger: logger)
         let configuration = GRPCServerConfiguration(
             listeners: [listener], maxRequestBytes: maxRequestBytes, shutdownGracePeriod: .seconds(5),
-            eventLoopThreads: 1, transport: transport.transport)
+            eventLoopThreads: 1)
         let (addresses, listening) = AsyncStream<String>.makeStream()
         let server = GRPCServerService(
             configuration: configuration,
-            makeServices: { _ in [service, HealthService { authorizer.isReady }] }, logger: logger,
+            logger: logger,
             directCheck: GRPCServerService.DirectCheck(service: service, isServing: { authorizer.isReady }),
             peerVerifiers: verifiers,
             onListening: { _, address in listening.yield(address) })

@@ -7,12 +7,12 @@ import SwiftProtobuf
 import Synchronization
 import Testing
 
-/// The same calls against every server transport, and the direct one on every kind of listener
-/// (plaintext TCP, Unix socket, TLS, mTLS), over real sockets with grpc-swift's client: Envoy must
-/// not be able to tell which transport or listener answers.
-@Suite("Every server transport answers the same calls alike", .timeLimit(.minutes(1)))
+/// The same calls against the server transport on every kind of listener (plaintext TCP, Unix
+/// socket, TLS, mTLS), over real sockets with grpc-swift's client: Envoy must not be able to tell
+/// which listener answers.
+@Suite("Every kind of listener answers the same calls alike", .timeLimit(.minutes(1)))
 struct TransportConformanceTests {
-    typealias Transport = LoopbackServer.Setup
+    typealias Listener = LoopbackServer.Setup
     typealias Authorization = Envoy_Service_Auth_V3_Authorization
 
     static func request(path: String, headers: [String: String] = [:]) -> Envoy_Service_Auth_V3_CheckRequest {
@@ -44,9 +44,9 @@ struct TransportConformanceTests {
         }
     }
 
-    @Test("An allowed check answers OK with an OkHttpResponse", arguments: Transport.allCases)
-    func allow(_ transport: Transport) async throws {
-        let response = try await LoopbackServer.with(transport: transport) { server in
+    @Test("An allowed check answers OK with an OkHttpResponse", arguments: Listener.allCases)
+    func allow(_ listener: Listener) async throws {
+        let response = try await LoopbackServer.with(listener: listener) { server in
             try await server.withClient { try await Self.check($0, path: "/public/a") }
         }
         #expect(response.status.code == 0)
@@ -54,18 +54,18 @@ struct TransportConformanceTests {
         #expect(isOK)
     }
 
-    @Test("A denied check answers PERMISSION_DENIED with a 403 DeniedHttpResponse", arguments: Transport.allCases)
-    func deny(_ transport: Transport) async throws {
-        let response = try await LoopbackServer.with(transport: transport) { server in
+    @Test("A denied check answers PERMISSION_DENIED with a 403 DeniedHttpResponse", arguments: Listener.allCases)
+    func deny(_ listener: Listener) async throws {
+        let response = try await LoopbackServer.with(listener: listener) { server in
             try await server.withClient { try await Self.check($0, path: "/private/a") }
         }
         #expect(response.status.code == 7)
         #expect(response.deniedResponse.status.code == .forbidden)
     }
 
-    @Test("Health Check answers SERVING for the Authorization service", arguments: Transport.allCases)
-    func health(_ transport: Transport) async throws {
-        let response = try await LoopbackServer.with(transport: transport) { server in
+    @Test("Health Check answers SERVING for the Authorization service", arguments: Listener.allCases)
+    func health(_ listener: Listener) async throws {
+        let response = try await LoopbackServer.with(listener: listener) { server in
             try await server.withClient { client in
                 var request = Grpc_Health_V1_HealthCheckRequest()
                 request.service = "envoy.service.auth.v3.Authorization"
@@ -95,9 +95,9 @@ struct TransportConformanceTests {
         }
     }
 
-    @Test("Health Watch sends SERVING and ends with OK when the server drains", arguments: Transport.allCases)
-    func healthWatch(_ transport: Transport) async throws {
-        let statuses = try await LoopbackServer.with(transport: transport) { server in
+    @Test("Health Watch sends SERVING and ends with OK when the server drains", arguments: Listener.allCases)
+    func healthWatch(_ listener: Listener) async throws {
+        let statuses = try await LoopbackServer.with(listener: listener) { server in
             try await Self.watch(server, service: "envoy.service.auth.v3.Authorization") {
                 await server.beginGracefulShutdown()
             }
@@ -105,9 +105,9 @@ struct TransportConformanceTests {
         #expect(statuses == [.serving])
     }
 
-    @Test("Health Watch for an unknown service sends SERVICE_UNKNOWN and stays open", arguments: Transport.allCases)
-    func healthWatchUnknown(_ transport: Transport) async throws {
-        try await LoopbackServer.with(transport: transport) { server in
+    @Test("Health Watch for an unknown service sends SERVICE_UNKNOWN and stays open", arguments: Listener.allCases)
+    func healthWatchUnknown(_ listener: Listener) async throws {
+        try await LoopbackServer.with(listener: listener) { server in
             let received = Statuses()
             let code = await Self.failure {
                 _ = try await Self.watch(server, service: "no.such.Service", options: .failFast(timeout: .seconds(1))) {
@@ -120,9 +120,9 @@ struct TransportConformanceTests {
         }
     }
 
-    @Test("An unknown method fails UNIMPLEMENTED", arguments: Transport.allCases)
-    func unknownMethod(_ transport: Transport) async throws {
-        let code = try await LoopbackServer.with(transport: transport) { server in
+    @Test("An unknown method fails UNIMPLEMENTED", arguments: Listener.allCases)
+    func unknownMethod(_ listener: Listener) async throws {
+        let code = try await LoopbackServer.with(listener: listener) { server in
             try await server.withClient { client in
                 await Self.failure {
                     _ = try await client.unary(
@@ -139,9 +139,9 @@ struct TransportConformanceTests {
         #expect(code == .unimplemented)
     }
 
-    @Test("A request over the size limit is refused RESOURCE_EXHAUSTED", arguments: Transport.allCases)
-    func oversize(_ transport: Transport) async throws {
-        let code = try await LoopbackServer.with(transport: transport, maxRequestBytes: 1_024) { server in
+    @Test("A request over the size limit is refused RESOURCE_EXHAUSTED", arguments: Listener.allCases)
+    func oversize(_ listener: Listener) async throws {
+        let code = try await LoopbackServer.with(listener: listener, maxRequestBytes: 1_024) { server in
             try await server.withClient { client in
                 await Self.failure {
                     _ = try await Self.check(
@@ -149,17 +149,12 @@ struct TransportConformanceTests {
                 }
             }
         }
-        #expect(code != nil, "An oversized request is never decided.")
-        withKnownIssue("grpc-swift-nio-transport 2.x resets the stream, which the client reads as UNAVAILABLE") {
-            #expect(code == .resourceExhausted)
-        } when: {
-            transport == .grpcSwift
-        }
+        #expect(code == .resourceExhausted, "An oversized request is never decided.")
     }
 
-    @Test("A message that is not a CheckRequest fails INVALID_ARGUMENT", arguments: Transport.allCases)
-    func malformed(_ transport: Transport) async throws {
-        let code = try await LoopbackServer.with(transport: transport) { server in
+    @Test("A message that is not a CheckRequest fails INVALID_ARGUMENT", arguments: Listener.allCases)
+    func malformed(_ listener: Listener) async throws {
+        let code = try await LoopbackServer.with(listener: listener) { server in
             try await server.withClient { client in
                 await Self.failure {
                     // A field tag with no value: protobuf cannot decode it.
@@ -175,9 +170,9 @@ struct TransportConformanceTests {
         #expect(code == .invalidArgument)
     }
 
-    @Test("A check still pending at the call's deadline fails DEADLINE_EXCEEDED", arguments: Transport.allCases)
-    func deadline(_ transport: Transport) async throws {
-        try await LoopbackServer.with(transport: transport) { server in
+    @Test("A check still pending at the call's deadline fails DEADLINE_EXCEEDED", arguments: Listener.allCases)
+    func deadline(_ listener: Listener) async throws {
+        try await LoopbackServer.with(listener: listener) { server in
             var events = server.gate.events.makeAsyncIterator()
             let code = try await server.withClient { client in
                 // Connected first, so that no handshake (TLS, under a loaded machine) eats the deadline.
@@ -188,18 +183,14 @@ struct TransportConformanceTests {
             }
             #expect(code == .deadlineExceeded)
             #expect(await events.next() == .held)
-            // The direct transport also cancels the check's work. grpc-swift tells an RPC it is
-            // cancelled through a handle it also fires when the server begins shutting down, so
-            // AuthorizationService lets pending work finish there (shutdown must drain it).
-            if transport != .grpcSwift {
-                #expect(await events.next() == .cancelled)
-            }
+            // The check's work is cancelled too.
+            #expect(await events.next() == .cancelled)
         }
     }
 
-    @Test("Graceful shutdown refuses new calls and completes the ones in flight", arguments: Transport.allCases)
-    func gracefulShutdown(_ transport: Transport) async throws {
-        try await LoopbackServer.with(transport: transport) { server in
+    @Test("Graceful shutdown refuses new calls and completes the ones in flight", arguments: Listener.allCases)
+    func gracefulShutdown(_ listener: Listener) async throws {
+        try await LoopbackServer.with(listener: listener) { server in
             try await server.withClient { client in
                 var events = server.gate.events.makeAsyncIterator()
                 async let inFlight = Self.check(client, path: "/slow/a", options: .failFast(timeout: .seconds(20)))

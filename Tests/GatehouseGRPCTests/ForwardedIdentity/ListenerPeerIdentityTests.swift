@@ -10,8 +10,7 @@ import X509
 
 /// `authentication.mtls.listenerPeer: true`: the mTLS client of the check (a caller speaking
 /// ext_authz without Envoy) is the request's source identity when nothing is forwarded, verified
-/// against the policy's own trust, and keyed in the decision cache; over a real mTLS listener on
-/// both transports.
+/// against the policy's own trust, and keyed in the decision cache; over a real mTLS listener.
 @Suite("Listener peer as the source identity", .timeLimit(.minutes(2)))
 struct ListenerPeerIdentityTests {
     static let policy = """
@@ -51,9 +50,8 @@ struct ListenerPeerIdentityTests {
           - { name: anyone-verified, action: allow, authenticated: true }
         """
 
-    /// Runs `body` with an unpinned mTLS listener on `transport` whose clients the PKI issues.
+    /// Runs `body` with an unpinned mTLS listener whose clients the PKI issues.
     static func with(
-        _ transport: GRPCServerConfiguration.Transport,
         _ body: (ForwardedIdentityServer, ListenerPKI) async throws -> Void
     ) async throws {
         let pki = try ListenerPKI()
@@ -67,17 +65,15 @@ struct ListenerPeerIdentityTests {
                 clients: ClientCertificateSettings(clientCA: "unused: the verifier is given")))
         let verifier = ClientCertificateVerifier(trustBundle: pki.bundle, crls: [], trustDomain: nil, xroad: [])
         try await ForwardedIdentityServer.with(
-            transport: transport, listener: listener, verifier: verifier,
+            listener: listener, verifier: verifier,
             clientSecurity: try pki.client().security(trusting: pki.root.certificate), policy: Self.policy,
             directory: pki.directory
         ) { server in try await body(server, pki) }
     }
 
-    static let transports: [GRPCServerConfiguration.Transport] = [.direct, .grpcSwift]
-
-    @Test("The listener peer's SPIFFE ID decides and fills templates", arguments: Self.transports)
-    func spiffe(_ transport: GRPCServerConfiguration.Transport) async throws {
-        try await Self.with(transport) { server, _ in
+    @Test("The listener peer's SPIFFE ID decides and fills templates")
+    func spiffe() async throws {
+        try await Self.with { server, _ in
             let response = try await server.check(
                 try ForwardedIdentityServer.request(host: "peers.gov.example", path: "/records/1"))
             #expect(response.status.code == 0, "\(response.dynamicMetadata)")
@@ -86,9 +82,9 @@ struct ListenerPeerIdentityTests {
         }
     }
 
-    @Test("The listener peer's X-Road client decides and fills templates", arguments: Self.transports)
-    func xroad(_ transport: GRPCServerConfiguration.Transport) async throws {
-        try await Self.with(transport) { server, pki in
+    @Test("The listener peer's X-Road client decides and fills templates")
+    func xroad() async throws {
+        try await Self.with { server, pki in
             let company = try pki.client {
                 $0.uris = ["spiffe://gov.example/envoy/company", "urn:xroad:GOV:COM:12345678:portal"]
             }
@@ -103,9 +99,9 @@ struct ListenerPeerIdentityTests {
 
     @Test(
         "Two listener peers never share a cached decision",
-        .bug("issue #11 item 4: the cache key must include the listener peer"), arguments: Self.transports)
-    func cacheKey(_ transport: GRPCServerConfiguration.Transport) async throws {
-        try await Self.with(transport) { server, pki in
+        .bug("issue #11 item 4: the cache key must include the listener peer"))
+    func cacheKey() async throws {
+        try await Self.with { server, pki in
             let request = try ForwardedIdentityServer.request(host: "peers.gov.example", path: "/records/1")
             let other = try pki.client { $0.uris = ["spiffe://gov.example/envoy/other"] }
             let first = try await server.check(request)
@@ -120,10 +116,9 @@ struct ListenerPeerIdentityTests {
     }
 
     @Test(
-        "A policy whose trust bundle does not hold the listener's CA refuses the listener peer",
-        arguments: Self.transports)
-    func policyTrust(_ transport: GRPCServerConfiguration.Transport) async throws {
-        try await Self.with(transport) { server, _ in
+        "A policy whose trust bundle does not hold the listener's CA refuses the listener peer")
+    func policyTrust() async throws {
+        try await Self.with { server, _ in
             let response = try await server.check(
                 try ForwardedIdentityServer.request(host: "foreign.gov.example", path: "/records/1"))
             #expect(response.status.code == 16)
@@ -132,9 +127,9 @@ struct ListenerPeerIdentityTests {
         }
     }
 
-    @Test("The listener peer counts only where the policy opts in and nothing is forwarded", arguments: Self.transports)
-    func onlyWhenOptedInAndNothingForwarded(_ transport: GRPCServerConfiguration.Transport) async throws {
-        try await Self.with(transport) { server, _ in
+    @Test("The listener peer counts only where the policy opts in and nothing is forwarded")
+    func onlyWhenOptedInAndNothingForwarded() async throws {
+        try await Self.with { server, _ in
             let optedOut = try await server.check(
                 try ForwardedIdentityServer.request(host: "opted-out.gov.example", path: "/records/1"))
             #expect(optedOut.metadata("reason") == "missing_credentials")

@@ -10,7 +10,7 @@ import X509
 
 /// `trustEnvoyPrincipal` is honoured only on a listener trusted for forwarded identities (a Unix
 /// socket or a pinned mTLS listener with `trustForwardedIdentity`), and a forwarded certificate
-/// must be the one Envoy's principal names; on both transports.
+/// must be the one Envoy's principal names.
 @Suite("Envoy's principal on trusted channels", .timeLimit(.minutes(2)))
 struct TrustedChannelTests {
     static let policy = """
@@ -27,11 +27,10 @@ struct TrustedChannelTests {
         """
 
     static let registry = "spiffe://gov.example/ns/registry/sa/api"
-    static let transports: [GRPCServerConfiguration.Transport] = [.direct, .grpcSwift]
 
     /// Runs `body` with a Unix-socket listener, trusted for forwarded identities or not.
     static func withUnixSocket(
-        _ transport: GRPCServerConfiguration.Transport, trusted: Bool,
+        trusted: Bool,
         _ body: (ForwardedIdentityServer, ListenerPKI) async throws -> Void
     ) async throws {
         let pki = try ListenerPKI()
@@ -42,7 +41,7 @@ struct TrustedChannelTests {
         defer { try? FileManager.default.removeItem(atPath: socket) }
         let listener = ListenerConfiguration(address: .unix(path: socket), trustsForwardedIdentity: trusted)
         try await ForwardedIdentityServer.with(
-            transport: transport, listener: listener, policy: Self.policy, directory: pki.directory
+            listener: listener, policy: Self.policy, directory: pki.directory
         ) { server in try await body(server, pki) }
     }
 
@@ -61,9 +60,9 @@ struct TrustedChannelTests {
         return try TestPKI.issue(leaf, by: pki.intermediate)
     }
 
-    @Test("On a trusted Unix socket the principal is the identity, and the policy decides", arguments: Self.transports)
-    func trustedSocket(_ transport: GRPCServerConfiguration.Transport) async throws {
-        try await Self.withUnixSocket(transport, trusted: true) { server, _ in
+    @Test("On a trusted Unix socket the principal is the identity, and the policy decides")
+    func trustedSocket() async throws {
+        try await Self.withUnixSocket(trusted: true) { server, _ in
             let allowed = try await server.check(try Self.request(principal: Self.registry))
             #expect(allowed.status.code == 0, "\(allowed.dynamicMetadata)")
             #expect(allowed.metadata("subject") == Self.registry)
@@ -75,9 +74,9 @@ struct TrustedChannelTests {
         }
     }
 
-    @Test("On a Unix socket not marked trusted the principal is ignored", arguments: Self.transports)
-    func untrustedSocket(_ transport: GRPCServerConfiguration.Transport) async throws {
-        try await Self.withUnixSocket(transport, trusted: false) { server, _ in
+    @Test("On a Unix socket not marked trusted the principal is ignored")
+    func untrustedSocket() async throws {
+        try await Self.withUnixSocket(trusted: false) { server, _ in
             let response = try await server.check(try Self.request(principal: Self.registry))
             #expect(response.status.code == 16)
             #expect(response.metadata("reason") == "missing_credentials")
@@ -85,10 +84,9 @@ struct TrustedChannelTests {
     }
 
     @Test(
-        "A forwarded certificate must be the one Envoy's principal names (URI SAN, else DNS SAN, else subject)",
-        arguments: Self.transports)
-    func principalMismatch(_ transport: GRPCServerConfiguration.Transport) async throws {
-        try await Self.withUnixSocket(transport, trusted: true) { server, pki in
+        "A forwarded certificate must be the one Envoy's principal names (URI SAN, else DNS SAN, else subject)")
+    func principalMismatch() async throws {
+        try await Self.withUnixSocket(trusted: true) { server, pki in
             let certificate = try Self.forwarded(pki)
             let matching = try await server.check(try Self.request(certificate: certificate, principal: Self.registry))
             #expect(matching.status.code == 0, "\(matching.dynamicMetadata)")
@@ -119,8 +117,8 @@ struct TrustedChannelTests {
 
     @Test(
         "A pinned mTLS listener trusts the principal only with trustForwardedIdentity",
-        arguments: Self.transports, [true, false])
-    func pinnedMutualTLS(_ transport: GRPCServerConfiguration.Transport, trusted: Bool) async throws {
+        arguments: [true, false])
+    func pinnedMutualTLS(trusted: Bool) async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
         try pki.write(try TestPKI.pem(pki.bundle), "bundle.pem")
@@ -133,7 +131,7 @@ struct TrustedChannelTests {
                     allowedClients: CallerPolicy(spiffeIDs: ["spiffe://gov.example/envoy/front"]))),
             trustsForwardedIdentity: trusted)
         try await ForwardedIdentityServer.with(
-            transport: transport, listener: listener,
+            listener: listener,
             verifier: ClientCertificateVerifier(trustBundle: pki.bundle, crls: [], trustDomain: nil, xroad: []),
             clientSecurity: try pki.client().security(trusting: pki.root.certificate), policy: Self.policy,
             directory: pki.directory

@@ -15,13 +15,12 @@ import Synchronization
 import Testing
 import X509
 
-/// mTLS listeners on both transports, over loopback with grpc-swift's TLS client: the client's
+/// mTLS listeners, over loopback with grpc-swift's TLS client: the client's
 /// chain is verified during the handshake with the rules of a forwarded certificate (a refusal
 /// fails the handshake and is logged with its `certificate_*` code), and `allowedClients` is
 /// applied per check with a denying CheckResponse, never a gRPC error.
 @Suite("mTLS listeners verify their clients like any client certificate", .timeLimit(.minutes(1)))
 struct ListenerMutualTLSTests {
-    typealias Transport = GRPCServerConfiguration.Transport
 
     /// What a case's client gets.
     enum Outcome: Equatable, CustomStringConvertible {
@@ -38,9 +37,9 @@ struct ListenerMutualTLSTests {
         }
     }
 
-    /// Runs one check from `client` against an mTLS listener on `transport` and says what came of it.
+    /// Runs one check from `client` against an mTLS listener and says what came of it.
     static func outcome(
-        _ transport: Transport, pki: ListenerPKI, client: ListenerPKI.Client, crls: [CertificateRevocationList] = [],
+        pki: ListenerPKI, client: ListenerPKI.Client, crls: [CertificateRevocationList] = [],
         trustDomain: String? = "gov.example",
         allowedClients: CallerPolicy = CallerPolicy(spiffeIDs: ["spiffe://gov.example/envoy/front"])
     ) async throws -> Outcome {
@@ -54,7 +53,7 @@ struct ListenerMutualTLSTests {
                 clientCA: "unused: the verifier is given", allowedClients: allowedClients))
         let clientSecurity = try client.security(trusting: pki.root.certificate)
         let result = try await TLSLoopbackServer.with(
-            transport: transport, security: security, verifier: verifier, logger: logger
+            security: security, verifier: verifier, logger: logger
         ) { port in
             await Result { try await TLSLoopbackServer.check(port: port, security: clientSecurity) }
         }
@@ -73,76 +72,75 @@ struct ListenerMutualTLSTests {
         }
     }
 
-    @Test("A pinned client with a valid chain is served", arguments: Transport.allCases)
-    func pinnedAllowed(_ transport: Transport) async throws {
+    @Test("A pinned client with a valid chain is served")
+    func pinnedAllowed() async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
-        let outcome = try await Self.outcome(transport, pki: pki, client: try pki.client())
+        let outcome = try await Self.outcome(pki: pki, client: try pki.client())
         #expect(outcome == .answered(status: 0, reason: "allowed"))
     }
 
     @Test(
-        "A valid client outside allowedClients gets a denying CheckResponse (caller_not_allowed), not an error",
-        arguments: Transport.allCases)
-    func unpinnedDenied(_ transport: Transport) async throws {
+        "A valid client outside allowedClients gets a denying CheckResponse (caller_not_allowed), not an error")
+    func unpinnedDenied() async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
         let client = try pki.client { $0.uris = ["spiffe://gov.example/envoy/other"] }
-        let outcome = try await Self.outcome(transport, pki: pki, client: client)
+        let outcome = try await Self.outcome(pki: pki, client: client)
         #expect(outcome == .answered(status: 7, reason: "caller_not_allowed"))
     }
 
-    @Test("A client pinned by subject is served; the subject is RFC 4514 text", arguments: Transport.allCases)
-    func pinnedBySubject(_ transport: Transport) async throws {
+    @Test("A client pinned by subject is served; the subject is RFC 4514 text")
+    func pinnedBySubject() async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
         let outcome = try await Self.outcome(
-            transport, pki: pki, client: try pki.client(),
+            pki: pki, client: try pki.client(),
             allowedClients: CallerPolicy(subjects: ["CN=envoy-front,O=Gatehouse Test"]))
         #expect(outcome == .answered(status: 0, reason: "allowed"))
     }
 
-    @Test("A CA certificate as the client's leaf is refused", .bug("issue #11"), arguments: Transport.allCases)
-    func caLeafRefused(_ transport: Transport) async throws {
+    @Test("A CA certificate as the client's leaf is refused", .bug("issue #11"))
+    func caLeafRefused() async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
-        let outcome = try await Self.outcome(transport, pki: pki, client: try pki.client { $0.isCA = true })
+        let outcome = try await Self.outcome(pki: pki, client: try pki.client { $0.isCA = true })
         #expect(outcome == .refused("certificate_is_ca"))
     }
 
-    @Test("A revoked client certificate is refused (tls.crls)", .bug("issue #11"), arguments: Transport.allCases)
-    func revokedRefused(_ transport: Transport) async throws {
+    @Test("A revoked client certificate is refused (tls.crls)", .bug("issue #11"))
+    func revokedRefused() async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
         let serial = Certificate.SerialNumber(4242)
         let client = try pki.client { $0.serialNumber = serial }
         let outcome = try await Self.outcome(
-            transport, pki: pki, client: client, crls: [try pki.crl(revoking: [serial])])
+            pki: pki, client: client, crls: [try pki.crl(revoking: [serial])])
         #expect(outcome == .refused("certificate_revoked"))
     }
 
-    @Test("A second SPIFFE URI SAN is refused", .bug("issue #11"), arguments: Transport.allCases)
-    func secondURIRefused(_ transport: Transport) async throws {
+    @Test("A second SPIFFE URI SAN is refused", .bug("issue #11"))
+    func secondURIRefused() async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
         let client = try pki.client {
             $0.uris = ["spiffe://gov.example/envoy/front", "spiffe://gov.example/envoy/other"]
         }
-        let outcome = try await Self.outcome(transport, pki: pki, client: client)
+        let outcome = try await Self.outcome(pki: pki, client: client)
         #expect(outcome == .refused("certificate_spiffe_invalid"))
     }
 
-    @Test("A SPIFFE ID outside tls.trustDomain is refused", arguments: Transport.allCases)
-    func wrongTrustDomainRefused(_ transport: Transport) async throws {
+    @Test("A SPIFFE ID outside tls.trustDomain is refused")
+    func wrongTrustDomainRefused() async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
         let client = try pki.client { $0.uris = ["spiffe://evil.example/envoy/front"] }
-        let outcome = try await Self.outcome(transport, pki: pki, client: client)
+        let outcome = try await Self.outcome(pki: pki, client: client)
         #expect(outcome == .refused("certificate_spiffe_invalid"))
     }
 
-    @Test("A chain from another root is refused, even presenting its own root", arguments: Transport.allCases)
-    func foreignRootRefused(_ transport: Transport) async throws {
+    @Test("A chain from another root is refused, even presenting its own root")
+    func foreignRootRefused() async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
         let stranger = try TestPKI.root("Stranger Root")
@@ -150,38 +148,37 @@ struct ListenerMutualTLSTests {
         leaf.key = .init()
         let client = ListenerPKI.Client(
             chain: [try TestPKI.issue(leaf, by: stranger), stranger.certificate], key: leaf.key)
-        let outcome = try await Self.outcome(transport, pki: pki, client: client)
+        let outcome = try await Self.outcome(pki: pki, client: client)
         #expect(outcome == .refused("certificate_untrusted"))
     }
 
     @Test(
-        "An intermediate only the client sends builds the path to a root of the bundle", arguments: Transport.allCases)
-    func presentedIntermediate(_ transport: Transport) async throws {
+        "An intermediate only the client sends builds the path to a root of the bundle")
+    func presentedIntermediate() async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
         let other = try TestPKI.intermediate("Client-Sent Issuing CA", issuer: pki.root)
         let leaf = ListenerPKI.leaf()
         let client = ListenerPKI.Client(chain: [try TestPKI.issue(leaf, by: other), other.certificate], key: leaf.key)
-        let outcome = try await Self.outcome(transport, pki: pki, client: client)
+        let outcome = try await Self.outcome(pki: pki, client: client)
         #expect(outcome == .answered(status: 0, reason: "allowed"))
     }
 
-    @Test("An expired client certificate is refused", arguments: Transport.allCases)
-    func expiredRefused(_ transport: Transport) async throws {
+    @Test("An expired client certificate is refused")
+    func expiredRefused() async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
         let client = try pki.client {
             $0.notBefore = ListenerPKI.now - 30 * TestPKI.day
             $0.notAfter = ListenerPKI.now - TestPKI.day
         }
-        let outcome = try await Self.outcome(transport, pki: pki, client: client)
+        let outcome = try await Self.outcome(pki: pki, client: client)
         #expect(outcome == .refused("certificate_expired"))
     }
 
     @Test(
-        "A connection that outlives its client certificate has its later checks denied (certificate_expired)",
-        arguments: Transport.allCases)
-    func expiresDuringConnection(_ transport: Transport) async throws {
+        "A connection that outlives its client certificate has its later checks denied (certificate_expired)")
+    func expiresDuringConnection() async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
         let client = try pki.client { $0.notAfter = ListenerPKI.now + TestPKI.day }
@@ -198,7 +195,7 @@ struct ListenerMutualTLSTests {
             clients: ClientCertificateSettings(clientCA: "unused: the verifier is given"))
         let clientSecurity = try client.security(trusting: pki.root.certificate)
         let (before, after) = try await TLSLoopbackServer.with(
-            transport: transport, security: security, verifier: verifier, logger: Logger(label: "listener-tls"),
+            security: security, verifier: verifier, logger: Logger(label: "listener-tls"),
             clock: clock
         ) { port in
             try await TLSLoopbackServer.withClient(port: port, security: clientSecurity) { check in
@@ -213,13 +210,12 @@ struct ListenerMutualTLSTests {
         #expect(after.dynamicMetadata.fields["reason_detail"]?.stringValue == "certificate_expired")
     }
 
-    @Test("A server-only TLS listener serves a client without a certificate", arguments: Transport.allCases)
-    func serverOnlyTLS(_ transport: Transport) async throws {
+    @Test("A server-only TLS listener serves a client without a certificate")
+    func serverOnlyTLS() async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
         let rootPEM = Array(try pki.root.certificate.serializeAsPEM().pemString.utf8)
         let response = try await TLSLoopbackServer.with(
-            transport: transport,
             security: .tls(certificateChain: pki.serverCertificate, privateKey: pki.serverKey), verifier: nil,
             logger: Logger(label: "listener-tls")
         ) { port in

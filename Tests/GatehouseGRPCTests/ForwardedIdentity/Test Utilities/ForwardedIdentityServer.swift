@@ -32,7 +32,7 @@ struct ForwardedIdentityServer: Sendable {
     ///   - clientSecurity: How the test's clients connect.
     ///   - policy: The policy text, compiled as `policy.yaml` in `directory` (where its files are).
     static func with<Result: Sendable>(
-        transport: GRPCServerConfiguration.Transport, listener: ListenerConfiguration,
+        listener: ListenerConfiguration,
         verifier: (any ListenerPeerVerifier)? = nil,
         clientSecurity: HTTP2ClientTransport.Posix.TransportSecurity = .plaintext,
         policy: String, directory: String,
@@ -48,18 +48,10 @@ struct ForwardedIdentityServer: Sendable {
         let verifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier] =
             verifier.map { [listener.address: $0] } ?? [:]
         let configuration = GRPCServerConfiguration(
-            listeners: [listener], shutdownGracePeriod: .seconds(5), eventLoopThreads: 1, transport: transport)
+            listeners: [listener], shutdownGracePeriod: .seconds(5), eventLoopThreads: 1)
         let (addresses, listening) = AsyncStream<String>.makeStream()
         let server = GRPCServerService(
             configuration: configuration,
-            makeServices: { listener in
-                [
-                    AuthorizationService(
-                        decider: decider, callerPolicy: GRPCServerService.callers(of: listener),
-                        peerVerifier: verifiers[listener.address], logger: logger),
-                    HealthService { authorizer.isReady },
-                ]
-            },
             logger: logger,
             directCheck: GRPCServerService.DirectCheck(
                 service: AuthorizationService(decider: decider, logger: logger), isServing: { authorizer.isReady }),

@@ -27,7 +27,7 @@ enum TLSLoopbackServer {
     ///   - verifier: The mTLS listener's client verifier.
     ///   - clock: The services' time of day (the handshake is judged at the system's).
     static func with<Result: Sendable>(
-        transport: GRPCServerConfiguration.Transport, security: ListenerConfiguration.Security,
+        security: ListenerConfiguration.Security,
         verifier: (any ListenerPeerVerifier)?, logger: Logger,
         clock: @escaping @Sendable () -> UnixTime = AuthorizationService.systemClock,
         _ body: (Int) async throws -> Result
@@ -37,21 +37,13 @@ enum TLSLoopbackServer {
         authorizer.activate(try #require(compiled.compiled).tree, authenticator: AnonymousAuthenticator())
         let listener = ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0), security: security)
         let configuration = GRPCServerConfiguration(
-            listeners: [listener], shutdownGracePeriod: .seconds(5), eventLoopThreads: 1, transport: transport)
+            listeners: [listener], shutdownGracePeriod: .seconds(5), eventLoopThreads: 1)
         let verifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier] =
             verifier.map { [listener.address: $0] } ?? [:]
         let decider = authorizer
         let (addresses, listening) = AsyncStream<String>.makeStream()
         let server = GRPCServerService(
             configuration: configuration,
-            makeServices: { listener in
-                [
-                    AuthorizationService(
-                        decider: decider, callerPolicy: GRPCServerService.callers(of: listener),
-                        peerVerifier: verifiers[listener.address], logger: logger, clock: clock),
-                    HealthService { authorizer.isReady },
-                ]
-            },
             logger: logger,
             directCheck: GRPCServerService.DirectCheck(
                 service: AuthorizationService(decider: decider, logger: logger, clock: clock),
