@@ -152,7 +152,7 @@ let package = Package(
         .target(
             name: "GatehouseGRPC",
             dependencies: [
-                "GatehouseCore", "EnvoyAuthAPI", grpcCore, grpcProtobuf, grpcHTTP2, swiftProtobuf, x509, asn1, nioSSL,
+                "GatehouseCore", "EnvoyAuthAPI", grpcCore, grpcProtobuf, swiftProtobuf, x509, asn1, nioSSL,
                 logging, serviceLifecycle, nioPosix, .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"), .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ],

@@ -1,10 +1,7 @@
 package import EnvoyAuthAPI
 package import GRPCCore
-import GRPCNIOTransportHTTP2
 package import GatehouseCore
 package import Logging
-import SwiftASN1
-import X509
 
 #if canImport(Glibc)
     import Glibc
@@ -23,7 +20,6 @@ import X509
 package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleServiceProtocol {
     private let decider: any CheckDecider
     private let callerPolicy: CallerPolicy
-    private let peerVerifier: (any ListenerPeerVerifier)?
     private let logger: Logger
     /// The time of day; the direct transport also admits callers at it.
     let clock: @Sendable () -> UnixTime
@@ -33,9 +29,6 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     ///   - decider: Decides against the active policy revision: an ``Authorizer``, or one
     ///     behind a decision cache (share one between the listeners, so they share the cache).
     ///   - callerPolicy: Which clients (Envoys) may call; by default any.
-    ///   - peerVerifier: On an mTLS listener served by grpc-swift, verifies the client's chain
-    ///     again on every call (the handshake verified it already), so that the call knows the
-    ///     peer it pins; `nil` elsewhere. The direct transport keeps the handshake's answer instead.
     ///   - logger: For per-request debug lines and internal errors.
     ///   - clock: The time of day, used when a check carries no `request.time`.
     ///   - paths: How request paths are normalized (the server's `paths` settings); by default a
@@ -43,14 +36,12 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     package init(
         decider: any CheckDecider,
         callerPolicy: CallerPolicy = .anyCaller,
-        peerVerifier: (any ListenerPeerVerifier)? = nil,
         logger: Logger,
         clock: @escaping @Sendable () -> UnixTime = AuthorizationService.systemClock,
         paths: PathNormalizer.Configuration = .defaults
     ) {
         self.decider = decider
         self.callerPolicy = callerPolicy
-        self.peerVerifier = peerVerifier
         self.logger = logger
         self.clock = clock
         self.paths = paths
@@ -67,28 +58,9 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
         request: Envoy_Service_Auth_V3_CheckRequest,
         context: ServerContext
     ) async throws -> Envoy_Service_Auth_V3_CheckResponse {
-        var peer: ListenerPeer?
-        if let peerVerifier {
-            switch await peerVerifier.verify(chain: Self.peerChain(of: context), at: self.clock()) {
-            case .accepted(let verified): peer = verified
-            case .refused(let failure): return self.callerNotAllowed(request, detail: failure.detail)
-            }
-        }
-        guard let caller = self.callerPolicy.admit(peer) else { return self.callerNotAllowed(request) }
+        // In process (tests) there is no TLS peer; a listener's transport admits its own callers.
+        guard let caller = self.callerPolicy.admit(nil) else { return self.callerNotAllowed(request) }
         return await self.response(to: request, caller: caller)
-    }
-
-    /// The chain grpc-swift's transport kept from the handshake (leaf first, DER); empty when there is none.
-    private static func peerChain(of context: ServerContext) -> [[UInt8]] {
-        guard let transport = context.transportSpecific as? HTTP2ServerTransport.Posix.Context,
-            let chain = transport.peerCertificateChain
-        else { return [] }
-        return chain.map { certificate in
-            var serializer = DER.Serializer()
-            // An unserializable certificate becomes an empty one, which the verifier refuses as malformed.
-            guard (try? serializer.serialize(certificate)) != nil else { return [] }
-            return serializer.serializedBytes
-        }
     }
 
     /// The denial of a check whose caller the listener does not admit: PERMISSION_DENIED, HTTP

@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 import NIOSSL
 
-/// Verifies the client chain of an mTLS handshake with a ``ListenerPeerVerifier``, for both transports.
+/// Verifies the client chain of an mTLS handshake with a ``ListenerPeerVerifier``.
 ///
 /// swift-nio-ssl calls ``callback`` once per handshake with the chain the client presented (leaf
 /// first) in place of BoringSSL's own chain verification. An accepted chain completes the

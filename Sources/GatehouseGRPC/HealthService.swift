@@ -63,7 +63,7 @@ package struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         Self.response(isServing: self.isServing())
     }
 
-    /// SERVING or NOT_SERVING: the answer for a known service, on either transport.
+    /// SERVING or NOT_SERVING: the answer for a known service, here and on the direct transport.
     static func response(isServing: Bool) -> Grpc_Health_V1_HealthCheckResponse {
         var response = Grpc_Health_V1_HealthCheckResponse()
         response.status = isServing ? .serving : .notServing

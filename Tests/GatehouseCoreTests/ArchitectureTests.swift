@@ -45,7 +45,7 @@ struct ArchitectureTests {
         ModuleRule(
             target: "GatehouseGRPC",
             modules: [
-                "GatehouseCore", "EnvoyAuthAPI", "GRPCCore", "GRPCProtobuf", "GRPCNIOTransportHTTP2", "SwiftProtobuf",
+                "GatehouseCore", "EnvoyAuthAPI", "GRPCCore", "GRPCProtobuf", "SwiftProtobuf",
                 "NIOCore", "NIOPosix", "NIOHTTP2", "NIOHPACK", "NIOConcurrencyHelpers", "NIOSSL", "X509", "SwiftASN1",
                 "Logging", "ServiceLifecycle",
             ],

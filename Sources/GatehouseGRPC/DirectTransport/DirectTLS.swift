@@ -121,8 +121,7 @@ final class ConnectionCaller: Sendable {
     /// Whether a check on this connection at `time` is admitted.
     ///
     /// A connection may outlive its client certificate: a check after the leaf's `notAfter` is
-    /// refused (`certificate_expired`), as grpc-swift's per-call verification refuses it, and
-    /// as a new handshake would be.
+    /// refused (`certificate_expired`), as a new handshake would be.
     func admit(at time: @autoclosure () -> UnixTime) -> Admission {
         guard let policy = self.policy else { return .admitted(self.unverified) }
         // An mTLS connection carries checks only after its handshake verified the peer; a missing
