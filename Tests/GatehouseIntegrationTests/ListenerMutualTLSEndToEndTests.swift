@@ -107,4 +107,31 @@ struct ListenerMutualTLSEndToEndTests {
         #expect(envoyLog.contains("reason=caller_not_allowed"), "\(envoyLog)")
         #expect(!gatehouseLog.contains("client certificate refused"), "the unpinned Envoy's chain is valid")
     }
+
+    @Test(
+        "Every connection Envoy opens is verified, resumed TLS sessions included: each check on a new connection is allowed",
+        .bug("issue #11"))
+    func resumedSessions() async throws {
+        // One check per connection: Envoy resumes its TLS session on every connection after the
+        // first, which BoringSSL completes without the verification callback.
+        let (statuses, gatehouseLog, envoyLog) = try await Deployment.with(
+            envoyConfig: "front-proxy-mtls.yaml",
+            envoyReplacements: [
+                (
+                    "        explicit_http_config:",
+                    "        common_http_protocol_options: { max_requests_per_connection: 1 }\n"
+                        + "        explicit_http_config:"
+                )
+            ]
+        ) { deployment in
+            var statuses: [Int] = []
+            for _ in 0..<5 {
+                statuses.append(try deployment.request("/public/about", clientCertificate: "civil-registry").status)
+            }
+            await deployment.stop()
+            return (statuses, deployment.gatehouse.log, deployment.envoy.log)
+        }
+        #expect(statuses == [200, 200, 200, 200, 200], "\(envoyLog)")
+        #expect(!gatehouseLog.contains("caller_not_allowed"), "\(gatehouseLog)")
+    }
 }

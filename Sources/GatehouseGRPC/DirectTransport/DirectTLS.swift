@@ -11,7 +11,20 @@ import Synchronization
 /// handshake (``HandshakeVerification``) and every check on the connection is admitted or
 /// denied by the listener's ``CallerPolicy`` (``ConnectionCaller``).
 struct DirectTLS: Sendable {
+    /// The server-only TLS listener's context, shared by its connections.
     private let context: NIOSSLContext
+    /// An mTLS listener's configuration, from which each connection gets a context of its own.
+    ///
+    /// BoringSSL resumes a TLS session (a ticket, or its session cache, both per context) without
+    /// calling the custom verification callback, so a resumed connection would carry no verified
+    /// peer; Envoy resumes whenever it can (measured through Envoy 1.40: 2 of its 3 connections
+    /// to one listener were resumptions, and every check on them was denied
+    /// `caller_not_allowed`). swift-nio-ssl offers no switch for tickets or the session cache, so
+    /// each connection gets a fresh context: no ticket or cached session of another context is
+    /// accepted, every connection makes a full handshake, and every peer is verified (and checked
+    /// against revocation) afresh. Envoy keeps its ext_authz connections open, so the extra
+    /// handshakes are few; the certificate and key are parsed once.
+    private let perConnection: TLSConfiguration?
     /// How client chains are verified; `nil` on a listener that asks for no client certificate.
     private let handshake: HandshakeVerification?
     private let callers: CallerPolicy
@@ -27,28 +40,33 @@ struct DirectTLS: Sendable {
         case .plaintext:
             return nil
         case .tls(let chain, let key):
+            let configuration = try Self.configuration(chain: chain, key: key, requestsClientCertificate: false)
             return DirectTLS(
-                context: try Self.context(chain: chain, key: key, requestsClientCertificate: false), handshake: nil,
+                context: try NIOSSLContext(configuration: configuration), perConnection: nil, handshake: nil,
                 callers: GRPCServerService.callers(of: listener))
         case .mutualTLS(let chain, let key, _):
             guard let verifier else { throw MissingVerifierError(listener: listener) }
+            let configuration = try Self.configuration(chain: chain, key: key, requestsClientCertificate: true)
             return DirectTLS(
-                context: try Self.context(chain: chain, key: key, requestsClientCertificate: true),
+                context: try NIOSSLContext(configuration: configuration), perConnection: configuration,
                 handshake: HandshakeVerification(
                     verifier: verifier, listener: listener, logger: logger, clock: AuthorizationService.systemClock),
                 callers: GRPCServerService.callers(of: listener))
         }
     }
 
-    private static func context(chain: String, key: String, requestsClientCertificate: Bool) throws -> NIOSSLContext {
+    private static func configuration(
+        chain: String, key: String, requestsClientCertificate: Bool
+    ) throws -> TLSConfiguration {
         var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: [.file(chain)], privateKey: .file(key))
+            certificateChain: try NIOSSLCertificate.fromPEMFile(chain).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         configuration.minimumTLSVersion = .tlsv12
         configuration.applicationProtocols = ["h2"]
         // Requires a client certificate; the handshake's custom callback replaces BoringSSL's
         // chain verification entirely, so its trust roots play no part.
         configuration.certificateVerification = requestsClientCertificate ? .noHostnameVerification : .none
-        return try NIOSSLContext(configuration: configuration)
+        return configuration
     }
 
     /// Adds the TLS handler to a new connection's pipeline.
@@ -60,9 +78,11 @@ struct DirectTLS: Sendable {
             return ConnectionCaller(unverified: self.callers)
         }
         let caller = ConnectionCaller(policy: self.callers)
+        // A context of its own, so that the handshake cannot resume a session and skip verification.
+        let context = try self.perConnection.map { try NIOSSLContext(configuration: $0) } ?? self.context
         try channel.pipeline.syncOperations.addHandler(
             NIOSSLServerHandler(
-                context: self.context,
+                context: context,
                 customVerificationCallbackWithMetadata: handshake.callback(onAccepted: caller.record)))
         return caller
     }
