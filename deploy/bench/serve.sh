@@ -8,6 +8,7 @@
 #
 # The bench policy verifies the bench's RS256 tokens against $BENCH_JWKS (copied in beside the
 # policy). With EXTAUTHZ_PROBE=allow-all the allow-all variant is served instead (see its header).
+# With GATEHOUSE_BENCH_TLS=mtls it adds an mTLS listener (see envoy-mtls.sh for the Envoy side).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -22,4 +23,28 @@ else
     cp "$BENCH_JWKS" "$policies/keys/bench.jwks.json"
 fi
 listen="${BENCH_LISTEN:-127.0.0.1:9191}"
+if [ "${GATEHOUSE_BENCH_TLS:-}" = "mtls" ]; then
+    # Also an mTLS listener, which deploy/bench/envoy-mtls.sh points the bench's Envoy at: Envoy's
+    # dev certificate verified against certs-dev/ca.pem in the handshake and pinned. The
+    # plaintext listener stays for the harness's own correctness probe, which speaks plaintext.
+    certs="$root/certs-dev"
+    tls_port="${GATEHOUSE_BENCH_TLS_PORT:-19443}"
+    config="$(mktemp /tmp/gatehouse-bench-mtls.XXXXXX.yaml)"
+    cat > "$config" <<YAML
+grpc:
+  listeners:
+    - address: $listen
+    - address: 127.0.0.1:$tls_port
+      tls:
+        certificate: $certs/gatehouse.pem
+        key: $certs/gatehouse-dev-key.pem
+        clientCA: $certs/ca.pem
+        trustDomain: gov.example
+        allowedClients:
+          spiffeIds: [spiffe://gov.example/envoy/front]
+YAML
+    # Tells envoy-mtls.sh which port, while this process (exec keeps the PID) lives.
+    echo "$$ $tls_port" > "${BENCH_WORK:-/tmp/bench-work}/gatehouse-mtls"
+    exec "$binary" serve --config "$config" --policies "$policies" --log-level "${GATEHOUSE_LOG_LEVEL:-warning}"
+fi
 exec "$binary" serve --policies "$policies" --listen "$listen" --log-level "${GATEHOUSE_LOG_LEVEL:-warning}"
