@@ -59,7 +59,7 @@ struct ListenerMutualTLSEndToEndTests {
         return (response.status, deployment.gatehouse.log, deployment.envoy.log)
     }
 
-    @Test("A revoked Envoy certificate is refused at the handshake; Envoy answers 403", .bug("issue #11"))
+    @Test("A revoked Envoy certificate is refused at the handshake; Envoy answers 403", .bug(id: "11"))
     func revokedEnvoy() async throws {
         let (status, log, _) = try await Deployment.with(envoyConfig: "front-proxy-mtls.yaml") { certificates in
             let ca = try Self.developmentCA(in: certificates)
@@ -76,7 +76,7 @@ struct ListenerMutualTLSEndToEndTests {
         #expect(log.contains("gatehouse.reason=certificate_revoked"), "\(log)")
     }
 
-    @Test("A CA certificate as Envoy's client certificate is refused; Envoy answers 403", .bug("issue #11"))
+    @Test("A CA certificate as Envoy's client certificate is refused; Envoy answers 403", .bug(id: "11"))
     func caLeafEnvoy() async throws {
         let (status, log, _) = try await Deployment.with(envoyConfig: "front-proxy-mtls.yaml") { certificates in
             try Self.replaceEnvoyCertificate(in: certificates) { leaf in
@@ -92,7 +92,7 @@ struct ListenerMutualTLSEndToEndTests {
 
     @Test(
         "An Envoy that passes TLS but is not pinned is denied (caller_not_allowed), even with failure_mode_allow: true",
-        .bug("issue #11"))
+        .bug(id: "11"))
     func unpinnedEnvoyWithFailureModeAllow() async throws {
         let (status, gatehouseLog, envoyLog) = try await Deployment.with(
             envoyConfig: "front-proxy-mtls.yaml",
@@ -110,7 +110,7 @@ struct ListenerMutualTLSEndToEndTests {
 
     @Test(
         "Every connection Envoy opens is verified, resumed TLS sessions included: each check on a new connection is allowed",
-        .bug("issue #11"))
+        .bug(id: "11"))
     func resumedSessions() async throws {
         // One check per connection: Envoy resumes its TLS session on every connection after the
         // first, which BoringSSL completes without the verification callback.

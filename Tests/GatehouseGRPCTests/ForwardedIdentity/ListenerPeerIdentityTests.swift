@@ -99,7 +99,7 @@ struct ListenerPeerIdentityTests {
 
     @Test(
         "Two listener peers never share a cached decision",
-        .bug("issue #11 item 4: the cache key must include the listener peer"))
+        .bug(id: "11", "item 4: the cache key must include the listener peer"))
     func cacheKey() async throws {
         try await Self.with { server, pki in
             let request = try ForwardedIdentityServer.request(host: "peers.gov.example", path: "/records/1")

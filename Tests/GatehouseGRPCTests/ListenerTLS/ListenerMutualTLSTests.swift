@@ -100,7 +100,7 @@ struct ListenerMutualTLSTests {
         #expect(outcome == .answered(status: 0, reason: "allowed"))
     }
 
-    @Test("A CA certificate as the client's leaf is refused", .bug("issue #11"))
+    @Test("A CA certificate as the client's leaf is refused", .bug(id: "11"))
     func caLeafRefused() async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
@@ -108,7 +108,7 @@ struct ListenerMutualTLSTests {
         #expect(outcome == .refused("certificate_is_ca"))
     }
 
-    @Test("A revoked client certificate is refused (tls.crls)", .bug("issue #11"))
+    @Test("A revoked client certificate is refused (tls.crls)", .bug(id: "11"))
     func revokedRefused() async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }
@@ -119,7 +119,7 @@ struct ListenerMutualTLSTests {
         #expect(outcome == .refused("certificate_revoked"))
     }
 
-    @Test("A second SPIFFE URI SAN is refused", .bug("issue #11"))
+    @Test("A second SPIFFE URI SAN is refused", .bug(id: "11"))
     func secondURIRefused() async throws {
         let pki = try ListenerPKI()
         defer { pki.remove() }

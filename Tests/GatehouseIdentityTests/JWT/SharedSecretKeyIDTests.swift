@@ -122,7 +122,7 @@ struct SharedSecretKeyIDTests {
 
     @Test(
         "Key confusion stays refused: an HS token never verifies with the RSA key beside the secrets, by kid or not",
-        .bug("issue #11"))
+        .bug(id: "11"))
     func keyConfusion() async throws {
         let rsa = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let primitives = try rsa.publicKey.getKeyPrimitives()
