@@ -23,11 +23,6 @@ struct LoopbackServer: Sendable {
           - { name: slow, action: allow, paths: [/slow/**] }
         """
 
-    /// Why the server could not be run.
-    struct StartError: Error, CustomStringConvertible {
-        var description: String
-    }
-
     /// The kind of listener.
     enum Setup: String, CaseIterable, Sendable, CustomStringConvertible {
         /// Plaintext TCP.
@@ -102,38 +97,23 @@ struct LoopbackServer: Sendable {
         let configuration = GRPCServerConfiguration(
             listeners: [listener], maxRequestBytes: maxRequestBytes, shutdownGracePeriod: .seconds(60),
             eventLoopThreads: 1)
-        let (addresses, listening) = AsyncStream<String>.makeStream()
-        let server = GRPCServerService(
-            configuration: configuration,
+        return try await withServedListener(
             logger: logger,
-            directCheck: GRPCServerService.DirectCheck(service: service, isServing: { authorizer.isReady }),
-            peerVerifiers: verifiers,
-            onListening: { _, address in listening.yield(address) })
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [server], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                defer { listening.finish() }
-                try await group.run()
+            makeServer: { onListening in
+                GRPCServerService(
+                    configuration: configuration,
+                    logger: logger,
+                    directCheck: GRPCServerService.DirectCheck(service: service, isServing: { authorizer.isReady }),
+                    peerVerifiers: verifiers,
+                    onListening: onListening)
+            },
+            beforeShutdown: { gate.release() }
+        ) { announced, group in
+            guard let address = Self.address(announced) else {
+                throw ServerStartError(description: "The server announced '\(announced)', not an address.")
             }
-            var iterator = addresses.makeAsyncIterator()
-            guard let announced = await iterator.next(), let address = Self.address(announced) else {
-                try await tasks.waitForAll()
-                throw StartError(description: "The server stopped before it listened.")
-            }
-            let result: Result
-            do {
-                result = try await body(
-                    LoopbackServer(address: address, gate: gate, group: group, clientSecurity: clientSecurity))
-            } catch {
-                gate.release()
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
-            gate.release()
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
+            return try await body(
+                LoopbackServer(address: address, gate: gate, group: group, clientSecurity: clientSecurity))
         }
     }
 

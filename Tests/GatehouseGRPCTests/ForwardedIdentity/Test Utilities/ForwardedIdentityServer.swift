@@ -49,40 +49,20 @@ struct ForwardedIdentityServer: Sendable {
             verifier.map { [listener.address: $0] } ?? [:]
         let configuration = GRPCServerConfiguration(
             listeners: [listener], shutdownGracePeriod: .seconds(5), eventLoopThreads: 1)
-        let (addresses, listening) = AsyncStream<String>.makeStream()
-        let server = GRPCServerService(
-            configuration: configuration,
-            logger: logger,
-            directCheck: GRPCServerService.DirectCheck(
-                service: AuthorizationService(decider: decider, logger: logger), isServing: { authorizer.isReady }),
-            peerVerifiers: verifiers,
-            onListening: { _, address in listening.yield(address) })
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [server], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                defer { listening.finish() }
-                try await group.run()
-            }
-            var iterator = addresses.makeAsyncIterator()
-            guard let address = await iterator.next() else {
-                try await tasks.waitForAll()
-                throw LoopbackServer.StartError(description: "The server stopped before it listened.")
-            }
+        return try await withServedListener(logger: logger) { onListening in
+            GRPCServerService(
+                configuration: configuration,
+                logger: logger,
+                directCheck: GRPCServerService.DirectCheck(
+                    service: AuthorizationService(decider: decider, logger: logger), isServing: { authorizer.isReady }),
+                peerVerifiers: verifiers,
+                onListening: onListening)
+        } _: { announced, _ in
             var bound = listener.address
             if case .tcp(let host, _) = listener.address {
-                bound = .tcp(host: host, port: try #require(address.split(separator: ":").last.flatMap { Int($0) }))
+                bound = .tcp(host: host, port: try #require(announced.split(separator: ":").last.flatMap { Int($0) }))
             }
-            let result: Result
-            do {
-                result = try await body(ForwardedIdentityServer(address: bound, clientSecurity: clientSecurity))
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
+            return try await body(ForwardedIdentityServer(address: bound, clientSecurity: clientSecurity))
         }
     }
 

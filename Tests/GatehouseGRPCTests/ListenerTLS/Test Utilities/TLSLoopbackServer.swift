@@ -41,39 +41,20 @@ enum TLSLoopbackServer {
         let verifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier] =
             verifier.map { [listener.address: $0] } ?? [:]
         let decider = authorizer
-        let (addresses, listening) = AsyncStream<String>.makeStream()
-        let server = GRPCServerService(
-            configuration: configuration,
-            logger: logger,
-            directCheck: GRPCServerService.DirectCheck(
-                service: AuthorizationService(decider: decider, logger: logger, clock: clock),
-                isServing: { authorizer.isReady }),
-            peerVerifiers: verifiers,
-            onListening: { _, address in listening.yield(address) })
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [server], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                defer { listening.finish() }
-                try await group.run()
+        return try await withServedListener(logger: logger) { onListening in
+            GRPCServerService(
+                configuration: configuration,
+                logger: logger,
+                directCheck: GRPCServerService.DirectCheck(
+                    service: AuthorizationService(decider: decider, logger: logger, clock: clock),
+                    isServing: { authorizer.isReady }),
+                peerVerifiers: verifiers,
+                onListening: onListening)
+        } _: { announced, _ in
+            guard let port = announced.split(separator: ":").last.flatMap({ Int($0) }) else {
+                throw ServerStartError(description: "The server announced '\(announced)', not HOST:PORT.")
             }
-            var iterator = addresses.makeAsyncIterator()
-            guard let address = await iterator.next(),
-                let port = address.split(separator: ":").last.flatMap({ Int($0) })
-            else {
-                try await tasks.waitForAll()
-                throw LoopbackServer.StartError(description: "The server stopped before it listened.")
-            }
-            let result: Result
-            do {
-                result = try await body(port)
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
+            return try await body(port)
         }
     }
 
