@@ -119,7 +119,9 @@ final class ConnectionCaller: Sendable {
     private let policy: CallerPolicy?
     /// What every check knows of its caller when the listener verifies no client certificate.
     private let unverified: CallerFacts
-    private let peer = Mutex<ListenerPeer?>(nil)
+    /// The handshake's answer, which holds for the connection: the verified leaf's `notAfter`,
+    /// and the caller facts when the pinning admits the peer (`nil` when it does not).
+    private let verified = Mutex<(facts: CallerFacts?, notAfter: UnixTime?)?>(nil)
 
     init(policy: CallerPolicy?) {
         self.policy = policy
@@ -133,9 +135,10 @@ final class ConnectionCaller: Sendable {
         self.unverified = CallerFacts(trustsForwardedIdentity: callers.trustsForwardedIdentity)
     }
 
-    /// Keeps the peer the handshake verified.
+    /// Keeps the peer the handshake verified, pinned once for the connection's checks.
     @Sendable func record(_ peer: ListenerPeer) {
-        self.peer.withLock { $0 = peer }
+        let facts = self.policy?.admit(peer)
+        self.verified.withLock { $0 = (facts, peer.identity.notAfter) }
     }
 
     /// Whether a check on this connection at `time` is admitted.
@@ -143,14 +146,14 @@ final class ConnectionCaller: Sendable {
     /// A connection may outlive its client certificate: a check after the leaf's `notAfter` is
     /// refused (`certificate_expired`), as a new handshake would be.
     func admit(at time: @autoclosure () -> UnixTime) -> Admission {
-        guard let policy = self.policy else { return .admitted(self.unverified) }
+        guard self.policy != nil else { return .admitted(self.unverified) }
         // An mTLS connection carries checks only after its handshake verified the peer; a missing
         // peer would be a bug, and admits no one.
-        guard let peer = self.peer.withLock({ $0 }) else { return .refused(detail: nil) }
-        if let notAfter = peer.identity.notAfter, time() > notAfter {
+        guard let verified = self.verified.withLock({ $0 }) else { return .refused(detail: nil) }
+        if let notAfter = verified.notAfter, time() > notAfter {
             return .refused(detail: Self.certificateExpired)
         }
-        guard let facts = policy.admit(peer) else { return .refused(detail: nil) }
+        guard let facts = verified.facts else { return .refused(detail: nil) }
         return .admitted(facts)
     }
 }

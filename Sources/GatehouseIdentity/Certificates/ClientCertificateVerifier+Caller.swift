@@ -55,14 +55,10 @@ extension ClientCertificateVerifier {
     /// - Returns: The peer identity under the policy, or the rejection with its `certificate_…` code.
     package func verify(listenerPeer peer: ListenerPeer, at time: UnixTime) async -> CertificateVerification {
         let chain = peer.certificateChain.count > 1 ? peer.certificateChain.dropLast() : peer.certificateChain[...]
-        var certificates: [Certificate] = []
-        for der in chain {
-            guard let certificate = try? Certificate(derEncoded: der) else {
-                return .reject(.certificateMalformed, "The listener peer's certificate is not valid X.509.")
-            }
-            certificates.append(certificate)
+        switch Self.parse(Array(chain)) {
+        case .success(let certificates): return await self.verify(certificates: certificates, at: time)
+        case .failure(let problem): return .rejected(problem.failure)
         }
-        return await self.verify(certificates: certificates, at: time)
     }
 
     /// Whether `principal` is what Envoy derives from `leaf`: the first URI SAN, else the first

@@ -35,8 +35,9 @@ extension ClientCertificateVerifier: ListenerPeerVerifier {
         }
     }
 
-    /// The presented certificates, leaf first; a problem when there are none, too many, or one does not parse.
-    private static func parse(_ chain: [[UInt8]]) -> Result<[Certificate], CertificateProblem> {
+    /// The presented certificates, leaf first; a problem when there are none, too many, or one does
+    /// not parse. Also reads a listener peer's chain again under a policy (`verify(listenerPeer:at:)`).
+    static func parse(_ chain: [[UInt8]]) -> Result<[Certificate], CertificateProblem> {
         guard !chain.isEmpty else {
             return .failure(CertificateProblem(.certificateMalformed, "The client presented no certificate."))
         }
