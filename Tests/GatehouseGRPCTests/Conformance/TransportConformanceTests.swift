@@ -183,10 +183,12 @@ struct TransportConformanceTests {
         try await LoopbackServer.with(listener: listener) { server in
             var events = server.gate.events.makeAsyncIterator()
             let code = try await server.withClient { client in
-                // Connected first, so that no handshake (TLS, under a loaded machine) eats the deadline.
+                // Connected first, so that no handshake (TLS, under a loaded machine) eats the deadline;
+                // and a deadline of seconds, not milliseconds: in a fresh-clone CI run a 300 ms deadline
+                // expired in grpc-swift's client before the request was sent, so the server never held it.
                 _ = try await Self.check(client, path: "/public/warm-up")
                 return await Self.failure {
-                    _ = try await Self.check(client, path: "/slow/a", options: .failFast(timeout: .milliseconds(300)))
+                    _ = try await Self.check(client, path: "/slow/a", options: .failFast(timeout: .seconds(2)))
                 }
             }
             #expect(code == .deadlineExceeded)
