@@ -35,6 +35,10 @@ let cryptoExtras: Target.Dependency = .product(name: "_CryptoExtras", package: "
 let httpClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
 let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTLS: Target.Dependency = .product(name: "HummingbirdTLS", package: "hummingbird")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
 
 let package = Package(
     name: "gatehouse",
@@ -48,6 +52,9 @@ let package = Package(
         .library(name: "GatehouseGRPC", targets: ["GatehouseGRPC"]),
         .library(name: "EnvoyAuthAPI", targets: ["EnvoyAuthAPI"]),
         .library(name: "GatehouseCache", targets: ["GatehouseCache"]),
+        .library(name: "GatehouseBundle", targets: ["GatehouseBundle"]),
+        .library(name: "GatehouseAdmin", targets: ["GatehouseAdmin"]),
+        .library(name: "GatehouseMetrics", targets: ["GatehouseMetrics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -65,6 +72,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // Envoy's ext_authz v3 API and grpc.health.v1: our own .proto files and the Swift generated from them.
@@ -128,7 +138,8 @@ let package = Package(
             name: "GatehouseIdentityTests",
             dependencies: [
                 "GatehouseIdentity", "GatehouseCore", "GatehouseTestSupport", crypto, cryptoExtras, x509, asn1, logging,
-                nioPosix, .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
+                nioPosix, .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             packageAccess: false,
             swiftSettings: swiftSettings
@@ -154,7 +165,8 @@ let package = Package(
             dependencies: [
                 "GatehouseCore", "EnvoyAuthAPI", grpcCore, grpcProtobuf, swiftProtobuf, x509, asn1, nioSSL,
                 logging, serviceLifecycle, nioPosix, .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP2", package: "swift-nio-http2"), .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ],
             packageAccess: false,
             swiftSettings: swiftSettings
@@ -162,14 +174,67 @@ let package = Package(
         .testTarget(
             name: "GatehouseGRPCTests",
             dependencies: [
-                "GatehouseGRPC", "GatehouseCore", "GatehouseCache", "GatehousePolicy", "GatehouseIdentity", "EnvoyAuthAPI",
+                "GatehouseGRPC", "GatehouseCore", "GatehouseCache", "GatehousePolicy", "GatehouseIdentity",
+                "EnvoyAuthAPI",
                 "GatehouseTestSupport",
                 grpcCore,
                 grpcInProcess, grpcProtobuf, swiftProtobuf, logging, crypto, cryptoExtras, x509, asn1,
                 grpcHTTP2, serviceLifecycle, .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOHTTP2", package: "swift-nio-http2"), .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+
+        // zlib, for reading and writing `.tar.gz` bundles (the system's libz, which swift-nio-extras links already).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        // Policy bundles: manifest, tar.gz archives read defensively, signatures, the bundle store.
+        .target(
+            name: "GatehouseBundle",
+            dependencies: ["GatehouseCore", "CZlib", crypto],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseBundleTests",
+            dependencies: ["GatehouseBundle", "GatehouseCore", "GatehouseTestSupport", "CZlib", crypto],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+
+        // The admin API: status, notify, upload, rollback, health and metrics over HTTP, with roles.
+        .target(
+            name: "GatehouseAdmin",
+            dependencies: [
+                "GatehouseCore", hummingbird, hummingbirdTLS, nioSSL, logging,
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseAdminTests",
+            dependencies: [
+                "GatehouseAdmin", "GatehouseCore", "GatehouseTestSupport", hummingbird,
+                .product(name: "HummingbirdTesting", package: "hummingbird"), logging,
+            ],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+
+        // Prometheus metrics: checks, latency, cache, key sets, reloads; rendered in the text format.
+        .target(
+            name: "GatehouseMetrics",
+            dependencies: ["GatehouseCore", prometheus, metrics],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseMetricsTests",
+            dependencies: ["GatehouseMetrics", "GatehouseCore", "GatehouseTestSupport", prometheus],
             packageAccess: false,
             swiftSettings: swiftSettings
         ),
@@ -178,7 +243,10 @@ let package = Package(
         .executableTarget(
             name: "GatehouseCLI",
             dependencies: [
-                "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "GatehouseGRPC", "GatehouseCache", argumentParser, yams, logging, serviceLifecycle, unixSignals, x509, crypto, cryptoExtras, asn1,
+                "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "GatehouseGRPC", "GatehouseCache",
+                "GatehouseBundle",
+                "GatehouseAdmin", "GatehouseMetrics", httpClient, argumentParser, yams, logging, serviceLifecycle,
+                unixSignals, x509, crypto, cryptoExtras, asn1,
             ],
             packageAccess: false,
             swiftSettings: swiftSettings

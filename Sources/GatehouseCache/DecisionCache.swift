@@ -1,3 +1,4 @@
+package import GatehouseCore
 import Synchronization
 
 /// A bounded, sharded cache of computed values with deadlines, with request coalescing.

@@ -1,4 +1,5 @@
 import GatehouseCache
+import GatehouseCore
 import GatehouseTestSupport
 import Synchronization
 import Testing
