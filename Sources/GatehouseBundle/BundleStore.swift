@@ -1,0 +1,219 @@
+import Foundation
+import GatehouseCore
+import Synchronization
+
+/// Where verified bundles live on disk: staged copies to compile from, and the last few
+/// activated revisions for rollback and for a restart without the source.
+///
+/// Layout under `root` (default `.gatehouse/bundles`):
+/// - `revisions/<id>/`: one verified copy per staged bundle, with its `.manifest.json` (derived
+///   for a plain directory) and `.signatures.json`. A staged copy stays where it is when it is
+///   committed, so a compiled policy's paths stay valid while it serves.
+/// - `kept.json`: the committed copies, newest first (at most `keep`).
+///
+/// Copies that are neither kept nor staged by this process (a crash between stage and commit)
+/// are deleted at the next commit and when the store opens.
+///
+/// ```swift
+/// let store = try BundleStore(root: ".gatehouse/bundles")
+/// let staged = try store.stage(.archive(bytes), policy: policy)
+/// do { try activate(compiling: staged.directory); try store.commit(staged) }
+/// catch { store.discard(staged); throw error }
+/// ```
+package final class BundleStore: Sendable {
+    /// The store's directory.
+    package let root: String
+    /// How many committed revisions are kept.
+    package let keep: Int
+    /// The size limits applied to every source.
+    package let limits: BundleLimits
+
+    private let state: Mutex<State>
+
+    private struct State {
+        /// Staged copies not yet committed or discarded, by id.
+        var staged: Set<String> = []
+        var kept: [KeptRecord] = []
+    }
+
+    /// One row of `kept.json`.
+    private struct KeptRecord: Codable, Hashable {
+        var id: String
+        var revision: String
+        var committedAt: String
+    }
+
+    private var revisionsPath: String { self.root + "/revisions" }
+    private var indexPath: String { self.root + "/kept.json" }
+
+    /// Opens (creating) the store at `root`, and removes copies left by an earlier process that
+    /// were never committed.
+    package init(root: String = ".gatehouse/bundles", keep: Int = 5, limits: BundleLimits = .init())
+        throws(BundleError)
+    {
+        self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        self.keep = max(1, keep)
+        self.limits = limits
+        self.state = Mutex(State())
+        do {
+            try FileManager.default.createDirectory(atPath: self.root + "/revisions", withIntermediateDirectories: true)
+        } catch {
+            throw BundleError(
+                .storeFailed,
+                "The bundle store '\(self.root)' cannot be created (\(error.localizedDescription)); check the path "
+                    + "and its permissions.")
+        }
+        let records = self.readIndex()
+        self.state.withLock { $0.kept = records }
+        self.removeAbandoned()
+    }
+
+    /// Snapshots and verifies `source` into a new copy inside the store: limits, paths, manifest
+    /// completeness, hashes and signatures per `policy`. Nothing is written outside the store,
+    /// and nothing at all when verification fails.
+    package func stage(_ source: BundleSource, policy: BundleVerificationPolicy) throws(BundleError) -> StagedBundle {
+        let files: BundleFiles
+        let name: String
+        switch source {
+        case .directory(let path):
+            files = try DirectorySnapshot.read(path, limits: self.limits)
+            name = URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent
+        case .archive(let bytes):
+            files = try BundleArchive.read(bytes, limits: self.limits)
+            name = "bundle"
+        }
+        let verified = try BundleContentVerifier.verify(
+            files, policy: policy, derivedName: name, created: BundleArchive.rfc3339(Int(Date().timeIntervalSince1970)))
+        return try self.write(files, verified: verified)
+    }
+
+    /// Records `bundle` (activated by the caller) as the newest kept revision, keeps the last
+    /// ``keep``, and deletes older copies and abandoned staged ones.
+    package func commit(_ bundle: StagedBundle) throws(BundleError) {
+        let id = bundle.storeID
+        let record = KeptRecord(
+            id: id, revision: bundle.manifest.revision,
+            committedAt: BundleArchive.rfc3339(Int(Date().timeIntervalSince1970)))
+        let kept = self.state.withLock { state in
+            state.staged.remove(id)
+            state.kept.removeAll { $0.id == id }
+            state.kept.insert(record, at: 0)
+            state.kept = Array(state.kept.prefix(self.keep))
+            return state.kept
+        }
+        try self.writeIndex(kept)
+        self.removeAbandoned()
+    }
+
+    /// Kept revisions, newest first.
+    package func kept() -> [KeptBundle] {
+        let records = self.state.withLock { $0.kept }
+        return records.compactMap { record in
+            let directory = self.revisionsPath + "/" + record.id
+            guard let bytes = FileManager.default.contents(atPath: directory + "/" + BundleLayout.manifestName),
+                let manifest = try? BundleManifest.parse(Array(bytes))
+            else { return nil }
+            return KeptBundle(
+                revision: record.revision, directory: directory, manifest: manifest, committedAt: record.committedAt)
+        }
+    }
+
+    /// The newest kept copy of `revision`, verified again (hashes and signatures, per `policy`)
+    /// and staged as a new copy for activation: a kept copy changed on disk is refused.
+    package func restage(revision: String, policy: BundleVerificationPolicy) throws(BundleError) -> StagedBundle {
+        guard let kept = self.kept().first(where: { $0.revision == revision }) else {
+            let known = self.kept().map(\.revision).joined(separator: ", ")
+            throw BundleError(
+                .revisionNotKept,
+                "The revision '\(BundlePath.quoted(revision))' is not kept in '\(self.root)' (kept: "
+                    + "\(known.isEmpty ? "none" : known)); activate it from its source instead.")
+        }
+        let files = try DirectorySnapshot.read(kept.directory, limits: self.limits)
+        guard files[BundleLayout.manifestName] != nil else {
+            throw BundleError(
+                .manifestInvalid, "The kept copy '\(kept.directory)' has lost its manifest; activate from the source.")
+        }
+        let verified = try BundleContentVerifier.verify(
+            files, policy: policy, derivedName: kept.manifest.name, created: kept.manifest.created)
+        return try self.write(files, verified: verified)
+    }
+
+    /// Removes a staged copy that was not activated (compile or tests failed).
+    package func discard(_ bundle: StagedBundle) {
+        let id = bundle.storeID
+        let isKept = self.state.withLock { state in
+            state.staged.remove(id)
+            return state.kept.contains { $0.id == id }
+        }
+        if !isKept { try? FileManager.default.removeItem(atPath: self.revisionsPath + "/" + id) }
+    }
+
+    /// Writes verified files into a new copy; removes the partial copy on failure.
+    private func write(_ files: BundleFiles, verified: BundleContentVerifier.Verified) throws(BundleError)
+        -> StagedBundle
+    {
+        let stamp = BundleArchive.rfc3339(Int(Date().timeIntervalSince1970))
+            .filter { $0.isNumber }
+        let id = "\(stamp)-\(UUID().uuidString.prefix(8).lowercased())"
+        let directory = self.revisionsPath + "/" + id
+        self.state.withLock { _ = $0.staged.insert(id) }
+        do {
+            let manager = FileManager.default
+            try manager.createDirectory(atPath: directory, withIntermediateDirectories: false)
+            for name in files.directories.sorted() {
+                try manager.createDirectory(atPath: directory + "/" + name, withIntermediateDirectories: true)
+            }
+            var entries = files.names.filter { !BundlePath.isReserved($0) }.map { ($0, files[$0] ?? []) }
+            entries.append((BundleLayout.manifestName, files[BundleLayout.manifestName] ?? verified.manifest.jsonBytes))
+            if let signatures = files[BundleLayout.signaturesName] {
+                entries.append((BundleLayout.signaturesName, signatures))
+            }
+            for (name, bytes) in entries {
+                let path = directory + "/" + name
+                if let slash = name.lastIndex(of: "/") {
+                    try manager.createDirectory(
+                        atPath: directory + "/" + name[..<slash], withIntermediateDirectories: true)
+                }
+                try Data(bytes).write(to: URL(fileURLWithPath: path), options: .withoutOverwriting)
+            }
+        } catch {
+            self.state.withLock { _ = $0.staged.remove(id) }
+            try? FileManager.default.removeItem(atPath: directory)
+            throw BundleError(
+                .storeFailed,
+                "The bundle could not be written to the store '\(self.root)' (\(error.localizedDescription)); check "
+                    + "free space and permissions.")
+        }
+        return StagedBundle(
+            directory: directory, manifest: verified.manifest, signedBy: verified.signedBy,
+            isManifestDerived: verified.isManifestDerived)
+    }
+
+    private func readIndex() -> [KeptRecord] {
+        guard let bytes = FileManager.default.contents(atPath: self.indexPath),
+            let records = try? JSONDecoder().decode([KeptRecord].self, from: bytes)
+        else { return [] }
+        return Array(records.prefix(self.keep))
+    }
+
+    /// Writes `kept.json` through a temporary file and a rename, so a crash leaves the old or the new index.
+    private func writeIndex(_ records: [KeptRecord]) throws(BundleError) {
+        do {
+            try Data(BundleJSON.encode(records)).write(to: URL(fileURLWithPath: self.indexPath), options: .atomic)
+        } catch {
+            throw BundleError(
+                .storeFailed,
+                "The bundle store's index '\(self.indexPath)' cannot be written (\(error.localizedDescription)); "
+                    + "check free space and permissions.")
+        }
+    }
+
+    /// Deletes every copy that is neither kept nor staged by this process.
+    private func removeAbandoned() {
+        let live = self.state.withLock { state in state.staged.union(state.kept.map(\.id)) }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: self.revisionsPath)) ?? []
+        for name in names where !live.contains(name) {
+            try? FileManager.default.removeItem(atPath: self.revisionsPath + "/" + name)
+        }
+    }
+}
