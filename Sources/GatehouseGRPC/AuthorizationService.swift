@@ -24,6 +24,8 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     /// The time of day; the direct transport also admits callers at it.
     let clock: @Sendable () -> UnixTime
     private let paths: PathNormalizer.Configuration
+    /// Told about every finished check (metrics); `nil` reads no clock for it.
+    private let observer: (any CheckObserver)?
 
     /// - Parameters:
     ///   - decider: Decides against the active policy revision: an ``Authorizer``, or one
@@ -33,18 +35,35 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     ///   - clock: The time of day, used when a check carries no `request.time`.
     ///   - paths: How request paths are normalized (the server's `paths` settings); by default a
     ///     dot segment or an encoded dot is denied as `ambiguous_path`.
+    ///   - observer: Told once about every finished check, with its decision and duration (the
+    ///     CLI gives GatehouseMetrics' when metrics are on); by default none.
     package init(
         decider: any CheckDecider,
         callerPolicy: CallerPolicy = .anyCaller,
         logger: Logger,
         clock: @escaping @Sendable () -> UnixTime = AuthorizationService.systemClock,
-        paths: PathNormalizer.Configuration = .defaults
+        paths: PathNormalizer.Configuration = .defaults,
+        observer: (any CheckObserver)? = nil
     ) {
         self.decider = decider
         self.callerPolicy = callerPolicy
         self.logger = logger
         self.clock = clock
         self.paths = paths
+        self.observer = observer
+    }
+
+    /// Nanoseconds on the monotonic clock when an observer will want the check's duration, else 0
+    /// (no clock read on the check path when metrics are off).
+    private var startTime: UInt64 {
+        guard self.observer != nil else { return 0 }
+        return Self.monotonicNanoseconds()
+    }
+
+    private static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
     }
 
     /// The system's time of day.
@@ -74,9 +93,11 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     package func callerNotAllowed(
         _ request: Envoy_Service_Auth_V3_CheckRequest, detail: DecisionReason? = nil
     ) -> Envoy_Service_Auth_V3_CheckResponse {
+        let started = self.startTime
         let decision = Decision(outcome: .deny, status: 403, reason: .callerNotAllowed, reasonDetail: detail)
         return self.respond(
-            decision, to: AuthzRequest(request, receivedAt: self.clock()), decisionID: DecisionID.make())
+            decision, to: AuthzRequest(request, receivedAt: self.clock()), decisionID: DecisionID.make(),
+            started: started)
     }
 
     /// The answer to one check from a caller already admitted.
@@ -102,6 +123,7 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
         fileprivate let pending: any PendingDecision
         fileprivate let request: AuthzRequest
         fileprivate let decisionID: String
+        fileprivate let started: UInt64
 
         /// Decides (fail closed on an internal error) and builds the response.
         package func response() async -> Envoy_Service_Auth_V3_CheckResponse {
@@ -112,27 +134,37 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
                 decision = self.service.internalError(
                     error, decisionID: self.decisionID, policyRevision: self.pending.policyRevision)
             }
-            return self.service.respond(decision, to: self.request, decisionID: self.decisionID)
+            return self.service.respond(
+                decision, to: self.request, decisionID: self.decisionID, started: self.started)
         }
     }
 
     /// Maps the check and answers it at once if the cache can; synchronous, so that a
     /// transport can reply to a hit without leaving its event loop.
     package func prepare(_ request: Envoy_Service_Auth_V3_CheckRequest, caller: CallerFacts) -> Preparation {
+        let started = self.startTime
         let decisionID = DecisionID.make()
         let authzRequest = AuthzRequest(request, receivedAt: self.clock(), paths: self.paths)
         switch self.decider.prepare(authzRequest, caller: caller) {
         case .decided(let decision):
-            return .answered(self.respond(decision, to: authzRequest, decisionID: decisionID))
+            return .answered(self.respond(decision, to: authzRequest, decisionID: decisionID, started: started))
         case .pending(let pending):
             return .pending(
-                PendingResponse(service: self, pending: pending, request: authzRequest, decisionID: decisionID))
+                PendingResponse(
+                    service: self, pending: pending, request: authzRequest, decisionID: decisionID, started: started))
         }
     }
 
+    /// The one place every check's decision is final: logs it, tells the observer, maps it.
+    ///
+    /// - Parameter started: ``startTime`` when the check began.
     fileprivate func respond(
-        _ decision: Decision, to authzRequest: AuthzRequest, decisionID: String
+        _ decision: Decision, to authzRequest: AuthzRequest, decisionID: String, started: UInt64
     ) -> Envoy_Service_Auth_V3_CheckResponse {
+        if let observer = self.observer {
+            let now = Self.monotonicNanoseconds()
+            observer.checkFinished(decision, elapsedNanoseconds: now > started ? now - started : 0)
+        }
         self.logger.debug(
             "check decided",
             metadata: [
