@@ -73,6 +73,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
@@ -159,11 +160,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Client certificates verified during TLS handshakes, the same way on every listener (gRPC, admin).
+        .target(
+            name: "GatehouseTLS",
+            dependencies: ["GatehouseCore", nioSSL, logging, .product(name: "NIOCore", package: "swift-nio")],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+
         // The Envoy Authorization service and gRPC health; the only place Envoy's types are mapped.
         .target(
             name: "GatehouseGRPC",
             dependencies: [
-                "GatehouseCore", "EnvoyAuthAPI", grpcCore, grpcProtobuf, swiftProtobuf, x509, asn1, nioSSL,
+                "GatehouseCore", "GatehouseTLS", "EnvoyAuthAPI", grpcCore, grpcProtobuf, swiftProtobuf, x509, asn1, nioSSL,
                 logging, serviceLifecycle, nioPosix, .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
@@ -209,8 +218,9 @@ let package = Package(
         .target(
             name: "GatehouseAdmin",
             dependencies: [
-                "GatehouseCore", hummingbird, hummingbirdTLS, nioSSL, logging,
-                .product(name: "NIOCore", package: "swift-nio"),
+                "GatehouseCore", "GatehouseTLS", hummingbird, nioSSL, logging, crypto, serviceLifecycle,
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             packageAccess: false,
             swiftSettings: swiftSettings
@@ -218,8 +228,11 @@ let package = Package(
         .testTarget(
             name: "GatehouseAdminTests",
             dependencies: [
-                "GatehouseAdmin", "GatehouseCore", "GatehouseTestSupport", hummingbird,
-                .product(name: "HummingbirdTesting", package: "hummingbird"), logging,
+                "GatehouseAdmin", "GatehouseCore", "GatehouseIdentity", "GatehouseTestSupport", hummingbird,
+                .product(name: "HummingbirdTesting", package: "hummingbird"), logging, crypto, x509, nioSSL,
+                httpClient, serviceLifecycle, .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             packageAccess: false,
             swiftSettings: swiftSettings

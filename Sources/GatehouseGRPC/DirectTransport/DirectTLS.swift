@@ -1,4 +1,5 @@
 import GatehouseCore
+import GatehouseTLS
 import Logging
 import NIOCore
 import NIOSSL
@@ -50,7 +51,8 @@ struct DirectTLS: Sendable {
             return DirectTLS(
                 context: try NIOSSLContext(configuration: configuration), perConnection: configuration,
                 handshake: HandshakeVerification(
-                    verifier: verifier, listener: listener, logger: logger, clock: AuthorizationService.systemClock),
+                    verifier: verifier, listener: "\(listener)", logger: logger,
+                    clock: AuthorizationService.systemClock),
                 callers: GRPCServerService.callers(of: listener))
         }
     }
@@ -78,12 +80,14 @@ struct DirectTLS: Sendable {
             return ConnectionCaller(unverified: self.callers)
         }
         let caller = ConnectionCaller(policy: self.callers)
-        // A context of its own, so that the handshake cannot resume a session and skip verification.
-        let context = try self.perConnection.map { try NIOSSLContext(configuration: $0) } ?? self.context
+        // A context of its own, so that the handshake cannot resume a session and skip verification
+        // (an mTLS listener, the only one with a handshake verification, always has its configuration).
         try channel.pipeline.syncOperations.addHandler(
-            NIOSSLServerHandler(
-                context: context,
-                customVerificationCallbackWithMetadata: handshake.callback(onAccepted: caller.record)))
+            try self.perConnection.map { try handshake.serverHandler(configuration: $0, onAccepted: caller.record) }
+                ?? NIOSSLServerHandler(
+                    context: self.context,
+                    customVerificationCallbackWithMetadata: handshake.callback(
+                        onAccepted: caller.record)))
         return caller
     }
 

@@ -1,0 +1,190 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+import Logging
+import NIOCore
+
+/// What a route answered, and the outcome the log names.
+struct AdminAnswer {
+    var response: Response
+    /// `200`, `activated rev-7`, `refused compile_failed`, …
+    var outcome: String
+
+    init(_ response: Response, outcome: String? = nil) {
+        self.response = response
+        self.outcome = outcome ?? "\(response.status.code)"
+    }
+}
+
+extension AdminAPI {
+    /// Runs `body` for a caller whose role is at least `role`; answers 401 or 403 otherwise.
+    /// Either way the action is logged: at `level` when allowed, at notice when refused.
+    func authorized(
+        _ request: Request, _ context: AdminRequestContext, action: String, needs role: AdminRole,
+        level: Logger.Level, _ body: (AdminCaller) async throws -> AdminAnswer
+    ) async throws -> Response {
+        let outcome = self.authenticator.authenticate(
+            authorization: request.headers[.authorization], peer: self.connections.peer(of: context.connection))
+        switch outcome {
+        case .missing:
+            self.log(.notice, action: action, caller: "anonymous", outcome: "401 no credential")
+            return AdminResponse.unauthorized(
+                AdminDTO.Error(
+                    error: "unauthenticated",
+                    message:
+                        "This route needs a credential: send 'Authorization: Bearer TOKEN' or a client certificate."),
+                challenge: "Bearer")
+        case .invalid(let why):
+            self.log(.notice, action: action, caller: "anonymous", outcome: "401 \(why)")
+            return AdminResponse.unauthorized(
+                AdminDTO.Error(error: "invalid_credential", message: "The credential was not accepted: \(why)."),
+                challenge: "Bearer error=\"invalid_token\"")
+        case .withoutRole(let name):
+            self.log(.notice, action: action, caller: "certificate:\(name)", outcome: "403 no role")
+            return AdminResponse.json(
+                AdminDTO.Error(
+                    error: "forbidden",
+                    message:
+                        "The client certificate '\(name)' has no role here; add it to admin.clients with a role."),
+                status: .forbidden)
+        case .authenticated(let caller) where caller.role < role:
+            self.log(.notice, action: action, caller: caller.description, outcome: "403 role \(caller.role.rawValue)")
+            return AdminResponse.json(
+                AdminDTO.Error(
+                    error: "forbidden",
+                    message:
+                        "'\(caller.name)' has the role '\(caller.role.rawValue)'; \(action) needs '\(role.rawValue)'."),
+                status: .forbidden)
+        case .authenticated(let caller):
+            let answer: AdminAnswer
+            do {
+                answer = try await body(caller)
+            } catch let error as AdminRequestError {
+                answer = AdminAnswer(error.response, outcome: "\(error.status.code) \(error.code)")
+            }
+            self.log(level, action: action, caller: caller.description, outcome: answer.outcome)
+            return answer.response
+        }
+    }
+
+    /// notify and rollback: an admin's request with an optional `{"revision": "…"}` body.
+    func change(
+        _ request: Request, _ context: AdminRequestContext, action: String, trigger: ReloadTrigger,
+        _ body: @escaping (AdminCaller, String?) async -> ReloadOutcome
+    ) async throws -> Response {
+        try await self.authorized(request, context, action: action, needs: .admin, level: .notice) { caller in
+            let revision = try await Self.revision(of: request)
+            return Self.answer(await body(caller, revision))
+        }
+    }
+
+    /// PUT /v1/policy/bundle: the body is the bundle, at most ``maxBundleBytes``.
+    func upload(_ request: Request, caller: AdminCaller) async throws -> AdminAnswer {
+        let limit = self.maxBundleBytes
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw AdminRequestError.tooLarge(limit: limit)
+        }
+        let bytes: ByteBuffer
+        do {
+            bytes = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw AdminRequestError.tooLarge(limit: limit)
+        }
+        guard bytes.readableBytes > 0 else {
+            throw AdminRequestError(
+                status: .badRequest, code: "empty_bundle",
+                message: "The request has no body; send the bundle's .tar.gz bytes (gatehouse admin upload FILE).")
+        }
+        let outcome = await self.administration.activate(
+            uploadedBundle: Array(buffer: bytes),
+            request: ReloadRequest(trigger: .upload, requestedBy: caller.description))
+        return Self.answer(outcome)
+    }
+
+    /// The revision named by an optional JSON body `{"revision": "…"}`.
+    static func revision(of request: Request) async throws -> String? {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Self.maxRequestBytes)
+        } catch is NIOTooManyBytesError {
+            throw AdminRequestError.tooLarge(limit: Self.maxRequestBytes)
+        }
+        guard body.readableBytes > 0 else { return nil }
+        guard
+            let decoded = try? AdminJSON.decoder.decode(
+                AdminDTO.RevisionRequest.self, from: Data(body.readableBytesView))
+        else {
+            throw AdminRequestError(
+                status: .badRequest, code: "invalid_request",
+                message: "The body is not JSON of the form {\"revision\": \"REVISION\"}; send that, or no body.")
+        }
+        return decoded.revision
+    }
+
+    /// 200 for an activation or no change; 422 for a refusal (409 when the source holds another revision).
+    static func answer(_ outcome: ReloadOutcome) -> AdminAnswer {
+        let body = AdminDTO.Outcome(outcome)
+        switch outcome {
+        case .activated(let activation):
+            return AdminAnswer(AdminResponse.json(body), outcome: "activated \(activation.revision)")
+        case .unchanged(let revision):
+            return AdminAnswer(AdminResponse.json(body), outcome: "unchanged \(revision)")
+        case .refused(let failure):
+            let status: HTTPResponse.Status = failure.code == "revision_mismatch" ? .conflict : .unprocessableContent
+            return AdminAnswer(
+                AdminResponse.json(body, status: status),
+                outcome: "refused \(failure.stage.rawValue) \(failure.code)")
+        }
+    }
+
+    private func log(_ level: Logger.Level, action: String, caller: String, outcome: String) {
+        self.logger.log(
+            level: level, "admin action",
+            metadata: [
+                "gatehouse.admin.action": "\(action)", "gatehouse.admin.caller": "\(caller)",
+                "gatehouse.admin.outcome": "\(outcome)",
+            ])
+    }
+}
+
+/// A request the API cannot take (too large, malformed): answered with its status and a JSON error.
+struct AdminRequestError: Error {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+
+    static func tooLarge(limit: Int) -> Self {
+        AdminRequestError(
+            status: .contentTooLarge, code: "too_large",
+            message: "The body is larger than \(limit) bytes; raise admin.maxBundleBytes or send a smaller bundle.")
+    }
+
+    var response: Response {
+        AdminResponse.json(AdminDTO.Error(error: self.code, message: self.message), status: self.status)
+    }
+}
+
+/// Building the API's responses.
+enum AdminResponse {
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        // The DTOs hold strings, numbers and arrays only, which JSONEncoder always encodes.
+        let data = (try? AdminJSON.encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data + Data("\n".utf8))))
+    }
+
+    static func unauthorized(_ error: AdminDTO.Error, challenge: String) -> Response {
+        var response = Self.json(error, status: .unauthorized)
+        response.headers[.wwwAuthenticate] = challenge
+        return response
+    }
+
+    static func text(
+        _ text: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8"
+    ) -> Response {
+        Response(
+            status: status, headers: [.contentType: contentType],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}

@@ -1,0 +1,101 @@
+import GatehouseCore
+import GatehouseTLS
+package import Hummingbird
+import HummingbirdCore
+package import Logging
+import NIOCore
+import NIOSSL
+package import ServiceLifecycle
+
+/// The admin API as a `Service`: a Hummingbird application on its own listener that stops
+/// accepting and finishes its requests on graceful shutdown, with the rest of the server.
+package struct AdminServer: Service {
+    private let api: AdminAPI
+    private let configuration: AdminServerConfiguration
+    private let logger: Logger
+    private let onListening: @Sendable (Int) async -> Void
+
+    /// - Parameters:
+    ///   - api: The routes.
+    ///   - configuration: Where to listen, and with which TLS.
+    ///   - logger: The server's logger.
+    ///   - onListening: Receives the bound port once the listener accepts connections.
+    package init(
+        api: AdminAPI, configuration: AdminServerConfiguration, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) {
+        self.api = api
+        self.configuration = configuration
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    /// The Hummingbird application; `run()` serves it.
+    ///
+    /// - Throws: When a TLS certificate or key cannot be loaded.
+    package func makeApplication() throws -> some ApplicationProtocol {
+        let host = self.configuration.host
+        let logger = self.logger
+        let onListening = self.onListening
+        return Application(
+            router: self.api.makeRouter(),
+            server: try self.serverBuilder(),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: self.configuration.port)),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.info(
+                    "admin API listening", metadata: ["gatehouse.admin.address": "\(host):\(port)"])
+                await onListening(port)
+            },
+            logger: self.logger)
+    }
+
+    package func run() async throws {
+        try await self.makeApplication().run()
+    }
+
+    private func serverBuilder() throws -> HTTPServerBuilder {
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(60))
+        switch self.configuration.security {
+        case .plaintext:
+            return .http1(configuration: http1)
+        case .tls(let chain, let key):
+            let tls = try Self.tlsConfiguration(chain: chain, key: key, requestsClientCertificate: false)
+            let context = try NIOSSLContext(configuration: tls)
+            let connections = self.api.connections
+            return HTTPServerBuilder { responder in
+                AdminTLSChannel(
+                    base: HTTP1Channel(responder: responder, configuration: http1), configuration: tls,
+                    handshake: nil, sharedContext: context, connections: connections)
+            }
+        case .mutualTLS(let chain, let key, let verifier):
+            let tls = try Self.tlsConfiguration(chain: chain, key: key, requestsClientCertificate: true)
+            let context = try NIOSSLContext(configuration: tls)
+            let connections = self.api.connections
+            let handshake = HandshakeVerification(
+                verifier: verifier, listener: "admin \(self.configuration.host):\(self.configuration.port)",
+                logger: self.logger, clock: self.api.clock)
+            return HTTPServerBuilder { responder in
+                AdminTLSChannel(
+                    base: HTTP1Channel(responder: responder, configuration: http1), configuration: tls,
+                    handshake: handshake, sharedContext: context, connections: connections)
+            }
+        }
+    }
+
+    private static func tlsConfiguration(
+        chain: String, key: String, requestsClientCertificate: Bool
+    ) throws -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(chain).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.applicationProtocols = ["http/1.1"]
+        // A client certificate is asked for but not required: a client without one may still
+        // authenticate with a bearer token. One it presents is judged entirely by the custom
+        // callback (BoringSSL's own chain verification and trust roots play no part); one that
+        // fails fails the handshake.
+        configuration.certificateVerification = requestsClientCertificate ? .optionalVerification : .none
+        return configuration
+    }
+}
