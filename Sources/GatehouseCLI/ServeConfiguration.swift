@@ -15,6 +15,8 @@ package struct ServeConfiguration: Sendable, Hashable {
     package var logLevel = Logger.Level.info
     package var cache = DecisionCacheSettings()
     package var paths = PathNormalizer.Configuration.defaults
+    /// Whether Prometheus metrics are collected (served on the admin API's `GET /metrics`).
+    package var metricsEnabled = true
 
     package init() {}
 

@@ -66,6 +66,9 @@ package enum ServeSettings {
         ServeSetting(
             "cache.shards", \.cache.limits.requestedShards, .integer(1...1024),
             "independently locked parts (rounded up to a power of two)"),
+        ServeSetting(
+            "metrics.enabled", variable: "GATEHOUSE_METRICS", \.metricsEnabled, .toggle,
+            "Prometheus metrics, served on the admin API's GET /metrics (deploy/METRICS.md)"),
     ]
 
     /// A setting that existed once and is gone: a file or environment still naming it fails
