@@ -72,11 +72,19 @@ package final class BundleStore: Sendable {
     /// completeness, hashes and signatures per `policy`. Nothing is written outside the store,
     /// and nothing at all when verification fails.
     package func stage(_ source: BundleSource, policy: BundleVerificationPolicy) throws(BundleError) -> StagedBundle {
+        try self.stage(source, policy: policy, afterReadingDirectory: {})
+    }
+
+    /// ``stage(_:policy:)`` with `hook` run after a directory source was read and before it is
+    /// checked for changes: lets tests edit the directory at exactly that moment.
+    package func stage(
+        _ source: BundleSource, policy: BundleVerificationPolicy, afterReadingDirectory hook: () -> Void
+    ) throws(BundleError) -> StagedBundle {
         let files: BundleFiles
         let name: String
         switch source {
         case .directory(let path):
-            files = try DirectorySnapshot.read(path, limits: self.limits)
+            files = try DirectorySnapshot.read(path, limits: self.limits, afterReading: hook)
             name = URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent
         case .archive(let bytes):
             files = try BundleArchive.read(bytes, limits: self.limits)

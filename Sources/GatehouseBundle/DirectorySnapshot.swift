@@ -18,7 +18,10 @@ enum DirectorySnapshot {
         var inode: Int
     }
 
-    static func read(_ directory: String, limits: BundleLimits) throws(BundleError) -> BundleFiles {
+    /// - Parameter afterReading: Runs between the read and the check (tests edit the directory there).
+    static func read(
+        _ directory: String, limits: BundleLimits, afterReading: () -> Void = {}
+    ) throws(BundleError) -> BundleFiles {
         let root = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -30,6 +33,7 @@ enum DirectorySnapshot {
         var files = BundleFiles(limits: limits)
         var before: [String: Stamp] = [:]
         try Self.walk(root, relative: "", stamps: &before, files: &files)
+        afterReading()
         var after: [String: Stamp] = [:]
         var ignored = BundleFiles(limits: limits)
         do {
