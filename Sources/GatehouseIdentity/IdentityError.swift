@@ -33,6 +33,9 @@ package struct IdentityError: Error, Hashable, Sendable, CustomStringConvertible
             case jsonDuplicateMember = "json_duplicate_member"
             case revisionInconsistent = "identity_revision_inconsistent"
             case httpClientShutdownFailed = "http_client_shutdown_failed"
+            case bundleKeySetInvalid = "bundle_keys_invalid"
+            case bundleSigningKeyInvalid = "bundle_signing_key_invalid"
+            case bundleSigningFailed = "bundle_signing_failed"
         }
 
         private let wrapped: Wrapped
@@ -80,6 +83,13 @@ package struct IdentityError: Error, Hashable, Sendable, CustomStringConvertible
         package static let revisionInconsistent = Code(.revisionInconsistent)
         /// The HTTP client that fetches key sets did not shut down cleanly.
         package static let httpClientShutdownFailed = Code(.httpClientShutdownFailed)
+        /// A bundle key set holds a key that cannot verify bundle signatures (not Ed25519 or
+        /// P-256, skipped, or a `kid` given twice).
+        package static let bundleKeySetInvalid = Code(.bundleKeySetInvalid)
+        /// A bundle signing key is not an Ed25519 or P-256 private key in PEM, or has no key id.
+        package static let bundleSigningKeyInvalid = Code(.bundleSigningKeyInvalid)
+        /// Signing a bundle's payload failed inside the cryptography library.
+        package static let bundleSigningFailed = Code(.bundleSigningFailed)
 
         /// The stable snake_case code.
         package var description: String { self.wrapped.rawValue }
