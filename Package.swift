@@ -279,7 +279,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseCLITests",
-            dependencies: ["GatehouseCLI", "GatehouseGRPC", "GatehouseCache", "GatehouseTestSupport", logging],
+            dependencies: [
+                "GatehouseCLI", "GatehouseCore", "GatehouseIdentity", "GatehouseGRPC", "GatehouseCache",
+                "GatehouseTestSupport", logging,
+            ],
             packageAccess: false,
             swiftSettings: swiftSettings
         ),

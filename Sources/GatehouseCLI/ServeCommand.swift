@@ -45,28 +45,8 @@ struct ServeCommand: AsyncParsableCommand {
             Console.printError(error.description)
             throw ExitStatus.usage.exitCode
         }
-        let compiled = try PolicyCommand.compile(directory: configuration.policies, printWarnings: self.checkConfig)
-        let fetcher = HTTPFetcher()
-        do {
-            try await self.run(configuration, compiled: compiled, fetcher: fetcher)
-            try? await fetcher.shutdown()
-        } catch {
-            try? await fetcher.shutdown()
-            throw error
-        }
-    }
-
-    private func run(_ configuration: ServeConfiguration, compiled: CompiledPolicySet, fetcher: HTTPFetcher)
-        async throws
-    {
-        let keySets = KeySetRegistry(fetcher: fetcher, logger: Logger(label: "gatehouse.jwks"))
-        let authenticators = try PolicyCommand.loadIdentity(compiled, keySets: keySets)
         if self.checkConfig {
-            Console.print(
-                "configuration is valid: \(configuration.grpc.listeners.map(\.description).joined(separator: ", "))")
-            Console.print(
-                "policies: \(compiled.tree.policies.count) (\(compiled.tree.ruleCount) rules, revision \(compiled.tree.revision))"
-            )
+            try Self.checkConfiguration(configuration, file: self.config)
             return
         }
         let level = configuration.logLevel
@@ -82,30 +62,74 @@ struct ServeCommand: AsyncParsableCommand {
             Console.printError(error.description)
             throw ExitStatus.usage.exitCode
         }
-        try await Self.serve(
-            configuration, tree: compiled.tree, authenticators: authenticators, keySets: keySets,
-            peerVerifiers: peerVerifiers)
+        let fetcher = HTTPFetcher()
+        do {
+            try await Self.serve(configuration, peerVerifiers: peerVerifiers, fetcher: fetcher)
+            try? await fetcher.shutdown()
+        } catch {
+            try? await fetcher.shutdown()
+            throw error
+        }
     }
 
+    /// `--check-config`: the settings and the policy source, printed; exits 2 when either is invalid.
+    private static func checkConfiguration(_ configuration: ServeConfiguration, file: String?) throws {
+        _ = try? ListenerVerifiers.verifiers(for: configuration.grpc.listeners, file: file)
+        Console.print(
+            "configuration is valid: \(configuration.grpc.listeners.map(\.description).joined(separator: ", "))")
+        guard case .directory(let directory) = configuration.source else {
+            Console.print("policies: from \(configuration.source) (fetched and verified when the server starts)")
+            return
+        }
+        let compiled = try PolicyCommand.compile(directory: directory, printWarnings: true)
+        let keySets = KeySetRegistry(fetcher: HTTPFetcher(), logger: Logger(label: "gatehouse.jwks"))
+        _ = try PolicyCommand.loadIdentity(compiled, keySets: keySets)
+        Console.print(
+            "policies: \(compiled.tree.policies.count) (\(compiled.tree.ruleCount) rules, revision \(compiled.tree.revision))"
+        )
+    }
+
+    /// Loads the first revision (or the store's last good one), then serves until SIGTERM or SIGINT.
+    ///
+    /// The ServiceGroup runs the gRPC server, the key-set refresh loops and the reload triggers
+    /// (SIGHUP, the watched directory); other services that act on the policy (the admin API) get
+    /// `reloader` as their ``PolicyAdministration``.
     private static func serve(
-        _ configuration: ServeConfiguration, tree: DecisionTree, authenticators: PolicyAuthenticators,
-        keySets: KeySetRegistry, peerVerifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier]
+        _ configuration: ServeConfiguration, peerVerifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier],
+        fetcher: HTTPFetcher
     ) async throws {
         let logger = Logger(label: "gatehouse")
+        // Trapped before the first load, so a SIGHUP sent early reloads instead of killing the process.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let keySets = KeySetRegistry(fetcher: fetcher, logger: Logger(label: "gatehouse.jwks"))
         let authorizer = Authorizer()
         // One cache for every listener; a key rotation anywhere changes every key.
         let decisions = CachingAuthorizer(
             authorizer: authorizer, settings: configuration.cache, keyGeneration: { keySets.generation })
-        // Health says SERVING only once every URL key set has loaded; checks before that reject
-        // the issuer's tokens (token_keys_unavailable) rather than wait.
-        authorizer.activate(tree, authenticator: authenticators, isLoaded: { keySets.isLoaded })
+        var reloadSettings = PolicyReloader.Settings(
+            source: configuration.source, store: configuration.bundles.store)
+        reloadSettings.runTests = configuration.bundles.runTests
+        reloadSettings.keep = configuration.bundles.keep
+        let isCaching = configuration.cache.isEnabled
+        let reloader = PolicyReloader(
+            settings: reloadSettings, authorizer: authorizer, keySets: keySets, logger: logger,
+            cacheStatistics: { isCaching ? decisions.statistics : nil })
+        // Health says SERVING only once every URL key set of the active revision has loaded;
+        // checks before that reject the issuer's tokens (token_keys_unavailable) rather than wait.
+        let (first, fallback) = await reloader.start()
+        guard authorizer.revision != nil else {
+            if case .refused(let failure) = first {
+                if failure.stage == .compile {
+                    Console.print(failure.message)
+                } else {
+                    Console.printError(failure.message)
+                }
+            }
+            throw ExitStatus.usage.exitCode
+        }
+        _ = fallback
         logger.info(
-            "policy revision active",
-            metadata: [
-                "gatehouse.policy.revision": "\(tree.revision)", "gatehouse.policies": "\(tree.policies.count)",
-                "gatehouse.rules": "\(tree.ruleCount)",
-                "gatehouse.cache": "\(configuration.cache.isEnabled ? "on" : "off")",
-            ])
+            "serving", metadata: ["gatehouse.cache": "\(configuration.cache.isEnabled ? "on" : "off")"])
         let server = GRPCServerService(
             configuration: configuration.grpc,
             logger: logger,
@@ -113,12 +137,20 @@ struct ServeCommand: AsyncParsableCommand {
                 service: AuthorizationService(decider: decisions, logger: logger, paths: configuration.paths),
                 isServing: { authorizer.isReady }),
             peerVerifiers: peerVerifiers)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: server), .init(service: KeySetRefreshService(registry: keySets)),
+            .init(service: SignalReloadService(reloader: reloader, signals: hangups)),
+        ]
+        if case .directory(let directory) = configuration.source, configuration.bundles.watch {
+            services.append(
+                .init(
+                    service: DirectoryWatchService(reloader: reloader, watcher: DirectoryWatcher(directory: directory)))
+            )
+        }
         // ServiceLifecycle describes every service at debug level; keep that out of debug request logs.
         var lifecycleLogger = logger
         lifecycleLogger.logLevel = max(logger.logLevel, .info)
-        var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: server), .init(service: KeySetRefreshService(registry: keySets))],
-            logger: lifecycleLogger)
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: lifecycleLogger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
         groupConfiguration.maximumGracefulShutdownDuration = configuration.grpc.shutdownGracePeriod
         try await ServiceGroup(configuration: groupConfiguration).run()

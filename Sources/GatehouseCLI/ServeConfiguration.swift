@@ -17,6 +17,11 @@ package struct ServeConfiguration: Sendable, Hashable {
     package var paths = PathNormalizer.Configuration.defaults
     /// Whether Prometheus metrics are collected (served on the admin API's `GET /metrics`).
     package var metricsEnabled = true
+    /// Bundle sources, signatures, the store of last good revisions, and reload triggers.
+    package var bundles = BundleSettings()
+
+    /// Where revisions are loaded from: `bundles.url`, or `policies` (a directory or a bundle file).
+    package var source: PolicySourceLocation { PolicySourceLocation(policies: self.policies, bundles: self.bundles) }
 
     package init() {}
 
@@ -77,9 +82,27 @@ package struct ServeConfiguration: Sendable, Hashable {
     /// Checks what can only be checked once everything is composed: files exist, listeners are distinct.
     private func validate() -> [String] {
         var problems: [String] = []
+        // A missing policy directory is a problem only when the bundle store keeps no revision of
+        // it: otherwise the server serves that one (PolicyReloader.start()).
         var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: self.policies, isDirectory: &isDirectory) || !isDirectory.boolValue {
-            problems.append("policies: the directory '\(self.policies)' does not exist; pass --policies DIR.")
+        if case .directory(let path) = self.source,
+            !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || !isDirectory.boolValue,
+            !RevisionStore(root: self.bundles.store, keep: self.bundles.keep).keepsRevision(of: path)
+        {
+            problems.append(
+                "policies: the directory '\(path)' does not exist and the bundle store '\(self.bundles.store)' keeps no revision of it; pass --policies DIR."
+            )
+        }
+        if let keys = self.bundles.keys, !FileManager.default.isReadableFile(atPath: keys) {
+            problems.append("bundles.keys: the file '\(keys)' cannot be read.")
+        }
+        if self.bundles.requireSignature && self.bundles.keys == nil {
+            problems.append(
+                "bundles.requireSignature: no bundles.keys is configured, so every bundle would be refused; name the JWKS file of the bundle signing keys."
+            )
+        }
+        if let url = self.bundles.url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
+            problems.append("bundles.url: '\(url)' is not an http:// or https:// URL.")
         }
         if self.grpc.listeners.isEmpty { problems.append("grpc.listeners: no listener is configured; add one.") }
         var seen: Set<ListenerConfiguration.Address> = []

@@ -14,7 +14,33 @@ package enum ServeSettings {
     package static let table: [ServeSetting] = [
         ServeSetting(
             "policies", variable: "GATEHOUSE_POLICIES", flag: "--policies", \.policies, .path,
-            "the policy directory"),
+            "the policy directory, or a bundle file (.tar.gz); watched and reloaded on change, SIGHUP and the admin API's notify"
+        ),
+        ServeSetting(
+            "bundles.url", variable: "GATEHOUSE_BUNDLE_URL", \.bundles.url,
+            SettingParser.string.noneIsAbsent(),
+            "an HTTP(S) URL serving a .tar.gz bundle, polled with If-None-Match; replaces policies as the source"),
+        ServeSetting(
+            "bundles.pollInterval", \.bundles.pollInterval, .duration(minimum: .seconds(1)),
+            "how often bundles.url is polled"),
+        ServeSetting(
+            "bundles.requireSignature", variable: "GATEHOUSE_BUNDLE_REQUIRE_SIGNATURE", \.bundles.requireSignature,
+            .toggle, "refuse unsigned or wrongly signed bundles, and plain directories (needs bundles.keys)"),
+        ServeSetting(
+            "bundles.keys", variable: "GATEHOUSE_BUNDLE_KEYS", \.bundles.keys,
+            SettingParser.path.noneIsAbsent(), "the JWKS file of the keys bundle signatures are verified with"
+        ),
+        ServeSetting(
+            "bundles.store", variable: "GATEHOUSE_BUNDLE_STORE", \.bundles.store, .path,
+            "where activated revisions are kept, for a restart without the source and for rollback"),
+        ServeSetting(
+            "bundles.keep", \.bundles.keep, .integer(1...100), "how many revisions the store keeps"),
+        ServeSetting(
+            "bundles.watch", variable: "GATEHOUSE_BUNDLE_WATCH", \.bundles.watch, .toggle,
+            "reload when the policy directory changes (inotify, else polling; debounced)"),
+        ServeSetting(
+            "bundles.runTests", \.bundles.runTests, .toggle,
+            "refuse a revision whose *_test.yaml cases fail"),
         ServeSetting(
             "paths.dotSegments", variable: "GATEHOUSE_DOT_SEGMENTS", flag: "--dot-segments", \.paths.dotSegments,
             .choice("a way to treat dot segments"),

@@ -83,7 +83,9 @@ struct ServeSettingsTests {
     func defaultsRoundTrip() throws {
         var expected = ServeConfiguration()
         expected.policies = Self.policies
-        for setting in ServeSettings.table where setting.key != "policies" && setting.key != "grpc.listeners" {
+        // Paths written in the file are relative to the file's folder, so theirs differ.
+        for setting in ServeSettings.table where !["policies", "grpc.listeners", "bundles.store"].contains(setting.key)
+        {
             // `per core` is the absence of a value, which no text writes.
             if setting.defaultValue == "per core" { continue }
             let path = setting.key.split(separator: ".")

@@ -5,6 +5,9 @@ import Synchronization
 /// (and revision) that names it, and refreshed by ``run()``.
 package final class KeySetRegistry: Sendable {
     private let sets: Mutex<[RemoteKeySet.Location: RemoteKeySet]>
+    /// Key sets created while ``run()`` runs (a reload's new issuers), so it starts their loops too.
+    private let added: (stream: AsyncStream<RemoteKeySet>, continuation: AsyncStream<RemoteKeySet>.Continuation)
+    private let isRunning = Atomic<Bool>(false)
     private let settings: RemoteKeySet.Settings
     private let fetcher: any HTTPFetching
     private let logger: Logger
@@ -12,6 +15,7 @@ package final class KeySetRegistry: Sendable {
 
     package init(settings: RemoteKeySet.Settings = .init(), fetcher: any HTTPFetching, logger: Logger) {
         self.sets = Mutex([:])
+        self.added = AsyncStream.makeStream()
         self.settings = settings
         self.fetcher = fetcher
         self.logger = logger
@@ -25,6 +29,8 @@ package final class KeySetRegistry: Sendable {
                 location: location, settings: self.settings, fetcher: self.fetcher, logger: self.logger,
                 onRotation: { [weak self] in self?.rotations.add(1, ordering: .releasing) })
             sets[location] = created
+            // Under the lock, so run() either saw this set in `all` or receives it here, never both.
+            if self.isRunning.load(ordering: .acquiring) { self.added.continuation.yield(created) }
             return created
         }
     }
@@ -48,10 +54,33 @@ package final class KeySetRegistry: Sendable {
         }
     }
 
-    /// Keeps every key set fresh until cancelled or the server shuts down.
+    /// Fetches `sets` now and waits at most `limit` for them: a reload that adds an issuer
+    /// activates once its keys are in, or after `limit` (then checks wait for the refresh loop).
+    package func load(_ sets: [RemoteKeySet], within limit: Duration) async {
+        guard !sets.isEmpty else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withDiscardingTaskGroup { fetches in
+                    for set in sets { fetches.addTask { await set.refresh() } }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Keeps every key set fresh until cancelled or the server shuts down, including the sets
+    /// later revisions add.
     package func run() async {
+        let existing = self.sets.withLock { sets in
+            self.isRunning.store(true, ordering: .releasing)
+            return Array(sets.values)
+        }
         await withDiscardingTaskGroup { group in
-            for set in self.all { group.addTask { await set.run() } }
+            for set in existing { group.addTask { await set.run() } }
+            for await set in self.added.stream { group.addTask { await set.run() } }
+            group.cancelAll()
         }
     }
 }

@@ -66,6 +66,8 @@ package final class RemoteKeySet: KeySetProvider, Sendable {
         package var lastError: IdentityError?
         /// When the last fetch failed.
         package var lastErrorAt: UnixTime?
+        /// Failed fetches since the set was created.
+        package var fetchErrors = 0
         /// Keys of the current set that were skipped, and why.
         package var warnings: [String]
     }
@@ -188,6 +190,7 @@ package final class RemoteKeySet: KeySetProvider, Sendable {
             case .failure(let error):
                 state.status.lastError = error
                 state.status.lastErrorAt = wallNow
+                state.status.fetchErrors += 1
                 state.nextRefresh = now + self.settings.retryInterval
                 return false
             }
