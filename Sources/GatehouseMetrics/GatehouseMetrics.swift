@@ -1,4 +1,5 @@
 package import GatehouseCore
+import Metrics
 import Prometheus
 import Synchronization
 
@@ -75,6 +76,12 @@ package final class GatehouseMetrics: Sendable {
         }
         self.keySetMetrics.update(await self.sources.keySets(), now: self.sources.now())
         return self.registry.emitToString()
+    }
+
+    /// Makes this registry swift-metrics' backend, so that a library instrumented with swift-metrics
+    /// reports on the same `/metrics`; call once per process (swift-metrics allows one bootstrap).
+    package func bootstrapSwiftMetrics() {
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: self.registry))
     }
 
     /// The `Content-Type` of ``render()``'s text.
