@@ -168,7 +168,7 @@ enum BundleContentVerifier {
                         "\(which) is by an unknown key and claims other content than the manifest's; remove it "
                             + "and sign the bundle again.")
                 }
-                unknown.append(message)
+                unknown.append(message.hasSuffix(".") ? String(message.dropLast()) : message)
             case .refused(let code, let message):
                 throw BundleError(.signatureInvalid, "\(which) is refused (\(code)): \(message)")
             }
