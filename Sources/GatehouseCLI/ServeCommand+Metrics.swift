@@ -31,6 +31,14 @@ struct ServeMetrics: Sendable {
             : nil
     }
 
+    /// The metrics of the running server: as ``init(isEnabled:cache:)``, and with metrics on, also
+    /// swift-metrics' backend (once per process, so not in tests).
+    static func server(isEnabled: Bool, cache: @escaping @Sendable () -> CacheStatistics?) -> ServeMetrics {
+        let metrics = ServeMetrics(isEnabled: isEnabled, cache: cache)
+        metrics.metrics?.bootstrapSwiftMetrics()
+        return metrics
+    }
+
     /// What `AuthorizationService` tells about every check; `nil` when metrics are off.
     var checkObserver: (any CheckObserver)? { self.metrics?.checks }
 

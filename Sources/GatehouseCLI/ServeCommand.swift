@@ -111,9 +111,13 @@ struct ServeCommand: AsyncParsableCommand {
         reloadSettings.runTests = configuration.bundles.runTests
         reloadSettings.keep = configuration.bundles.keep
         let isCaching = configuration.cache.isEnabled
+        let metrics = ServeMetrics.server(
+            isEnabled: configuration.metricsEnabled, cache: { isCaching ? decisions.statistics : nil })
+        reloadSettings.onOutcome = metrics.onOutcome
         let reloader = PolicyReloader(
             settings: reloadSettings, authorizer: authorizer, keySets: keySets, logger: logger,
             cacheStatistics: { isCaching ? decisions.statistics : nil })
+        metrics.attach(reloader)
         // Health says SERVING only once every URL key set of the active revision has loaded;
         // checks before that reject the issuer's tokens (token_keys_unavailable) rather than wait.
         let (first, fallback) = await reloader.start()
@@ -134,7 +138,8 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: configuration.grpc,
             logger: logger,
             directCheck: GRPCServerService.DirectCheck(
-                service: AuthorizationService(decider: decisions, logger: logger, paths: configuration.paths),
+                service: AuthorizationService(
+                    decider: decisions, logger: logger, paths: configuration.paths, observer: metrics.checkObserver),
                 isServing: { authorizer.isReady }),
             peerVerifiers: peerVerifiers)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
