@@ -261,7 +261,8 @@ let package = Package(
                 "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "GatehouseGRPC", "GatehouseCache",
                 "GatehouseBundle",
                 "GatehouseAdmin", "GatehouseMetrics", httpClient, argumentParser, yams, logging, serviceLifecycle,
-                unixSignals, x509, crypto, cryptoExtras, asn1,
+                unixSignals, x509, crypto, cryptoExtras, asn1, nioSSL, .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             packageAccess: false,
             swiftSettings: swiftSettings

@@ -70,6 +70,12 @@ struct ConfigFileReader {
             configuration.grpc.listeners = items.enumerated().compactMap {
                 self.listener($0.element, key: "\(setting.key)[\($0.offset)]")
             }
+        case .adminTokens:
+            configuration.admin.tokens = self.adminTokens(node, key: setting.key)
+        case .adminClients:
+            configuration.admin.clients = self.adminClients(node, key: setting.key)
+        case .adminTLS:
+            configuration.admin.tls = self.adminTLS(node, key: setting.key)
         case nil:
             guard let text = self.scalar(node, setting.key) else { return }
             self.problems += setting.apply([text], self.source(node, setting.key), &configuration)
@@ -137,7 +143,7 @@ struct ConfigFileReader {
 
     /// The client verification of an mTLS listener: `clientCA`, `crls`, `trustDomain` and
     /// `allowedClients`, with the CA and CRL files loaded once to report what is wrong with them.
-    private mutating func clientCertificates(
+    mutating func clientCertificates(
         _ tls: [String: Node], caNode: Node, tlsKey: String
     ) -> ClientCertificateSettings? {
         guard let clientCA = self.value(caNode, "\(tlsKey).clientCA", .path) else { return nil }
@@ -180,7 +186,7 @@ struct ConfigFileReader {
         return clients
     }
 
-    private func location(_ node: Node) -> SourceLocation {
+    func location(_ node: Node) -> SourceLocation {
         SourceLocation(file: self.path, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
     }
 
@@ -190,7 +196,7 @@ struct ConfigFileReader {
         "\(self.path):\(node.mark?.line ?? 1):\(node.mark?.column ?? 1): "
     }
 
-    private func source(_ node: Node, _ key: String) -> SettingSource {
+    func source(_ node: Node, _ key: String) -> SettingSource {
         .file(path: self.path, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, key: key)
     }
 
@@ -233,7 +239,7 @@ struct ConfigFileReader {
     }
 
     /// A scalar parsed with one of the table's parsers, with the table's message when it is bad.
-    private mutating func value<Value>(_ node: Node, _ key: String, _ parser: SettingParser<Value>) -> Value? {
+    mutating func value<Value>(_ node: Node, _ key: String, _ parser: SettingParser<Value>) -> Value? {
         guard let text = self.scalar(node, key) else { return nil }
         let source = self.source(node, key)
         guard let value = parser.parse(text, source) else {

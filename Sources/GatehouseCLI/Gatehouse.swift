@@ -10,7 +10,10 @@ struct Gatehouse: AsyncParsableCommand {
         discussion:
             "Exit codes: 0 allow / pass, 1 deny / failing test, 2 usage error or a policy that does not compile.",
         version: "0.1.0",
-        subcommands: [ServeCommand.self, PolicyCommand.self, CheckCommand.self, CertsCommand.self, BundleCommand.self]
+        subcommands: [
+            ServeCommand.self, PolicyCommand.self, CheckCommand.self, CertsCommand.self, BundleCommand.self,
+            AdminCommand.self,
+        ]
     )
 
     /// Runs the command, mapping ArgumentParser's usage errors (64) to Gatehouse's exit code 2.

@@ -32,6 +32,8 @@ struct ServeCommand: AsyncParsableCommand {
             is denied (400 ambiguous_path) or resolved; normalize only behind Envoy's normalize_path.
             """)
     var dotSegments: String?
+    @Option(help: "Where the admin API listens (HOST:PORT), or off; default 127.0.0.1:8181 (deploy/ADMIN.md).")
+    var adminListen: String?
     @Flag(help: "Validate the configuration and the policies, print the result, and exit (0 valid, 2 not).")
     var checkConfig = false
 
@@ -40,7 +42,8 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             configuration = try ServeConfiguration.load(
                 file: self.config, environment: ProcessInfo.processInfo.environment, policies: self.policies,
-                listen: self.listen, logLevel: self.logLevel, dotSegments: self.dotSegments)
+                listen: self.listen, logLevel: self.logLevel, dotSegments: self.dotSegments,
+                adminListen: self.adminListen)
         } catch let error as ConfigurationError {
             Console.printError(error.description)
             throw ExitStatus.usage.exitCode
@@ -152,6 +155,10 @@ struct ServeCommand: AsyncParsableCommand {
                     service: DirectoryWatchService(reloader: reloader, watcher: DirectoryWatcher(directory: directory)))
             )
         }
+        let admin = try Self.adminService(
+            configuration.admin, administration: reloader, isReady: { authorizer.isReady },
+            metrics: metrics.render, file: nil)
+        if let admin { services.append(.init(service: admin)) }
         // ServiceLifecycle describes every service at debug level; keep that out of debug request logs.
         var lifecycleLogger = logger
         lifecycleLogger.logLevel = max(logger.logLevel, .info)

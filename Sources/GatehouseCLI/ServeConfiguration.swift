@@ -19,6 +19,8 @@ package struct ServeConfiguration: Sendable, Hashable {
     package var metricsEnabled = true
     /// Bundle sources, signatures, the store of last good revisions, and reload triggers.
     package var bundles = BundleSettings()
+    /// The admin API: listener, roles, upload limit.
+    package var admin = AdminSettings()
 
     /// Where revisions are loaded from: `bundles.url`, or `policies` (a directory or a bundle file).
     package var source: PolicySourceLocation { PolicySourceLocation(policies: self.policies, bundles: self.bundles) }
@@ -67,15 +69,17 @@ package struct ServeConfiguration: Sendable, Hashable {
         return (configuration, problems)
     }
 
-    /// Loads `serve`'s own flags: `--policies`, `--listen` (repeatable), `--log-level` and `--dot-segments`.
+    /// Loads `serve`'s own flags: `--policies`, `--listen` (repeatable), `--log-level`, `--dot-segments`
+    /// and `--admin-listen`.
     static func load(
         file: String?, environment: [String: String], policies: String?, listen: [String], logLevel: String?,
-        dotSegments: String? = nil
+        dotSegments: String? = nil, adminListen: String? = nil
     ) throws -> Self {
         var flags: [String: [String]] = ["--listen": listen]
         if let policies { flags["--policies"] = [policies] }
         if let logLevel { flags["--log-level"] = [logLevel] }
         if let dotSegments { flags["--dot-segments"] = [dotSegments] }
+        if let adminListen { flags["--admin-listen"] = [adminListen] }
         return try Self.load(file: file, environment: environment, flags: flags)
     }
 
@@ -105,6 +109,7 @@ package struct ServeConfiguration: Sendable, Hashable {
             problems.append("bundles.url: '\(url)' is not an http:// or https:// URL.")
         }
         if self.grpc.listeners.isEmpty { problems.append("grpc.listeners: no listener is configured; add one.") }
+        problems += self.admin.problems()
         var seen: Set<ListenerConfiguration.Address> = []
         for listener in self.grpc.listeners {
             if !seen.insert(listener.address).inserted {

@@ -50,6 +50,12 @@ struct SettingParser<Value>: Sendable {
 enum SettingNodeReader: Sendable {
     /// `grpc.listeners`: a list of `{address, tls}` mappings (read by `ConfigFileReader.listener(_:key:)`).
     case listeners
+    /// `admin.tokens`: a list of `{name, sha256, role}` mappings.
+    case adminTokens
+    /// `admin.clients`: a list of `{spiffe, role}` or `{subject, role}` mappings.
+    case adminClients
+    /// `admin.tls`: a `{certificate, key, clientCA, crls, trustDomain}` mapping.
+    case adminTLS
 }
 
 /// One setting of `gatehouse serve`: one row of ``ServeSettings/table``.

@@ -95,6 +95,21 @@ package enum ServeSettings {
         ServeSetting(
             "metrics.enabled", variable: "GATEHOUSE_METRICS", \.metricsEnabled, .toggle,
             "Prometheus metrics, served on the admin API's GET /metrics (deploy/METRICS.md)"),
+        ServeSetting(
+            "admin.listen", variable: "GATEHOUSE_ADMIN_LISTEN", flag: "--admin-listen", \.admin.listen, .adminListen,
+            "where the admin API listens (HOST:PORT), or off (deploy/ADMIN.md)"),
+        ServeSetting(
+            "admin.maxBundleBytes", \.admin.maxBundleBytes, .integer(1024...(1 << 30)),
+            "the largest bundle PUT /v1/policy/bundle takes; larger ones are 413"),
+        ServeSetting(
+            "admin.tokens", \.admin.tokens, .adminTokens, nodeReader: .adminTokens,
+            "bearer tokens by their SHA-256 (gatehouse admin hash-token), each with a name and a role"),
+        ServeSetting(
+            "admin.clients", \.admin.clients, .adminClients, nodeReader: .adminClients,
+            "client certificates (by SPIFFE ID or subject) and their roles; needs admin.tls.clientCA"),
+        ServeSetting(
+            "admin.tls", \.admin.tls, .adminTLS, nodeReader: .adminTLS,
+            "HTTPS for the admin API: certificate, key; clientCA, crls, trustDomain for client certificates"),
     ]
 
     /// A setting that existed once and is gone: a file or environment still naming it fails

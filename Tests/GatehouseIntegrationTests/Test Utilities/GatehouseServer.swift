@@ -16,9 +16,15 @@ final class GatehouseServer: @unchecked Sendable {
     private(set) var process: ChildProcess
     private var generation = 0
 
-    /// - Parameter prepare: Runs with the fresh certificate directory before Gatehouse starts,
-    ///   e.g. to make a policy directory trust that CA and identity provider.
-    init(directory: URL, policies: URL, ports: (Int, Int), prepare: (URL) throws -> Void = { _ in }) throws {
+    /// - Parameters:
+    ///   - adminPort: The admin API's port; 0 (any free one) unless a test calls it.
+    ///   - adminTokens: `admin.tokens` as YAML flow text; none by default.
+    ///   - prepare: Runs with the fresh certificate directory before Gatehouse starts,
+    ///     e.g. to make a policy directory trust that CA and identity provider.
+    init(
+        directory: URL, policies: URL, ports: (Int, Int), adminPort: Int = 0, adminTokens: String = "[]",
+        prepare: (URL) throws -> Void = { _ in }
+    ) throws {
         self.directory = directory
         (self.port, self.tlsPort) = ports
         self.socketPath = directory.appendingPathComponent("gatehouse.sock").path
@@ -37,6 +43,8 @@ final class GatehouseServer: @unchecked Sendable {
         .replacingOccurrences(of: "../certs-dev/", with: self.certificates.path + "/")
         .replacingOccurrences(of: "policies: ../policies", with: "policies: \(policies.path)")
         .replacingOccurrences(of: "level: info", with: "level: debug")
+        .replacingOccurrences(of: "listen: 127.0.0.1:8181", with: "listen: 127.0.0.1:\(adminPort)")
+        .replacingOccurrences(of: "tokens: []", with: "tokens: \(adminTokens)")
         try Data(configuration.utf8).write(to: directory.appendingPathComponent("gatehouse.yaml"))
         try prepare(self.certificates)
         self.process = try Self.spawn(directory, generation: 0)

@@ -1,0 +1,47 @@
+import GatehouseAdmin
+import GatehouseCore
+import Logging
+
+extension ServeCommand {
+    /// The admin API of `gatehouse serve` (`admin.*`), or `nil` when `admin.listen` is `off`.
+    ///
+    /// Client certificates on `admin.tls` are verified by the same ``ClientCertificateVerifier``
+    /// the gRPC listeners use, built from the admin listener's own `clientCA`, `crls` and
+    /// `trustDomain`; `admin.clients` then names each verified certificate's role.
+    ///
+    /// - Parameters:
+    ///   - settings: `admin.*`.
+    ///   - administration: The reload pipeline (status, notify, upload, rollback).
+    ///   - isReady: The gRPC health's truth, for `/readyz`.
+    ///   - metrics: The Prometheus text, for `/metrics`.
+    ///   - file: The configuration file, to name in errors about `admin.tls` files.
+    /// - Throws: ``IdentityError`` when the client CA or a CRL cannot be read.
+    static func adminService(
+        _ settings: AdminSettings, administration: any PolicyAdministration,
+        isReady: @escaping @Sendable () -> Bool, metrics: @escaping @Sendable () async -> String, file: String?
+    ) throws -> AdminServer? {
+        guard let address = settings.listen else { return nil }
+        let logger = Logger(label: "gatehouse.admin")
+        let security: AdminServerConfiguration.Security
+        switch settings.tls {
+        case nil:
+            security = .plaintext
+        case let tls? where tls.clients == nil:
+            security = .tls(certificateChain: tls.certificateChain, privateKey: tls.privateKey)
+        case let tls?:
+            // The case above took TLS without client certificates.
+            let clients = tls.clients!
+            let location = SourceLocation(file: file ?? "admin.tls", line: 1, column: 1)
+            security = .mutualTLS(
+                certificateChain: tls.certificateChain, privateKey: tls.privateKey,
+                verifier: try ListenerVerifiers.verifier(for: clients, clientCAAt: location))
+        }
+        let api = AdminAPI(
+            administration: administration, isReady: isReady, metrics: metrics, access: settings.access,
+            maxBundleBytes: settings.maxBundleBytes, logger: logger)
+        return AdminServer(
+            api: api,
+            configuration: AdminServerConfiguration(host: address.host, port: address.port, security: security),
+            logger: logger)
+    }
+}
