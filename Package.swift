@@ -281,8 +281,8 @@ let package = Package(
         .testTarget(
             name: "GatehouseCLITests",
             dependencies: [
-                "GatehouseCLI", "GatehouseCore", "GatehouseIdentity", "GatehouseGRPC", "GatehouseCache",
-                "GatehouseTestSupport", logging,
+                "GatehouseCLI", "GatehouseCore", "GatehouseIdentity", "GatehouseBundle", "GatehouseGRPC",
+                "GatehouseCache", "GatehouseTestSupport", logging,
             ],
             packageAccess: false,
             swiftSettings: swiftSettings

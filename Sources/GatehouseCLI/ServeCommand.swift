@@ -109,17 +109,12 @@ struct ServeCommand: AsyncParsableCommand {
         // One cache for every listener; a key rotation anywhere changes every key.
         let decisions = CachingAuthorizer(
             authorizer: authorizer, settings: configuration.cache, keyGeneration: { keySets.generation })
-        var reloadSettings = PolicyReloader.Settings(
-            source: configuration.source, store: configuration.bundles.store)
-        reloadSettings.runTests = configuration.bundles.runTests
-        reloadSettings.keep = configuration.bundles.keep
         let isCaching = configuration.cache.isEnabled
         let metrics = ServeMetrics.server(
             isEnabled: configuration.metricsEnabled, cache: { isCaching ? decisions.statistics : nil })
-        reloadSettings.onOutcome = metrics.onOutcome
-        let reloader = PolicyReloader(
-            settings: reloadSettings, authorizer: authorizer, keySets: keySets, logger: logger,
-            cacheStatistics: { isCaching ? decisions.statistics : nil })
+        let reloader = try Self.reloader(
+            configuration, authorizer: authorizer, keySets: keySets, fetcher: fetcher, logger: logger,
+            cacheStatistics: { isCaching ? decisions.statistics : nil }, onOutcome: metrics.onOutcome)
         metrics.attach(reloader)
         // Health says SERVING only once every URL key set of the active revision has loaded;
         // checks before that reject the issuer's tokens (token_keys_unavailable) rather than wait.

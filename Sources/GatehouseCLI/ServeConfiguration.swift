@@ -91,7 +91,7 @@ package struct ServeConfiguration: Sendable, Hashable {
         var isDirectory: ObjCBool = false
         if case .directory(let path) = self.source,
             !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || !isDirectory.boolValue,
-            !RevisionStore(root: self.bundles.store, keep: self.bundles.keep).keepsRevision(of: path)
+            !KeptSources(root: self.bundles.store).hasRevision(of: path)
         {
             problems.append(
                 "policies: the directory '\(path)' does not exist and the bundle store '\(self.bundles.store)' keeps no revision of it; pass --policies DIR."

@@ -28,11 +28,11 @@ struct DirectoryWatcher: Sendable {
             }
         #endif
         let directory = self.directory
-        var last = (try? DirectorySnapshot.fingerprint(of: directory)) ?? []
+        var last = DirectoryFingerprint.of(directory)
         await self.debounce(
             every: self.pollInterval,
             activity: {
-                let now = (try? DirectorySnapshot.fingerprint(of: directory)) ?? []
+                let now = DirectoryFingerprint.of(directory)
                 defer { last = now }
                 return now != last
             }, changed)

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseBundle
 import GatehouseCore
 import GatehouseIdentity
 import GatehousePolicy
@@ -15,19 +16,21 @@ extension PolicyReloader {
         case kept(String)
     }
 
-    /// A revision's files, copied where they cannot change, with where they came from.
+    /// A revision's files, verified and copied into the bundle store where they cannot change.
     struct Staged: Sendable {
-        var directory: String
-        var revision: String
+        var bundle: StagedBundle
         /// The activation's source, as status shows it.
         var source: String
         /// The source the store records (a kept revision keeps its original one).
         var storedSource: String
-        var signedBy: [String] = []
-        /// Whether ``directory`` is the store's own copy (nothing to discard or move).
-        var isKept = false
-        /// The path diagnostics should name instead of ``directory``.
-        var displayPath: String
+        /// The path diagnostics should name instead of the copy's (the operator's directory).
+        var displayPath: String?
+        /// The `ETag` of a bundle fetched from `bundles.url`.
+        var entityTag: String?
+
+        var directory: String { self.bundle.directory }
+        var revision: String { self.bundle.manifest.revision }
+        var signedBy: [String] { self.bundle.signedBy }
     }
 
     /// Runs the whole pipeline for `origin`; never throws: a refusal is an outcome.
@@ -35,7 +38,12 @@ extension PolicyReloader {
         let started = ContinuousClock.now
         var staged: Staged?
         do throws(ReloadError) {
-            let revision = try self.stage(origin)
+            guard let revision = try await self.stage(origin) else {
+                // 304 from bundles.url: the active revision is what the URL serves.
+                let outcome = ReloadOutcome.unchanged(revision: self.active?.revision ?? "")
+                self.settings.onOutcome(outcome, request, .now - started)
+                return outcome
+            }
             staged = revision
             if let expected = request.expectedRevision, expected != revision.revision {
                 throw ReloadError(
@@ -66,6 +74,7 @@ extension PolicyReloader {
             let tree = DecisionTree(revision: revision.revision, policies: compiled.tree.policies)
             self.authorizer.activate(tree, authenticator: authenticators, isLoaded: Self.readiness(of: sets))
             self.activeKeySets = sets
+            self.activeEntityTag = revision.entityTag
             self.keep(revision)
             let activation = PolicyActivation(
                 revision: revision.revision, source: revision.source, trigger: request.trigger,
@@ -124,41 +133,66 @@ extension PolicyReloader {
         }
     }
 
-    /// Fetch and verify: a consistent copy whose revision is known.
-    private func stage(_ origin: Origin) throws(ReloadError) -> Staged {
+    /// Fetch and verify: a consistent, verified copy in the store whose revision is known.
+    ///
+    /// - Returns: `nil` when `bundles.url` answered `304 Not Modified` to the active revision's `ETag`.
+    private func stage(_ origin: Origin) async throws(ReloadError) -> Staged? {
+        let policy = self.settings.verification
         switch origin {
         case .source:
+            let name = self.settings.source.description
             switch self.settings.source {
             case .directory(let path):
-                let directory = try self.store.stagingDirectory()
-                let revision = try DirectorySnapshot.copy(path, to: directory)
-                return Staged(
-                    directory: directory, revision: revision, source: path, storedSource: path, displayPath: path)
-            case .bundleFile, .url:
-                throw ReloadError(
-                    .fetch, "bundle_unsupported",
-                    "Bundle files and URLs are not read by this build yet; point `policies` at a policy directory.")
+                let bundle = try Self.bundle { () throws(BundleError) in
+                    try self.store.stage(
+                        .directory(path), policy: policy, afterReadingDirectory: self.settings.afterReadingDirectory)
+                }
+                return Staged(bundle: bundle, source: name, storedSource: name, displayPath: path)
+            case .bundleFile(let path):
+                guard let bytes = FileManager.default.contents(atPath: path) else {
+                    throw ReloadError(
+                        .fetch, "source_unreadable",
+                        "The bundle file '\(path)' cannot be read; check `policies` and the file's permissions.")
+                }
+                let bundle = try Self.bundle { () throws(BundleError) in
+                    try self.store.stage(.archive(Array(bytes)), policy: policy)
+                }
+                return Staged(bundle: bundle, source: name, storedSource: name, displayPath: nil)
+            case .url(let url):
+                guard let fetch = self.settings.fetchBundle else {
+                    throw ReloadError(.fetch, "source_unreadable", "No fetcher is configured for \(url).")
+                }
+                guard case .fetched(let bytes, let entityTag) = try await fetch(url, self.activeEntityTag) else {
+                    return nil
+                }
+                let bundle = try Self.bundle { () throws(BundleError) in
+                    try self.store.stage(.archive(bytes), policy: policy)
+                }
+                return Staged(bundle: bundle, source: name, storedSource: name, displayPath: nil, entityTag: entityTag)
             }
-        case .upload:
-            throw ReloadError(
-                .fetch, "bundle_unsupported", "Uploaded bundles are not read by this build yet; publish a directory.")
+        case .upload(let bytes):
+            let bundle = try Self.bundle { () throws(BundleError) in
+                try self.store.stage(.archive(bytes), policy: policy)
+            }
+            return Staged(bundle: bundle, source: "upload", storedSource: "upload", displayPath: nil)
         case .kept(let revision):
-            guard let kept = self.store.kept().first(where: { $0.revision == revision }) else {
-                throw ReloadError(
-                    .fetch, "revision_not_kept", "The revision '\(revision)' is not kept in the bundle store.")
+            // Verified again (hashes and signatures) into a fresh copy: a kept copy changed on disk is refused.
+            let bundle = try Self.bundle { () throws(BundleError) in
+                try self.store.restage(revision: revision, policy: policy)
             }
-            let directory = self.store.directory(of: revision)
-            // Verified again: the copy must still hash to the revision it was kept as.
-            let digest = try DirectorySnapshot.digest(of: directory)
-            guard digest == revision else {
-                throw ReloadError(
-                    .verify, "hash_mismatch",
-                    "The kept revision '\(revision)' in '\(directory)' no longer matches its digest (\(digest)); it was changed on disk. Remove it from the bundle store."
-                )
-            }
-            return Staged(
-                directory: directory, revision: revision, source: "bundle store", storedSource: kept.source,
-                isKept: true, displayPath: directory)
+            let stored = self.sources.read()[revision] ?? "bundle store"
+            return Staged(bundle: bundle, source: "bundle store", storedSource: stored, displayPath: nil)
+        }
+    }
+
+    /// Runs a bundle-store step, mapping its refusal to the pipeline's stage.
+    private static func bundle(_ step: () throws(BundleError) -> StagedBundle) throws(ReloadError) -> StagedBundle {
+        do {
+            return try step()
+        } catch {
+            let code = error.code.description
+            let fetching = ["source_unreadable", "source_changing", "revision_not_kept", "store_failed"]
+            throw ReloadError(fetching.contains(code) ? .fetch : .verify, code, error.message)
         }
     }
 
@@ -226,22 +260,24 @@ extension PolicyReloader {
     /// Keeps the activated revision in the store (a failure to keep it is logged, not fatal).
     private func keep(_ staged: Staged) {
         do {
-            try self.store.commit(staged: staged.directory, revision: staged.revision, source: staged.storedSource)
+            try self.store.commit(staged.bundle)
+            self.sources.record(
+                revision: staged.revision, source: staged.storedSource, kept: self.store.kept().map(\.revision))
         } catch {
             self.logger.warning(
                 "the activated revision could not be kept in the bundle store",
                 metadata: ["gatehouse.bundles.store": "\(self.store.root)", "error": "\(error)"])
-            self.discard(staged)
         }
     }
 
     private func discard(_ staged: Staged) {
-        if !staged.isKept { self.store.discard(staged.directory) }
+        self.store.discard(staged.bundle)
     }
 
     /// `text` with the snapshot's path replaced by the one the operator edits.
     private func display(_ text: String, _ staged: Staged) -> String {
-        text.replacingOccurrences(of: staged.directory, with: staged.displayPath)
+        guard let shown = staged.displayPath else { return text }
+        return text.replacingOccurrences(of: staged.directory, with: shown)
     }
 
     /// Whether every one of a revision's URL key sets has loaded; `nil` when it has none.

@@ -1,4 +1,5 @@
 import Foundation
+package import GatehouseBundle
 package import GatehouseCore
 package import GatehouseIdentity
 package import Logging
@@ -20,6 +21,13 @@ package actor PolicyReloader: PolicyAdministration {
         /// The bundle store's folder, and how many revisions it keeps.
         package var store: String
         package var keep = 5
+        /// What a bundle must prove (signatures) before it is compiled.
+        package var verification = BundleVerificationPolicy.unsigned
+        /// Fetches `bundles.url`; `nil` when no URL is configured.
+        package var fetchBundle:
+            (@Sendable (_ url: String, _ ifNoneMatch: String?) async throws(ReloadError) -> BundleDownload)?
+        /// Runs after a policy directory was read and before it is checked for changes (tests edit it there).
+        package var afterReadingDirectory: @Sendable () -> Void = {}
         /// How long a reload waits for the first fetch of a key set the new revision adds.
         package var keySetWait: Duration = .seconds(5)
         /// Told of every outcome, its request and its duration (metrics).
@@ -35,12 +43,15 @@ package actor PolicyReloader: PolicyAdministration {
     let authorizer: Authorizer
     let keySets: KeySetRegistry
     let logger: Logger
-    let store: RevisionStore
+    let store: BundleStore
+    let sources: KeptSources
     private let cacheStatistics: @Sendable () -> CacheStatistics?
 
     /// The active activation, and the URL key sets its revision reads.
     var active: PolicyActivation?
     var activeKeySets: [RemoteKeySet] = []
+    /// The `ETag` of the active revision when it came from `bundles.url` (sent as `If-None-Match`).
+    var activeEntityTag: String?
     var history = ReloadHistory()
 
     /// The last operation scheduled: each waits for the one before, so reloads never overlap.
@@ -53,15 +64,17 @@ package actor PolicyReloader: PolicyAdministration {
     ///   - authorizer: Receives each activated revision.
     ///   - keySets: The server's remote key sets, shared across revisions.
     ///   - cacheStatistics: The decision cache's statistics, `nil` when it is off.
+    /// - Throws: ``BundleError`` when the bundle store cannot be opened.
     package init(
         settings: Settings, authorizer: Authorizer, keySets: KeySetRegistry, logger: Logger,
         cacheStatistics: @escaping @Sendable () -> CacheStatistics? = { nil }
-    ) {
+    ) throws(BundleError) {
         self.settings = settings
         self.authorizer = authorizer
         self.keySets = keySets
         self.logger = logger
-        self.store = RevisionStore(root: settings.store, keep: settings.keep)
+        self.store = try BundleStore(root: settings.store, keep: settings.keep)
+        self.sources = KeptSources(root: self.store.root)
         self.cacheStatistics = cacheStatistics
     }
 
@@ -120,7 +133,10 @@ package actor PolicyReloader: PolicyAdministration {
         let outcome = await self.schedule { await $0.run(.source, request) }.value
         guard case .refused = outcome else { return (outcome, nil) }
         let source = self.settings.source.description
-        guard let last = self.store.kept().first(where: { $0.source == source }) else { return (outcome, nil) }
+        let sources = self.sources.read()
+        guard let last = self.store.kept().first(where: { sources[$0.revision] == source }) else {
+            return (outcome, nil)
+        }
         self.logger.warning(
             "the policy source cannot be loaded; serving the last good revision from the bundle store",
             metadata: [

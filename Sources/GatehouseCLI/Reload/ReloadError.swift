@@ -1,15 +1,15 @@
-import GatehouseCore
+package import GatehouseCore
 
 /// A refusal inside the reload pipeline, before it is recorded as a ``ReloadFailure``.
-struct ReloadError: Error, Sendable {
+package struct ReloadError: Error, Sendable {
     /// The step that refused.
-    var stage: ReloadStage
+    package var stage: ReloadStage
     /// A stable code (`source_changing`, `compile_failed`, `tests_failed`, …).
-    var code: String
+    package var code: String
     /// What, where and how to fix.
-    var message: String
+    package var message: String
 
-    init(_ stage: ReloadStage, _ code: String, _ message: String) {
+    package init(_ stage: ReloadStage, _ code: String, _ message: String) {
         self.stage = stage
         self.code = code
         self.message = message

@@ -11,11 +11,14 @@ package struct FetchedDocument: Sendable {
     package var cacheControl: String?
     /// The body, at most the requested number of bytes.
     package var body: [UInt8]
+    /// The `ETag` header, if any (bundle polling sends it back as `If-None-Match`).
+    package var entityTag: String?
 
-    package init(status: Int, cacheControl: String? = nil, body: [UInt8]) {
+    package init(status: Int, cacheControl: String? = nil, body: [UInt8], entityTag: String? = nil) {
         self.status = status
         self.cacheControl = cacheControl
         self.body = body
+        self.entityTag = entityTag
     }
 }
 
@@ -50,15 +53,26 @@ package final class HTTPFetcher: HTTPFetching {
     }
 
     package func get(_ url: String, timeout: Duration, maximumBytes: Int) async throws -> FetchedDocument {
+        try await self.get(
+            url, accept: "application/json, application/jwk-set+json", ifNoneMatch: nil, timeout: timeout,
+            maximumBytes: maximumBytes)
+    }
+
+    /// GETs `url` with `Accept: accept` and, when given, `If-None-Match: ifNoneMatch` (a `304`
+    /// then has an empty body); throws on transport errors, time-outs and bodies over `maximumBytes`.
+    package func get(
+        _ url: String, accept: String, ifNoneMatch: String?, timeout: Duration, maximumBytes: Int
+    ) async throws -> FetchedDocument {
         var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "accept", value: "application/json, application/jwk-set+json")
+        request.headers.add(name: "accept", value: accept)
+        if let ifNoneMatch { request.headers.add(name: "if-none-match", value: ifNoneMatch) }
         do {
             let response = try await self.sharedClient.execute(
                 request, timeout: .nanoseconds(timeout.nanosecondsClamped))
             let body = try await response.body.collect(upTo: maximumBytes)
             return FetchedDocument(
                 status: Int(response.status.code), cacheControl: response.headers.first(name: "cache-control"),
-                body: Array(body.readableBytesView))
+                body: Array(body.readableBytesView), entityTag: response.headers.first(name: "etag"))
         } catch {
             throw IdentityError(
                 code: .keySetFetchFailed,

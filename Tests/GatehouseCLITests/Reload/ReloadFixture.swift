@@ -46,13 +46,15 @@ struct ReloadFixture {
     /// A reloader of the policy directory into a fresh authorizer.
     func reloader(
         authorizer: Authorizer = Authorizer(), runTests: Bool = true,
+        afterReadingDirectory: @escaping @Sendable () -> Void = {},
         onOutcome: @escaping @Sendable (ReloadOutcome, ReloadRequest, Duration) -> Void = { _, _, _ in }
-    ) -> PolicyReloader {
+    ) throws -> PolicyReloader {
         var settings = PolicyReloader.Settings(source: .directory(self.policies), store: self.store)
         settings.runTests = runTests
         settings.keySetWait = .milliseconds(100)
         settings.onOutcome = onOutcome
-        return PolicyReloader(
+        settings.afterReadingDirectory = afterReadingDirectory
+        return try PolicyReloader(
             settings: settings, authorizer: authorizer,
             keySets: KeySetRegistry(fetcher: HTTPFetcher(), logger: Logger(label: "test")),
             logger: Logger(label: "test"))
