@@ -270,7 +270,8 @@ let package = Package(
         .testTarget(
             name: "GatehouseIntegrationTests",
             dependencies: [
-                "GatehouseCLI", "GatehouseCore", "GatehouseIdentity", "EnvoyAuthAPI", "GatehouseTestSupport", grpcCore,
+                "GatehouseCLI", "GatehouseCore", "GatehouseIdentity", "GatehouseBundle", "EnvoyAuthAPI",
+                "GatehouseTestSupport", grpcCore,
                 grpcHTTP2, grpcProtobuf,
                 swiftProtobuf, crypto, cryptoExtras, x509, asn1,
             ],
