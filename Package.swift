@@ -231,9 +231,9 @@ let package = Package(
             name: "GatehouseAdminTests",
             dependencies: [
                 "GatehouseAdmin", "GatehouseCore", "GatehouseIdentity", "GatehouseTestSupport", hummingbird,
-                .product(name: "HummingbirdTesting", package: "hummingbird"), logging, crypto, x509, nioSSL,
+                .product(name: "HummingbirdTesting", package: "hummingbird"), logging, crypto, x509, asn1, nioSSL,
                 httpClient, serviceLifecycle, .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             packageAccess: false,
