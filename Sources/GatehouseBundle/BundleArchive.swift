@@ -14,17 +14,43 @@ package enum BundleArchive {
     /// signatures (a signature over the old manifest would not match). Deterministic: sorted
     /// entries, owner 0:0, every mtime `created`'s.
     ///
+    /// The directory is read once, as one snapshot; `check` sees a temporary copy of exactly the
+    /// files that go into the archive, so what was compiled is what is packed, even when the
+    /// directory is edited meanwhile or holds hidden files the bundle leaves out.
+    ///
     /// - Parameters:
-    ///   - directory: The policy directory (read as one snapshot; a `.manifest.json` or
-    ///     `.signatures.json` in it is ignored and replaced).
+    ///   - directory: The policy directory (a `.manifest.json` or `.signatures.json` in it is
+    ///     ignored and replaced; other hidden names are left out).
     ///   - name: The bundle's name.
     ///   - revision: The revision, or `nil` to derive `sha256:…` from the files.
     ///   - created: The creation time, seconds since 1970.
+    ///   - check: Called with the copy's path before anything is packed (the CLI compiles it
+    ///     there); what it throws ends the build.
     /// - Returns: The archive's bytes and its manifest.
+    /// - Throws: ``BundleError`` for a directory that cannot be read or bundled, or what `check` throws.
     package static func build(
-        directory: String, name: String, revision: String?, created: Int, limits: BundleLimits = .defaults
-    ) throws(BundleError) -> (archive: [UInt8], manifest: BundleManifest) {
+        directory: String, name: String, revision: String?, created: Int, limits: BundleLimits = .defaults,
+        check: (String) throws -> Void = { _ in }
+    ) throws -> (archive: [UInt8], manifest: BundleManifest) {
         let files = try DirectorySnapshot.read(directory, limits: limits)
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gatehouse-bundle-build-\(UUID().uuidString.prefix(8))"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        do {
+            for name in files.contentNames {
+                let path = copy + "/" + name
+                try FileManager.default.createDirectory(
+                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try Data(files[name] ?? []).write(to: URL(fileURLWithPath: path), options: .withoutOverwriting)
+            }
+        } catch {
+            throw BundleError(
+                .storeFailed,
+                "The files of '\(directory)' could not be copied to '\(copy)' to be checked "
+                    + "(\(error.localizedDescription)); check the temporary directory's free space.")
+        }
+        try check(copy)
         let manifest = BundleContentVerifier.manifest(
             of: files, name: name, revision: revision, created: Self.rfc3339(created))
         var entries = files.contentNames.map { (name: $0, bytes: files[$0] ?? []) }

@@ -217,11 +217,17 @@ package final class BundleStore: Sendable {
     }
 
     /// Deletes every copy that is neither kept nor staged by this process.
+    ///
+    /// Each copy is checked and deleted under the lock: ``write(_:verified:)`` registers its id
+    /// before it creates the directory, so a copy being staged right now is never taken for an
+    /// abandoned one.
     private func removeAbandoned() {
-        let live = self.state.withLock { state in state.staged.union(state.kept.map(\.id)) }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: self.revisionsPath)) ?? []
-        for name in names where !live.contains(name) {
-            try? FileManager.default.removeItem(atPath: self.revisionsPath + "/" + name)
+        for name in names {
+            self.state.withLock { state in
+                guard !state.staged.contains(name), !state.kept.contains(where: { $0.id == name }) else { return }
+                try? FileManager.default.removeItem(atPath: self.revisionsPath + "/" + name)
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import GatehouseBundle
+import GatehouseCore
+import GatehousePolicy
 
 /// `gatehouse bundle build|sign|verify|inspect`: policy bundles as `.tar.gz` files with a
 /// manifest and detached signatures (see policies/BUNDLES.md).
@@ -31,19 +33,44 @@ struct BundleCommand: ParsableCommand {
         var created: Int?
 
         func run() throws {
-            _ = try PolicyCommand.compile(directory: self.directory, printWarnings: true)
             let name = self.name ?? URL(fileURLWithPath: self.directory).standardizedFileURL.lastPathComponent
             let created =
                 self.created ?? ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap { Int($0) }
                 ?? Int(Date().timeIntervalSince1970)
+            // Compiled from the copy that is packed, so the bundle holds exactly what compiled.
             let built = try BundleCommand.run {
                 try BundleArchive.build(
-                    directory: self.directory, name: name, revision: self.revision, created: created)
+                    directory: self.directory, name: name, revision: self.revision, created: created
+                ) { copy in
+                    try Self.compile(copy, as: self.directory)
+                }
             }
             try BundleCommand.write(built.archive, to: self.output)
             Console.print(
                 "wrote \(self.output): bundle '\(built.manifest.name)' revision \(built.manifest.revision), "
                     + "\(built.manifest.files.count) files, unsigned")
+        }
+
+        /// Compiles the copy about to be packed, printing its diagnostics under `directory`'s
+        /// paths (not the temporary copy's); exits 2 when it does not compile.
+        static func compile(_ copy: String, as directory: String) throws {
+            let result: PolicyCompiler.Result
+            do {
+                result = try PolicyCompiler.diagnose(directory: copy)
+            } catch {
+                Console.printError(error.message)
+                throw ExitStatus.usage.exitCode
+            }
+            let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+            let diagnostics = result.diagnostics.map { diagnostic in
+                var diagnostic = diagnostic
+                if diagnostic.location.file.hasPrefix(copy) {
+                    diagnostic.location.file = base + diagnostic.location.file.dropFirst(copy.count)
+                }
+                return diagnostic
+            }
+            Console.report(diagnostics)
+            if result.compiled == nil { throw ExitStatus.usage.exitCode }
         }
     }
 

@@ -37,6 +37,29 @@ struct BundleArchiveTests {
         }
     }
 
+    @Test("build's check sees a copy of exactly the files it packs; a check that throws ends the build")
+    func buildCheck() throws {
+        struct Refused: Error {}
+        try withTemporaryDirectory("bundle-build-check") { directory in
+            let source = directory.appendingPathComponent("policies")
+            var files = BundleFixtures.policyFiles
+            files[".hidden.yaml"] = "not packed"
+            files[".manifest.json"] = "{}"
+            try BundleFixtures.write(files, to: source)
+            var seen: [String: String] = [:]
+            let built = try BundleArchive.build(directory: source.path, name: "n", revision: "r", created: 0) {
+                seen = BundleFixtures.read($0)
+            }
+            #expect(seen == BundleFixtures.policyFiles)
+            #expect(built.manifest.files.map(\.name) == BundleFixtures.policyFiles.keys.sorted())
+            #expect(throws: Refused.self) {
+                _ = try BundleArchive.build(directory: source.path, name: "n", revision: "r", created: 0) { _ in
+                    throw Refused()
+                }
+            }
+        }
+    }
+
     @Test("GNU tar lists and extracts an archive Gatehouse wrote, byte for byte")
     func gnuTarReadsOurs() throws {
         try withTemporaryDirectory("bundle-gnutar-read") { directory in

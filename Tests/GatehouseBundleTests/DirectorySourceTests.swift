@@ -75,6 +75,19 @@ struct DirectorySourceTests {
         }
     }
 
+    @Test("The directory itself may be reached through a symbolic link")
+    func linkedRoot() throws {
+        try withTemporaryDirectory("bundle-dir-linked-root") { directory in
+            let policies = directory.appendingPathComponent("policies")
+            try BundleFixtures.write(BundleFixtures.policyFiles, to: policies)
+            let link = directory.appendingPathComponent("current")
+            try FileManager.default.createSymbolicLink(at: link, withDestinationURL: policies)
+            let store = try BundleStore(root: directory.appendingPathComponent("store").path)
+            let staged = try store.stage(.directory(link.path), policy: .unsigned)
+            #expect(staged.manifest.files.map(\.name) == BundleFixtures.policyFiles.keys.sorted())
+        }
+    }
+
     @Test("A missing directory is source_unreadable")
     func missing() throws {
         try withTemporaryDirectory("bundle-dir-missing") { directory in
