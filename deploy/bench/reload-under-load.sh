@@ -2,7 +2,8 @@
 # Issue #12's reliability run: 100 reloads under load at the gRPC port.
 #
 #   swift build -c release --product gatehouse        # or it falls back to .build/debug/gatehouse
-#   deploy/bench/reload-under-load.sh                 # COUNT=100 reloads, h2load for DURATION=60 s
+#   deploy/bench/reload-under-load.sh                 # COUNT=100 reloads, one every INTERVAL=0.4 s,
+#                                                     # h2load for DURATION=COUNT*INTERVAL+8 s
 #   COUNT=20 DURATION=20 RULES=10000 deploy/bench/reload-under-load.sh
 #
 # A `gatehouse serve` reads a signed .tar.gz bundle with `bundles.requireSignature: true`. While
@@ -26,7 +27,8 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 GH="${GATEHOUSE_BIN:-$ROOT/.build/release/gatehouse}"
 [[ -x "$GH" ]] || GH="$ROOT/.build/debug/gatehouse"
 PY="${PYTHON:-$ROOT/.build/e2e-venv/bin/python3}"
-COUNT="${COUNT:-100}" RULES="${RULES:-0}" DURATION="${DURATION:-60}"
+COUNT="${COUNT:-100}" RULES="${RULES:-0}" INTERVAL="${INTERVAL:-0.4}"
+DURATION="${DURATION:-$(awk "BEGIN { print int($COUNT * $INTERVAL + 8) }")}"
 H2_CLIENTS="${H2_CLIENTS:-4}" H2_STREAMS="${H2_STREAMS:-16}" PROBE_THREADS="${PROBE_THREADS:-2}"
 WORK="$(mktemp -d /tmp/gatehouse-reload-XXXXXX)"
 
@@ -90,7 +92,7 @@ log "$COUNT reloads under load"
 START=$(date +%s.%N)
 DRIVE=0
 "$PY" "$HERE/reload_probe.py" drive "http://127.0.0.1:$ADMIN_PORT" "$TOKEN" "$WORK/current.tar.gz" reloads.json \
-    --count "$COUNT" --key signer.pem --kid bench-signer --rules "$RULES" || DRIVE=1
+    --count "$COUNT" --key signer.pem --kid bench-signer --rules "$RULES" --interval "$INTERVAL" || DRIVE=1
 END=$(date +%s.%N)
 log "reloads took $(awk "BEGIN { printf \"%.1f\", $END - $START }") s; waiting for h2load (${DURATION} s in all)"
 wait "$H2LOAD" || true

@@ -4,9 +4,10 @@
     reload_probe.py request FILE                      # the gRPC-framed CheckRequest h2load sends
     reload_probe.py probe TARGET OUT.json STOPFILE [--threads N]
         # checks in N loops until STOPFILE exists; records each check's times and policy_revision
-    reload_probe.py drive ADMIN_URL TOKEN BUNDLE OUT.json --count N --key KEY.pem --kid ID [--rules N]
+    reload_probe.py drive ADMIN_URL TOKEN BUNDLE OUT.json --count N --key KEY.pem --kid ID [--rules N] [--interval S]
         # N reloads alternating valid with invalid, unsigned, unknown-key and failing-test bundles:
-        # writes each to BUNDLE (the server's `policies`), notifies, checks the answer and /v1/status
+        # writes each to BUNDLE (the server's `policies`), notifies, checks the answer and /v1/status;
+        # one reload starts every S seconds (or as soon as the last one was answered)
     reload_probe.py judge RELOADS.json PROBE.json     # the verdict; exit 1 on any violation
 
 Needs grpcio and xds-protos (the e2e or bench virtualenv) and PyJWT with cryptography.
@@ -77,7 +78,7 @@ def admin(url, token, method, path):
         return json.loads(error.read())
 
 
-def drive(url, token, bundle, out, count, key, kid, rules):
+def drive(url, token, bundle, out, count, key, kid, rules, interval):
     sys.path.insert(0, str(HERE))
     import reload_bundle
     kinds = ["invalid", "unsigned", "unknown-key", "failing-test"]
@@ -112,7 +113,7 @@ def drive(url, token, bundle, out, count, key, kid, rules):
                 problems.append(f"{revision}: /v1/status shows {record['status_last_failure']} active "
                                 f"{record['status_active']}")
         reloads.append(record)
-        time.sleep(0.05)
+        time.sleep(max(0.0, notified + interval - time.time()))
     pathlib.Path(out).write_text(json.dumps({"reloads": reloads, "problems": problems}, indent=1))
     print(f"drive: {count} reloads, {len(problems)} problems")
     for problem in problems:
@@ -159,7 +160,8 @@ if __name__ == "__main__":
     elif command == "drive":
         option = lambda name, default=None: arguments[arguments.index(name) + 1] if name in arguments else default
         sys.exit(drive(arguments[0], arguments[1], arguments[2], arguments[3], int(option("--count", "100")),
-                       option("--key"), option("--kid"), int(option("--rules", "0"))))
+                       option("--key"), option("--kid"), int(option("--rules", "0")),
+                       float(option("--interval", "0.05"))))
     elif command == "judge":
         sys.exit(judge(arguments[0], arguments[1]))
     else:
