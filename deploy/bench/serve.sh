@@ -23,6 +23,23 @@ else
     cp "$BENCH_JWKS" "$policies/keys/bench.jwks.json"
 fi
 listen="${BENCH_LISTEN:-127.0.0.1:9191}"
+if [ -n "${GATEHOUSE_BENCH_RELOAD_EVERY:-}" ] && [ "${EXTAUTHZ_PROBE:-}" != "allow-all" ]; then
+    # Reload while measuring (issue #12: p99 while reloading every second): every N seconds a
+    # comment in the watched policy directory changes, so the watcher activates a new revision
+    # (a new content revision, hence a new cache generation: the cost includes the cache
+    # starting empty again). The loop ends with this process group when the harness stops it.
+    (
+        n=0
+        while sleep "$GATEHOUSE_BENCH_RELOAD_EVERY"; do
+            n=$((n + 1))
+            for file in "$policies"/*.yaml; do
+                sed -i '/^# bench reload /d' "$file"
+                echo "# bench reload $n" >> "$file"
+                break
+            done
+        done
+    ) &
+fi
 if [ "${GATEHOUSE_BENCH_TLS:-}" = "mtls" ]; then
     # Also an mTLS listener, which deploy/bench/envoy-mtls.sh points the bench's Envoy at: Envoy's
     # dev certificate verified against certs-dev/ca.pem in the handshake and pinned. The
