@@ -9,10 +9,13 @@ import Synchronization
 /// - `revisions/<id>/`: one verified copy per staged bundle, with its `.manifest.json` (derived
 ///   for a plain directory) and `.signatures.json`. A staged copy stays where it is when it is
 ///   committed, so a compiled policy's paths stay valid while it serves.
-/// - `kept.json`: the committed copies, newest first (at most `keep`).
+/// - `kept.json`: the committed copies, newest first (at most `keep`), changed under a file
+///   lock so that servers sharing a store (or test runs in one checkout) all see every commit.
 ///
-/// Copies that are neither kept nor staged by this process (a crash between stage and commit)
-/// are deleted at the next commit and when the store opens.
+/// A copy that is neither kept, nor staged or active in this process, is deleted when the store
+/// opens and at each commit once it is older than `abandonedAfter` (a crash between stage and
+/// commit, a revision that fell out of the last `keep`); the grace period keeps another
+/// process's copy that is being staged right now.
 ///
 /// ```swift
 /// let store = try BundleStore(root: ".gatehouse/bundles")
@@ -30,30 +33,34 @@ package final class BundleStore: Sendable {
 
     private let state: Mutex<State>
 
+    private let index: BundleStoreIndex
+    private let abandonedAfter: Duration
+
     private struct State {
         /// Staged copies not yet committed or discarded, by id.
         var staged: Set<String> = []
-        var kept: [KeptRecord] = []
-    }
-
-    /// One row of `kept.json`.
-    private struct KeptRecord: Codable, Hashable {
-        var id: String
-        var revision: String
-        var committedAt: String
+        /// The copy this process committed last: what it serves, never deleted under it.
+        var active: String?
     }
 
     private var revisionsPath: String { self.root + "/revisions" }
-    private var indexPath: String { self.root + "/kept.json" }
 
-    /// Opens (creating) the store at `root`, and removes copies left by an earlier process that
-    /// were never committed.
-    package init(root: String = ".gatehouse/bundles", keep: Int = 5, limits: BundleLimits = .init())
-        throws(BundleError)
-    {
+    /// Opens (creating) the store at `root`, and removes old copies that were never committed.
+    ///
+    /// - Parameters:
+    ///   - root: The store's directory.
+    ///   - keep: How many committed revisions to keep (at least 1).
+    ///   - limits: The size limits for every source.
+    ///   - abandonedAfter: How old an uncommitted copy must be before it is deleted (tests pass `.zero`).
+    package init(
+        root: String = ".gatehouse/bundles", keep: Int = 5, limits: BundleLimits = .init(),
+        abandonedAfter: Duration = .seconds(600)
+    ) throws(BundleError) {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
         self.keep = max(1, keep)
         self.limits = limits
+        self.abandonedAfter = abandonedAfter
+        self.index = BundleStoreIndex(root: self.root)
         self.state = Mutex(State())
         do {
             try FileManager.default.createDirectory(atPath: self.root + "/revisions", withIntermediateDirectories: true)
@@ -63,9 +70,7 @@ package final class BundleStore: Sendable {
                 "The bundle store '\(self.root)' cannot be created (\(error.localizedDescription)); check the path "
                     + "and its permissions.")
         }
-        let records = self.readIndex()
-        self.state.withLock { $0.kept = records }
-        self.removeAbandoned()
+        self.removeAbandoned(kept: Set(self.index.read().map(\.id)))
     }
 
     /// Snapshots and verifies `source` into a new copy inside the store: limits, paths, manifest
@@ -99,24 +104,24 @@ package final class BundleStore: Sendable {
     /// ``keep``, and deletes older copies and abandoned staged ones.
     package func commit(_ bundle: StagedBundle) throws(BundleError) {
         let id = bundle.storeID
-        let record = KeptRecord(
+        let record = BundleStoreIndex.Record(
             id: id, revision: bundle.manifest.revision,
             committedAt: BundleArchive.rfc3339(Int(Date().timeIntervalSince1970)))
-        let kept = self.state.withLock { state in
-            state.staged.remove(id)
-            state.kept.removeAll { $0.id == id }
-            state.kept.insert(record, at: 0)
-            state.kept = Array(state.kept.prefix(self.keep))
-            return state.kept
+        let kept = try self.index.update { records in
+            records.removeAll { $0.id == id }
+            records.insert(record, at: 0)
+            records = Array(records.prefix(self.keep))
         }
-        try self.writeIndex(kept)
-        self.removeAbandoned()
+        self.state.withLock { state in
+            state.staged.remove(id)
+            state.active = id
+        }
+        self.removeAbandoned(kept: Set(kept.map(\.id)))
     }
 
     /// Kept revisions, newest first.
     package func kept() -> [KeptBundle] {
-        let records = self.state.withLock { $0.kept }
-        return records.compactMap { record in
+        self.index.read().compactMap { record in
             let directory = self.revisionsPath + "/" + record.id
             guard let bytes = FileManager.default.contents(atPath: directory + "/" + BundleLayout.manifestName),
                 let manifest = try? BundleManifest.parse(Array(bytes))
@@ -149,11 +154,10 @@ package final class BundleStore: Sendable {
     /// Removes a staged copy that was not activated (compile or tests failed).
     package func discard(_ bundle: StagedBundle) {
         let id = bundle.storeID
-        let isKept = self.state.withLock { state in
-            state.staged.remove(id)
-            return state.kept.contains { $0.id == id }
+        self.state.withLock { _ = $0.staged.remove(id) }
+        if !self.index.read().contains(where: { $0.id == id }) {
+            try? FileManager.default.removeItem(atPath: self.revisionsPath + "/" + id)
         }
-        if !isKept { try? FileManager.default.removeItem(atPath: self.revisionsPath + "/" + id) }
     }
 
     /// Writes verified files into a new copy; removes the partial copy on failure.
@@ -197,37 +201,38 @@ package final class BundleStore: Sendable {
             isManifestDerived: verified.isManifestDerived)
     }
 
-    private func readIndex() -> [KeptRecord] {
-        guard let bytes = FileManager.default.contents(atPath: self.indexPath),
-            let records = try? JSONDecoder().decode([KeptRecord].self, from: bytes)
-        else { return [] }
-        return Array(records.prefix(self.keep))
-    }
-
-    /// Writes `kept.json` through a temporary file and a rename, so a crash leaves the old or the new index.
-    private func writeIndex(_ records: [KeptRecord]) throws(BundleError) {
-        do {
-            try Data(BundleJSON.encode(records)).write(to: URL(fileURLWithPath: self.indexPath), options: .atomic)
-        } catch {
-            throw BundleError(
-                .storeFailed,
-                "The bundle store's index '\(self.indexPath)' cannot be written (\(error.localizedDescription)); "
-                    + "check free space and permissions.")
-        }
-    }
-
-    /// Deletes every copy that is neither kept nor staged by this process.
+    /// Deletes every copy that is not in `kept`, not staged or active in this process, and older
+    /// than `abandonedAfter` (by the time in its id).
     ///
     /// Each copy is checked and deleted under the lock: ``write(_:verified:)`` registers its id
-    /// before it creates the directory, so a copy being staged right now is never taken for an
-    /// abandoned one.
-    private func removeAbandoned() {
+    /// before it creates the directory, so this process's own copy being staged is never taken
+    /// for an abandoned one.
+    private func removeAbandoned(kept: Set<String>) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: self.revisionsPath)) ?? []
-        for name in names {
+        let now = Date()
+        for name in names where !kept.contains(name) {
+            let age = Self.stagedAt(name).map { now.timeIntervalSince($0) } ?? .infinity
+            guard age >= Double(self.abandonedAfter.components.seconds) else { continue }
             self.state.withLock { state in
-                guard !state.staged.contains(name), !state.kept.contains(where: { $0.id == name }) else { return }
+                guard !state.staged.contains(name), state.active != name else { return }
                 try? FileManager.default.removeItem(atPath: self.revisionsPath + "/" + name)
             }
         }
+    }
+
+    /// The time a copy id (`yyyyMMddHHmmss-<random>`) was made, UTC.
+    private static func stagedAt(_ id: String) -> Date? {
+        let digits = id.prefix { $0 != "-" }
+        guard digits.count == 14, let value = Int(digits) else { return nil }
+        var components = DateComponents()
+        components.year = value / 10_000_000_000
+        components.month = value / 100_000_000 % 100
+        components.day = value / 1_000_000 % 100
+        components.hour = value / 10_000 % 100
+        components.minute = value / 100 % 100
+        components.second = value % 100
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: components)
     }
 }

@@ -18,7 +18,7 @@ struct BundleStoreTests {
     @Test("The store keeps the last 5 committed revisions, newest first, and deletes the older copies")
     func keepFive() throws {
         try withTemporaryDirectory("bundle-store-keep") { directory in
-            let store = try BundleStore(root: directory.appendingPathComponent("store").path)
+            let store = try BundleStore(root: directory.appendingPathComponent("store").path, abandonedAfter: .zero)
             var directories: [String] = []
             for index in 1...7 {
                 let staged = try store.stage(.archive(try self.bundle("r\(index)", in: directory)), policy: .unsigned)
@@ -47,7 +47,9 @@ struct BundleStoreTests {
             #expect(!FileManager.default.fileExists(atPath: failed.directory))
             _ = try store.stage(.archive(try self.bundle("r3", in: directory)), policy: .unsigned)
             #expect(try self.copies(store).count == 2)
-            let reopened = try BundleStore(root: store.root)
+            // Within the grace period, another process's copy might be being staged: it stays.
+            #expect(try self.copies(try BundleStore(root: store.root)).count == 2)
+            let reopened = try BundleStore(root: store.root, abandonedAfter: .zero)
             #expect(try self.copies(reopened) == [kept.storeID])
             #expect(reopened.kept().map(\.revision) == ["r1"])
         }
@@ -111,6 +113,24 @@ struct BundleStoreTests {
             #expect(manifest == staged.manifest)
             let restaged = try store.restage(revision: staged.manifest.revision, policy: .unsigned)
             #expect(restaged.manifest == staged.manifest && !restaged.isManifestDerived)
+        }
+    }
+
+    @Test("Two stores on one root (two servers) share the kept list and never delete each other's staged copy")
+    func sharedRoot() throws {
+        try withTemporaryDirectory("bundle-store-shared") { directory in
+            let root = directory.appendingPathComponent("store").path
+            let first = try BundleStore(root: root)
+            let staging = try first.stage(.archive(try self.bundle("a1", in: directory)), policy: .unsigned)
+            let second = try BundleStore(root: root)
+            for index in 1...6 {
+                try second.commit(
+                    try second.stage(.archive(try self.bundle("b\(index)", in: directory)), policy: .unsigned))
+            }
+            #expect(FileManager.default.fileExists(atPath: staging.directory + "/health.yaml"))
+            try first.commit(staging)
+            #expect(first.kept().map(\.revision) == ["a1", "b6", "b5", "b4", "b3"])
+            #expect(second.kept().map(\.revision) == ["a1", "b6", "b5", "b4", "b3"])
         }
     }
 }
