@@ -24,9 +24,11 @@ struct AdminCommand: AsyncParsableCommand {
         @Flag(help: "Print the API's JSON instead of a summary.") var json = false
 
         var client: AdminClient {
-            AdminClient(
-                baseURL: self.url, token: self.token ?? ProcessInfo.processInfo.environment["GATEHOUSE_ADMIN_TOKEN"],
-                certificate: self.cert, key: self.key, ca: self.ca)
+            // An empty token (an unset-but-exported variable) is no token.
+            let token = self.token ?? ProcessInfo.processInfo.environment["GATEHOUSE_ADMIN_TOKEN"]
+            return AdminClient(
+                baseURL: self.url, token: token?.isEmpty == false ? token : nil, certificate: self.cert,
+                key: self.key, ca: self.ca)
         }
 
         /// Sends the request, prints the answer, and exits with its status.

@@ -1,0 +1,104 @@
+import Foundation
+import GatehouseTestSupport
+import Testing
+
+/// The real `gatehouse serve` with its admin API, asked by the real `gatehouse admin` client.
+@Suite("Admin API end to end", .bug(id: "12"), .timeLimit(.minutes(3)))
+struct AdminEndToEndTests {
+    static let adminToken = "e2e-admin-token"
+    static let auditorToken = "e2e-auditor-token"
+
+    @Test("status, notify and its refusals through gatehouse admin; no token is 401, a low role 403")
+    func clientAgainstServer() async throws {
+        try await Self.withServer { url in
+            let status = try Self.admin(["status", "--url", url, "--token", Self.auditorToken])
+            #expect(status.status == 0, "\(status.combined)")
+            #expect(status.stdout.contains("active: "), "\(status.stdout)")
+            #expect(status.stdout.contains("ready: yes"), "\(status.stdout)")
+
+            let json = try Self.admin(["status", "--url", url, "--json"], token: Self.auditorToken)
+            #expect(json.status == 0, "\(json.combined)")
+            let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+            let active = try #require(object?["active"] as? [String: Any])
+            let revision = try #require(active["revision"] as? String)
+            #expect(active["trigger"] as? String == "startup")
+
+            // The source still holds the active revision: nothing changes, exit 0.
+            let notify = try Self.admin(["notify", "--url", url, "--revision", revision], token: Self.adminToken)
+            #expect(notify.status == 0, "\(notify.combined)")
+            #expect(notify.stdout.hasPrefix("unchanged: \(revision)"), "\(notify.stdout)")
+
+            // The policy admin expected another revision: 409, refused, exit 2, nothing changes.
+            let mismatch = try Self.admin(
+                ["notify", "--url", url, "--revision", "not-this-one"], token: Self.adminToken)
+            #expect(mismatch.status == 2, "\(mismatch.combined)")
+            #expect(mismatch.stdout.contains("revision_mismatch"), "\(mismatch.stdout)")
+
+            let anonymous = try Self.admin(["notify", "--url", url])
+            #expect(anonymous.status == 1)
+            #expect(anonymous.stderr.contains("HTTP 401 unauthenticated"), "\(anonymous.stderr)")
+
+            let auditor = try Self.admin(["notify", "--url", url], token: Self.auditorToken)
+            #expect(auditor.status == 1)
+            #expect(auditor.stderr.contains("HTTP 403 forbidden"), "\(auditor.stderr)")
+
+            let after = try Self.admin(["status", "--url", url, "--json"], token: Self.auditorToken)
+            let failures =
+                (try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any])?[
+                    "failures"] as? [[String: Any]]
+            #expect(failures?.first?["code"] as? String == "revision_mismatch")
+            #expect(failures?.first?["requested_by"] as? String == "token:ops")
+        }
+    }
+
+    @Test("hash-token prints the SHA-256 that admin.tokens holds")
+    func hashToken() throws {
+        let output = try ProcessRunner.run(Repository.gatehouse.path, ["admin", "hash-token"], input: "abc\n")
+        #expect(output.status == 0)
+        #expect(output.stdout == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n")
+    }
+
+    @Test("A server that cannot be reached is exit 1 with a message")
+    func unreachable() throws {
+        let port = try FreePort.next(1)[0]
+        let output = try Self.admin(["status", "--url", "http://127.0.0.1:\(port)"], token: Self.adminToken)
+        #expect(output.status == 1)
+        #expect(output.stderr.contains("could not be reached"), "\(output.stderr)")
+    }
+
+    /// Runs `gatehouse admin ARGUMENTS`, the token in GATEHOUSE_ADMIN_TOKEN.
+    static func admin(_ arguments: [String], token: String? = nil) throws -> ProcessRunner.Output {
+        try ProcessRunner.run(
+            Repository.gatehouse.path, ["admin"] + arguments,
+            environment: ["GATEHOUSE_ADMIN_TOKEN": token ?? ""])
+    }
+
+    /// `gatehouse serve` (deploy/gatehouse.yaml) with the admin API on a free port and two tokens.
+    static func withServer(_ body: (String) async throws -> Void) async throws {
+        try await withTemporaryDirectory("e2e-admin") { directory in
+            let ports = try FreePort.next(3)
+            var tokens: [String] = []
+            for (name, token, role) in [("ops", Self.adminToken, "admin"), ("audit", Self.auditorToken, "auditor")] {
+                tokens.append("{name: \(name), sha256: \(try Self.sha256(of: token)), role: \(role)}")
+            }
+            let server = try GatehouseServer(
+                directory: directory, policies: Provisioning.fixturePolicies, ports: (ports[0], ports[1]),
+                adminPort: ports[2], adminTokens: "[\(tokens.joined(separator: ", "))]")
+            do {
+                try await server.waitUntilServing()
+                try await server.process.waitForLog("gatehouse.admin.address=127.0.0.1:\(ports[2])")
+                try await body("http://127.0.0.1:\(ports[2])")
+            } catch {
+                await server.process.terminate()
+                throw error
+            }
+            await server.process.terminate()
+        }
+    }
+
+    /// The token's hash as `gatehouse admin hash-token` prints it.
+    static func sha256(of token: String) throws -> String {
+        let output = try ProcessRunner.run(Repository.gatehouse.path, ["admin", "hash-token"], input: token)
+        return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
