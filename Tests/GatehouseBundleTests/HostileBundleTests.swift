@@ -92,6 +92,27 @@ struct HostileBundleTests {
         try self.expectRefused(self.tar([RawTar.Entry(name: "evil.yaml", prefix: "../..")]), .archiveUnsafe)
     }
 
+    @Test("A '..' or absolute path in a pax path record or a GNU long name is archive_unsafe")
+    func escapingLongNames() throws {
+        for path in ["../../evil.yaml", "/etc/evil.yaml"] {
+            let record = " path=\(path)\n"
+            // The length counts its own digits.
+            var length = record.utf8.count + 1
+            while String(length).utf8.count + record.utf8.count != length { length += 1 }
+            let pax = String(length) + record
+            try self.expectRefused(
+                self.tar([
+                    RawTar.Entry(name: "PaxHeader/x", type: "x", bytes: Array(pax.utf8)),
+                    RawTar.Entry(name: "innocent.yaml", bytes: Array("x".utf8)),
+                ]), .archiveUnsafe)
+            try self.expectRefused(
+                self.tar([
+                    RawTar.Entry(name: "././@LongLink", type: "L", bytes: Array(path.utf8) + [0]),
+                    RawTar.Entry(name: "innocent.yaml", bytes: Array("x".utf8)),
+                ]), .archiveUnsafe)
+        }
+    }
+
     @Test("Links, devices and FIFOs are archive_unsafe", arguments: ["1", "2", "3", "4", "6"] as [Character])
     func linksAndDevices(type: Character) throws {
         try self.expectRefused(
