@@ -144,6 +144,10 @@ struct ServeCommand: AsyncParsableCommand {
             .init(service: server), .init(service: KeySetRefreshService(registry: keySets)),
             .init(service: SignalReloadService(reloader: reloader, signals: hangups)),
         ]
+        if case .url = configuration.source {
+            services.append(
+                .init(service: BundlePollService(reloader: reloader, interval: configuration.bundles.pollInterval)))
+        }
         if case .directory(let directory) = configuration.source, configuration.bundles.watch {
             services.append(
                 .init(

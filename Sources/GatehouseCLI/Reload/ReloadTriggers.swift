@@ -36,3 +36,19 @@ struct DirectoryWatchService: Service {
         }
     }
 }
+
+/// Polls `bundles.url` every `interval`; the conditional GET makes an unchanged bundle a `304`
+/// and no reload.
+struct BundlePollService: Service {
+    let reloader: any PolicyAdministration
+    let interval: Duration
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while true {
+                do { try await Task.sleep(for: self.interval) } catch { return }
+                _ = await self.reloader.reload(ReloadRequest(trigger: .poll))
+            }
+        }
+    }
+}
