@@ -5,6 +5,7 @@
 #   deploy/bench/reload-under-load.sh                 # COUNT=100 reloads, one every INTERVAL=0.4 s,
 #                                                     # h2load for DURATION=COUNT*INTERVAL+8 s
 #   COUNT=20 DURATION=20 RULES=10000 deploy/bench/reload-under-load.sh
+#   FRONT=envoy deploy/bench/reload-under-load.sh     # wrk through a real Envoy (ext_authz) instead of h2load
 #
 # A `gatehouse serve` reads a signed .tar.gz bundle with `bundles.requireSignature: true`. While
 # h2load sends the same CheckRequest on H2_CLIENTS connections (H2_STREAMS streams each) and a
@@ -18,6 +19,8 @@
 #   * every decision on a revision that was activated, and none on an older one once the notify
 #     that activated the newer one was answered;
 #   * each refusal answered with its code and shown as /v1/status's last_failure.
+# It also prints notify → active times and the server's resident memory after the first and the
+# last activation (issue #12: within 10 % after 100 reloads of a 10,000-rule bundle; RULES=10000).
 # RULES adds generated rules to every bundle (reload_bundle.py), to reload large policy sets.
 # Needs: h2load, openssl, and a Python with grpcio, xds-protos, PyJWT and cryptography (PYTHON;
 # default the e2e tests' virtualenv, .build/e2e-venv, made by Tests/GatehouseIntegrationTests/Scripts/provision.sh).
@@ -30,17 +33,70 @@ PY="${PYTHON:-$ROOT/.build/e2e-venv/bin/python3}"
 COUNT="${COUNT:-100}" RULES="${RULES:-0}" INTERVAL="${INTERVAL:-0.4}"
 DURATION="${DURATION:-$(awk "BEGIN { print int($COUNT * $INTERVAL + 8) }")}"
 H2_CLIENTS="${H2_CLIENTS:-4}" H2_STREAMS="${H2_STREAMS:-16}" PROBE_THREADS="${PROBE_THREADS:-2}"
+FRONT="${FRONT:-grpc}" WRK_CONNS="${WRK_CONNS:-4}" ENVOY_BIN="${ENVOY_BIN:-$ROOT/.build/e2e-venv/bin/envoy}"
 WORK="$(mktemp -d /tmp/gatehouse-reload-XXXXXX)"
 
 log() { printf '[reload %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 [[ -x "$GH" ]] || die "build first: swift build -c release --product gatehouse"
 command -v h2load > /dev/null || die "h2load is missing (apt-get install nghttp2-client)"
+[[ "$FRONT" != envoy ]] || { command -v wrk > /dev/null && [[ -x "$ENVOY_BIN" ]]; } || die "FRONT=envoy needs wrk and ENVOY_BIN"
 "$PY" -c 'import grpc, jwt, cryptography, envoy.service.auth.v3' 2> /dev/null \
     || die "$PY lacks grpcio, xds-protos, PyJWT or cryptography; set PYTHON"
 
-SERVER=""
-cleanup() { [[ -n "$SERVER" ]] && kill "$SERVER" 2> /dev/null; wait 2> /dev/null || true; }
+SERVER="" ENVOY=""
+cleanup() {
+    [[ -n "$SERVER" ]] && kill "$SERVER" 2> /dev/null
+    [[ -n "$ENVOY" ]] && kill "$ENVOY" 2> /dev/null
+    wait 2> /dev/null || true
+}
+
+# Envoy in front: ext_authz over gRPC to Gatehouse, then a direct 200 (no upstream needed). An
+# ext_authz failure answers 503, so it cannot pass for the policy's own 403.
+write_envoy_config() {
+    cat << EOF
+static_resources:
+  listeners:
+  - name: ingress
+    address: { socket_address: { address: 127.0.0.1, port_value: $ENVOY_PORT } }
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: ingress
+          route_config:
+            virtual_hosts:
+            - name: reload
+              domains: ["*"]
+              routes:
+              - match: { prefix: "/" }
+                direct_response: { status: 200, body: { inline_string: "ok" } }
+          http_filters:
+          - name: envoy.filters.http.ext_authz
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz
+              transport_api_version: V3
+              grpc_service: { envoy_grpc: { cluster_name: gatehouse }, timeout: 2s }
+              failure_mode_allow: false
+              status_on_error: { code: 503 }
+          - name: envoy.filters.http.router
+            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+  clusters:
+  - name: gatehouse
+    type: STATIC
+    connect_timeout: 1s
+    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config: { http2_protocol_options: {} }
+    load_assignment:
+      cluster_name: gatehouse
+      endpoints:
+      - lb_endpoints:
+        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: $GRPC_PORT } } }
+EOF
+}
 trap cleanup EXIT
 
 cd "$WORK"
@@ -83,27 +139,49 @@ log "serving r0 ($RULES generated rules): gRPC 127.0.0.1:$GRPC_PORT, admin 127.0
 rm -f stop
 "$PY" "$HERE/reload_probe.py" probe "127.0.0.1:$GRPC_PORT" probe.json stop --threads "$PROBE_THREADS" &
 PROBE=$!
-h2load -t1 -c"$H2_CLIENTS" -m"$H2_STREAMS" -D "$DURATION" -d checkreq.bin \
-    -H 'content-type: application/grpc' -H 'te: trailers' \
-    "http://127.0.0.1:$GRPC_PORT/envoy.service.auth.v3.Authorization/Check" > h2load.out 2>&1 &
+if [[ "$FRONT" == envoy ]]; then
+    ENVOY_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    write_envoy_config > envoy.yaml
+    "$ENVOY_BIN" -c envoy.yaml --concurrency 1 --log-level warn > envoy.log 2>&1 &
+    ENVOY=$!
+    for _ in $(seq 100); do
+        [[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: reload.example' "http://127.0.0.1:$ENVOY_PORT/public/probe")" == 200 ]] && break
+        sleep 0.2
+    done
+    wrk -t1 -c"$WRK_CONNS" -d"${DURATION}s" -H 'Host: reload.example' "http://127.0.0.1:$ENVOY_PORT/public/wrk" > wrk.out 2>&1 &
+else
+    h2load -t1 -c"$H2_CLIENTS" -m"$H2_STREAMS" -D "$DURATION" -d checkreq.bin \
+        -H 'content-type: application/grpc' -H 'te: trailers' \
+        "http://127.0.0.1:$GRPC_PORT/envoy.service.auth.v3.Authorization/Check" > h2load.out 2>&1 &
+fi
 H2LOAD=$!
 sleep 2
 log "$COUNT reloads under load"
 START=$(date +%s.%N)
 DRIVE=0
 "$PY" "$HERE/reload_probe.py" drive "http://127.0.0.1:$ADMIN_PORT" "$TOKEN" "$WORK/current.tar.gz" reloads.json \
-    --count "$COUNT" --key signer.pem --kid bench-signer --rules "$RULES" --interval "$INTERVAL" || DRIVE=1
+    --count "$COUNT" --key signer.pem --kid bench-signer --rules "$RULES" --interval "$INTERVAL" \
+    --pid "$SERVER" || DRIVE=1
 END=$(date +%s.%N)
-log "reloads took $(awk "BEGIN { printf \"%.1f\", $END - $START }") s; waiting for h2load (${DURATION} s in all)"
+log "reloads took $(awk "BEGIN { printf \"%.1f\", $END - $START }") s; waiting for the load generator (${DURATION} s in all)"
 wait "$H2LOAD" || true
 touch stop
 wait "$PROBE" || true
 
-echo "--- h2load (gRPC port, the whole run)"
-grep -E '^(finished in|requests:|status codes:|traffic:)' h2load.out || cat h2load.out
 echo "--- probe and reloads"
 VERDICT=0
 "$PY" "$HERE/reload_probe.py" judge reloads.json probe.json || VERDICT=1
+if [[ "$FRONT" == envoy ]]; then
+    echo "--- wrk through Envoy (every request must be 200: ext_authz errors are 503 here)"
+    grep -E 'requests in|Requests/sec|Non-2xx|Socket errors' wrk.out || cat wrk.out
+    REQUESTS="$(awk '/requests in/ { print $1 }' wrk.out)"
+    if grep -qE 'Non-2xx|Socket errors' wrk.out || [[ -z "$REQUESTS" ]]; then VERDICT=1; fi
+    if ((DRIVE != 0 || VERDICT != 0)); then log "FAILED; everything is in $WORK"; exit 1; fi
+    log "passed; the run's files are in $WORK"
+    exit 0
+fi
+echo "--- h2load (gRPC port, the whole run)"
+grep -E '^(finished in|requests:|status codes:|traffic:)' h2load.out || cat h2load.out
 read -r FAILED ERRORED < <(awk '/^requests:/ { gsub(",", ""); for (i = 1; i <= NF; i++) { if ($(i+1) == "failed") f = $i; if ($(i+1) == "errored") e = $i } } END { print f + 0, e + 0 }' h2load.out)
 NON2XX="$(awk '/^status codes:/ { gsub(",", ""); print $5 + $7 + $9 }' h2load.out)"
 echo "h2load: failed $FAILED, errored $ERRORED, 3xx/4xx/5xx ${NON2XX:-?}"

@@ -4,10 +4,11 @@
     reload_probe.py request FILE                      # the gRPC-framed CheckRequest h2load sends
     reload_probe.py probe TARGET OUT.json STOPFILE [--threads N]
         # checks in N loops until STOPFILE exists; records each check's times and policy_revision
-    reload_probe.py drive ADMIN_URL TOKEN BUNDLE OUT.json --count N --key KEY.pem --kid ID [--rules N] [--interval S]
+    reload_probe.py drive ADMIN_URL TOKEN BUNDLE OUT.json --count N --key KEY.pem --kid ID [--rules N] [--interval S] [--pid PID]
         # N reloads alternating valid with invalid, unsigned, unknown-key and failing-test bundles:
         # writes each to BUNDLE (the server's `policies`), notifies, checks the answer and /v1/status;
-        # one reload starts every S seconds (or as soon as the last one was answered)
+        # one reload starts every S seconds (or as soon as the last one was answered); with --pid,
+        # the server's resident memory is recorded after each reload
     reload_probe.py judge RELOADS.json PROBE.json     # the verdict; exit 1 on any violation
 
 Needs grpcio and xds-protos (the e2e or bench virtualenv) and PyJWT with cryptography.
@@ -78,7 +79,18 @@ def admin(url, token, method, path):
         return json.loads(error.read())
 
 
-def drive(url, token, bundle, out, count, key, kid, rules, interval):
+def resident_kib(pid):
+    """The server's resident set (VmRSS) in KiB, or None without a pid or /proc."""
+    try:
+        for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, TypeError):
+        return None
+    return None
+
+
+def drive(url, token, bundle, out, count, key, kid, rules, interval, pid=None):
     sys.path.insert(0, str(HERE))
     import reload_bundle
     kinds = ["invalid", "unsigned", "unknown-key", "failing-test"]
@@ -100,7 +112,8 @@ def drive(url, token, bundle, out, count, key, kid, rules, interval):
         record = {"kind": kind, "revision": revision, "notified": notified, "answered": answered,
                   "outcome": answer.get("outcome"), "code": (answer.get("failure") or {}).get("code"),
                   "status_active": (status.get("active") or {}).get("revision"),
-                  "status_last_failure": (status.get("last_failure") or {}).get("code")}
+                  "status_last_failure": (status.get("last_failure") or {}).get("code"),
+                  "resident_kib": resident_kib(pid)}
         if kind == "valid":
             if answer.get("outcome") != "activated" or record["status_active"] != revision:
                 problems.append(f"{revision}: not activated: {answer}")
@@ -137,6 +150,7 @@ def judge(reloads_path, probe_path):
     refused = [r for r in reloads if r["kind"] not in ("initial", "valid")]
     shown = sum(1 for r in refused if r["status_last_failure"] == REFUSALS[r["kind"]])
     durations = sorted(r["answered"] - r["notified"] for r in reloads if r["kind"] == "valid")
+    resident = [r["resident_kib"] for r in reloads if r["kind"] == "valid" and r.get("resident_kib")]
     print(f"checks (probe): {len(samples)}, failed: {len(failed)}"
           + (f" (e.g. {failed[0][3]})" if failed else ""))
     print(f"reloads: {len(reloads) - 1} ({len(activations) - 1} activated, {len(refused)} refused; "
@@ -146,6 +160,9 @@ def judge(reloads_path, probe_path):
     if durations:
         print(f"notify -> active (valid bundles): median {durations[len(durations) // 2] * 1000:.1f} ms, "
               f"max {durations[-1] * 1000:.1f} ms")
+    if len(resident) >= 2:
+        print(f"resident memory after the first activation {resident[0] / 1024:.1f} MiB, after the last "
+              f"{resident[-1] / 1024:.1f} MiB ({(resident[-1] / resident[0] - 1) * 100:+.1f} %)")
     bad = failed or foreign or stale or shown != len(refused) or driven["problems"]
     return 1 if bad else 0
 
@@ -161,7 +178,7 @@ if __name__ == "__main__":
         option = lambda name, default=None: arguments[arguments.index(name) + 1] if name in arguments else default
         sys.exit(drive(arguments[0], arguments[1], arguments[2], arguments[3], int(option("--count", "100")),
                        option("--key"), option("--kid"), int(option("--rules", "0")),
-                       float(option("--interval", "0.05"))))
+                       float(option("--interval", "0.05")), option("--pid")))
     elif command == "judge":
         sys.exit(judge(arguments[0], arguments[1]))
     else:
