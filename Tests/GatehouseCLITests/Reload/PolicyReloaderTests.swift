@@ -222,10 +222,12 @@ struct PolicyReloaderTests {
             let first = try #require(await fixture.reloader(authorizer: authorizer).start().source.activation)
             try fixture.write(ReloadFixture.policy(path: "/b"))
             let policies = fixture.policies
-            let reloader = try fixture.reloader(authorizer: authorizer) {
-                try? Data("kind: Policy\nname: p\nrules: []\n# half-saved".utf8).write(
-                    to: URL(fileURLWithPath: policies + "/p.yaml"))
-            }
+            let reloader = try fixture.reloader(
+                authorizer: authorizer,
+                afterReadingDirectory: {
+                    try? Data("kind: Policy\nname: p\nrules: []\n# half-saved".utf8).write(
+                        to: URL(fileURLWithPath: policies + "/p.yaml"))
+                })
             let failure = try #require(await reloader.reload(ReloadRequest(trigger: .watch)).failure)
             #expect(failure.code == "source_changing")
             #expect(failure.stage == .fetch)

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseBundle
 import GatehouseCore
 import GatehouseIdentity
 import GatehouseTestSupport
@@ -45,11 +46,15 @@ struct ReloadFixture {
 
     /// A reloader of the policy directory into a fresh authorizer.
     func reloader(
-        authorizer: Authorizer = Authorizer(), runTests: Bool = true,
+        authorizer: Authorizer = Authorizer(), runTests: Bool = true, source: PolicySourceLocation? = nil,
+        verification: BundleVerificationPolicy = .unsigned,
+        fetchBundle: (@Sendable (String, String?) async throws(ReloadError) -> BundleDownload)? = nil,
         afterReadingDirectory: @escaping @Sendable () -> Void = {},
         onOutcome: @escaping @Sendable (ReloadOutcome, ReloadRequest, Duration) -> Void = { _, _, _ in }
     ) throws -> PolicyReloader {
-        var settings = PolicyReloader.Settings(source: .directory(self.policies), store: self.store)
+        var settings = PolicyReloader.Settings(source: source ?? .directory(self.policies), store: self.store)
+        settings.verification = verification
+        settings.fetchBundle = fetchBundle
         settings.runTests = runTests
         settings.keySetWait = .milliseconds(100)
         settings.onOutcome = onOutcome
@@ -58,6 +63,13 @@ struct ReloadFixture {
             settings: settings, authorizer: authorizer,
             keySets: KeySetRegistry(fetcher: HTTPFetcher(), logger: Logger(label: "test")),
             logger: Logger(label: "test"))
+    }
+}
+
+extension ReloadFixture {
+    /// The policy directory packed as a `.tar.gz` bundle of `revision`.
+    func archive(revision: String) throws -> [UInt8] {
+        try BundleArchive.build(directory: self.policies, name: "test", revision: revision, created: 0).archive
     }
 }
 
