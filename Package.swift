@@ -283,7 +283,7 @@ let package = Package(
             name: "GatehouseCLITests",
             dependencies: [
                 "GatehouseCLI", "GatehouseCore", "GatehouseIdentity", "GatehouseBundle", "GatehouseGRPC",
-                "GatehouseCache", "GatehouseTestSupport", logging,
+                "GatehouseCache", "GatehouseAdmin", "GatehouseTestSupport", logging,
             ],
             packageAccess: false,
             swiftSettings: swiftSettings

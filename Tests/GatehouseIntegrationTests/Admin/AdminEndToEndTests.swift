@@ -51,6 +51,42 @@ struct AdminEndToEndTests {
         }
     }
 
+    @Test("upload activates a built bundle, a corrupt one is refused (exit 2), rollback goes back")
+    func uploadAndRollback() async throws {
+        try await withTemporaryDirectory("e2e-admin-bundle") { directory in
+            let bundle = directory.appendingPathComponent("policies.tar.gz").path
+            let build = try ProcessRunner.run(
+                Repository.gatehouse.path,
+                ["bundle", "build", Provisioning.fixturePolicies.path, "-o", bundle, "--revision", "e2e-upload-1"])
+            #expect(build.status == 0, "\(build.combined)")
+            let corrupt = directory.appendingPathComponent("corrupt.tar.gz").path
+            try Data("not a gzip stream".utf8).write(to: URL(fileURLWithPath: corrupt))
+            try await Self.withServer { url in
+                let before = try Self.activeRevision(url)
+                let upload = try Self.admin(["upload", bundle, "--url", url], token: Self.adminToken)
+                #expect(upload.status == 0, "\(upload.combined)")
+                #expect(upload.stdout.hasPrefix("activated e2e-upload-1"), "\(upload.stdout)")
+                #expect(try Self.activeRevision(url) == "e2e-upload-1")
+
+                let refused = try Self.admin(["upload", corrupt, "--url", url], token: Self.adminToken)
+                #expect(refused.status == 2, "\(refused.combined)")
+                #expect(refused.stdout.hasPrefix("refused at "), "\(refused.stdout)")
+                #expect(try Self.activeRevision(url) == "e2e-upload-1")
+
+                let rollback = try Self.admin(["rollback", "--url", url], token: Self.adminToken)
+                #expect(rollback.status == 0, "\(rollback.combined)")
+                #expect(try Self.activeRevision(url) == before)
+            }
+        }
+    }
+
+    /// The active revision, from `gatehouse admin status --json`.
+    static func activeRevision(_ url: String) throws -> String? {
+        let output = try Self.admin(["status", "--url", url, "--json"], token: Self.auditorToken)
+        let object = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any]
+        return (object?["active"] as? [String: Any])?["revision"] as? String
+    }
+
     @Test("hash-token prints the SHA-256 that admin.tokens holds")
     func hashToken() throws {
         let output = try ProcessRunner.run(Repository.gatehouse.path, ["admin", "hash-token"], input: "abc\n")
