@@ -42,6 +42,14 @@ struct AdminEndToEndTests {
             #expect(auditor.status == 1)
             #expect(auditor.stderr.contains("HTTP 403 forbidden"), "\(auditor.stderr)")
 
+            // Probes need no credential; /metrics is Prometheus text for any role from metrics up.
+            #expect(try Self.curl(url + "/healthz").hasPrefix("200 "))
+            #expect(try Self.curl(url + "/readyz").hasPrefix("200 "))
+            #expect(try Self.curl(url + "/metrics").hasPrefix("401 "))
+            let metrics = try Self.curl(url + "/metrics", token: Self.auditorToken)
+            #expect(metrics.hasPrefix("200 text/plain; version=0.0.4"), "\(metrics.prefix(200))")
+            #expect(metrics.contains("gatehouse_"), "\(metrics.prefix(400))")
+
             let after = try Self.admin(["status", "--url", url, "--json"], token: Self.auditorToken)
             let failures =
                 (try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any])?[
@@ -100,6 +108,18 @@ struct AdminEndToEndTests {
         let output = try Self.admin(["status", "--url", "http://127.0.0.1:\(port)"], token: Self.adminToken)
         #expect(output.status == 1)
         #expect(output.stderr.contains("could not be reached"), "\(output.stderr)")
+    }
+
+    /// `STATUS CONTENT-TYPE` and the body of a GET with curl.
+    static func curl(_ url: String, token: String? = nil) throws -> String {
+        let headers = token.map { ["-H", "Authorization: Bearer \($0)"] } ?? []
+        let output = try ProcessRunner.run(
+            "/usr/bin/env", ["curl", "-s", "-w", "%{http_code} %{content_type}\n", "-o", "-"] + headers + [url])
+        // -w writes after the body: move the status line to the front.
+        var lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        let status = lines.popLast() ?? ""
+        return ([status] + lines).joined(separator: "\n")
     }
 
     /// Runs `gatehouse admin ARGUMENTS`, the token in GATEHOUSE_ADMIN_TOKEN.
