@@ -108,7 +108,8 @@ package final class BundleStore: Sendable {
             id: id, revision: bundle.manifest.revision,
             committedAt: BundleArchive.rfc3339(Int(Date().timeIntervalSince1970)))
         let kept = try self.index.update { records in
-            records.removeAll { $0.id == id }
+            // A rollback commits a fresh copy of a kept revision: it replaces the older copy in the list.
+            records.removeAll { $0.id == id || $0.revision == record.revision }
             records.insert(record, at: 0)
             records = Array(records.prefix(self.keep))
         }
@@ -232,6 +233,7 @@ package final class BundleStore: Sendable {
         components.minute = value / 100 % 100
         components.second = value % 100
         var calendar = Calendar(identifier: .gregorian)
+        // "UTC" is always a known time zone identifier.
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar.date(from: components)
     }

@@ -36,6 +36,23 @@ struct BundleStoreTests {
         }
     }
 
+    @Test("A rollback (restage and commit of a kept revision) moves it to the front instead of listing it twice")
+    func rollbackReorders() throws {
+        try withTemporaryDirectory("bundle-store-rollback") { directory in
+            let store = try BundleStore(root: directory.appendingPathComponent("store").path, abandonedAfter: .zero)
+            for index in 1...4 {
+                try store.commit(
+                    try store.stage(.archive(try self.bundle("r\(index)", in: directory)), policy: .unsigned))
+            }
+            let old = try #require(store.kept().first { $0.revision == "r2" })
+            let restaged = try store.restage(revision: "r2", policy: .unsigned)
+            try store.commit(restaged)
+            #expect(store.kept().map(\.revision) == ["r2", "r4", "r3", "r1"])
+            #expect(store.kept().first?.directory == restaged.directory)
+            #expect(!FileManager.default.fileExists(atPath: old.directory))
+        }
+    }
+
     @Test("A discarded copy is removed; an abandoned one is removed when the store reopens")
     func discardAndAbandoned() throws {
         try withTemporaryDirectory("bundle-store-discard") { directory in

@@ -42,6 +42,22 @@ struct DirectorySourceTests {
         }
     }
 
+    @Test("A FIFO inside a directory is refused without being opened (which would block)")
+    func fifo() throws {
+        try withTemporaryDirectory("bundle-dir-fifo") { directory in
+            let policies = directory.appendingPathComponent("policies")
+            try BundleFixtures.write(BundleFixtures.policyFiles, to: policies)
+            let made = try ProcessRunner.run(
+                "/usr/bin/env", ["mkfifo", policies.appendingPathComponent("pipe.yaml").path])
+            try #require(made.status == 0, "\(made.stderr)")
+            let store = try BundleStore(root: directory.appendingPathComponent("store").path)
+            let error = BundleFixtures.expectRefusal(.archiveUnsafe) {
+                _ = try store.stage(.directory(policies.path), policy: .unsigned)
+            }
+            #expect(error?.message.contains("not a regular file or directory") == true)
+        }
+    }
+
     @Test("Hidden files (editor swap files, .git) are skipped; the reserved files are not")
     func hiddenFiles() throws {
         try withTemporaryDirectory("bundle-dir-hidden") { directory in
