@@ -88,6 +88,46 @@ struct AdminEndToEndTests {
         }
     }
 
+    @Test("Over mTLS the client certificate is the credential: gatehouse admin --cert, --key and --ca")
+    func mutualTLS() async throws {
+        try await withTemporaryDirectory("e2e-admin-mtls") { directory in
+            let ports = try FreePort.next(3)
+            let certs = directory.appendingPathComponent("certs").path
+            let server = try GatehouseServer(
+                directory: directory, policies: Provisioning.fixturePolicies, ports: (ports[0], ports[1]),
+                adminPort: ports[2],
+                adminMoreSettings: [
+                    "tls: {certificate: \(certs)/gatehouse.pem, key: \(certs)/gatehouse-dev-key.pem, "
+                        + "clientCA: \(certs)/ca.pem, trustDomain: gov.example}",
+                    "clients: [{spiffe: 'spiffe://gov.example/ns/civil-registry/sa/api', role: admin}]",
+                ])
+            do {
+                try await server.waitUntilServing()
+                try await server.process.waitForLog("gatehouse.admin.address=127.0.0.1:\(ports[2])")
+                let url = ["--url", "https://127.0.0.1:\(ports[2])", "--ca", "\(certs)/ca.pem"]
+                func client(_ name: String) -> [String] {
+                    ["--cert", "\(certs)/\(name).pem", "--key", "\(certs)/\(name)-dev-key.pem"]
+                }
+                let status = try Self.admin(["status"] + url + client("civil-registry"))
+                #expect(status.status == 0, "\(status.combined)")
+                #expect(status.stdout.contains("ready: yes"), "\(status.stdout)")
+                let notify = try Self.admin(["notify"] + url + client("civil-registry"))
+                #expect(notify.status == 0, "\(notify.combined)")
+                // Verified, but admin.clients gives it no role.
+                let other = try Self.admin(["status"] + url + client("death-registry"))
+                #expect(other.status == 1)
+                #expect(other.stderr.contains("HTTP 403 forbidden"), "\(other.stderr)")
+                let none = try Self.admin(["status"] + url)
+                #expect(none.status == 1)
+                #expect(none.stderr.contains("HTTP 401 unauthenticated"), "\(none.stderr)")
+            } catch {
+                await server.process.terminate()
+                throw error
+            }
+            await server.process.terminate()
+        }
+    }
+
     /// The active revision, from `gatehouse admin status --json`.
     static func activeRevision(_ url: String) throws -> String? {
         let output = try Self.admin(["status", "--url", url, "--json"], token: Self.auditorToken)

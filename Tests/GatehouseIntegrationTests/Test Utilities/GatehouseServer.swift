@@ -19,10 +19,12 @@ final class GatehouseServer: @unchecked Sendable {
     /// - Parameters:
     ///   - adminPort: The admin API's port; 0 (any free one) unless a test calls it.
     ///   - adminTokens: `admin.tokens` as YAML flow text; none by default.
+    ///   - adminMoreSettings: More `admin.*` keys (YAML lines indented under `admin:`, e.g. `tls: {…}`).
     ///   - prepare: Runs with the fresh certificate directory before Gatehouse starts,
     ///     e.g. to make a policy directory trust that CA and identity provider.
     init(
         directory: URL, policies: URL, ports: (Int, Int), adminPort: Int = 0, adminTokens: String = "[]",
+        adminMoreSettings: [String] = [],
         prepare: (URL) throws -> Void = { _ in }
     ) throws {
         self.directory = directory
@@ -44,7 +46,8 @@ final class GatehouseServer: @unchecked Sendable {
         .replacingOccurrences(of: "policies: ../policies", with: "policies: \(policies.path)")
         .replacingOccurrences(of: "level: info", with: "level: debug")
         .replacingOccurrences(of: "listen: 127.0.0.1:8181", with: "listen: 127.0.0.1:\(adminPort)")
-        .replacingOccurrences(of: "tokens: []", with: "tokens: \(adminTokens)")
+        .replacingOccurrences(
+            of: "tokens: []", with: (["tokens: \(adminTokens)"] + adminMoreSettings).joined(separator: "\n  "))
         try Data(configuration.utf8).write(to: directory.appendingPathComponent("gatehouse.yaml"))
         try prepare(self.certificates)
         self.process = try Self.spawn(directory, generation: 0)
