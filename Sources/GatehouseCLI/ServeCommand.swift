@@ -114,7 +114,8 @@ struct ServeCommand: AsyncParsableCommand {
             isEnabled: configuration.metricsEnabled, cache: { isCaching ? decisions.statistics : nil })
         let reloader = try Self.reloader(
             configuration, authorizer: authorizer, keySets: keySets, fetcher: fetcher, logger: logger,
-            cacheStatistics: { isCaching ? decisions.statistics : nil }, onOutcome: metrics.onOutcome)
+            cacheStatistics: { isCaching ? decisions.statistics : nil },
+            onOutcome: Self.droppingCachedDecisions(of: decisions, then: metrics.onOutcome))
         metrics.attach(reloader)
         // Health says SERVING only once every URL key set of the active revision has loaded;
         // checks before that reject the issuer's tokens (token_keys_unavailable) rather than wait.

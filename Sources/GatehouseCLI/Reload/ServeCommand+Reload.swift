@@ -1,10 +1,26 @@
 import Foundation
 import GatehouseBundle
+import GatehouseCache
 import GatehouseCore
 import GatehouseIdentity
 import Logging
 
 extension ServeCommand {
+    /// `onOutcome`, after emptying the decision cache whenever a revision was activated.
+    ///
+    /// The replaced revision's entries can never be hit again (its generation is in every key);
+    /// dropping them at once frees them instead of leaving them until eviction. Hit and miss
+    /// counters are kept.
+    static func droppingCachedDecisions(
+        of decisions: CachingAuthorizer,
+        then onOutcome: @escaping @Sendable (ReloadOutcome, ReloadRequest, Duration) -> Void
+    ) -> @Sendable (ReloadOutcome, ReloadRequest, Duration) -> Void {
+        { outcome, request, duration in
+            if case .activated = outcome { decisions.removeAll() }
+            onOutcome(outcome, request, duration)
+        }
+    }
+
     /// The reload pipeline `serve` runs, from the `policies` and `bundles.*` settings.
     ///
     /// - Throws: `ExitStatus.usage` (exit 2), after printing why, when the bundle keys or the
