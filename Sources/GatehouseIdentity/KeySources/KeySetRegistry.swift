@@ -56,17 +56,21 @@ package final class KeySetRegistry: Sendable {
 
     /// Fetches `sets` now and waits at most `limit` for them: a reload that adds an issuer
     /// activates once its keys are in, or after `limit` (then checks wait for the refresh loop).
+    ///
+    /// The fetches run in their own tasks: a fetch already under way cannot be cancelled (a
+    /// ``RemoteKeySet/refresh()`` joins it), and this must return at the limit whatever it does.
     package func load(_ sets: [RemoteKeySet], within limit: Duration) async {
         guard !sets.isEmpty else { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withDiscardingTaskGroup { fetches in
-                    for set in sets { fetches.addTask { await set.refresh() } }
-                }
+        let finished = FinishedFetches()
+        for set in sets {
+            Task {
+                await set.refresh()
+                finished.count.add(1, ordering: .releasing)
             }
-            group.addTask { try? await Task.sleep(for: limit) }
-            await group.next()
-            group.cancelAll()
+        }
+        let deadline = ContinuousClock.now + limit
+        while finished.count.load(ordering: .acquiring) < sets.count, ContinuousClock.now < deadline {
+            do { try await Task.sleep(for: .milliseconds(5)) } catch { return }
         }
     }
 
@@ -83,4 +87,9 @@ package final class KeySetRegistry: Sendable {
             group.cancelAll()
         }
     }
+}
+
+/// How many of ``KeySetRegistry/load(_:within:)``'s fetches have returned.
+private final class FinishedFetches: Sendable {
+    let count = Atomic<Int>(0)
 }

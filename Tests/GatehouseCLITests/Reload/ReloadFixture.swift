@@ -47,7 +47,7 @@ struct ReloadFixture {
     /// A reloader of the policy directory into a fresh authorizer.
     func reloader(
         authorizer: Authorizer = Authorizer(), runTests: Bool = true, source: PolicySourceLocation? = nil,
-        verification: BundleVerificationPolicy = .unsigned,
+        verification: BundleVerificationPolicy = .unsigned, fetcher: any HTTPFetching = HTTPFetcher(),
         fetchBundle: (@Sendable (String, String?) async throws(ReloadError) -> BundleDownload)? = nil,
         afterReadingDirectory: @escaping @Sendable () -> Void = {},
         onOutcome: @escaping @Sendable (ReloadOutcome, ReloadRequest, Duration) -> Void = { _, _, _ in }
@@ -61,7 +61,7 @@ struct ReloadFixture {
         settings.afterReadingDirectory = afterReadingDirectory
         return try PolicyReloader(
             settings: settings, authorizer: authorizer,
-            keySets: KeySetRegistry(fetcher: HTTPFetcher(), logger: Logger(label: "test")),
+            keySets: KeySetRegistry(fetcher: fetcher, logger: Logger(label: "test")),
             logger: Logger(label: "test"))
     }
 }
