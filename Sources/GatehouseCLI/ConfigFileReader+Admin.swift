@@ -120,9 +120,16 @@ extension SettingParser where Value == [UInt8] {
 }
 
 extension AdminSettings {
-    /// What can only be checked once everything is composed: readable files, clients that can be verified.
-    func problems() -> [String] {
+    /// What can only be checked once everything is composed: readable files, clients that can be
+    /// verified, an address no gRPC listener takes.
+    func problems(grpcListeners: [ListenerConfiguration]) -> [String] {
         var problems: [String] = []
+        if let listen = self.listen, listen.port != 0,
+            grpcListeners.contains(where: { $0.address == .tcp(host: listen.host, port: listen.port) })
+        {
+            problems.append(
+                "admin.listen: '\(listen)' is also a gRPC listener's address; give the admin API a port of its own.")
+        }
         if let tls = self.tls {
             for (name, path) in [("certificate", tls.certificateChain), ("key", tls.privateKey)]
             where !FileManager.default.isReadableFile(atPath: path) {

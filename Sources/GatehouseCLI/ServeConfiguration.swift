@@ -109,7 +109,7 @@ package struct ServeConfiguration: Sendable, Hashable {
             problems.append("bundles.url: '\(url)' is not an http:// or https:// URL.")
         }
         if self.grpc.listeners.isEmpty { problems.append("grpc.listeners: no listener is configured; add one.") }
-        problems += self.admin.problems()
+        problems += self.admin.problems(grpcListeners: self.grpc.listeners)
         var seen: Set<ListenerConfiguration.Address> = []
         for listener in self.grpc.listeners {
             if !seen.insert(listener.address).inserted {

@@ -23,6 +23,15 @@ struct AdminSettingsTests {
             ])
     }
 
+    @Test("admin.listen may not take a gRPC listener's address")
+    func collision() {
+        #expect(
+            ServeSettingsTests.problems(flags: ["--listen": ["127.0.0.1:9300"], "--admin-listen": ["127.0.0.1:9300"]])
+                == [
+                    "admin.listen: '127.0.0.1:9300' is also a gRPC listener's address; give the admin API a port of its own."
+                ])
+    }
+
     @Test("admin.tokens and admin.clients read from the file, each with its role")
     func access() throws {
         let yaml = """
