@@ -119,7 +119,9 @@ struct ServeCommand: AsyncParsableCommand {
         metrics.attach(reloader)
         // Health says SERVING only once every URL key set of the active revision has loaded;
         // checks before that reject the issuer's tokens (token_keys_unavailable) rather than wait.
-        let (first, fallback) = await reloader.start()
+        // A refused source with a kept revision of it serves that one (logged); with neither, exit 2
+        // with the source's problem, diagnostics on standard output as `gatehouse policy` prints them.
+        let (first, _) = await reloader.start()
         guard authorizer.revision != nil else {
             if case .refused(let failure) = first {
                 if failure.stage == .compile {
@@ -130,7 +132,6 @@ struct ServeCommand: AsyncParsableCommand {
             }
             throw ExitStatus.usage.exitCode
         }
-        _ = fallback
         logger.info(
             "serving", metadata: ["gatehouse.cache": "\(configuration.cache.isEnabled ? "on" : "off")"])
         let server = GRPCServerService(
