@@ -3,6 +3,7 @@ package import GatehouseBundle
 package import GatehouseCore
 package import GatehouseIdentity
 package import Logging
+import Synchronization
 
 /// The one reload pipeline: every trigger (start-up, the watched directory, SIGHUP, the admin
 /// API's notify, upload and rollback, URL polling) runs the same steps, one reload at a time:
@@ -47,12 +48,32 @@ package actor PolicyReloader: PolicyAdministration {
     let sources: KeptSources
     private let cacheStatistics: @Sendable () -> CacheStatistics?
 
-    /// The active activation, and the URL key sets its revision reads.
-    var active: PolicyActivation?
-    var activeKeySets: [RemoteKeySet] = []
+    /// What ``status()`` reports, behind a lock rather than the actor, so that `/v1/status` and
+    /// a metrics scrape answer at once while a reload compiles (a 100,000-rule set takes seconds).
+    /// Only the actor writes it.
+    private struct Published: Sendable {
+        var active: PolicyActivation?
+        var activeKeySets: [RemoteKeySet] = []
+        var history = ReloadHistory()
+    }
+    private nonisolated let published = Mutex(Published())
+
+    /// The active activation.
+    var active: PolicyActivation? {
+        get { self.published.withLock { $0.active } }
+        set { self.published.withLock { $0.active = newValue } }
+    }
+    /// The URL key sets the active revision reads.
+    var activeKeySets: [RemoteKeySet] {
+        get { self.published.withLock { $0.activeKeySets } }
+        set { self.published.withLock { $0.activeKeySets = newValue } }
+    }
     /// The `ETag` of the active revision when it came from `bundles.url` (sent as `If-None-Match`).
     var activeEntityTag: String?
-    var history = ReloadHistory()
+    var history: ReloadHistory {
+        get { self.published.withLock { $0.history } }
+        set { self.published.withLock { $0.history = newValue } }
+    }
 
     /// The last operation scheduled: each waits for the one before, so reloads never overlap.
     private var tail: Task<Void, Never>?
@@ -80,12 +101,14 @@ package actor PolicyReloader: PolicyAdministration {
 
     // MARK: - PolicyAdministration
 
-    package func status() async -> PolicyStatus {
-        PolicyStatus(
-            active: self.active, isReady: self.authorizer.isReady, lastFailure: self.history.lastFailure,
-            history: self.history.activations, failures: self.history.failures,
+    /// Answers without waiting for a reload in progress: it reports the revision active until that reload swaps.
+    package nonisolated func status() async -> PolicyStatus {
+        let published = self.published.withLock { $0 }
+        return PolicyStatus(
+            active: published.active, isReady: self.authorizer.isReady, lastFailure: published.history.lastFailure,
+            history: published.history.activations, failures: published.history.failures,
             rollbackRevisions: self.store.kept().map(\.revision),
-            keySets: self.activeKeySets.map(Self.keySetStatus), cache: self.cacheStatistics())
+            keySets: published.activeKeySets.map(Self.keySetStatus), cache: self.cacheStatistics())
     }
 
     package func reload(_ request: ReloadRequest) async -> ReloadOutcome {

@@ -2,6 +2,7 @@ import Foundation
 import GatehouseBundle
 import GatehouseCore
 import GatehouseTestSupport
+import Synchronization
 import Testing
 
 @testable import GatehouseCLI
@@ -232,6 +233,38 @@ struct PolicyReloaderTests {
             #expect(failure.code == "source_changing")
             #expect(failure.stage == .fetch)
             #expect(authorizer.tree?.revision == first.revision)
+        }
+    }
+    @Test("status() answers while a reload is in progress, with the revision still active, instead of waiting for it")
+    func statusDuringReload() async throws {
+        try await self.withFixture { fixture in
+            // The hook holds the second reload between reading the directory and compiling it
+            // until the test has its status (at most 10 s, so a status that waits cannot hang the test).
+            let armed = Atomic<Bool>(false)
+            let entered = Atomic<Bool>(false)
+            let timedOut = Atomic<Bool>(false)
+            let release = DispatchSemaphore(value: 0)
+            let reloader = try fixture.reloader(afterReadingDirectory: {
+                guard armed.load(ordering: .acquiring) else { return }
+                entered.store(true, ordering: .releasing)
+                if release.wait(timeout: .now() + 10) == .timedOut { timedOut.store(true, ordering: .releasing) }
+            })
+            let first = try #require(await reloader.start().source.activation)
+            try fixture.write(ReloadFixture.policy(path: "/b"))
+            armed.store(true, ordering: .releasing)
+            let reload = Task { await reloader.reload(ReloadRequest(trigger: .notify)) }
+            try await yield(until: "the reload reaches the hook", timeout: .seconds(10)) {
+                entered.load(ordering: .acquiring)
+            }
+            let during = await reloader.status()
+            release.signal()
+            let second = try #require(await reload.value.activation)
+            // The status came while the reload was held, not after the hook gave up waiting.
+            let heldUntilReleased = !timedOut.load(ordering: .acquiring)
+            #expect(heldUntilReleased)
+            #expect(during.active?.revision == first.revision)
+            #expect(second.revision != first.revision)
+            #expect(await reloader.status().active?.revision == second.revision)
         }
     }
 }
