@@ -49,7 +49,9 @@ struct KeySetRegistryRunTests {
         let set = registry.keySet(for: .jwks(url: "http://127.0.0.1:1/jwks.json"))
         let started = ContinuousClock.now
         await registry.load([set], within: .milliseconds(100))
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // The fetch hangs for an hour: returning at all is the point. The bound is generous because
+        // the full suite on two cores delayed the 5 ms polling sleeps to 5.9 s in one run.
+        #expect(ContinuousClock.now - started < .seconds(40))
         #expect(!set.isLoaded)
     }
 }
