@@ -37,7 +37,8 @@ struct BundleInteropTests {
     }
 
     @Test("A bundle signed with PyJWT (EdDSA and ES256) and packed by Python's tarfile verifies")
-    func pyJWTSignedBundleVerifies() throws {
+    func pyJWTSignedBundleVerifies() async throws {
+        let python = try await Provisioning.python()
         try withTemporaryDirectory("bundle-interop") { directory in
             for (name, arguments) in [
                 ("ed.pem", ["-algorithm", "ed25519"]),
@@ -66,7 +67,7 @@ struct BundleInteropTests {
                 ],
             ]
             let input = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
-            let signed = try ProcessRunner.run(try Provisioning.python(), ["-c", Self.script], input: input)
+            let signed = try ProcessRunner.run(python, ["-c", Self.script], input: input)
             try #require(signed.status == 0, "\(signed.combined)")
             for (keys, kid) in [("py-ed.jwks", "py-ed"), ("py-p256.jwks", "py-p256")] {
                 let verified = try self.gatehouse(

@@ -64,7 +64,7 @@ struct Replicas: Sendable {
             let envoyFile = directory.appendingPathComponent("envoy.yaml")
             try Data(envoyText.utf8).write(to: envoyFile)
             let envoy = try ChildProcess(
-                name: "envoy", executable: try Provisioning.envoy(),
+                name: "envoy", executable: try await Provisioning.envoy(),
                 arguments: [
                     "-c", envoyFile.path, "--base-id", String(Int.random(in: 1_000...60_000)), "-l", "warning",
                     "--concurrency", "1", "--disable-hot-restart",

@@ -131,7 +131,7 @@ struct IdentityEndToEndTests {
         var headers: [(String, String)] = []
         var token: String?
         if let recipe = testCase.token {
-            let minted = try Self.mint(recipe, certificates: deployment.certificates)
+            let minted = try await Self.mint(recipe, certificates: deployment.certificates)
             token = minted
             headers.append(("authorization", testCase.authorization?(minted) ?? "Bearer \(minted)"))
         }
@@ -199,21 +199,22 @@ struct IdentityEndToEndTests {
             ])
     }
 
-    static func mint(_ token: Token, certificates: URL) throws -> String {
+    static func mint(_ token: Token, certificates: URL) async throws -> String {
         let idpKey = certificates.appendingPathComponent("idp-dev-key.pem").path
         switch token {
         case .issued(let alg, let kid, let claims):
-            return try Self.runMint(key: idpKey, alg: alg, kid: kid, claims: claims)
+            return try await Self.runMint(key: idpKey, alg: alg, kid: kid, claims: claims)
         case .attacker(let claims):
             let key = certificates.appendingPathComponent("attacker-key.pem").path
             try Self.run("/usr/bin/openssl", ["genpkey", "-algorithm", "RSA", "-out", key])
-            return try Self.runMint(key: key, alg: "RS256", kid: "idp-dev-1", claims: claims)
+            return try await Self.runMint(key: key, alg: "RS256", kid: "idp-dev-1", claims: claims)
         case .unsigned(let claims):
-            return try Self.runMint(key: idpKey, alg: "none", kid: "idp-dev-1", claims: claims)
+            return try await Self.runMint(key: idpKey, alg: "none", kid: "idp-dev-1", claims: claims)
         case .publicKeyAsSecret(let claims):
             let publicKey = certificates.appendingPathComponent("idp-public.pem").path
             try Self.run("/usr/bin/openssl", ["pkey", "-in", idpKey, "-pubout", "-out", publicKey])
-            return try Self.runMint(key: publicKey, alg: "HS256-WITH-PUBLIC-KEY", kid: "idp-dev-1", claims: claims)
+            return try await Self.runMint(
+                key: publicKey, alg: "HS256-WITH-PUBLIC-KEY", kid: "idp-dev-1", claims: claims)
         case .developmentCommand:
             return try Self.run(
                 Repository.gatehouse.path,
@@ -223,17 +224,19 @@ struct IdentityEndToEndTests {
                 ]
             ).trimmingCharacters(in: .whitespacesAndNewlines)
         case .payloadSwapped(let signed, let shown):
-            let genuine = try Self.runMint(key: idpKey, alg: "RS256", kid: "idp-dev-1", claims: signed)
-            let forged = try Self.runMint(key: idpKey, alg: "RS256", kid: "idp-dev-1", claims: shown)
+            let genuine = try await Self.runMint(key: idpKey, alg: "RS256", kid: "idp-dev-1", claims: signed)
+            let forged = try await Self.runMint(key: idpKey, alg: "RS256", kid: "idp-dev-1", claims: shown)
             let a = genuine.split(separator: "."), b = forged.split(separator: ".")
             return "\(a[0]).\(b[1]).\(a[2])"
         }
     }
 
-    private static func runMint(key: String, alg: String, kid: String, claims: Claims) throws -> String {
+    private static func runMint(key: String, alg: String, kid: String, claims: Claims) async throws -> String {
         let json = claims.json
-        return try Self.run(try Provisioning.python(), [Provisioning.script("mint_token.py"), key, alg, kid, json])
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return try Self.run(
+            try await Provisioning.python(), [Provisioning.script("mint_token.py"), key, alg, kid, json]
+        )
+        .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Runs a command and returns its standard output; throws with everything it printed when it fails.

@@ -46,7 +46,7 @@ struct PyJWTInteropTests {
         ]
         let input = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
         // Only the token lines, should the library ever print anything else on stdout.
-        let tokens = try Self.run(Self.script, input: input).split(separator: "\n").map(String.init).filter {
+        let tokens = try await Self.run(Self.script, input: input).split(separator: "\n").map(String.init).filter {
             $0.split(separator: ".", omittingEmptySubsequences: false).count == 3 && !$0.contains(" ")
         }
         try #require(tokens.count == Self.algorithms.count)
@@ -80,8 +80,8 @@ struct PyJWTInteropTests {
     }
 
     /// Runs the virtualenv's `python3 -c script` with `input` on stdin and returns stdout; throws on a non-zero exit.
-    private static func run(_ script: String, input: String) throws -> String {
-        let result = try ProcessRunner.run(try Provisioning.python(), ["-c", script], input: input)
+    private static func run(_ script: String, input: String) async throws -> String {
+        let result = try ProcessRunner.run(try await Provisioning.python(), ["-c", script], input: input)
         guard result.status == 0 else {
             throw ChildProcessError(message: "python3 exited \(result.status): \(result.combined)")
         }

@@ -12,8 +12,8 @@ struct WireCompatibilityTests {
     private static let script = Provisioning.script("wire_compat.py")
 
     @Test("A CheckRequest serialized by xds-protos decodes field for field, with nothing unknown")
-    func decodesEnvoyRequest() throws {
-        let output = try ProcessRunner.run(try Provisioning.python(), [Self.script, "request"])
+    func decodesEnvoyRequest() async throws {
+        let output = try ProcessRunner.run(try await Provisioning.python(), [Self.script, "request"])
         try #require(output.status == 0, "\(output.combined)")
         let bytes = try #require(Data(base64Encoded: output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         let check = try Envoy_Service_Auth_V3_CheckRequest(serializedBytes: bytes)
@@ -53,7 +53,7 @@ struct WireCompatibilityTests {
     }
 
     @Test("Our CheckResponses decode in xds-protos with the fields Envoy applies", arguments: [true, false])
-    func encodesForEnvoy(allow: Bool) throws {
+    func encodesForEnvoy(allow: Bool) async throws {
         let decision =
             allow
             ? Decision(
@@ -71,7 +71,7 @@ struct WireCompatibilityTests {
         let response = Envoy_Service_Auth_V3_CheckResponse(decision, decisionID: "0123456789abcdef0123456789abcdef")
         let encoded = try response.serializedBytes() as Data
         let output = try ProcessRunner.run(
-            try Provisioning.python(), [Self.script, "response"], input: encoded.base64EncodedString())
+            try await Provisioning.python(), [Self.script, "response"], input: encoded.base64EncodedString())
         try #require(output.status == 0, "\(output.combined)")
         let json = output.stdout
         #expect(json.contains("unknown_bytes=0"))

@@ -13,7 +13,10 @@ struct BundlePyJWTInteropTests {
     static let python: String? = {
         // The end-to-end tests' virtualenv has PyJWT when they have run; else a system-wide install.
         let venv = ProcessInfo.processInfo.environment["GATEHOUSE_E2E_VENV"] ?? Repository.url(".build/e2e-venv").path
-        for candidate in [venv + "/bin/python3", "/usr/bin/python3", "/usr/local/bin/python3"]
+        // Only a finished virtualenv (provision.sh's stamp): in a fresh clone the end-to-end tests
+        // provision it while this suite runs, and a half-installed PyJWT failed this test in CI.
+        let provisioned = FileManager.default.fileExists(atPath: venv + "/.provisioned-2")
+        for candidate in (provisioned ? [venv + "/bin/python3"] : []) + ["/usr/bin/python3", "/usr/local/bin/python3"]
         where FileManager.default.isExecutableFile(atPath: candidate) {
             let output = try? ProcessRunner.run(candidate, ["-c", "import jwt, cryptography"], timeout: .seconds(30))
             if output?.status == 0 { return candidate }

@@ -38,7 +38,7 @@ struct BundleURLEndToEndTests {
             try Self.build(bundle, revision: "v1", opened: false, in: directory)
             let ports = try FreePort.next(2)
             let http = try ChildProcess(
-                name: "http.server", executable: try Provisioning.python(),
+                name: "http.server", executable: try await Provisioning.python(),
                 arguments: [
                     "-u", "-m", "http.server", String(ports[0]), "--bind", "127.0.0.1", "--directory", www.path,
                 ],

