@@ -154,7 +154,8 @@ struct BadInputTests {
                 }
             }
             try await withTemporaryDirectory("e2e-foreign") { foreign in
-                let made = try ProcessRunner.run(Repository.gatehouse.path, ["certs", "dev", "--out", foreign.path])
+                let made = try await ProcessRunner.run(
+                    Repository.gatehouse.path, ["certs", "dev", "--out", foreign.path])
                 #expect(made.status == 0, "\(made.combined)")
                 await #expect(throws: (any Error).self, "a certificate from another CA must be refused") {
                     try await Self.foreignCheck(port: server.tlsPort, ours: ours, foreign: foreign.path)

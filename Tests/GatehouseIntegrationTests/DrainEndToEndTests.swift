@@ -98,7 +98,7 @@ struct Replicas: Sendable {
     private func waitUntilEnvoyServes() async throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            let result = try ProcessRunner.run(
+            let result = try await ProcessRunner.run(
                 "/usr/bin/curl",
                 [
                     "-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "--max-time", "2", "-H",

@@ -81,7 +81,7 @@ struct PyJWTInteropTests {
 
     /// Runs the virtualenv's `python3 -c script` with `input` on stdin and returns stdout; throws on a non-zero exit.
     private static func run(_ script: String, input: String) async throws -> String {
-        let result = try ProcessRunner.run(try await Provisioning.python(), ["-c", script], input: input)
+        let result = try await ProcessRunner.run(try await Provisioning.python(), ["-c", script], input: input)
         guard result.status == 0 else {
             throw ChildProcessError(message: "python3 exited \(result.status): \(result.combined)")
         }

@@ -13,7 +13,7 @@ struct WireCompatibilityTests {
 
     @Test("A CheckRequest serialized by xds-protos decodes field for field, with nothing unknown")
     func decodesEnvoyRequest() async throws {
-        let output = try ProcessRunner.run(try await Provisioning.python(), [Self.script, "request"])
+        let output = try await ProcessRunner.run(try await Provisioning.python(), [Self.script, "request"])
         try #require(output.status == 0, "\(output.combined)")
         let bytes = try #require(Data(base64Encoded: output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         let check = try Envoy_Service_Auth_V3_CheckRequest(serializedBytes: bytes)
@@ -70,7 +70,7 @@ struct WireCompatibilityTests {
                 body: "no", policyRevision: "rev1")
         let response = Envoy_Service_Auth_V3_CheckResponse(decision, decisionID: "0123456789abcdef0123456789abcdef")
         let encoded = try response.serializedBytes() as Data
-        let output = try ProcessRunner.run(
+        let output = try await ProcessRunner.run(
             try await Provisioning.python(), [Self.script, "response"], input: encoded.base64EncodedString())
         try #require(output.status == 0, "\(output.combined)")
         let json = output.stdout

@@ -24,6 +24,33 @@ package enum ProcessRunner {
         package var description: String
     }
 
+    /// ``run(_:_:environment:directory:input:timeout:)`` for async callers, on a thread of its own.
+    ///
+    /// Waiting for a child blocks its thread. From a task, that thread is one of the cooperative
+    /// pool's, which on a 2-core machine has two: two tests waiting for children (a `gatehouse
+    /// admin` call to an unreachable server waits 10 s) starved every other suite's tasks, and
+    /// their gRPC calls missed their deadlines. Async code therefore gets this overload, which
+    /// the compiler picks wherever `await` is possible.
+    package static func run(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        directory: URL? = nil,
+        input: String? = nil,
+        timeout: Duration = .seconds(60)
+    ) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(
+                    with: Result {
+                        try Self.runBlocking(
+                            executable, arguments, environment: environment, directory: directory, input: input,
+                            timeout: timeout)
+                    })
+            }
+        }
+    }
+
     /// Runs `executable` with `arguments` and waits for it to exit.
     ///
     /// - Parameters:
@@ -43,6 +70,18 @@ package enum ProcessRunner {
         directory: URL? = nil,
         input: String? = nil,
         timeout: Duration = .seconds(60)
+    ) throws -> Output {
+        try Self.runBlocking(
+            executable, arguments, environment: environment, directory: directory, input: input, timeout: timeout)
+    }
+
+    private static func runBlocking(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String],
+        directory: URL?,
+        input: String?,
+        timeout: Duration
     ) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

@@ -11,12 +11,12 @@ struct AdminEndToEndTests {
     @Test("status, notify and its refusals through gatehouse admin; no token is 401, a low role 403")
     func clientAgainstServer() async throws {
         try await Self.withServer { url in
-            let status = try Self.admin(["status", "--url", url, "--token", Self.auditorToken])
+            let status = try await Self.admin(["status", "--url", url, "--token", Self.auditorToken])
             #expect(status.status == 0, "\(status.combined)")
             #expect(status.stdout.contains("active: "), "\(status.stdout)")
             #expect(status.stdout.contains("ready: yes"), "\(status.stdout)")
 
-            let json = try Self.admin(["status", "--url", url, "--json"], token: Self.auditorToken)
+            let json = try await Self.admin(["status", "--url", url, "--json"], token: Self.auditorToken)
             #expect(json.status == 0, "\(json.combined)")
             let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
             let active = try #require(object?["active"] as? [String: Any])
@@ -24,33 +24,33 @@ struct AdminEndToEndTests {
             #expect(active["trigger"] as? String == "startup")
 
             // The source still holds the active revision: nothing changes, exit 0.
-            let notify = try Self.admin(["notify", "--url", url, "--revision", revision], token: Self.adminToken)
+            let notify = try await Self.admin(["notify", "--url", url, "--revision", revision], token: Self.adminToken)
             #expect(notify.status == 0, "\(notify.combined)")
             #expect(notify.stdout.hasPrefix("unchanged: \(revision)"), "\(notify.stdout)")
 
             // The policy admin expected another revision: 409, refused, exit 2, nothing changes.
-            let mismatch = try Self.admin(
+            let mismatch = try await Self.admin(
                 ["notify", "--url", url, "--revision", "not-this-one"], token: Self.adminToken)
             #expect(mismatch.status == 2, "\(mismatch.combined)")
             #expect(mismatch.stdout.contains("revision_mismatch"), "\(mismatch.stdout)")
 
-            let anonymous = try Self.admin(["notify", "--url", url])
+            let anonymous = try await Self.admin(["notify", "--url", url])
             #expect(anonymous.status == 1)
             #expect(anonymous.stderr.contains("HTTP 401 unauthenticated"), "\(anonymous.stderr)")
 
-            let auditor = try Self.admin(["notify", "--url", url], token: Self.auditorToken)
+            let auditor = try await Self.admin(["notify", "--url", url], token: Self.auditorToken)
             #expect(auditor.status == 1)
             #expect(auditor.stderr.contains("HTTP 403 forbidden"), "\(auditor.stderr)")
 
             // Probes need no credential; /metrics is Prometheus text for any role from metrics up.
-            #expect(try Self.curl(url + "/healthz").hasPrefix("200 "))
-            #expect(try Self.curl(url + "/readyz").hasPrefix("200 "))
-            #expect(try Self.curl(url + "/metrics").hasPrefix("401 "))
-            let metrics = try Self.curl(url + "/metrics", token: Self.auditorToken)
+            #expect(try await Self.curl(url + "/healthz").hasPrefix("200 "))
+            #expect(try await Self.curl(url + "/readyz").hasPrefix("200 "))
+            #expect(try await Self.curl(url + "/metrics").hasPrefix("401 "))
+            let metrics = try await Self.curl(url + "/metrics", token: Self.auditorToken)
             #expect(metrics.hasPrefix("200 text/plain; version=0.0.4"), "\(metrics.prefix(200))")
             #expect(metrics.contains("gatehouse_"), "\(metrics.prefix(400))")
 
-            let after = try Self.admin(["status", "--url", url, "--json"], token: Self.auditorToken)
+            let after = try await Self.admin(["status", "--url", url, "--json"], token: Self.auditorToken)
             let failures =
                 (try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any])?[
                     "failures"] as? [[String: Any]]
@@ -63,27 +63,27 @@ struct AdminEndToEndTests {
     func uploadAndRollback() async throws {
         try await withTemporaryDirectory("e2e-admin-bundle") { directory in
             let bundle = directory.appendingPathComponent("policies.tar.gz").path
-            let build = try ProcessRunner.run(
+            let build = try await ProcessRunner.run(
                 Repository.gatehouse.path,
                 ["bundle", "build", Provisioning.fixturePolicies.path, "-o", bundle, "--revision", "e2e-upload-1"])
             #expect(build.status == 0, "\(build.combined)")
             let corrupt = directory.appendingPathComponent("corrupt.tar.gz").path
             try Data("not a gzip stream".utf8).write(to: URL(fileURLWithPath: corrupt))
             try await Self.withServer { url in
-                let before = try Self.activeRevision(url)
-                let upload = try Self.admin(["upload", bundle, "--url", url], token: Self.adminToken)
+                let before = try await Self.activeRevision(url)
+                let upload = try await Self.admin(["upload", bundle, "--url", url], token: Self.adminToken)
                 #expect(upload.status == 0, "\(upload.combined)")
                 #expect(upload.stdout.hasPrefix("activated e2e-upload-1"), "\(upload.stdout)")
-                #expect(try Self.activeRevision(url) == "e2e-upload-1")
+                #expect(try await Self.activeRevision(url) == "e2e-upload-1")
 
-                let refused = try Self.admin(["upload", corrupt, "--url", url], token: Self.adminToken)
+                let refused = try await Self.admin(["upload", corrupt, "--url", url], token: Self.adminToken)
                 #expect(refused.status == 2, "\(refused.combined)")
                 #expect(refused.stdout.hasPrefix("refused at "), "\(refused.stdout)")
-                #expect(try Self.activeRevision(url) == "e2e-upload-1")
+                #expect(try await Self.activeRevision(url) == "e2e-upload-1")
 
-                let rollback = try Self.admin(["rollback", "--url", url], token: Self.adminToken)
+                let rollback = try await Self.admin(["rollback", "--url", url], token: Self.adminToken)
                 #expect(rollback.status == 0, "\(rollback.combined)")
-                #expect(try Self.activeRevision(url) == before)
+                #expect(try await Self.activeRevision(url) == before)
             }
         }
     }
@@ -108,16 +108,16 @@ struct AdminEndToEndTests {
                 func client(_ name: String) -> [String] {
                     ["--cert", "\(certs)/\(name).pem", "--key", "\(certs)/\(name)-dev-key.pem"]
                 }
-                let status = try Self.admin(["status"] + url + client("civil-registry"))
+                let status = try await Self.admin(["status"] + url + client("civil-registry"))
                 #expect(status.status == 0, "\(status.combined)")
                 #expect(status.stdout.contains("ready: yes"), "\(status.stdout)")
-                let notify = try Self.admin(["notify"] + url + client("civil-registry"))
+                let notify = try await Self.admin(["notify"] + url + client("civil-registry"))
                 #expect(notify.status == 0, "\(notify.combined)")
                 // Verified, but admin.clients gives it no role.
-                let other = try Self.admin(["status"] + url + client("death-registry"))
+                let other = try await Self.admin(["status"] + url + client("death-registry"))
                 #expect(other.status == 1)
                 #expect(other.stderr.contains("HTTP 403 forbidden"), "\(other.stderr)")
-                let none = try Self.admin(["status"] + url)
+                let none = try await Self.admin(["status"] + url)
                 #expect(none.status == 1)
                 #expect(none.stderr.contains("HTTP 401 unauthenticated"), "\(none.stderr)")
             } catch {
@@ -129,8 +129,8 @@ struct AdminEndToEndTests {
     }
 
     /// The active revision, from `gatehouse admin status --json`.
-    static func activeRevision(_ url: String) throws -> String? {
-        let output = try Self.admin(["status", "--url", url, "--json"], token: Self.auditorToken)
+    static func activeRevision(_ url: String) async throws -> String? {
+        let output = try await Self.admin(["status", "--url", url, "--json"], token: Self.auditorToken)
         let object = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any]
         return (object?["active"] as? [String: Any])?["revision"] as? String
     }
@@ -143,17 +143,17 @@ struct AdminEndToEndTests {
     }
 
     @Test("A server that cannot be reached is exit 1 with a message")
-    func unreachable() throws {
+    func unreachable() async throws {
         let port = try FreePort.next(1)[0]
-        let output = try Self.admin(["status", "--url", "http://127.0.0.1:\(port)"], token: Self.adminToken)
+        let output = try await Self.admin(["status", "--url", "http://127.0.0.1:\(port)"], token: Self.adminToken)
         #expect(output.status == 1)
         #expect(output.stderr.contains("could not be reached"), "\(output.stderr)")
     }
 
     /// `STATUS CONTENT-TYPE` and the body of a GET with curl.
-    static func curl(_ url: String, token: String? = nil) throws -> String {
+    static func curl(_ url: String, token: String? = nil) async throws -> String {
         let headers = token.map { ["-H", "Authorization: Bearer \($0)"] } ?? []
-        let output = try ProcessRunner.run(
+        let output = try await ProcessRunner.run(
             "/usr/bin/env", ["curl", "-s", "-w", "%{http_code} %{content_type}\n", "-o", "-"] + headers + [url])
         // -w writes after the body: move the status line to the front.
         var lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -163,8 +163,8 @@ struct AdminEndToEndTests {
     }
 
     /// Runs `gatehouse admin ARGUMENTS`, the token in GATEHOUSE_ADMIN_TOKEN.
-    static func admin(_ arguments: [String], token: String? = nil) throws -> ProcessRunner.Output {
-        try ProcessRunner.run(
+    static func admin(_ arguments: [String], token: String? = nil) async throws -> ProcessRunner.Output {
+        try await ProcessRunner.run(
             Repository.gatehouse.path, ["admin"] + arguments,
             environment: ["GATEHOUSE_ADMIN_TOKEN": token ?? ""])
     }
