@@ -60,7 +60,8 @@ package struct AdminServer: Service {
         case .plaintext:
             return .http1(configuration: http1)
         case .tls(let chain, let key):
-            let tls = try Self.tlsConfiguration(chain: chain, key: key, requestsClientCertificate: false)
+            let tls = try ListenerTLSConfiguration.server(
+                chain: chain, key: key, protocols: ["http/1.1"], clientCertificates: .none)
             let context = try NIOSSLContext(configuration: tls)
             let connections = self.api.connections
             return HTTPServerBuilder { responder in
@@ -69,7 +70,9 @@ package struct AdminServer: Service {
                     handshake: nil, sharedContext: context, connections: connections)
             }
         case .mutualTLS(let chain, let key, let verifier):
-            let tls = try Self.tlsConfiguration(chain: chain, key: key, requestsClientCertificate: true)
+            let tls = try ListenerTLSConfiguration.server(
+                // Optional: a client without a certificate may still authenticate with a bearer token.
+                chain: chain, key: key, protocols: ["http/1.1"], clientCertificates: .optional)
             let context = try NIOSSLContext(configuration: tls)
             let connections = self.api.connections
             let handshake = HandshakeVerification(
@@ -81,21 +84,5 @@ package struct AdminServer: Service {
                     handshake: handshake, sharedContext: context, connections: connections)
             }
         }
-    }
-
-    private static func tlsConfiguration(
-        chain: String, key: String, requestsClientCertificate: Bool
-    ) throws -> TLSConfiguration {
-        var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(chain).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-        configuration.minimumTLSVersion = .tlsv12
-        configuration.applicationProtocols = ["http/1.1"]
-        // A client certificate is asked for but not required: a client without one may still
-        // authenticate with a bearer token. One it presents is judged entirely by the custom
-        // callback (BoringSSL's own chain verification and trust roots play no part); one that
-        // fails fails the handshake.
-        configuration.certificateVerification = requestsClientCertificate ? .optionalVerification : .none
-        return configuration
     }
 }

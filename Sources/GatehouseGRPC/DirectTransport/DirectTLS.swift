@@ -41,13 +41,15 @@ struct DirectTLS: Sendable {
         case .plaintext:
             return nil
         case .tls(let chain, let key):
-            let configuration = try Self.configuration(chain: chain, key: key, requestsClientCertificate: false)
+            let configuration = try ListenerTLSConfiguration.server(
+                chain: chain, key: key, protocols: ["h2"], clientCertificates: .none)
             return DirectTLS(
                 context: try NIOSSLContext(configuration: configuration), perConnection: nil, handshake: nil,
                 callers: GRPCServerService.callers(of: listener))
         case .mutualTLS(let chain, let key, _):
             guard let verifier else { throw MissingVerifierError(listener: listener) }
-            let configuration = try Self.configuration(chain: chain, key: key, requestsClientCertificate: true)
+            let configuration = try ListenerTLSConfiguration.server(
+                chain: chain, key: key, protocols: ["h2"], clientCertificates: .required)
             return DirectTLS(
                 context: try NIOSSLContext(configuration: configuration), perConnection: configuration,
                 handshake: HandshakeVerification(
@@ -55,20 +57,6 @@ struct DirectTLS: Sendable {
                     clock: AuthorizationService.systemClock),
                 callers: GRPCServerService.callers(of: listener))
         }
-    }
-
-    private static func configuration(
-        chain: String, key: String, requestsClientCertificate: Bool
-    ) throws -> TLSConfiguration {
-        var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(chain).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-        configuration.minimumTLSVersion = .tlsv12
-        configuration.applicationProtocols = ["h2"]
-        // Requires a client certificate; the handshake's custom callback replaces BoringSSL's
-        // chain verification entirely, so its trust roots play no part.
-        configuration.certificateVerification = requestsClientCertificate ? .noHostnameVerification : .none
-        return configuration
     }
 
     /// Adds the TLS handler to a new connection's pipeline.
