@@ -39,6 +39,7 @@ let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hum
 let hummingbirdTLS: Target.Dependency = .product(name: "HummingbirdTLS", package: "hummingbird")
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
 
 let package = Package(
     name: "gatehouse",
@@ -55,6 +56,7 @@ let package = Package(
         .library(name: "GatehouseBundle", targets: ["GatehouseBundle"]),
         .library(name: "GatehouseAdmin", targets: ["GatehouseAdmin"]),
         .library(name: "GatehouseMetrics", targets: ["GatehouseMetrics"]),
+        .library(name: "GatehouseAudit", targets: ["GatehouseAudit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -76,6 +78,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Envoy's ext_authz v3 API and grpc.health.v1: our own .proto files and the Swift generated from them.
@@ -254,13 +257,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The decision log: records, the Merkle tree and signed checkpoints, the SQLite store, proofs.
+        .target(
+            name: "GatehouseAudit",
+            dependencies: ["GatehouseCore", crypto, grdb],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseAuditTests",
+            dependencies: ["GatehouseAudit", "GatehouseCore", "GatehouseTestSupport", crypto],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+
         // The `gatehouse` command: the composition root.
         .executableTarget(
             name: "GatehouseCLI",
             dependencies: [
                 "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "GatehouseGRPC", "GatehouseCache",
                 "GatehouseBundle",
-                "GatehouseAdmin", "GatehouseMetrics", httpClient, argumentParser, yams, logging, serviceLifecycle,
+                "GatehouseAdmin", "GatehouseMetrics", "GatehouseAudit", httpClient, argumentParser, yams, logging, serviceLifecycle,
                 unixSignals, x509, crypto, cryptoExtras, asn1, nioSSL, .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

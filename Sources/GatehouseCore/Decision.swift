@@ -40,6 +40,9 @@ package struct Decision: Sendable, Equatable {
     package var policyRevision: String
     /// Where the decision came from: computed now, or reused from the decision cache.
     package var cache: CacheUse = .bypass
+    /// The verified caller as the decision log records it (issuer, subject, SPIFFE ID, X-Road
+    /// client, loggable claims); kept with a cached decision so a hit records the same caller.
+    package var caller = AuditedCaller()
 
     package init(
         outcome: Outcome,

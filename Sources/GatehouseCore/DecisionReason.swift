@@ -39,4 +39,7 @@ package struct DecisionReason: Hashable, Sendable, CustomStringConvertible {
     package static let internalError = DecisionReason(code: "internal_error")
     /// No policy has been activated yet.
     package static let policyNotLoaded = DecisionReason(code: "policy_not_loaded")
+    /// Strict auditing is on and the decision log cannot accept a record now (queue full, store
+    /// failing): the request is denied rather than decided without a record.
+    package static let auditUnavailable = DecisionReason(code: "audit_unavailable")
 }

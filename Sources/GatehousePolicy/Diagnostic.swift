@@ -87,5 +87,9 @@ struct DiagnosticBag {
         self.items.append(Diagnostic(.warning, code, message, at: location))
     }
 
+    mutating func append(contentsOf other: DiagnosticBag) {
+        self.items += other.items
+    }
+
     var hasErrors: Bool { self.items.contains { $0.severity == .error } }
 }

@@ -61,20 +61,11 @@ package enum PolicyCompiler {
         var policies: [PolicyDocument] = []
         var groups: [GroupDocument] = []
         var tests: [PolicyTestCase] = []
-        for source in sources {
-            switch YAMLNode.parseDocuments(source) {
-            case .failure(let diagnostic):
-                bag.error(diagnostic.code, diagnostic.message, at: diagnostic.location)
-            case .success(let documents):
-                var parser = PolicyParser(isTestFile: source.isTestFile, checksFiles: checksFiles)
-                let file = parser.parse(documents: documents)
-                for diagnostic in parser.reader.diagnostics.items {
-                    bag.error(diagnostic.code, diagnostic.message, at: diagnostic.location)
-                }
-                policies += file.policies
-                groups += file.groups
-                tests += file.tests
-            }
+        for file in self.parseFiles(sources, checksFiles: checksFiles) {
+            for diagnostic in file.errors { bag.error(diagnostic.code, diagnostic.message, at: diagnostic.location) }
+            policies += file.parsed.policies
+            groups += file.parsed.groups
+            tests += file.parsed.tests
         }
         PolicySemantics.check(policies: policies, groups: groups, tests: tests, into: &bag)
         var resolver = GroupResolver(groups: groups)
@@ -93,7 +84,7 @@ package enum PolicyCompiler {
         }
         guard !bag.hasErrors else { return Result(compiled: nil, diagnostics: Array(Set(bag.items)).sorted()) }
         // Lint only what compiled: advice about a broken rule would only distract from its error.
-        for (policy, document) in compiled { PolicyLinter.lint(policy, document: document, into: &bag) }
+        for warnings in self.lint(compiled) { bag.append(contentsOf: warnings) }
         let diagnostics = Array(Set(bag.items)).sorted()
         let tree = DecisionTree(revision: PolicySource.revision(of: sources), policies: compiled.map(\.0))
         let set = CompiledPolicySet(

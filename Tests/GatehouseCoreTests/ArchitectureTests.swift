@@ -30,7 +30,9 @@ struct ArchitectureTests {
         ModuleRule(
             target: "EnvoyAuthAPI", modules: ["SwiftProtobuf", "GRPCCore", "GRPCProtobuf"], system: ["Foundation"]),
         ModuleRule(target: "GatehouseCore", modules: [], system: ["Synchronization"]),
-        ModuleRule(target: "GatehousePolicy", modules: ["GatehouseCore", "Yams"], system: ["Foundation"]),
+        ModuleRule(
+            target: "GatehousePolicy", modules: ["GatehouseCore", "Yams"],
+            system: ["Foundation", "Dispatch", "Synchronization"]),
         ModuleRule(
             target: "GatehouseIdentity",
             modules: [
@@ -68,6 +70,9 @@ struct ArchitectureTests {
         ModuleRule(
             target: "GatehouseMetrics", modules: ["GatehouseCore", "Prometheus", "Metrics"],
             system: ["Foundation", "Synchronization", "Glibc", "Darwin", "Musl"]),
+        ModuleRule(
+            target: "GatehouseAudit", modules: ["GatehouseCore", "Crypto", "GRDB"],
+            system: ["Foundation", "Synchronization", "Dispatch", "Glibc", "Darwin", "Musl"]),
         ModuleRule(target: "GatehouseCLI", modules: nil, system: ["Foundation", "Synchronization", "Glibc", "Darwin"]),
         // Test-only: what the test targets share. Core's types, and the PKI libraries TestPKI builds on.
         ModuleRule(
@@ -78,6 +83,7 @@ struct ArchitectureTests {
     /// The targets that must meet only through Core (and GRPC through Envoy's API types).
     static let peers: Set<String> = [
         "GatehousePolicy", "GatehouseIdentity", "GatehouseCache", "GatehouseGRPC", "GatehouseBundle", "GatehouseAdmin",
+        "GatehouseAudit",
         "GatehouseMetrics",
     ]
 
