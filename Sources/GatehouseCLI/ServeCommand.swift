@@ -38,6 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
     var checkConfig = false
 
     func run() async throws {
+        // Before the listeners' and the reloader's threads start allocating (``FreedMemory``).
+        FreedMemory.limitArenas()
         let configuration: ServeConfiguration
         do {
             configuration = try ServeConfiguration.load(

@@ -6,6 +6,7 @@
 #                                                     # h2load for DURATION=COUNT*INTERVAL+8 s
 #   COUNT=20 DURATION=20 RULES=10000 deploy/bench/reload-under-load.sh
 #   FRONT=envoy deploy/bench/reload-under-load.sh     # wrk through a real Envoy (ext_authz) instead of h2load
+#   COUNT=0 DURATION=300 deploy/bench/reload-under-load.sh   # the same load without reloads (memory control)
 #
 # A `gatehouse serve` reads a signed .tar.gz bundle with `bundles.requireSignature: true`. While
 # h2load sends the same CheckRequest on H2_CLIENTS connections (H2_STREAMS streams each) and a
@@ -155,18 +156,29 @@ else
         "http://127.0.0.1:$GRPC_PORT/envoy.service.auth.v3.Authorization/Check" > h2load.out 2>&1 &
 fi
 H2LOAD=$!
+# The server's resident set every second, for the whole run (rss.tsv: seconds, KiB), so that growth
+# driven by checks can be told from growth driven by reloads: COUNT=0 is the same load without reloads.
+(t=0; while kill -0 "$H2LOAD" 2> /dev/null; do
+    printf '%s\t%s\n' "$t" "$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER/status" 2> /dev/null)" >> rss.tsv
+    sleep 1; t=$((t + 1))
+done) &
 sleep 2
 log "$COUNT reloads under load"
 START=$(date +%s.%N)
 DRIVE=0
-"$PY" "$HERE/reload_probe.py" drive "http://127.0.0.1:$ADMIN_PORT" "$TOKEN" "$WORK/current.tar.gz" reloads.json \
-    --count "$COUNT" --key signer.pem --kid bench-signer --rules "$RULES" --interval "$INTERVAL" \
-    --pid "$SERVER" || DRIVE=1
+if ((COUNT > 0)); then
+    "$PY" "$HERE/reload_probe.py" drive "http://127.0.0.1:$ADMIN_PORT" "$TOKEN" "$WORK/current.tar.gz" reloads.json \
+        --count "$COUNT" --key signer.pem --kid bench-signer --rules "$RULES" --interval "$INTERVAL" \
+        --pid "$SERVER" || DRIVE=1
+fi
 END=$(date +%s.%N)
 log "reloads took $(awk "BEGIN { printf \"%.1f\", $END - $START }") s; waiting for the load generator (${DURATION} s in all)"
 wait "$H2LOAD" || true
 touch stop
 wait "$PROBE" || true
+echo "--- resident memory (rss.tsv, one sample a second)"
+awk 'NR == 11 { a = $2 } { l = $2; if ($2 > m) m = $2 } END { if (a) printf "VmRSS at 10 s %.1f MiB, at the end %.1f MiB (%+.1f %%), max %.1f MiB\n", a / 1024, l / 1024, (l / a - 1) * 100, m / 1024 }' rss.tsv
+if ((COUNT == 0)); then log "no reloads (COUNT=0): load and memory only; the run's files are in $WORK"; exit 0; fi
 
 echo "--- probe and reloads"
 VERDICT=0

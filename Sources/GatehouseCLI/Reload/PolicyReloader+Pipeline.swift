@@ -63,7 +63,7 @@ extension PolicyReloader {
                 self.settings.onOutcome(outcome, request, .now - started)
                 return outcome
             }
-            let compiled = try self.compile(revision)
+            let compiled = try await self.compile(revision)
             let (authenticators, sets) = try self.loadIdentity(compiled, revision)
             if request.trigger != .startup {
                 // Start-up serves at once (not ready until the keys load); a reload waits, bounded,
@@ -196,12 +196,21 @@ extension PolicyReloader {
         }
     }
 
-    private func compile(_ staged: Staged) throws(ReloadError) -> CompiledPolicySet {
+    /// Parses and compiles the staged files off the cooperative pool (``DedicatedThread``).
+    private func compile(_ staged: Staged) async throws(ReloadError) -> CompiledPolicySet {
+        let directory = staged.directory
+        let diagnosed = await DedicatedThread.run(name: "gatehouse-compile") {
+            () -> Result<PolicyCompiler.Result, PolicyError> in
+            do throws(PolicyError) {
+                return .success(try PolicyCompiler.diagnose(directory: directory))
+            } catch {
+                return .failure(error)
+            }
+        }
         let result: PolicyCompiler.Result
-        do {
-            result = try PolicyCompiler.diagnose(directory: staged.directory)
-        } catch {
-            throw ReloadError(.compile, "source_unreadable", self.display(error.message, staged))
+        switch diagnosed {
+        case .success(let diagnosed): result = diagnosed
+        case .failure(let error): throw ReloadError(.compile, "source_unreadable", self.display(error.message, staged))
         }
         guard let compiled = result.compiled else {
             let errors = result.errors
