@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+
+/// What one write transaction adds to one instance's log: consecutive leaves, the stored Merkle
+/// nodes they completed, and possibly a checkpoint signed over the result.
+package struct AuditBatch: Sendable {
+    /// The writer instance.
+    package var instance: String
+    /// The sequence number of `bodies[0]` (the tree size before this batch).
+    package var firstSeq: UInt64
+    /// Canonical leaf bodies, in sequence order.
+    package var bodies: [[UInt8]]
+    /// Perfect-subtree roots completed by these leaves at height ``AuditStore/storedNodeHeight`` or above.
+    package var nodes: [AuditStoredNode]
+    /// A checkpoint over the tree including these leaves, if one is due.
+    package var checkpoint: StoredCheckpoint?
+
+    package init(
+        instance: String, firstSeq: UInt64, bodies: [[UInt8]] = [], nodes: [AuditStoredNode] = [],
+        checkpoint: StoredCheckpoint? = nil
+    ) {
+        self.instance = instance
+        self.firstSeq = firstSeq
+        self.bodies = bodies
+        self.nodes = nodes
+        self.checkpoint = checkpoint
+    }
+}
+
+/// A perfect-subtree root: node (`level`, `index`) covers leaves `index << level ..< (index + 1) << level`.
+package struct AuditStoredNode: Sendable, Equatable {
+    /// The subtree's height (0 is a leaf).
+    package var level: Int
+    /// Its position among the subtrees of that height, from the left.
+    package var index: UInt64
+    /// Its RFC 9162 hash (32 bytes).
+    package var hash: [UInt8]
+
+    package init(level: Int, index: UInt64, hash: [UInt8]) {
+        self.level = level
+        self.index = index
+        self.hash = hash
+    }
+}
+
+extension AuditStore {
+    /// Writes `batch` in one transaction: all of it or, on failure, none of it.
+    ///
+    /// - Throws: ``AuditError`` (`store_failed`) with SQLite's reason (`SQLITE_FULL`,
+    ///   `SQLITE_READONLY`, `SQLITE_BUSY`, …); the store is unchanged.
+    package func append(_ batch: AuditBatch) throws {
+        do {
+            try self.pool.write { db in
+                let insert = try db.cachedStatement(sql: "INSERT INTO records (instance, seq, body) VALUES (?, ?, ?)")
+                var seq = Int64(batch.firstSeq)
+                for body in batch.bodies {
+                    insert.setUncheckedArguments([batch.instance, seq, String(decoding: body, as: UTF8.self)])
+                    try insert.execute()
+                    seq += 1
+                }
+                if !batch.nodes.isEmpty {
+                    let node = try db.cachedStatement(
+                        sql: "INSERT OR REPLACE INTO nodes (instance, level, idx, hash) VALUES (?, ?, ?, ?)"
+                    )
+                    for stored in batch.nodes {
+                        node.setUncheckedArguments([
+                            batch.instance, stored.level, Int64(stored.index), Data(stored.hash),
+                        ])
+                        try node.execute()
+                    }
+                }
+                if let checkpoint = batch.checkpoint {
+                    try Self.insert(checkpoint, into: db)
+                }
+            }
+        } catch {
+            throw AuditError.storeFailed(
+                "Writing \(batch.bodies.count) record(s) of instance '\(batch.instance)' from sequence number "
+                    + "\(batch.firstSeq) failed; nothing of the batch was written.",
+                path: self.path,
+                cause: error
+            )
+        }
+    }
+
+    static func insert(_ checkpoint: StoredCheckpoint, into db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO checkpoints (instance, size, time, note) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [checkpoint.instance, Int64(checkpoint.size), checkpoint.time, checkpoint.note])
+    }
+
+    /// Caps the database file at `pages` pages (SQLite's `max_page_count`) on the writer's connection.
+    ///
+    /// A write that needs more fails with `SQLITE_FULL`, exactly as on a full disk: the tests
+    /// simulate disk full with it, and an operator may use it to bound the file.
+    package func limitPages(to pages: Int) throws {
+        try self.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = \(pages)") }
+    }
+
+    /// The database's current size in pages (to set a limit just above it).
+    package func pageCount() throws -> Int {
+        try self.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
+    }
+
+    /// Makes the writer's connection refuse every write (SQLite's `query_only`), as a store on a
+    /// read-only file or file system does (`SQLITE_READONLY`); `false` lifts it.
+    package func refuseWrites(_ refuse: Bool) throws {
+        try self.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA query_only = \(refuse ? 1 : 0)") }
+    }
+}
