@@ -26,6 +26,8 @@ package final class Authorizer: Sendable {
         package var generation: UInt64
         /// Whether the revision's remote key sets have loaded; `nil` when it needs none.
         package var isLoaded: (@Sendable () -> Bool)?
+        /// A candidate evaluated beside this revision, never enforced (``loadShadow(_:)``).
+        package var shadow: ShadowPolicy?
 
         /// Whether every credential source this revision needs is loaded.
         package var isReady: Bool { self.isLoaded?() ?? true }
@@ -37,7 +39,10 @@ package final class Authorizer: Sendable {
             decision: Decision, identity: Identity
         ) {
             let identity = try await self.authenticator.identity(for: request, policyIndex: policyIndex, caller: caller)
-            return (self.tree.evaluate(request, identity: identity), identity)
+            let decision = self.tree.evaluate(request, identity: identity)
+            // After the decision is final; the candidate runs on its own task.
+            self.shadow?.observe(request, identity: identity, active: decision)
+            return (decision, identity)
         }
     }
 
@@ -73,9 +78,29 @@ package final class Authorizer: Sendable {
     ) {
         self.current.withLock { current in
             let generation = (current?.generation ?? 0) + 1
-            current = Revision(tree: tree, authenticator: authenticator, generation: generation, isLoaded: isLoaded)
+            current = Revision(
+                tree: tree, authenticator: authenticator, generation: generation, isLoaded: isLoaded,
+                shadow: current?.shadow)
         }
     }
+
+    /// Evaluates `candidate` beside every revision from now on (kept across activations), or
+    /// stops shadow evaluation when `nil`; the candidate replaced is stopped.
+    ///
+    /// - Returns: The candidate that was loaded before, if any.
+    @discardableResult
+    package func loadShadow(_ candidate: ShadowPolicy?) -> ShadowPolicy? {
+        let previous = self.current.withLock { current -> ShadowPolicy? in
+            let previous = current?.shadow
+            current?.shadow = candidate
+            return previous
+        }
+        previous?.stop()
+        return previous
+    }
+
+    /// The candidate evaluated in shadow, if any.
+    package var shadow: ShadowPolicy? { self.revision?.shadow }
 
     /// Decides one request whose identity is already known (tests, `gatehouse check`).
     package func check(_ request: AuthzRequest, identity: Identity) -> Decision {
