@@ -266,7 +266,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseAuditTests",
-            dependencies: ["GatehouseAudit", "GatehouseCore", "GatehouseTestSupport", crypto],
+            dependencies: ["GatehouseAudit", "GatehouseCore", "GatehouseTestSupport", crypto, grdb],
             packageAccess: false,
             swiftSettings: swiftSettings
         ),

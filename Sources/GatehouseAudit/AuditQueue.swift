@@ -116,6 +116,9 @@ final class AuditQueue: Sendable {
         self.wake.signal()
     }
 
+    /// Whether shutdown has begun.
+    var isClosed: Bool { self.state.withLock { $0.closed } }
+
     /// A consistent reading of the counters.
     var counters: Counters {
         self.state.withLock { state in

@@ -50,29 +50,7 @@ extension AuditStore {
     ///   `SQLITE_READONLY`, `SQLITE_BUSY`, …); the store is unchanged.
     package func append(_ batch: AuditBatch) throws {
         do {
-            try self.pool.write { db in
-                let insert = try db.cachedStatement(sql: "INSERT INTO records (instance, seq, body) VALUES (?, ?, ?)")
-                var seq = Int64(batch.firstSeq)
-                for body in batch.bodies {
-                    insert.setUncheckedArguments([batch.instance, seq, String(decoding: body, as: UTF8.self)])
-                    try insert.execute()
-                    seq += 1
-                }
-                if !batch.nodes.isEmpty {
-                    let node = try db.cachedStatement(
-                        sql: "INSERT OR REPLACE INTO nodes (instance, level, idx, hash) VALUES (?, ?, ?, ?)"
-                    )
-                    for stored in batch.nodes {
-                        node.setUncheckedArguments([
-                            batch.instance, stored.level, Int64(stored.index), Data(stored.hash),
-                        ])
-                        try node.execute()
-                    }
-                }
-                if let checkpoint = batch.checkpoint {
-                    try Self.insert(checkpoint, into: db)
-                }
-            }
+            try self.appendUnwrapped(batch)
         } catch {
             throw AuditError.storeFailed(
                 "Writing \(batch.bodies.count) record(s) of instance '\(batch.instance)' from sequence number "
@@ -80,6 +58,33 @@ extension AuditStore {
                 path: self.path,
                 cause: error
             )
+        }
+    }
+
+    /// ``append(_:)`` throwing SQLite's own error, for the writer to name the cause in its gap record.
+    func appendUnwrapped(_ batch: AuditBatch) throws {
+        try self.pool.write { db in
+            let insert = try db.cachedStatement(sql: "INSERT INTO records (instance, seq, body) VALUES (?, ?, ?)")
+            var seq = Int64(batch.firstSeq)
+            for body in batch.bodies {
+                insert.setUncheckedArguments([batch.instance, seq, String(decoding: body, as: UTF8.self)])
+                try insert.execute()
+                seq += 1
+            }
+            if !batch.nodes.isEmpty {
+                let node = try db.cachedStatement(
+                    sql: "INSERT OR REPLACE INTO nodes (instance, level, idx, hash) VALUES (?, ?, ?, ?)"
+                )
+                for stored in batch.nodes {
+                    node.setUncheckedArguments([
+                        batch.instance, stored.level, Int64(stored.index), Data(stored.hash),
+                    ])
+                    try node.execute()
+                }
+            }
+            if let checkpoint = batch.checkpoint {
+                try Self.insert(checkpoint, into: db)
+            }
         }
     }
 

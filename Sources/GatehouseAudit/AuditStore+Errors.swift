@@ -23,4 +23,15 @@ extension AuditError {
         }
         return String(describing: error)
     }
+
+    /// A gap record's cause for a failed write: `store_failed: SQLITE_FULL` and the like.
+    static func failureCause(_ error: any Error) -> String {
+        guard let error = error as? DatabaseError else { return "store_failed" }
+        let names: [Int32: String] = [
+            5: "SQLITE_BUSY", 6: "SQLITE_LOCKED", 8: "SQLITE_READONLY", 10: "SQLITE_IOERR", 11: "SQLITE_CORRUPT",
+            13: "SQLITE_FULL", 14: "SQLITE_CANTOPEN",
+        ]
+        let code = error.resultCode.primaryResultCode.rawValue
+        return "store_failed: \(names[code] ?? "SQLITE_\(code)")"
+    }
 }

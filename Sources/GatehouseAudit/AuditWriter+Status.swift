@@ -1,0 +1,24 @@
+extension AuditWriter {
+    /// What the writer reports to `/v1/status` and the metrics.
+    package struct Status: Sendable, Equatable {
+        /// Records queued or being written.
+        package var queued: Int
+        /// Records offered but never written (gap policy, or lost with a failed batch), since start.
+        package var dropped: UInt64
+        /// Records refused under strict auditing (their requests denied `audit_unavailable`), since start.
+        package var refused: UInt64
+        /// Why the store cannot write right now (`store_failed: SQLITE_FULL`, …), nil when it can.
+        package var failure: String?
+        /// The instance's tree size (records written).
+        package var treeSize: UInt64
+    }
+
+    /// The writer's counters now.
+    package var status: Status {
+        let counters = self.queue.counters
+        return Status(
+            queued: counters.pending, dropped: counters.dropped, refused: counters.refused,
+            failure: counters.failure, treeSize: self.treeSize
+        )
+    }
+}

@@ -1,0 +1,214 @@
+import Dispatch
+import Foundation
+package import GatehouseCore
+import Synchronization
+
+/// The decision log's writer: Core's ``AuditSink`` over a bounded queue, drained by a thread of
+/// its own into the store in batches, each record appended to the instance's Merkle tree as it is
+/// written, with signed checkpoints every N records or T seconds (also when idle) and at shutdown.
+///
+/// `offer` never blocks. The thread is not one of the cooperative pool's: SQLite's writes block.
+///
+/// ```swift
+/// let writer = try AuditWriter(store: store, instance: "gh-1", signer: signer, settings: .defaults)
+/// writer.start()
+/// _ = writer.offer(record)     // .accepted, .dropped (gap) or .refused (strict)
+/// writer.shutdown()            // drains the queue, signs a final checkpoint
+/// ```
+package final class AuditWriter: AuditSink {
+    /// The store written to.
+    package let store: AuditStore
+    /// This writer's instance id (its tree's name).
+    package let instance: String
+    /// The settings it runs with.
+    package let settings: AuditSettings
+    let queue: AuditQueue
+    private let signer: AuditCheckpointSigner
+    private let now: @Sendable () -> UnixTime
+    /// Touched only by the thread draining the queue (or a test's ``flush()``); the lock is uncontended.
+    private let tree: Mutex<TreeState>
+    private let finished = DispatchSemaphore(value: 0)
+    private let started = Atomic<Bool>(false)
+
+    /// The writer's side of the log: the tree and when the last checkpoint was signed.
+    struct TreeState {
+        var appender: MerkleAppender
+        var checkpointSize: UInt64
+        var checkpointTime: UnixTime
+    }
+
+    /// A writer for `instance` appending to `store` (resuming the instance's tree there).
+    ///
+    /// - Parameters:
+    ///   - now: the clock for record-free decisions (checkpoint times and intervals); injected by tests.
+    /// - Throws: ``AuditError`` (`store_corrupt`) when the stored tree does not match its latest
+    ///   checkpoint, or (`store_failed`, `node_missing`) when it cannot be read.
+    package init(
+        store: AuditStore, instance: String, signer: AuditCheckpointSigner, settings: AuditSettings = .defaults,
+        now: @escaping @Sendable () -> UnixTime = AuditWriter.systemNow
+    ) throws {
+        self.store = store
+        self.instance = instance
+        self.settings = settings
+        self.signer = signer
+        self.now = now
+        self.queue = AuditQueue(
+            capacity: settings.queueCapacity, batchSize: settings.batchSize, onFull: settings.onFull)
+        let appender = try store.resumeAppender(of: instance)
+        let latest = try store.latestCheckpoint(of: instance)
+        self.tree = Mutex(
+            TreeState(
+                appender: appender, checkpointSize: latest?.size ?? 0,
+                checkpointTime: latest.flatMap { AuditLeafTime.parse(Array($0.time.utf8)) } ?? now()
+            )
+        )
+    }
+
+    /// The wall clock as a ``UnixTime``.
+    package static let systemNow: @Sendable () -> UnixTime = {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return UnixTime(seconds: Int64(spec.tv_sec), nanoseconds: Int32(spec.tv_nsec))
+    }
+
+    /// How many records the instance's tree holds.
+    package var treeSize: UInt64 { self.tree.withLock { $0.appender.size } }
+
+    package func offer(_ record: AuditRecord) -> AuditAdmission {
+        self.queue.offer(record)
+    }
+
+    /// Starts the writer thread (once): it writes every `flushInterval`, or sooner when a batch is pending.
+    package func start() {
+        guard !self.started.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let thread = Thread { [self] in
+            self.runLoop()
+            self.finished.signal()
+        }
+        thread.name = "gatehouse-audit-writer"
+        thread.start()
+    }
+
+    /// Stops accepting records, writes everything queued, signs a final checkpoint, and returns
+    /// when done. Blocks the calling thread for as long as the drain takes.
+    package func shutdown() {
+        self.queue.close()
+        if self.started.load(ordering: .acquiring) {
+            self.finished.wait()
+        } else {
+            self.flush()
+            self.checkpoint(force: true)
+        }
+    }
+
+    private func runLoop() {
+        let interval = self.settings.flushInterval.components
+        let nanoseconds = Int(interval.seconds) * 1_000_000_000 + Int(interval.attoseconds / 1_000_000_000)
+        while true {
+            _ = self.queue.wake.wait(timeout: .now() + .nanoseconds(max(1_000_000, nanoseconds)))
+            self.flush()
+            if self.queue.isClosed, self.queue.counters.pending == 0 {
+                self.checkpoint(force: true)
+                return
+            }
+        }
+    }
+
+    /// Writes everything queued now (a pending gap record first), then a checkpoint if one is due.
+    ///
+    /// The writer thread calls it every flush interval; tests call it directly (without ``start()``)
+    /// to step the writer deterministically.
+    package func flush() {
+        if let gap = self.queue.takeGap() {
+            let record = AuditRecord(id: Self.newID(), time: self.now(), entry: .gap(gap.entry))
+            guard self.write([record], gap: gap) else { return }
+        } else if self.queue.counters.failure != nil {
+            // Failing with nothing to report: probe with a checkpoint; success lifts the failure.
+            guard self.checkpoint(force: true) else { return }
+        }
+        var records = self.queue.take()[...]
+        while !records.isEmpty {
+            let batch = records.prefix(self.settings.batchSize)
+            records = records.dropFirst(batch.count)
+            guard self.write(batch, gap: nil) else {
+                self.queue.lost(records, cause: self.queue.counters.failure ?? "store_failed")
+                return
+            }
+        }
+        self.checkpoint(force: false)
+    }
+
+    /// Appends `records` in one transaction; on failure counts them into the gap and marks the store failing.
+    private func write(_ records: some Collection<AuditRecord>, gap: AuditGapTally?) -> Bool {
+        var state = self.tree.withLock { $0 }
+        var batch = AuditBatch(instance: self.instance, firstSeq: state.appender.size)
+        batch.bodies.reserveCapacity(records.count)
+        for record in records {
+            let body = AuditLeaf.encode(record, instance: self.instance, sequence: state.appender.size)
+            state.appender.append(Merkle.leafHash(body)) { node in
+                if node.level >= AuditStore.storedNodeHeight {
+                    batch.nodes.append(AuditStoredNode(level: node.level, index: node.index, hash: node.hash.bytes))
+                }
+            }
+            batch.bodies.append(body)
+        }
+        if state.appender.size - state.checkpointSize >= self.settings.checkpointEvery {
+            batch.checkpoint = self.sign(&state)
+        }
+        do {
+            try self.store.appendUnwrapped(batch)
+        } catch {
+            let cause = AuditError.failureCause(error)
+            self.queue.setFailure(cause)
+            if let gap { self.queue.restoreGap(gap) }
+            // A gap record's own loss is already in the tally it came from.
+            if gap == nil { self.queue.lost(records, cause: cause) }
+            return false
+        }
+        self.tree.withLock { $0 = state }
+        if gap == nil { self.queue.written(records.count) }
+        self.queue.setFailure(nil)
+        return true
+    }
+
+    /// Signs and stores a checkpoint when `force`d or when the interval has passed; false if the store failed.
+    @discardableResult
+    private func checkpoint(force: Bool) -> Bool {
+        var state = self.tree.withLock { $0 }
+        let elapsed = self.now().nanosecondsSinceEpoch - state.checkpointTime.nanosecondsSinceEpoch
+        let interval = self.settings.checkpointInterval.components
+        let due = elapsed >= interval.seconds * 1_000_000_000 + interval.attoseconds / 1_000_000_000
+        guard force || due else { return true }
+        let checkpoint = self.sign(&state)
+        do {
+            try self.store.appendUnwrapped(
+                AuditBatch(instance: self.instance, firstSeq: state.appender.size, checkpoint: checkpoint)
+            )
+        } catch {
+            self.queue.setFailure(AuditError.failureCause(error))
+            return false
+        }
+        self.tree.withLock { $0 = state }
+        self.queue.setFailure(nil)
+        return true
+    }
+
+    private func sign(_ state: inout TreeState) -> StoredCheckpoint {
+        let time = self.now()
+        let note = self.signer.sign(state.appender.size, state.appender.root, time)
+        state.checkpointSize = state.appender.size
+        state.checkpointTime = time
+        return StoredCheckpoint(
+            instance: self.instance, size: state.appender.size, time: AuditLeafTime.format(time), note: note
+        )
+    }
+
+    /// A new random record id (32 lower-case hex digits), for records the writer makes itself.
+    static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = (generator.next() as UInt64, generator.next() as UInt64)
+        let hex = String(value.0, radix: 16) + "/" + String(value.1, radix: 16)
+        let parts = hex.split(separator: "/").map { String(repeating: "0", count: 16 - $0.count) + $0 }
+        return parts.joined()
+    }
+}
