@@ -18,16 +18,19 @@ struct AdminAnswer {
 
 extension AdminAPI {
     /// Runs `body` for a caller whose role is at least `role`; answers 401 or 403 otherwise.
-    /// Either way the action is logged: at `level` when allowed, at notice when refused.
+    /// Either way the action is logged (at `level` when allowed, at notice when refused) and
+    /// offered to the decision log as an admin record.
     func authorized(
         _ request: Request, _ context: AdminRequestContext, action: String, needs role: AdminRole,
         level: Logger.Level, _ body: (AdminCaller) async throws -> AdminAnswer
     ) async throws -> Response {
         let outcome = self.authenticator.authenticate(
             authorization: request.headers[.authorization], peer: self.connections.peer(of: context.connection))
+        let record = AdminRecordFacts(request, time: self.clock())
         switch outcome {
         case .missing:
             self.log(.notice, action: action, caller: "anonymous", outcome: "401 no credential")
+            self.record(record, actor: "anonymous", role: nil, outcome: "refused", status: 401, detail: "no credential")
             return AdminResponse.unauthorized(
                 AdminDTO.Error(
                     error: "unauthenticated",
@@ -36,11 +39,14 @@ extension AdminAPI {
                 challenge: "Bearer")
         case .invalid(let why):
             self.log(.notice, action: action, caller: "anonymous", outcome: "401 \(why)")
+            self.record(record, actor: "anonymous", role: nil, outcome: "refused", status: 401, detail: why)
             return AdminResponse.unauthorized(
                 AdminDTO.Error(error: "invalid_credential", message: "The credential was not accepted: \(why)."),
                 challenge: "Bearer error=\"invalid_token\"")
         case .withoutRole(let name):
             self.log(.notice, action: action, caller: "certificate:\(name)", outcome: "403 no role")
+            self.record(
+                record, actor: "certificate:\(name)", role: nil, outcome: "refused", status: 403, detail: "no role")
             return AdminResponse.json(
                 AdminDTO.Error(
                     error: "forbidden",
@@ -49,6 +55,9 @@ extension AdminAPI {
                 status: .forbidden)
         case .authenticated(let caller) where caller.role < role:
             self.log(.notice, action: action, caller: caller.description, outcome: "403 role \(caller.role.rawValue)")
+            self.record(
+                record, actor: caller.description, role: caller.role.rawValue, outcome: "refused", status: 403,
+                detail: "needs role \(role.rawValue)")
             return AdminResponse.json(
                 AdminDTO.Error(
                     error: "forbidden",
@@ -63,6 +72,11 @@ extension AdminAPI {
                 answer = AdminAnswer(error.response, outcome: "\(error.status.code) \(error.code)")
             }
             self.log(level, action: action, caller: caller.description, outcome: answer.outcome)
+            let status = UInt16(answer.response.status.code)
+            // A plain status says only that the route ran; an action's own outcome (`activated rev-7`) says more.
+            self.record(
+                record, actor: caller.description, role: caller.role.rawValue,
+                outcome: answer.outcome == String(status) ? "allowed" : answer.outcome, status: status)
             return answer.response
         }
     }
@@ -137,6 +151,19 @@ extension AdminAPI {
         }
     }
 
+    /// Offers the admin record of one request to the decision log, if there is one.
+    private func record(
+        _ facts: AdminRecordFacts, actor: String, role: String?, outcome: String, status: UInt16,
+        detail: String? = nil
+    ) {
+        guard let audit = self.audit else { return }
+        let entry = AdminEntry(
+            actor: actor, role: role, action: facts.action, outcome: outcome, status: status, detail: detail)
+        // An admin action is answered whether or not the log takes it: the log's own counters show a
+        // drop, and refusing an operator (say, the rollback that would fix the log) helps no one.
+        _ = audit.offer(AuditRecord(id: AdminRecordFacts.makeID(), time: facts.time, entry: .admin(entry)))
+    }
+
     private func log(_ level: Logger.Level, action: String, caller: String, outcome: String) {
         self.logger.log(
             level: level, "admin action",
@@ -186,5 +213,25 @@ enum AdminResponse {
         Response(
             status: status, headers: [.contentType: contentType],
             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// What an admin record needs of the request: what was asked (`METHOD /path`) and when.
+struct AdminRecordFacts {
+    var action: String
+    var time: UnixTime
+
+    init(_ request: Request, time: UnixTime) {
+        self.action = "\(request.method.rawValue) \(request.uri.path)"
+        self.time = time
+    }
+
+    /// A new record id: 128 random bits as 32 lower-case hex digits, the shape of a decision id.
+    static func makeID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return [generator.next() as UInt64, generator.next() as UInt64].map { half in
+            let digits = String(half, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }.joined()
     }
 }

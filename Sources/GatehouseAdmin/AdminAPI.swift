@@ -33,6 +33,8 @@ package struct AdminAPI: Sendable {
     let maxBundleBytes: Int
     let clock: @Sendable () -> UnixTime
     let logger: Logger
+    /// The decision log, offered one admin record per request to a route that needs a role.
+    let audit: (any AuditSink)?
 
     /// - Parameters:
     ///   - administration: The reload pipeline the routes ask.
@@ -43,11 +45,14 @@ package struct AdminAPI: Sendable {
     ///   - maxBundleBytes: The largest upload; a larger one is 413.
     ///   - clock: Now, for key set ages.
     ///   - logger: Where every admin action is logged.
+    ///   - audit: The decision log, offered an ``GatehouseCore/AdminEntry`` record for every
+    ///     request to a route that needs a role, allowed or refused; by default none.
     package init(
         administration: any PolicyAdministration, isReady: @escaping @Sendable () -> Bool,
         metrics: @escaping @Sendable () async -> String, access: AdminAccess,
         connections: AdminConnections = AdminConnections(), maxBundleBytes: Int = Self.defaultMaxBundleBytes,
-        clock: @escaping @Sendable () -> UnixTime = AdminAPI.systemClock, logger: Logger
+        clock: @escaping @Sendable () -> UnixTime = AdminAPI.systemClock, logger: Logger,
+        audit: (any AuditSink)? = nil
     ) {
         self.administration = administration
         self.isReady = isReady
@@ -57,6 +62,7 @@ package struct AdminAPI: Sendable {
         self.maxBundleBytes = maxBundleBytes
         self.clock = clock
         self.logger = logger
+        self.audit = audit
     }
 
     /// Now, from the system's real-time clock.

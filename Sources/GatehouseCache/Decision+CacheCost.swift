@@ -16,6 +16,12 @@ extension Decision {
             bytes += 32 + Self.heapBytes(parameter.name) + Self.heapBytes(parameter.value)
         }
         for match in self.shadowMatches { bytes += 32 + Self.heapBytes(match.rule) }
+        // The audited caller travels with the decision so that a hit records who it was made for.
+        let caller = self.caller
+        bytes += Self.heapBytes(caller.issuer) + Self.heapBytes(caller.subject) + Self.heapBytes(caller.spiffeID)
+        bytes += Self.heapBytes(caller.xroadClient)
+        if !caller.claims.isEmpty { bytes += 64 }
+        for (name, value) in caller.claims { bytes += 48 + Self.heapBytes(name) + Self.heapBytes(value) }
         return bytes
     }
 

@@ -86,6 +86,8 @@ package struct CompiledPolicy: Sendable {
     package let forbiddenResponse: DeniedResponseShape
     /// Whether and how long its decisions may be cached.
     package let cache: PolicyCacheSettings
+    /// The token claims its decision records keep (`log: { claims: [...] }`); none by default.
+    package let logClaims: [ClaimPath]
     /// One trie per method bucket for rules that name methods, then (at ``anyMethod``) one for rules that do not.
     ///
     /// A rule without a method condition lives only in the last trie, so a policy's memory grows
@@ -105,7 +107,8 @@ package struct CompiledPolicy: Sendable {
         allowResponse: AllowResponseShape = AllowResponseShape(),
         unauthenticatedResponse: DeniedResponseShape = DeniedResponseShape(status: 401),
         forbiddenResponse: DeniedResponseShape = DeniedResponseShape(status: 403),
-        cache: PolicyCacheSettings = PolicyCacheSettings()
+        cache: PolicyCacheSettings = PolicyCacheSettings(),
+        logClaims: [ClaimPath] = []
     ) {
         self.name = name
         self.location = location
@@ -116,6 +119,7 @@ package struct CompiledPolicy: Sendable {
         self.unauthenticatedResponse = unauthenticatedResponse
         self.forbiddenResponse = forbiddenResponse
         self.cache = cache
+        self.logClaims = logClaims
         var tries = Array(repeating: PathTrie(), count: HTTPMethod.bucketCount + 1)
         var pathless = Array(repeating: [Int32](), count: HTTPMethod.bucketCount + 1)
         for (index, rule) in rules.enumerated() {

@@ -66,12 +66,19 @@ package struct DecisionTree: Sendable {
         tracer.record(
             .policySelected(
                 name: policy.name, location: policy.location, selector: Self.describe(policy.selector, request)))
+        var decision: Decision
         if let failure = identity.credentialFailure {
             tracer.record(.credentialRejected(failure))
-            return Self.traced(self.credentialDenial(policy, failure, request: request, identity: identity), &tracer)
+            decision = self.credentialDenial(policy, failure, request: request, identity: identity)
+        } else {
+            let match = Self.matchRules(of: policy, request: request, identity: identity, tracer: &tracer)
+            decision = self.decide(policy, match, request: request, identity: identity)
         }
-        let match = Self.matchRules(of: policy, request: request, identity: identity, tracer: &tracer)
-        return Self.traced(self.decide(policy, match, request: request, identity: identity), &tracer)
+        if identity.isAuthenticated {
+            // Kept with the decision (and so in the cache) so that every record names the caller it was made for.
+            decision.caller = AuditedCaller(identity, loggableClaims: policy.logClaims)
+        }
+        return Self.traced(decision, &tracer)
     }
 
     /// The index in ``policies`` of the policy that governs `request`, if any.

@@ -26,6 +26,8 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     private let paths: PathNormalizer.Configuration
     /// Told about every finished check (metrics); `nil` reads no clock for it.
     private let observer: (any CheckObserver)?
+    /// The decision log: offered one record per check; `nil` when logging is off.
+    private let audit: (any AuditSink)?
 
     /// - Parameters:
     ///   - decider: Decides against the active policy revision: an ``Authorizer``, or one
@@ -37,13 +39,17 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     ///     dot segment or an encoded dot is denied as `ambiguous_path`.
     ///   - observer: Told once about every finished check, with its decision and duration (the
     ///     CLI gives GatehouseMetrics' when metrics are on); by default none.
+    ///   - audit: The decision log, offered one record per check before it is answered; when it
+    ///     refuses the record (strict auditing, log full or failing), the check is denied with 503
+    ///     `audit_unavailable` instead. By default none.
     package init(
         decider: any CheckDecider,
         callerPolicy: CallerPolicy = .anyCaller,
         logger: Logger,
         clock: @escaping @Sendable () -> UnixTime = AuthorizationService.systemClock,
         paths: PathNormalizer.Configuration = .defaults,
-        observer: (any CheckObserver)? = nil
+        observer: (any CheckObserver)? = nil,
+        audit: (any AuditSink)? = nil
     ) {
         self.decider = decider
         self.callerPolicy = callerPolicy
@@ -51,12 +57,13 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
         self.clock = clock
         self.paths = paths
         self.observer = observer
+        self.audit = audit
     }
 
-    /// Nanoseconds on the monotonic clock when an observer will want the check's duration, else 0
-    /// (no clock read on the check path when metrics are off).
+    /// Nanoseconds on the monotonic clock when an observer or the decision log will want the
+    /// check's duration, else 0 (no clock read on the check path when both are off).
     private var startTime: UInt64 {
-        guard self.observer != nil else { return 0 }
+        guard self.observer != nil || self.audit != nil else { return 0 }
         return Self.monotonicNanoseconds()
     }
 
@@ -155,15 +162,29 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
         }
     }
 
-    /// The one place every check's decision is final: logs it, tells the observer, maps it.
+    /// The one place every check's decision is final: records it in the decision log, logs it,
+    /// tells the observer, maps it.
     ///
     /// - Parameter started: ``startTime`` when the check began.
     fileprivate func respond(
         _ decision: Decision, to authzRequest: AuthzRequest, decisionID: String, started: UInt64
     ) -> Envoy_Service_Auth_V3_CheckResponse {
-        if let observer = self.observer {
+        var decision = decision
+        let elapsed: UInt64
+        if self.observer != nil || self.audit != nil {
             let now = Self.monotonicNanoseconds()
-            observer.checkFinished(decision, elapsedNanoseconds: now > started ? now - started : 0)
+            elapsed = now > started ? now - started : 0
+        } else {
+            elapsed = 0
+        }
+        if let audit = self.audit {
+            let entry = DecisionEntry(decision, request: authzRequest, latencyMicroseconds: elapsed / 1000)
+            if audit.offer(AuditRecord(id: decisionID, time: authzRequest.time, entry: .decision(entry))) == .refused {
+                decision = Self.auditUnavailable(decision)
+            }
+        }
+        if let observer = self.observer {
+            observer.checkFinished(decision, elapsedNanoseconds: elapsed)
         }
         self.logger.debug(
             "check decided",
@@ -175,6 +196,18 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
                 "source.certificate": "\(authzRequest.source.certificate == nil ? "absent" : "present")",
             ])
         return Envoy_Service_Auth_V3_CheckResponse(decision, decisionID: decisionID)
+    }
+
+    /// The denial of a check the decision log could not take under strict auditing: 503, so that
+    /// clients see a temporary failure and retry, with reason `audit_unavailable`. Keeps the
+    /// policy, revision and caller of the decision it replaces, for logs and metrics.
+    static func auditUnavailable(_ decision: Decision) -> Decision {
+        var denial = Decision(
+            outcome: .deny, status: 503, reason: .auditUnavailable, policy: decision.policy,
+            subject: decision.subject, policyRevision: decision.policyRevision)
+        denial.cache = decision.cache
+        denial.caller = decision.caller
+        return denial
     }
 
     private func internalError(_ error: any Error, decisionID: String, policyRevision: String) -> Decision {

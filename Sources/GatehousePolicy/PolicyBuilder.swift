@@ -35,7 +35,7 @@ enum PolicyBuilder {
             name: policy.name.value, location: policy.location, selector: selector, rules: rules,
             authentication: authentication, allowResponse: policy.response.allow,
             unauthenticatedResponse: policy.response.unauthenticated, forbiddenResponse: policy.response.forbidden,
-            cache: policy.cache)
+            cache: policy.cache, logClaims: policy.logClaims)
     }
 
     /// Orders leaf conditions so the cheap ones that most often fail run first.

@@ -18,6 +18,8 @@ package struct PolicyDocument: Sendable {
     package var response: ResponseDocument
     /// The cache section.
     package var cache: PolicyCacheSettings
+    /// The claims its decision records keep (`log: { claims: [...] }`).
+    package var logClaims: [ClaimPath] = []
 }
 
 /// A policy's `select` section.

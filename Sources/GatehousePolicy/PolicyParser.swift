@@ -19,7 +19,9 @@ struct PolicyParser {
         self.checksFiles = checksFiles
     }
 
-    static let policyKeys = ["kind", "name", "description", "select", "authentication", "rules", "response", "cache"]
+    static let policyKeys = [
+        "kind", "name", "description", "select", "authentication", "rules", "response", "cache", "log",
+    ]
 
     mutating func parse(documents: [YAMLNode]) -> ParsedFile {
         var file = ParsedFile()
@@ -72,6 +74,7 @@ struct PolicyParser {
         }
         if let response = entries["response"] { policy.response = self.response(response) }
         if let cache = entries["cache"] { policy.cache = self.cacheSettings(cache) }
+        if let log = entries["log"] { policy.logClaims = self.logClaims(log) }
         return policy
     }
 

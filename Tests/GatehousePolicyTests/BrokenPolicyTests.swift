@@ -288,6 +288,20 @@ struct BrokenPolicyTests {
             "an unknown cache key", "kind: Policy\nname: p\ncache: { size: 10 }\nrules: []\n",
             "policy_unknown_key", 3, 10),
 
+        // MARK: Log
+        BrokenPolicy(
+            "a log claim path with an empty part", "kind: Policy\nname: p\nlog: { claims: [dept, a..b] }\nrules: []\n",
+            "policy_invalid_value", 3, 23, message: "'a..b' in log.claims"),
+        BrokenPolicy(
+            "a log claim listed twice", "kind: Policy\nname: p\nlog:\n  claims: [dept, dept]\nrules: []\n",
+            "policy_duplicate_key", 4, 18, message: "twice"),
+        BrokenPolicy(
+            "an unknown log key", "kind: Policy\nname: p\nlog: { headers: [x] }\nrules: []\n", "policy_unknown_key", 3,
+            8),
+        BrokenPolicy(
+            "log claims that are not strings", "kind: Policy\nname: p\nlog: { claims: [{ a: b }] }\nrules: []\n",
+            "policy_type_error", 3, 17),
+
         // MARK: Limits
         BrokenPolicy(
             "a YAML alias",

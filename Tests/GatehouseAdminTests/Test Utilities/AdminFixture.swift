@@ -17,6 +17,8 @@ struct AdminFixture {
     let logs = InMemoryLogHandler()
     var maxBundleBytes = 1024
     var isReady = true
+    /// The decision log the API offers its admin records to.
+    var audit: (any AuditSink)?
 
     init(outcome: ReloadOutcome = .unchanged(revision: "rev-1")) {
         self.administration = FakeAdministration(outcome: outcome)
@@ -38,7 +40,7 @@ struct AdminFixture {
         return AdminAPI(
             administration: self.administration, isReady: { ready }, metrics: { "gatehouse_up 1\n" },
             access: Self.access, connections: connections, maxBundleBytes: self.maxBundleBytes,
-            clock: { FakeAdministration.now }, logger: logger)
+            clock: { FakeAdministration.now }, logger: logger, audit: self.audit)
     }
 
     /// Runs `body` against the router.
