@@ -300,7 +300,7 @@ let package = Package(
             name: "GatehouseCLITests",
             dependencies: [
                 "GatehouseCLI", "GatehouseCore", "GatehouseIdentity", "GatehouseBundle", "GatehouseGRPC",
-                "GatehouseCache", "GatehouseAdmin", "GatehouseTestSupport", logging,
+                "GatehouseCache", "GatehouseAdmin", "GatehouseAudit", "GatehouseTestSupport", logging,
             ],
             packageAccess: false,
             swiftSettings: swiftSettings

@@ -9,7 +9,7 @@ struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Lint, compile and test a policy directory.",
-        subcommands: [Lint.self, Compile.self, Test.self]
+        subcommands: [Lint.self, Compile.self, Test.self, Diff.self]
     )
 
     /// The directory argument every policy subcommand takes.

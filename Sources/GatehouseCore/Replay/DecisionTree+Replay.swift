@@ -7,15 +7,19 @@ extension DecisionTree {
     /// request then. Only the rules the request's method and path reach count, so a header rule
     /// on another route does not make every record unreplayable.
     package func replay(_ check: ReplayedCheck) throws(ReplayLimit) -> Decision {
-        let request = check.request
+        var request = check.request
         guard request.pathProblem == nil else { return self.evaluate(request, identity: check.identity) }
+        // Records keep no context extensions, but they name the policy that governed: the
+        // candidate's policy of that name is taken to receive the same route's extensions.
+        if let name = check.recordedPolicy, let recorded = self.policies.first(where: { $0.name == name }) {
+            for requirement in recorded.selector.contextExtensions {
+                if let value = requirement.values.first { request.contextExtensions[requirement.key] = value }
+            }
+        }
         for policy in self.policies
-        where policy.selector.hosts.isEmpty
-            || policy.selector.hosts.contains(where: {
-                $0.matches(request.host)
-            })
-        {
-            if let requirement = policy.selector.contextExtensions.first {
+        where policy.selector.hosts.isEmpty || policy.selector.hosts.contains(where: { $0.matches(request.host) }) {
+            for requirement in policy.selector.contextExtensions where request.contextExtensions[requirement.key] == nil
+            {
                 throw .contextExtension(requirement.key)
             }
         }

@@ -2,7 +2,7 @@
 /// attributes the record holds and the identity it names, taken as already verified.
 ///
 /// What a record cannot give back: headers (other than `x-request-id`), query values (masked
-/// as `***`), Envoy's `context_extensions`, the destination, the token's claims other than the
+/// as `***`), Envoy's `context_extensions` (inferred from the recorded policy's name), the destination, the token's claims other than the
 /// loggable ones, the certificate's subject and serial. ``DecisionTree/replay(_:)`` refuses to
 /// judge a record whose evaluation would read one of those (``ReplayLimit``).
 package struct ReplayedCheck: Sendable {
@@ -14,6 +14,9 @@ package struct ReplayedCheck: Sendable {
     package var loggedClaims: Set<String>
     /// Whether a policy selected the request when it was decided (a `no_policy` or path denial verified no credential).
     package var credentialsVerified: Bool
+    /// The policy that governed the request then, by name; it stands in for the context
+    /// extensions the record does not keep (``DecisionTree/replay(_:)``).
+    package var recordedPolicy: String?
 
     /// Rebuilds the check a decision record describes.
     ///
@@ -73,6 +76,7 @@ package struct ReplayedCheck: Sendable {
         if caller.subject != nil { logged.insert("sub") }
         self.loggedClaims = logged
         self.credentialsVerified = entry.policy != nil
+        self.recordedPolicy = entry.policy
     }
 
     /// Reasons that are not a policy's verdict: Gatehouse failed, had no policy, or the front door refused the caller.

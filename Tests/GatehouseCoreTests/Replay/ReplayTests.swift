@@ -124,17 +124,24 @@ struct ReplayTests {
         #expect(try open.replay(ReplayedCheck(record, time: UnixTime(seconds: 0))).isAllowed)
     }
 
-    @Test("Policy selection by context extension cannot be replayed")
+    @Test(
+        "Context extensions are taken from the recorded policy of the same name; otherwise the record cannot be replayed"
+    )
     func contextExtensions() throws {
         let candidate = DecisionTree(
             revision: "c",
             policies: [
                 try Fixture.policy(
-                    "bb", hosts: ["registry.example"], context: [(key: "building_block", values: ["x"])],
-                    rules: [Fixture.rule("read", .allow)])
+                    "other", hosts: ["registry.example"], context: [(key: "building_block", values: ["y"])],
+                    rules: [Fixture.rule("deny-all", .deny)]),
+                try Fixture.policy(
+                    "registry", hosts: ["registry.example"], context: [(key: "building_block", values: ["x"])],
+                    rules: [Fixture.rule("read", .allow)]),
             ])
+        let same = try candidate.replay(ReplayedCheck(Self.entry("/a"), time: UnixTime(seconds: 0)))
+        #expect(same.isAllowed && same.policy == "registry")
         #expect(throws: ReplayLimit.contextExtension("building_block")) {
-            try candidate.replay(ReplayedCheck(Self.entry("/a"), time: UnixTime(seconds: 0)))
+            try candidate.replay(ReplayedCheck(Self.entry("/a", policy: "renamed"), time: UnixTime(seconds: 0)))
         }
     }
 
