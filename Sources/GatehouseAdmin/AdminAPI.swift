@@ -35,6 +35,8 @@ package struct AdminAPI: Sendable {
     let logger: Logger
     /// The decision log, offered one admin record per request to a route that needs a role.
     let audit: (any AuditSink)?
+    /// The decision log read by `GET /v1/decisions` (auditor); without it the route answers 404.
+    let decisionLog: (any DecisionLogReader)?
 
     /// - Parameters:
     ///   - administration: The reload pipeline the routes ask.
@@ -47,12 +49,13 @@ package struct AdminAPI: Sendable {
     ///   - logger: Where every admin action is logged.
     ///   - audit: The decision log, offered an ``GatehouseCore/AdminEntry`` record for every
     ///     request to a route that needs a role, allowed or refused; by default none.
+    ///   - decisionLog: The decision log `GET /v1/decisions` reads; by default none (404).
     package init(
         administration: any PolicyAdministration, isReady: @escaping @Sendable () -> Bool,
         metrics: @escaping @Sendable () async -> String, access: AdminAccess,
         connections: AdminConnections = AdminConnections(), maxBundleBytes: Int = Self.defaultMaxBundleBytes,
         clock: @escaping @Sendable () -> UnixTime = AdminAPI.systemClock, logger: Logger,
-        audit: (any AuditSink)? = nil
+        audit: (any AuditSink)? = nil, decisionLog: (any DecisionLogReader)? = nil
     ) {
         self.administration = administration
         self.isReady = isReady
@@ -63,6 +66,7 @@ package struct AdminAPI: Sendable {
         self.clock = clock
         self.logger = logger
         self.audit = audit
+        self.decisionLog = decisionLog
     }
 
     /// Now, from the system's real-time clock.
@@ -101,6 +105,13 @@ package struct AdminAPI: Sendable {
             try await self.change(request, context, action: "rollback", trigger: .rollback) { caller, revision in
                 await self.administration.rollback(
                     to: revision, request: ReloadRequest(trigger: .rollback, requestedBy: caller.description))
+            }
+        }
+        if let decisionLog = self.decisionLog {
+            router.get("/v1/decisions") { request, context in
+                try await self.authorized(request, context, action: "decisions", needs: .auditor, level: .info) { _ in
+                    try self.decisions(request, log: decisionLog)
+                }
             }
         }
         router.put("/v1/policy/bundle") { request, context in

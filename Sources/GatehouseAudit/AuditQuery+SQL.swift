@@ -1,4 +1,5 @@
 import GRDB
+import GatehouseCore
 
 extension AuditQuery {
     /// The query's SQL and arguments, after `cursor`, at most `limit` rows (nil: all).

@@ -1,62 +1,9 @@
 package import GatehouseCore
 
-/// What an auditor asks the log for: every filter set must match (AND); nil filters match all.
-///
-/// Text filters match exactly, or as a pattern when they contain `*` (any run of characters,
-/// including `/`; case-sensitive): `xroadClient: "EE/GOV/*"`, `path: "/births/*"`. Results come
-/// in log order, (time, instance, sequence number), one page at a time with an opaque cursor.
-package struct AuditQuery: Sendable, Equatable {
-    /// Records at or after this time.
-    package var since: UnixTime?
-    /// Records before this time.
-    package var until: UnixTime?
-    /// `decision`, `admin`, `activation`, `gap` or `shadow`.
-    package var kind: String?
-    /// `allow` or `deny`.
-    package var decision: String?
-    /// A reason code (`jwt_expired`, `rule_denied`, …).
-    package var reason: String?
-    /// The verified JWT's subject.
-    package var subject: String?
-    /// The verified client certificate's SPIFFE ID.
-    package var spiffeID: String?
-    /// The X-Road client, `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]`.
-    package var xroadClient: String?
-    /// The request's host.
-    package var host: String?
-    /// The normalized path (query values masked).
-    package var path: String?
-    /// The policy revision that decided.
-    package var policyRevision: String?
-    /// The deciding rule.
-    package var rule: String?
-    /// The record id (a decision's id in Envoy's dynamic metadata).
-    package var id: String?
-    /// Only this writer instance's records.
-    package var instance: String?
+/// The store's name for Core's ``DecisionLogQuery``: what an auditor asks the log for.
+package typealias AuditQuery = DecisionLogQuery
 
-    package init(
-        since: UnixTime? = nil, until: UnixTime? = nil, kind: String? = nil, decision: String? = nil,
-        reason: String? = nil, subject: String? = nil, spiffeID: String? = nil, xroadClient: String? = nil,
-        host: String? = nil, path: String? = nil, policyRevision: String? = nil, rule: String? = nil,
-        id: String? = nil, instance: String? = nil
-    ) {
-        self.since = since
-        self.until = until
-        self.kind = kind
-        self.decision = decision
-        self.reason = reason
-        self.subject = subject
-        self.spiffeID = spiffeID
-        self.xroadClient = xroadClient
-        self.host = host
-        self.path = path
-        self.policyRevision = policyRevision
-        self.rule = rule
-        self.id = id
-        self.instance = instance
-    }
-
+extension DecisionLogQuery {
     /// The text filters as (column, value), in a fixed order.
     var textFilters: [(column: String, value: String)] {
         let filters: [(String, String?)] = [
