@@ -15,10 +15,12 @@ extension ServeCommand {
     ///   - isReady: The gRPC health's truth, for `/readyz`.
     ///   - metrics: The Prometheus text, for `/metrics`.
     ///   - file: The configuration file, to name in errors about `admin.tls` files.
+    ///   - audit: The decision log, offered a record of every request that needs a role.
     /// - Throws: ``IdentityError`` when the client CA or a CRL cannot be read.
     static func adminService(
         _ settings: AdminSettings, administration: any PolicyAdministration,
-        isReady: @escaping @Sendable () -> Bool, metrics: @escaping @Sendable () async -> String, file: String?
+        isReady: @escaping @Sendable () -> Bool, metrics: @escaping @Sendable () async -> String, file: String?,
+        audit: (any AuditSink)? = nil
     ) throws -> AdminServer? {
         guard let address = settings.listen else { return nil }
         let logger = Logger(label: "gatehouse.admin")
@@ -38,7 +40,7 @@ extension ServeCommand {
         }
         let api = AdminAPI(
             administration: administration, isReady: isReady, metrics: metrics, access: settings.access,
-            maxBundleBytes: settings.maxBundleBytes, logger: logger)
+            maxBundleBytes: settings.maxBundleBytes, logger: logger, audit: audit)
         return AdminServer(
             api: api,
             configuration: AdminServerConfiguration(host: address.host, port: address.port, security: security),

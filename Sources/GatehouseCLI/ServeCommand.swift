@@ -114,10 +114,22 @@ struct ServeCommand: AsyncParsableCommand {
         let isCaching = configuration.cache.isEnabled
         let metrics = ServeMetrics.server(
             isEnabled: configuration.metricsEnabled, cache: { isCaching ? decisions.statistics : nil })
+        // The decision log opens first (the start-up activation is its first record) and drains
+        // last: after the listeners stopped and answered every check in flight.
+        let audit: ServeAudit?
+        do {
+            audit = try ServeAudit.open(configuration.audit)
+        } catch {
+            Console.printError(error.description)
+            throw ExitStatus.usage.exitCode
+        }
+        defer { audit?.drain() }
         let reloader = try Self.reloader(
             configuration, authorizer: authorizer, keySets: keySets, fetcher: fetcher, logger: logger,
             cacheStatistics: { isCaching ? decisions.statistics : nil },
-            onOutcome: Self.droppingCachedDecisions(of: decisions, then: metrics.onOutcome))
+            onOutcome: ActivationRecords.recording(
+                to: audit?.writer, source: configuration.source.description, clock: AuthorizationService.systemClock,
+                then: Self.droppingCachedDecisions(of: decisions, then: metrics.onOutcome)))
         metrics.attach(reloader)
         // Health says SERVING only once every URL key set of the active revision has loaded;
         // checks before that reject the issuer's tokens (token_keys_unavailable) rather than wait.
@@ -141,7 +153,8 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger,
             directCheck: GRPCServerService.DirectCheck(
                 service: AuthorizationService(
-                    decider: decisions, logger: logger, paths: configuration.paths, observer: metrics.checkObserver),
+                    decider: decisions, logger: logger, paths: configuration.paths, observer: metrics.checkObserver,
+                    audit: audit?.writer),
                 isServing: { authorizer.isReady }),
             peerVerifiers: peerVerifiers)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -160,7 +173,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let admin = try Self.adminService(
             configuration.admin, administration: reloader, isReady: { authorizer.isReady },
-            metrics: metrics.render, file: nil)
+            metrics: { [render = metrics.render] in await render() + (audit?.metricsText ?? "") }, file: nil,
+            audit: audit?.writer)
         if let admin { services.append(.init(service: admin)) }
         // ServiceLifecycle describes every service at debug level; keep that out of debug request logs.
         var lifecycleLogger = logger

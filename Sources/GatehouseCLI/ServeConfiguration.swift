@@ -21,6 +21,8 @@ package struct ServeConfiguration: Sendable, Hashable {
     package var bundles = BundleSettings()
     /// The admin API: listener, roles, upload limit.
     package var admin = AdminSettings()
+    /// The decision log: store, queue, checkpoints, key, retention.
+    package var audit = AuditServeSettings()
 
     /// Where revisions are loaded from: `bundles.url`, or `policies` (a directory or a bundle file).
     package var source: PolicySourceLocation { PolicySourceLocation(policies: self.policies, bundles: self.bundles) }

@@ -110,6 +110,43 @@ package enum ServeSettings {
         ServeSetting(
             "admin.tls", \.admin.tls, .adminTLS, nodeReader: .adminTLS,
             "HTTPS for the admin API: certificate, key; clientCA, crls, trustDomain for client certificates"),
+        ServeSetting(
+            "audit.enabled", variable: "GATEHOUSE_AUDIT", \.audit.isEnabled, .toggle,
+            "record every decision, admin action and activation in the decision log (deploy/README.md#decision-log)"),
+        ServeSetting(
+            "audit.store", variable: "GATEHOUSE_AUDIT_STORE", \.audit.store, .path,
+            "the decision log's SQLite database (WAL)"),
+        ServeSetting(
+            "audit.onFull", variable: "GATEHOUSE_AUDIT_ON_FULL", \.audit.onFull, .choice("a full-queue policy"),
+            "when a record cannot be queued or written: gap (serve, count, write a gap record) or strict (deny 503 audit_unavailable)"
+        ),
+        ServeSetting(
+            "audit.queueCapacity", \.audit.queueCapacity, .integer(1...(1 << 24)),
+            "records waiting to be written at most; beyond it onFull applies"),
+        ServeSetting(
+            "audit.flushInterval", \.audit.flushInterval, .duration(minimum: .milliseconds(1)),
+            "how long a record waits before it is written at most: what a kill -9 can lose"),
+        ServeSetting(
+            "audit.checkpointEvery", \.audit.checkpointEvery, .integer(1...100_000_000),
+            "a signed checkpoint after this many new records"),
+        ServeSetting(
+            "audit.checkpointInterval", \.audit.checkpointInterval, .duration(minimum: .seconds(1)),
+            "a signed checkpoint at least this often, also when idle"),
+        ServeSetting(
+            "audit.key", variable: "GATEHOUSE_AUDIT_KEY", \.audit.key, .path,
+            "the instance's Ed25519 signing key (PEM, mode 0600), created on first start; keep it outside the database's folder in production"
+        ),
+        ServeSetting(
+            "audit.instance", variable: "GATEHOUSE_AUDIT_INSTANCE", \.audit.instance,
+            SettingParser.string.noneIsAbsent(),
+            "the writer's instance id; none: a generated one, kept beside the key (KEY.instance)"),
+        ServeSetting(
+            "audit.retention.maxAge", \.audit.retentionMaxAge, SettingParser.retentionAge.noneIsAbsent(),
+            "prune records older than this (e.g. 90d); a signed checkpoint marks where the kept log begins"),
+        ServeSetting(
+            "audit.retention.maxBytes", \.audit.retentionMaxBytes,
+            SettingParser.integer(1 << 20...Int(Int64.max)).noneIsAbsent(),
+            "prune the oldest records to keep the store under this many bytes"),
     ]
 
     /// A setting that existed once and is gone: a file or environment still naming it fails

@@ -84,14 +84,17 @@ struct ServeSettingsTests {
         var expected = ServeConfiguration()
         expected.policies = Self.policies
         // Paths written in the file are relative to the file's folder, so theirs differ.
-        for setting in ServeSettings.table where !["policies", "grpc.listeners", "bundles.store"].contains(setting.key)
-        {
+        for setting in ServeSettings.table
+        where !["policies", "grpc.listeners", "bundles.store", "audit.store", "audit.key"].contains(setting.key) {
             // `per core` is the absence of a value, which no text writes.
             if setting.defaultValue == "per core" { continue }
             let path = setting.key.split(separator: ".")
+            // Each part of the key one level deeper: `a.b.c: v` is `a:\n  b:\n    c: v`.
             let yaml =
-                path.count == 1
-                ? "\(path[0]): \(setting.defaultValue)\n" : "\(path[0]):\n  \(path[1]): \(setting.defaultValue)\n"
+                path.enumerated().map { level, part in
+                    String(repeating: "  ", count: level) + "\(part):"
+                        + (level == path.count - 1 ? " \(setting.defaultValue)" : "")
+                }.joined(separator: "\n") + "\n"
             let loaded = try Self.withFile(yaml) { try Self.load(file: $0) }
             #expect(loaded == expected, "\(setting.key): \(setting.defaultValue)")
         }

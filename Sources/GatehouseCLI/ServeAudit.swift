@@ -1,0 +1,114 @@
+import Foundation
+import GatehouseAudit
+import GatehouseCore
+import GatehouseGRPC
+
+/// The decision log of one `gatehouse serve` (`audit.*`): the writer every record goes to, its
+/// instance key and id, and what it tells `/metrics`.
+///
+/// Opened before the first policy load, so the start-up activation is recorded too; drained last
+/// on shutdown, after the listeners stopped and answered what was in flight.
+struct ServeAudit: Sendable {
+    let writer: AuditWriter
+
+    /// Opens the store, loads (or creates) the instance key and id, resumes the instance's tree
+    /// and starts the writer thread; `nil` when `audit.enabled` is false.
+    ///
+    /// - Throws: A message naming the setting, the file and the fix, when the store, the key or
+    ///   the instance file cannot be opened, or the stored tree does not match its checkpoint.
+    static func open(_ settings: AuditServeSettings) throws(ConfigurationProblem) -> ServeAudit? {
+        guard settings.isEnabled else { return nil }
+        let instance = try Self.instance(settings)
+        let key: AuditSigningKey
+        do {
+            try Self.createDirectory(of: settings.key)
+            key = try AuditSigningKey.loadOrCreate(path: settings.key, name: "gatehouse.audit/\(instance)")
+        } catch {
+            throw ConfigurationProblem("audit.key: \(error)")
+        }
+        do {
+            try Self.createDirectory(of: settings.store)
+            let store = try AuditStore(path: settings.store)
+            let writer = try AuditWriter(
+                store: store, instance: instance, signer: Self.signer(key), settings: settings.writer)
+            writer.start()
+            return ServeAudit(writer: writer)
+        } catch {
+            throw ConfigurationProblem("audit.store '\(settings.store)': \(error)")
+        }
+    }
+
+    /// Stops taking records, writes what is queued and signs the final checkpoint. Blocks until done.
+    func drain() {
+        self.writer.shutdown()
+    }
+
+    /// The writer's counters in the Prometheus text format, appended to `/metrics`.
+    var metricsText: String {
+        let status = self.writer.status
+        return """
+            # HELP gatehouse_audit_records_dropped_total Decision-log records lost (onFull: gap, or a failed write); each run of them is a gap record.
+            # TYPE gatehouse_audit_records_dropped_total counter
+            gatehouse_audit_records_dropped_total \(status.dropped)
+            # HELP gatehouse_audit_records_refused_total Records refused under onFull: strict; their requests were denied audit_unavailable.
+            # TYPE gatehouse_audit_records_refused_total counter
+            gatehouse_audit_records_refused_total \(status.refused)
+            # HELP gatehouse_audit_records_written Records in this instance's log (its Merkle tree size).
+            # TYPE gatehouse_audit_records_written gauge
+            gatehouse_audit_records_written \(status.treeSize)
+            # HELP gatehouse_audit_queue_depth Records waiting to be written.
+            # TYPE gatehouse_audit_queue_depth gauge
+            gatehouse_audit_queue_depth \(status.queued)
+            # HELP gatehouse_audit_store_failing 1 while the store cannot write.
+            # TYPE gatehouse_audit_store_failing gauge
+            gatehouse_audit_store_failing \(status.failure == nil ? 0 : 1)
+
+            """
+    }
+
+    /// Signs C2SP `tlog-checkpoint` notes with the instance key: origin (the key's name), size,
+    /// base64 root, a blank line, and `— NAME base64(key id ‖ Ed25519 signature)`.
+    static func signer(_ key: AuditSigningKey) -> AuditCheckpointSigner {
+        AuditCheckpointSigner { size, root, _ in
+            let body = "\(key.name)\n\(size)\n\(root.base64)\n"
+            let id = key.verifierKey.keyID
+            let idBytes: [UInt8] = [UInt8(id >> 24), UInt8(id >> 16 & 0xFF), UInt8(id >> 8 & 0xFF), UInt8(id & 0xFF)]
+            let signature = Data(idBytes + key.sign(Array(body.utf8))).base64EncodedString()
+            return body + "\n\u{2014} \(key.name) \(signature)\n"
+        }
+    }
+
+    /// `audit.instance`, else the id kept beside the key, else a new one (`gh-` and 16 hex digits) written there.
+    private static func instance(_ settings: AuditServeSettings) throws(ConfigurationProblem) -> String {
+        if let instance = settings.instance { return instance }
+        let file = settings.instanceFile
+        if let data = FileManager.default.contents(atPath: file),
+            let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+            !text.isEmpty
+        {
+            return text
+        }
+        let instance = "gh-" + String(DecisionID.make().prefix(16))
+        do {
+            try Self.createDirectory(of: file)
+            try Data((instance + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        } catch {
+            throw ConfigurationProblem(
+                "audit.instance: cannot keep the generated instance id in '\(file)' (\(error)); make the folder writable or set audit.instance."
+            )
+        }
+        return instance
+    }
+
+    private static func createDirectory(of path: String) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(
+            atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+}
+
+/// A setting that cannot be put into effect at start-up; `serve` prints it and exits 2.
+struct ConfigurationProblem: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,60 @@
+import EnvoyAuthAPI
+import Foundation
+import GatehouseTestSupport
+import SwiftProtobuf
+import Testing
+
+/// `gatehouse serve` with the sample configuration records every check it answered: after a clean
+/// SIGTERM the store holds one decision record per answer, under the decision id the answer carried.
+@Suite("Decision log end to end", .bug(id: "13"), .timeLimit(.minutes(3)))
+struct DecisionLogEndToEndTests {
+    @Test("N checks, SIGTERM: N decision records whose ids are the answers' decision_id; none lost")
+    func everyCheckRecorded() async throws {
+        let checks = 300
+        try await GatehouseServer.with { server in
+            let ids = try await GatehouseClient.with(port: server.port) { client in
+                var ids: [String] = []
+                for index in 0..<checks {
+                    let path = index % 3 == 0 ? "/records/secret" : "/healthz?probe=\(index)"
+                    let response = try await GatehouseClient.check(
+                        client,
+                        GatehouseClient.request(
+                            path: path,
+                            headers: ["x-request-id": "e2e-\(index)", "authorization": "Bearer not-a-token"]))
+                    ids.append(response.dynamicMetadata.fields["decision_id"]?.stringValue ?? "")
+                }
+                return ids
+            }
+            let status = await server.process.terminate(timeout: .seconds(15))
+            #expect(status == 0, "serve exits cleanly:\n\(server.process.log)")
+            let store = server.directory.appendingPathComponent(".gatehouse/decisions.db").path
+            let rows = try Self.decisionRows(store)
+            #expect(ids.count == checks && !ids.contains(""))
+            #expect(rows.count == checks, "records: \(rows.count) of \(checks)")
+            #expect(Set(rows.map(\.id)) == Set(ids))
+            // Query values are masked and nothing of the Authorization header is kept.
+            #expect(rows.allSatisfy { !$0.body.contains("not-a-token") && !$0.body.contains("probe=1") })
+            #expect(rows.contains { $0.body.contains(#""path":"/healthz?probe=***""#) })
+            #expect(rows.contains { $0.body.contains(#""request_id":"e2e-7""#) })
+        }
+    }
+
+    /// The `id` and body of every decision record in the store at `path`, read with Python's sqlite3.
+    static func decisionRows(_ path: String) throws -> [(id: String, body: String)] {
+        let script = """
+            import json, sqlite3, sys
+            db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+            for (body,) in db.execute("SELECT body FROM records ORDER BY seq"):
+                text = body if isinstance(body, str) else bytes(body).decode()
+                record = json.loads(text)
+                if record.get("kind") == "decision":
+                    print(record["id"] + "\\t" + text)
+            """
+        let output = try ProcessRunner.run("/usr/bin/env", ["python3", "-c", script, path])
+        guard output.status == 0 else { throw ChildProcessError(message: "reading the store: \(output.combined)") }
+        return output.stdout.split(separator: "\n").map { line in
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }
+    }
+}
