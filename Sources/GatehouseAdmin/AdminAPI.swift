@@ -119,6 +119,7 @@ package struct AdminAPI: Sendable {
                 try await self.upload(request, caller: caller)
             }
         }
+        self.addShadowRoutes(to: router)
         return router
     }
 }

@@ -136,7 +136,7 @@ extension PolicyReloader {
     /// Fetch and verify: a consistent, verified copy in the store whose revision is known.
     ///
     /// - Returns: `nil` when `bundles.url` answered `304 Not Modified` to the active revision's `ETag`.
-    private func stage(_ origin: Origin) async throws(ReloadError) -> Staged? {
+    func stage(_ origin: Origin) async throws(ReloadError) -> Staged? {
         let policy = self.settings.verification
         switch origin {
         case .source:
@@ -197,7 +197,7 @@ extension PolicyReloader {
     }
 
     /// Parses and compiles the staged files off the cooperative pool (``DedicatedThread``).
-    private func compile(_ staged: Staged) async throws(ReloadError) -> CompiledPolicySet {
+    func compile(_ staged: Staged) async throws(ReloadError) -> CompiledPolicySet {
         let directory = staged.directory
         let diagnosed = await DedicatedThread.run(name: "gatehouse-compile") {
             () -> Result<PolicyCompiler.Result, PolicyError> in
@@ -279,7 +279,7 @@ extension PolicyReloader {
         }
     }
 
-    private func discard(_ staged: Staged) {
+    func discard(_ staged: Staged) {
         self.store.discard(staged.bundle)
     }
 
