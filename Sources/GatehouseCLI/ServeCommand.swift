@@ -172,8 +172,12 @@ struct ServeCommand: AsyncParsableCommand {
             )
         }
         let admin = try Self.adminService(
-            configuration.admin, administration: reloader, isReady: { authorizer.isReady },
-            metrics: { [render = metrics.render] in await render() + (audit?.metricsText ?? "") }, file: nil,
+            configuration.admin,
+            administration: ShadowingAdministration(reloader: reloader, authorizer: authorizer, audit: audit?.writer),
+            isReady: { authorizer.isReady },
+            metrics: { [render = metrics.render] in
+                await render() + (audit?.metricsText ?? "") + ShadowMetrics.text(authorizer.shadow?.status)
+            }, file: nil,
             audit: audit?.writer)
         if let admin { services.append(.init(service: admin)) }
         // ServiceLifecycle describes every service at debug level; keep that out of debug request logs.
