@@ -50,6 +50,7 @@ struct BundleURLEndToEndTests {
                   url: http://127.0.0.1:\(ports[0])/bundle.tar.gz
                   pollInterval: 1s
                   store: store
+                audit: { store: audit/decisions.db, key: audit/key.pem }
                 admin: { listen: "off" }
                 log: { level: debug }
                 """

@@ -45,6 +45,7 @@ final class ReloadServer: Sendable {
               keys: \(directory.appendingPathComponent("bundle-keys.jwks").path)
               store: \(directory.appendingPathComponent("store").path)
               watch: false
+            audit: { store: audit/decisions.db, key: audit/key.pem }
             admin:
               listen: 127.0.0.1:0
               tokens:
