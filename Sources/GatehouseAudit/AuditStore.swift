@@ -38,6 +38,10 @@ package final class AuditStore: Sendable {
         configuration.prepareDatabase { db in
             // NORMAL in WAL mode: durable against process crashes; a power loss may lose the last commits.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // SQLite's default 2 MB page cache makes every insert re-read index pages from the OS (profiled:
+            // most writer time in kernel copies); 64 MB of cache and memory-mapped reads keep them at hand.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
         }
         do {
             if !readOnly {

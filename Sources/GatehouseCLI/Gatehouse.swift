@@ -12,7 +12,7 @@ struct Gatehouse: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ServeCommand.self, PolicyCommand.self, CheckCommand.self, CertsCommand.self, BundleCommand.self,
-            AdminCommand.self,
+            AdminCommand.self, AuditCommand.self,
         ]
     )
 

@@ -130,6 +130,13 @@ let package = Package(
             packageAccess: false,
             swiftSettings: swiftSettings
         ),
+        // The decision-log writer's sustained records/s to SQLite, hashing and signing included (issue #13).
+        .executableTarget(
+            name: "AuditWriterThroughput",
+            dependencies: [gatehouseCore, .product(name: "GatehouseAudit", package: rootPackage)],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
         // Resident set and heap-in-use snapshots, for TreeMemory and CacheMemory.
         .target(name: "MemoryProbe", dependencies: ["CHeapStats"], packageAccess: false, swiftSettings: swiftSettings),
         // glibc's heap statistics, for MemoryProbe.

@@ -1,0 +1,63 @@
+// The decision-log writer's sustained throughput: N realistic decision records offered as fast
+// as the queue takes them (strict: a refused offer is retried), written by the writer thread in
+// batches with canonical encoding, Merkle hashing, stored nodes and Ed25519-signed checkpoints
+// (every 10,000 records), until shutdown has drained everything.
+//
+//   cd Tests/Benchmarks && swift run -c release AuditWriterThroughput [records] [directory]
+import Foundation
+import GatehouseAudit
+import GatehouseCore
+
+let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1_000_000 : 1_000_000
+let directory = CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : NSTemporaryDirectory()
+let path = (directory as NSString).appendingPathComponent("audit-throughput-\(getpid()).db")
+defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+
+let key = try AuditSigningKey.generate(name: "bench.example/audit")
+// The note's shape and its Ed25519 signature, so the cost of signing is measured.
+let signer = AuditCheckpointSigner { size, root, _ in
+    let body = "bench.example/audit\n\(size)\n\(root.base64)\n"
+    return body + "\n— bench.example/audit " + Data(key.sign(Array(body.utf8))).base64EncodedString() + "\n"
+}
+let store = try AuditStore(path: path)
+let writer = try AuditWriter(
+    store: store, instance: "bench-1", signer: signer, settings: AuditSettings(onFull: .strict)
+)
+func record(_ index: Int) -> AuditRecord {
+    let denied = index % 5 == 0
+    let caller = AuditedCaller(
+        spiffeID: "spiffe://gov.example/ns/registry/sa/clerk-\(index % 50)",
+        xroadClient: "EE/GOV/7000000\(index % 10)/portal", issuer: "https://idp.gov.example",
+        subject: "user-\(index % 997)", claims: ["azp": "\"portal\""]
+    )
+    let entry = DecisionEntry(
+        decision: denied ? .deny : .allow, status: denied ? 403 : 200, reason: denied ? "rule_denied" : "allowed",
+        policy: "civil-registry", policyRevision: "r42", rule: "clerks-read", method: "GET",
+        host: "civil-registry.gov.example", path: "/births/1987-\(index)?x=***", sourceAddress: "10.0.0.7",
+        caller: caller, cache: .hit, latencyMicroseconds: 42, requestID: "req-\(index)",
+        traceID: "4bf92f3577b34da6a3ce929d0e0e4736"
+    )
+    let time = UnixTime(seconds: 1_796_517_312 + Int64(index))
+    return AuditRecord(id: String(format: "%032x", index), time: time, entry: .decision(entry))
+}
+let records: [AuditRecord] = (0..<1000).map(record)
+
+let clock = ContinuousClock()
+let started = clock.now
+writer.start()
+var refusals = 0
+for index in 0..<count {
+    while writer.offer(records[index % records.count]) == .refused {
+        refusals += 1
+        usleep(100)
+    }
+}
+writer.shutdown()
+let elapsed = clock.now - started
+let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+let size = try store.treeSize(of: "bench-1")
+let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+print("records: \(size) (offered \(count), dropped \(writer.status.dropped))")
+print(String(format: "elapsed: %.3f s, %.0f records/s", seconds, Double(size) / seconds))
+print("checkpoints: \(try store.checkpoints(of: "bench-1").count), refused offers retried: \(refusals)")
+print("database: \(fileBytes / 1_048_576) MiB")
