@@ -135,4 +135,44 @@ struct PolicyDiffReplayTests {
             #expect(missing.stderr.contains("no decision log here"))
         }
     }
+
+    /// Replay throughput, on demand (`GATEHOUSE_BENCH_REPLAY=100000 swift test --filter replayThroughput`):
+    /// writes that many decision records and prints how fast the candidate judges them.
+    @Test(
+        "Replay throughput (on demand)",
+        .enabled(if: ProcessInfo.processInfo.environment["GATEHOUSE_BENCH_REPLAY"] != nil))
+    func replayThroughput() throws {
+        let count = Int(ProcessInfo.processInfo.environment["GATEHOUSE_BENCH_REPLAY"] ?? "") ?? 100_000
+        try withTemporaryDirectory("replay-bench") { directory in
+            let now = PolicyCommand.Diff.now()
+            let storePath = directory.appendingPathComponent("decisions.db").path
+            let store = try AuditStore(path: storePath)
+            var sequence: UInt64 = 0
+            while sequence < UInt64(count) {
+                let first = sequence
+                let bodies = (0..<min(10_000, UInt64(count) - first)).map { offset -> [UInt8] in
+                    let index = first + offset
+                    let path = index % 4 == 0 ? "/deaths/\(index)" : "/births/\(index)"
+                    let record = Self.record("id-\(index)", path, ago: 60, now: now)
+                    return AuditLeaf.encode(record, instance: "i1", sequence: index)
+                }
+                try store.append(AuditBatch(instance: "i1", firstSeq: first, bodies: bodies))
+                sequence += UInt64(bodies.count)
+            }
+            let policies = directory.appendingPathComponent("candidate")
+            try FileManager.default.createDirectory(at: policies, withIntermediateDirectories: true)
+            try Self.candidate.write(
+                to: policies.appendingPathComponent("registry.yaml"), atomically: true, encoding: .utf8)
+            let candidate = try PolicyCommand.Diff.candidateTree(policies.path)
+            let started = ContinuousClock.now
+            let report = try PolicyCommand.Diff.replay(
+                store: AuditStore(path: storePath, readOnly: true), candidate: candidate,
+                query: AuditQuery(since: UnixTime(seconds: now.seconds - 86_400), kind: "decision"), exampleLimit: 5)
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            print("replay: \(report.records) records in \(elapsed), \(Int(Double(report.records) / seconds)) records/s")
+            #expect(report.records == UInt64(count))
+            #expect(report.changed == UInt64((count + 3) / 4))
+        }
+    }
 }
