@@ -15,7 +15,11 @@ struct ShadowingAdministration: PolicyAdministration, PolicyShadowing {
     /// Now, for the candidate's load time.
     var clock: @Sendable () -> UnixTime = AuthorizationClock.now
 
-    func status() async -> PolicyStatus { await self.reloader.status() }
+    func status() async -> PolicyStatus {
+        var status = await self.reloader.status()
+        status.shadow = self.authorizer.shadow?.status
+        return status
+    }
 
     func reload(_ request: ReloadRequest) async -> ReloadOutcome { await self.reloader.reload(request) }
 

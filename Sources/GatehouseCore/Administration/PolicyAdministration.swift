@@ -177,6 +177,8 @@ package struct PolicyStatus: Sendable, Hashable {
     package var keySets: [KeySetStatus]
     /// `nil` when the decision cache is off.
     package var cache: CacheStatistics?
+    /// The candidate evaluated in shadow beside the active revision, if one is loaded (``PolicyShadowing``).
+    package var shadow: ShadowStatus? = nil
 
     package init(
         active: PolicyActivation?, isReady: Bool, lastFailure: ReloadFailure?, history: [PolicyActivation],

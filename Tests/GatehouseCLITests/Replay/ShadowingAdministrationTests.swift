@@ -76,6 +76,7 @@ struct ShadowingAdministrationTests {
             }
             try await yield(until: "four checks compared") { administration.shadowStatus()?.counts.evaluated == 4 }
             let status = try #require(administration.shadowStatus())
+            #expect(await administration.status().shadow == status, "/v1/status reports the candidate too")
             #expect(status.counts.differing == 2)
             #expect(status.counts.byRule == [ShadowStatus.Key(rule: "close-b", change: .allowToDeny): 2])
             #expect(sink.shadows.map(\.active.path).sorted() == ["/b/1", "/b/2"])
