@@ -190,6 +190,13 @@ package final class AuditWriter: AuditSink {
         }
         self.tree.withLock { $0 = state }
         self.queue.setFailure(nil)
+        if !force, let policy = self.settings.retention {
+            // Pruning is due as often as a timed checkpoint; a failure leaves the log longer, not broken,
+            // and is retried at the next one.
+            _ = try? AuditRetention.prune(
+                self.store, instance: self.instance, policy: policy, signer: self.signer, now: self.now()
+            )
+        }
         return true
     }
 
