@@ -35,6 +35,8 @@ package struct AdminAPI: Sendable {
     let logger: Logger
     /// The decision log, offered one admin record per request to a route that needs a role.
     let audit: (any AuditSink)?
+    /// The decision log's counters for `/v1/status`; `nil` when it is off.
+    let auditStatus: (@Sendable () -> AuditLogStatus)?
     /// The decision log read by `GET /v1/decisions` (auditor); without it the route answers 404.
     let decisionLog: (any DecisionLogReader)?
 
@@ -50,12 +52,14 @@ package struct AdminAPI: Sendable {
     ///   - audit: The decision log, offered an ``GatehouseCore/AdminEntry`` record for every
     ///     request to a route that needs a role, allowed or refused; by default none.
     ///   - decisionLog: The decision log `GET /v1/decisions` reads; by default none (404).
+    ///   - auditStatus: The decision log's counters, shown by `/v1/status`; by default none.
     package init(
         administration: any PolicyAdministration, isReady: @escaping @Sendable () -> Bool,
         metrics: @escaping @Sendable () async -> String, access: AdminAccess,
         connections: AdminConnections = AdminConnections(), maxBundleBytes: Int = Self.defaultMaxBundleBytes,
         clock: @escaping @Sendable () -> UnixTime = AdminAPI.systemClock, logger: Logger,
-        audit: (any AuditSink)? = nil, decisionLog: (any DecisionLogReader)? = nil
+        audit: (any AuditSink)? = nil, decisionLog: (any DecisionLogReader)? = nil,
+        auditStatus: (@Sendable () -> AuditLogStatus)? = nil
     ) {
         self.administration = administration
         self.isReady = isReady
@@ -67,6 +71,7 @@ package struct AdminAPI: Sendable {
         self.logger = logger
         self.audit = audit
         self.decisionLog = decisionLog
+        self.auditStatus = auditStatus
     }
 
     /// Now, from the system's real-time clock.
@@ -92,7 +97,10 @@ package struct AdminAPI: Sendable {
         }
         router.get("/v1/status") { request, context in
             try await self.authorized(request, context, action: "status", needs: .auditor, level: .info) { _ in
-                AdminAnswer(AdminResponse.json(AdminDTO.Status(await self.administration.status(), now: self.clock())))
+                AdminAnswer(
+                    AdminResponse.json(
+                        AdminDTO.Status(
+                            await self.administration.status(), now: self.clock(), audit: self.auditStatus?())))
             }
         }
         router.post("/v1/policy/notify") { request, context in

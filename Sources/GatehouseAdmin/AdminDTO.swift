@@ -16,6 +16,25 @@ package enum AdminDTO {
         package var keySets: [KeySet]
         /// `nil` when the decision cache is off.
         package var cache: Cache?
+        /// The decision log's counters; `nil` when it is off.
+        package var audit: Audit?
+    }
+
+    /// The decision log: records queued, dropped (gap), refused (strict), written; why the store fails, if it does.
+    package struct Audit: Codable, Sendable, Hashable {
+        package var queued: Int
+        package var dropped: UInt64
+        package var refused: UInt64
+        package var written: UInt64
+        package var failure: String?
+
+        package init(_ status: AuditLogStatus) {
+            self.queued = status.queued
+            self.dropped = status.dropped
+            self.refused = status.refused
+            self.written = status.written
+            self.failure = status.failure
+        }
     }
 
     /// One revision that became active.
@@ -97,7 +116,7 @@ package enum AdminDTO {
 
 extension AdminDTO.Status {
     /// The status as the API shows it; key set ages are judged at `now`.
-    package init(_ status: PolicyStatus, now: UnixTime) {
+    package init(_ status: PolicyStatus, now: UnixTime, audit: AuditLogStatus? = nil) {
         self.ready = status.isReady
         self.active = status.active.map(AdminDTO.Activation.init)
         self.lastFailure = status.lastFailure.map(AdminDTO.Failure.init)
@@ -106,6 +125,7 @@ extension AdminDTO.Status {
         self.rollbackRevisions = status.rollbackRevisions
         self.keySets = status.keySets.map { AdminDTO.KeySet($0, now: now) }
         self.cache = status.cache.map(AdminDTO.Cache.init)
+        self.audit = audit.map(AdminDTO.Audit.init)
     }
 }
 

@@ -43,6 +43,14 @@ struct ServeAudit: Sendable {
         self.writer.shutdown()
     }
 
+    /// The writer's counters, for `/v1/status`.
+    var status: AuditLogStatus {
+        let status = self.writer.status
+        return AuditLogStatus(
+            queued: status.queued, dropped: status.dropped, refused: status.refused, written: status.treeSize,
+            failure: status.failure)
+    }
+
     /// The writer's counters in the Prometheus text format, appended to `/metrics`.
     var metricsText: String {
         let status = self.writer.status

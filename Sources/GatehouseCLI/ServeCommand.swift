@@ -171,6 +171,8 @@ struct ServeCommand: AsyncParsableCommand {
                     service: DirectoryWatchService(reloader: reloader, watcher: DirectoryWatcher(directory: directory)))
             )
         }
+        var auditStatus: (@Sendable () -> AuditLogStatus)?
+        if let audit { auditStatus = { audit.status } }
         let admin = try Self.adminService(
             configuration.admin,
             administration: ShadowingAdministration(reloader: reloader, authorizer: authorizer, audit: audit?.writer),
@@ -178,7 +180,7 @@ struct ServeCommand: AsyncParsableCommand {
             metrics: { [render = metrics.render] in
                 await render() + (audit?.metricsText ?? "") + ShadowMetrics.text(authorizer.shadow?.status)
             }, file: nil,
-            audit: audit?.writer)
+            audit: audit?.writer, auditStatus: auditStatus)
         if let admin { services.append(.init(service: admin)) }
         // ServiceLifecycle describes every service at debug level; keep that out of debug request logs.
         var lifecycleLogger = logger

@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseAdmin
 import GatehouseCore
 import GatehouseTestSupport
@@ -55,6 +56,29 @@ struct AdminAuditTests {
         for token in [AdminFixture.adminToken, AdminFixture.auditorToken, AdminFixture.metricsToken, "nope"] {
             #expect(!everything.contains(token))
         }
+    }
+
+    @Test("/v1/status shows the decision log's counters, and none when the log is off")
+    func statusCounters() async throws {
+        var (fixture, _) = Self.fixture()
+        fixture.auditStatus = AuditLogStatus(queued: 3, dropped: 7, refused: 0, written: 1_200, failure: "store_failed")
+        let withLog = try await fixture.withClient { client in
+            try await client.execute(
+                uri: "/v1/status", method: .get, headers: AdminFixture.bearer(AdminFixture.auditorToken))
+        }
+        let status = try AdminJSON.decoder.decode(AdminDTO.Status.self, from: Data(withLog.body.readableBytesView))
+        #expect(
+            status.audit
+                == AdminDTO.Audit(
+                    AuditLogStatus(queued: 3, dropped: 7, refused: 0, written: 1_200, failure: "store_failed")))
+        #expect(String(buffer: withLog.body).contains("\"dropped\""))
+        fixture.auditStatus = nil
+        let without = try await fixture.withClient { client in
+            try await client.execute(
+                uri: "/v1/status", method: .get, headers: AdminFixture.bearer(AdminFixture.auditorToken))
+        }
+        #expect(
+            try AdminJSON.decoder.decode(AdminDTO.Status.self, from: Data(without.body.readableBytesView)).audit == nil)
     }
 
     @Test("A refused activation is recorded with the refusal as its outcome and status")

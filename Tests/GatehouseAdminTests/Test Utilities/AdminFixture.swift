@@ -19,6 +19,8 @@ struct AdminFixture {
     var isReady = true
     /// The decision log the API offers its admin records to.
     var audit: (any AuditSink)?
+    /// The decision log's counters `/v1/status` shows.
+    var auditStatus: AuditLogStatus?
 
     init(outcome: ReloadOutcome = .unchanged(revision: "rev-1")) {
         self.administration = FakeAdministration(outcome: outcome)
@@ -37,10 +39,13 @@ struct AdminFixture {
         let logs = self.logs
         var logger = Logger(label: "admin-test") { _ in logs }
         logger.logLevel = .debug
+        var auditStatus: (@Sendable () -> AuditLogStatus)?
+        if let status = self.auditStatus { auditStatus = { status } }
         return AdminAPI(
             administration: self.administration, isReady: { ready }, metrics: { "gatehouse_up 1\n" },
             access: Self.access, connections: connections, maxBundleBytes: self.maxBundleBytes,
-            clock: { FakeAdministration.now }, logger: logger, audit: self.audit)
+            clock: { FakeAdministration.now }, logger: logger, audit: self.audit,
+            auditStatus: auditStatus)
     }
 
     /// Runs `body` against the router.
