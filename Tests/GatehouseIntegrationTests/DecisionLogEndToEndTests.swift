@@ -39,6 +39,27 @@ struct DecisionLogEndToEndTests {
         }
     }
 
+    @Test("Through a real Envoy: every request's decision_id in Envoy's access log is a decision record after SIGTERM")
+    func throughEnvoy() async throws {
+        let requests = 40
+        try await Deployment.with(envoyConfig: "front-proxy.yaml") { deployment in
+            for index in 0..<requests {
+                let path = index % 2 == 0 ? "/records/secret" : "/public/\(index)?q=\(index)"
+                let response = try deployment.request(path, headers: [("x-clearance", "granted")])
+                #expect(response.status != 0)
+            }
+            #expect(await deployment.stop() == 0, "Gatehouse exits cleanly on SIGTERM")
+            let logged = deployment.envoy.log.split(separator: "\n").compactMap { line -> String? in
+                guard let range = line.range(of: "decision_id=") else { return nil }
+                return String(line[range.upperBound...].prefix { $0.isHexDigit })
+            }
+            let store = deployment.server.directory.appendingPathComponent(".gatehouse/decisions.db").path
+            let recorded = try Self.decisionRows(store).map(\.id)
+            #expect(logged.count == requests, "Envoy logged \(logged.count) of \(requests) decision ids")
+            #expect(Set(recorded) == Set(logged), "records: \(recorded.count), Envoy: \(logged.count)")
+        }
+    }
+
     /// The `id` and body of every decision record in the store at `path`, read with Python's sqlite3.
     static func decisionRows(_ path: String) throws -> [(id: String, body: String)] {
         let script = """
