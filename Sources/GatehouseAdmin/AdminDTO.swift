@@ -18,6 +18,8 @@ package enum AdminDTO {
         package var cache: Cache?
         /// The decision log's counters; `nil` when it is off.
         package var audit: Audit?
+        /// The candidate evaluated in shadow and its counters; `nil` when none is loaded.
+        package var shadow: Shadow?
     }
 
     /// The decision log: records queued, dropped (gap), refused (strict), written; why the store fails, if it does.
@@ -126,6 +128,7 @@ extension AdminDTO.Status {
         self.keySets = status.keySets.map { AdminDTO.KeySet($0, now: now) }
         self.cache = status.cache.map(AdminDTO.Cache.init)
         self.audit = audit.map(AdminDTO.Audit.init)
+        self.shadow = status.shadow.map { AdminDTO.Shadow($0, state: "loaded") }
     }
 }
 

@@ -17,7 +17,11 @@ struct AdminShadowTests {
         let base = FakeAdministration()
         let loaded = Mutex<(bundle: [UInt8], status: ShadowStatus)?>(nil)
 
-        func status() async -> PolicyStatus { await self.base.status() }
+        func status() async -> PolicyStatus {
+            var status = await self.base.status()
+            status.shadow = self.shadowStatus()
+            return status
+        }
         func reload(_ request: ReloadRequest) async -> ReloadOutcome { await self.base.reload(request) }
         func activate(uploadedBundle bundle: [UInt8], request: ReloadRequest) async -> ReloadOutcome {
             await self.base.activate(uploadedBundle: bundle, request: request)
@@ -89,6 +93,12 @@ struct AdminShadowTests {
             #expect(differences.first?["rule"] as? String == "close-b")
             #expect(differences.first?["change"] as? String == "allow_to_deny")
             #expect(differences.first?["count"] as? Int == 3)
+
+            let status = try Self.json(
+                try await client.execute(
+                    uri: "/v1/status", method: .get, headers: AdminFixture.bearer(AdminFixture.auditorToken)))
+            let shadow = try #require(status["shadow"] as? [String: Any], "/v1/status shows the candidate")
+            #expect(shadow["revision"] as? String == "cand-1" && shadow["differing"] as? Int == 3)
 
             let empty = try await client.execute(
                 uri: "/v1/policy/shadow", method: .post, headers: AdminFixture.bearer(AdminFixture.adminToken))
