@@ -3,7 +3,7 @@
 // batches with canonical encoding, Merkle hashing, stored nodes and Ed25519-signed checkpoints
 // (every 10,000 records), until shutdown has drained everything.
 //
-//   cd Tests/Benchmarks && swift run -c release AuditWriterThroughput [records] [directory]
+//   cd Tests/Benchmarks && swift run -c release AuditWriterThroughput [records] [directory] [thread|direct]
 import Foundation
 import GatehouseAudit
 import GatehouseCore
@@ -42,14 +42,25 @@ func record(_ index: Int) -> AuditRecord {
 }
 let records: [AuditRecord] = (0..<1000).map(record)
 
+// "thread" (default): producers offer while the writer thread drains, as in serve. "direct": the
+// queue is filled and drained by flush() on this one thread, so the figure is the writer's own cost.
+let direct = CommandLine.arguments.count > 3 && CommandLine.arguments[3] == "direct"
 let clock = ContinuousClock()
 let started = clock.now
-writer.start()
 var refusals = 0
-for index in 0..<count {
-    while writer.offer(records[index % records.count]) == .refused {
-        refusals += 1
-        usleep(100)
+if direct {
+    var offered = 0
+    while offered < count {
+        while offered < count, writer.offer(records[offered % records.count]) == .accepted { offered += 1 }
+        writer.flush()
+    }
+} else {
+    writer.start()
+    for index in 0..<count {
+        while writer.offer(records[index % records.count]) == .refused {
+            refusals += 1
+            usleep(100)
+        }
     }
 }
 writer.shutdown()
