@@ -85,17 +85,20 @@ package final class Authorizer: Sendable {
     }
 
     /// Evaluates `candidate` beside every revision from now on (kept across activations), or
-    /// stops shadow evaluation when `nil`; the candidate replaced is stopped.
+    /// stops shadow evaluation when `nil`; the candidate replaced is stopped. Without an active
+    /// revision the candidate is stopped and not kept (``shadow`` stays `nil`).
     ///
     /// - Returns: The candidate that was loaded before, if any.
     @discardableResult
     package func loadShadow(_ candidate: ShadowPolicy?) -> ShadowPolicy? {
-        let previous = self.current.withLock { current -> ShadowPolicy? in
+        let (previous, loaded) = self.current.withLock { current -> (ShadowPolicy?, Bool) in
             let previous = current?.shadow
             current?.shadow = candidate
-            return previous
+            return (previous, current != nil)
         }
         previous?.stop()
+        // Without an active revision there is nothing to compare with: the candidate is not kept.
+        if !loaded { candidate?.stop() }
         return previous
     }
 

@@ -66,6 +66,19 @@ struct ShadowPolicyTests {
         #expect(sink.shadows.count == 2)
     }
 
+    @Test("Without an active revision a candidate is not kept, and it is stopped")
+    func noActiveRevision() throws {
+        let authorizer = Authorizer()
+        let shadow = ShadowPolicy(
+            tree: try Self.tree("candidate", denyDeaths: true), loadedAt: UnixTime(seconds: 1), sink: nil,
+            newRecordID: { "" })
+        #expect(authorizer.loadShadow(shadow) == nil)
+        #expect(authorizer.shadow == nil)
+        shadow.observe(
+            AuthzRequest(path: "/deaths/1"), identity: .anonymous, active: Authorizer.notLoaded(identity: .anonymous))
+        #expect(shadow.status.counts.skipped == 1, "a stopped candidate takes nothing")
+    }
+
     @Test("A check the candidate cannot take (stopped, or buffer full) is skipped and counted, never waited for")
     func skipsWhenFull() throws {
         let shadow = ShadowPolicy(
