@@ -30,7 +30,8 @@ struct ServeAudit: Sendable {
             try Self.createDirectory(of: settings.store)
             let store = try AuditStore(path: settings.store)
             let writer = try AuditWriter(
-                store: store, instance: instance, signer: Self.signer(key), settings: settings.writer)
+                store: store, instance: instance, signer: Self.signer(key, instance: instance),
+                settings: settings.writer)
             writer.start()
             return ServeAudit(writer: writer)
         } catch {
@@ -74,15 +75,11 @@ struct ServeAudit: Sendable {
             """
     }
 
-    /// Signs C2SP `tlog-checkpoint` notes with the instance key: origin (the key's name), size,
-    /// base64 root, a blank line, and `— NAME base64(key id ‖ Ed25519 signature)`.
-    static func signer(_ key: AuditSigningKey) -> AuditCheckpointSigner {
-        AuditCheckpointSigner { size, root, _ in
-            let body = "\(key.name)\n\(size)\n\(root.base64)\n"
-            let id = key.verifierKey.keyID
-            let idBytes: [UInt8] = [UInt8(id >> 24), UInt8(id >> 16 & 0xFF), UInt8(id >> 8 & 0xFF), UInt8(id & 0xFF)]
-            let signature = Data(idBytes + key.sign(Array(body.utf8))).base64EncodedString()
-            return body + "\n\u{2014} \(key.name) \(signature)\n"
+    /// Signs the writer's checkpoints with the instance key: T's C2SP `tlog-checkpoint` note
+    /// (``Checkpoint``: origin = the key's name, size, root, time, instance) and its signature line.
+    static func signer(_ key: AuditSigningKey, instance: String) -> AuditCheckpointSigner {
+        AuditCheckpointSigner { size, root, time in
+            Checkpoint(origin: key.name, size: size, root: root, time: time, instance: instance).signed(by: key)
         }
     }
 
