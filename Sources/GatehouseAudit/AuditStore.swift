@@ -33,7 +33,8 @@ package final class AuditStore: Sendable {
         self.path = path
         var configuration = Configuration()
         configuration.readonly = readOnly
-        configuration.busyMode = .timeout(Double(busyTimeout.components.seconds))
+        configuration.busyMode = .timeout(
+            Double(busyTimeout.components.seconds) + Double(busyTimeout.components.attoseconds) / 1e18)
         configuration.label = "gatehouse.audit"
         configuration.prepareDatabase { db in
             // NORMAL in WAL mode: durable against process crashes; a power loss may lose the last commits.

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GatehouseAudit
 import GatehouseCore
 import GatehouseTestSupport
@@ -115,5 +116,36 @@ enum AuditWriterTestsRoot {
         let note = try store.latestCheckpoint(of: "gh-1")?.note ?? ""
         let lines = note.split(separator: "\n")
         return lines.count > 2 ? MerkleHash(base64: String(lines[2])) : nil
+    }
+}
+
+@Suite("Audit writer: a store locked by another process", .bug(id: "13"), .timeLimit(.minutes(2)))
+struct AuditWriterLockedStoreTests {
+    private typealias F = AuditWriterFixture
+
+    @Test("gap: while another connection holds the write lock the batch is lost and counted; recovery writes the gap")
+    func gapWhileLocked() throws {
+        try withTemporaryDirectory("audit-locked") { directory in
+            let path = directory.appendingPathComponent("decisions.db").path
+            let store = try AuditStore(path: path, busyTimeout: .milliseconds(20))
+            let writer = try AuditWriter(store: store, instance: "gh-1", signer: F.signer)
+            // Another process's writer, holding SQLite's write lock across accesses.
+            var configuration = Configuration()
+            configuration.allowsUnsafeTransactions = true
+            let other = try DatabaseQueue(path: path, configuration: configuration)
+            try other.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+            for index in 0..<3 { #expect(writer.offer(F.decision(index)) == .accepted) }
+            writer.flush()
+            #expect(writer.status.failure == "store_failed: SQLITE_BUSY")
+            #expect(writer.offer(F.decision(3)) == .dropped)
+            try other.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+            writer.flush()
+            #expect(writer.status.failure == nil)
+            #expect(writer.status.dropped == 4)
+            let gaps = try store.query(AuditQuery(kind: "gap"), limit: 10).rows.map(\.body)
+            #expect(gaps.count == 1)
+            #expect(gaps.first?.contains("\"count\":4") == true)
+            #expect(gaps.first?.contains("store_failed: SQLITE_BUSY") == true)
+        }
     }
 }
