@@ -60,6 +60,65 @@ struct DecisionLogEndToEndTests {
         }
     }
 
+    @Test(
+        "Strict auditing through Envoy: while the store cannot write, requests get 503 audit_unavailable; then they recover"
+    )
+    func strictThroughEnvoy() async throws {
+        try await Deployment.with(envoyConfig: "front-proxy.yaml") { deployment in
+            // Restart Gatehouse with onFull: strict.
+            let file = deployment.server.directory.appendingPathComponent("gatehouse.yaml")
+            let text = try String(contentsOf: file, encoding: .utf8)
+            try Data(text.replacingOccurrences(of: "onFull: gap", with: "onFull: strict").utf8).write(to: file)
+            _ = await deployment.server.process.terminate()
+            try await deployment.server.restart()
+            let answered = try await Self.poll("the policy's answer") { try deployment.request("/records/secret") }
+            #expect(answered.status == 403)
+
+            // Another process holds SQLite's write lock: the writer's batch fails, and strict refuses records.
+            let store = deployment.server.directory.appendingPathComponent(".gatehouse/decisions.db").path
+            let locker = try ChildProcess(
+                name: "sqlite-lock", executable: "/usr/bin/env",
+                arguments: [
+                    "python3", "-u", "-c",
+                    "import sqlite3,sys,time\ndb=sqlite3.connect(sys.argv[1],isolation_level=None)\n"
+                        + "db.execute('BEGIN EXCLUSIVE')\nprint('locked')\ntime.sleep(600)", store,
+                ],
+                logFile: deployment.server.directory.appendingPathComponent("locker.log"))
+            try await locker.waitForLog("locked")
+            let refused = try await Self.poll("audit_unavailable", timeout: .seconds(60)) {
+                try deployment.request("/records/secret")
+            } until: {
+                $0.status == 503
+            }
+            #expect(refused.status == 503)
+
+            await locker.kill()
+            let recovered = try await Self.poll("recovery", timeout: .seconds(60)) {
+                try deployment.request("/records/secret")
+            } until: {
+                $0.status == 403
+            }
+            #expect(recovered.status == 403)
+            // Envoy writes its access log in batches; after the stop it has flushed.
+            _ = await deployment.stop()
+            #expect(deployment.envoy.log.contains("reason=audit_unavailable"))
+        }
+    }
+
+    /// Repeats `request` every 200 ms until `until` holds or `timeout` passes; returns the last answer.
+    static func poll(
+        _ what: String, timeout: Duration = .seconds(20), _ request: () throws -> HTTPResponse,
+        until: (HTTPResponse) -> Bool = { $0.status != 0 }
+    ) async throws -> HTTPResponse {
+        let deadline = ContinuousClock.now + timeout
+        var last = try request()
+        while !until(last), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            last = try request()
+        }
+        return last
+    }
+
     /// The `id` and body of every decision record in the store at `path`, read with Python's sqlite3.
     static func decisionRows(_ path: String) throws -> [(id: String, body: String)] {
         let script = """
