@@ -10,6 +10,8 @@ import GatehouseGRPC
 /// on shutdown, after the listeners stopped and answered what was in flight.
 struct ServeAudit: Sendable {
     let writer: AuditWriter
+    /// The store the writer appends to, read by `GET /v1/decisions` (WAL: reads never wait for writes).
+    let store: AuditStore
 
     /// Opens the store, loads (or creates) the instance key and id, resumes the instance's tree
     /// and starts the writer thread; `nil` when `audit.enabled` is false.
@@ -33,7 +35,7 @@ struct ServeAudit: Sendable {
                 store: store, instance: instance, signer: Self.signer(key, instance: instance),
                 settings: settings.writer)
             writer.start()
-            return ServeAudit(writer: writer)
+            return ServeAudit(writer: writer, store: store)
         } catch {
             throw ConfigurationProblem("audit.store '\(settings.store)': \(error)")
         }

@@ -17,11 +17,13 @@ extension ServeCommand {
     ///   - file: The configuration file, to name in errors about `admin.tls` files.
     ///   - audit: The decision log, offered a record of every request that needs a role.
     ///   - auditStatus: Its counters, for `/v1/status`.
+    ///   - decisionLog: The store `GET /v1/decisions` reads.
     /// - Throws: ``IdentityError`` when the client CA or a CRL cannot be read.
     static func adminService(
         _ settings: AdminSettings, administration: any PolicyAdministration,
         isReady: @escaping @Sendable () -> Bool, metrics: @escaping @Sendable () async -> String, file: String?,
-        audit: (any AuditSink)? = nil, auditStatus: (@Sendable () -> AuditLogStatus)? = nil
+        audit: (any AuditSink)? = nil, auditStatus: (@Sendable () -> AuditLogStatus)? = nil,
+        decisionLog: (any DecisionLogReader)? = nil
     ) throws -> AdminServer? {
         guard let address = settings.listen else { return nil }
         let logger = Logger(label: "gatehouse.admin")
@@ -41,7 +43,8 @@ extension ServeCommand {
         }
         let api = AdminAPI(
             administration: administration, isReady: isReady, metrics: metrics, access: settings.access,
-            maxBundleBytes: settings.maxBundleBytes, logger: logger, audit: audit, auditStatus: auditStatus)
+            maxBundleBytes: settings.maxBundleBytes, logger: logger, audit: audit, decisionLog: decisionLog,
+            auditStatus: auditStatus)
         return AdminServer(
             api: api,
             configuration: AdminServerConfiguration(host: address.host, port: address.port, security: security),

@@ -180,7 +180,7 @@ struct ServeCommand: AsyncParsableCommand {
             metrics: { [render = metrics.render] in
                 await render() + (audit?.metricsText ?? "") + ShadowMetrics.text(authorizer.shadow?.status)
             }, file: nil,
-            audit: audit?.writer, auditStatus: auditStatus)
+            audit: audit?.writer, auditStatus: auditStatus, decisionLog: audit?.store)
         if let admin { services.append(.init(service: admin)) }
         // ServiceLifecycle describes every service at debug level; keep that out of debug request logs.
         var lifecycleLogger = logger

@@ -56,6 +56,21 @@ struct AdminEndToEndTests {
                     "failures"] as? [[String: Any]]
             #expect(failures?.first?["code"] as? String == "revision_mismatch")
             #expect(failures?.first?["requested_by"] as? String == "token:ops")
+
+            // The decision log holds the admin actions, readable by an auditor through GET /v1/decisions.
+            let query = url + "/v1/decisions?kind=admin&limit=1000"
+            #expect(try await Self.curl(query).hasPrefix("401 "))
+            var decisions = ""
+            for _ in 0..<100 {
+                decisions = try await Self.curl(query, token: Self.auditorToken)
+                if decisions.contains(#""actor":"token:audit""#) { break }
+                try await Task.sleep(for: .milliseconds(100))  // the writer flushes every 100 ms
+            }
+            #expect(decisions.hasPrefix("200 "), "\(decisions.prefix(300))")
+            #expect(decisions.contains(#""actor":"token:audit""#), "the auditor's refused notify is recorded")
+            #expect(
+                decisions.contains(#""actor":"token:ops""#) && decisions.contains(#""action":"POST /v1/policy/notify""#)
+            )
         }
     }
 
