@@ -137,6 +137,13 @@ let package = Package(
             packageAccess: false,
             swiftSettings: swiftSettings
         ),
+        // The Merkle tree's appends/s and the leaf encode/decode/hash rate (issue #13).
+        .executableTarget(
+            name: "AuditTreeThroughput",
+            dependencies: [gatehouseCore, .product(name: "GatehouseAudit", package: rootPackage)],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
         // Resident set and heap-in-use snapshots, for TreeMemory and CacheMemory.
         .target(name: "MemoryProbe", dependencies: ["CHeapStats"], packageAccess: false, swiftSettings: swiftSettings),
         // glibc's heap statistics, for MemoryProbe.
