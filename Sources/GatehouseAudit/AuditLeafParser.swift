@@ -108,6 +108,7 @@ struct AuditLeafParser {
     private mutating func string() throws(AuditError) -> String {
         self.offset += 1
         var scalars: [UInt8] = []
+        scalars.reserveCapacity(64)
         while self.offset < self.bytes.count {
             let byte = self.bytes[self.offset]
             self.offset += 1
@@ -169,8 +170,12 @@ struct AuditLeafParser {
     }
 
     private mutating func skipWhitespace() {
-        while self.offset < self.bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(self.bytes[self.offset]) {
-            self.offset += 1
+        // A switch, not an array literal's `contains`: this runs for every value of every record.
+        while self.offset < self.bytes.count {
+            switch self.bytes[self.offset] {
+            case 0x20, 0x09, 0x0A, 0x0D: self.offset += 1
+            default: return
+            }
         }
     }
 }
