@@ -90,7 +90,13 @@ struct ServeCommandTests {
         let output = try GatehouseProcess.withDirectory([
             "p.yaml": "kind: Policy\nname: p\nrules: [{ name: r, action: maybe }]\n"
         ]) { directory in
-            try GatehouseProcess.run(["serve", "--policies", directory.path, "--listen", "127.0.0.1:0"])
+            // Its decision log and key in the temporary directory, not the checkout's .gatehouse/.
+            try GatehouseProcess.run(
+                ["serve", "--policies", directory.path, "--listen", "127.0.0.1:0", "--admin-listen", "off"],
+                environment: [
+                    "GATEHOUSE_AUDIT_STORE": directory.appendingPathComponent("decisions.db").path,
+                    "GATEHOUSE_AUDIT_KEY": directory.appendingPathComponent("audit-key.pem").path,
+                ])
         }
         #expect(output.status == 2)
         #expect(output.stdout.contains("policy_invalid_value"))

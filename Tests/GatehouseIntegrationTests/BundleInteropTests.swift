@@ -32,29 +32,29 @@ struct BundleInteropTests {
             archive.addfile(info, io.BytesIO(data))
         """
 
-    private func gatehouse(_ arguments: [String], in directory: URL) throws -> ProcessRunner.Output {
-        try ProcessRunner.run(Repository.gatehouse.path, arguments, directory: directory)
+    private func gatehouse(_ arguments: [String], in directory: URL) async throws -> ProcessRunner.Output {
+        try await ProcessRunner.run(Repository.gatehouse.path, arguments, directory: directory)
     }
 
     @Test("A bundle signed with PyJWT (EdDSA and ES256) and packed by Python's tarfile verifies")
     func pyJWTSignedBundleVerifies() async throws {
         let python = try await Provisioning.python()
-        try withTemporaryDirectory("bundle-interop") { directory in
+        try await withTemporaryDirectory("bundle-interop") { directory in
             for (name, arguments) in [
                 ("ed.pem", ["-algorithm", "ed25519"]),
                 ("p256.pem", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]),
             ] {
-                let made = try ProcessRunner.run(
+                let made = try await ProcessRunner.run(
                     "/usr/bin/env",
                     ["openssl", "genpkey"] + arguments + ["-out", directory.appendingPathComponent(name).path])
                 try #require(made.status == 0, "\(made.stderr)")
             }
             for (key, kid) in [("ed.pem", "py-ed"), ("p256.pem", "py-p256")] {
-                let jwks = try self.gatehouse(
+                let jwks = try await self.gatehouse(
                     ["bundle", "jwks", "--key", key, "--kid", kid, "-o", kid + ".jwks"], in: directory)
                 try #require(jwks.status == 0, "\(jwks.combined)")
             }
-            let built = try self.gatehouse(
+            let built = try await self.gatehouse(
                 ["bundle", "build", Repository.url("policies").path, "-o", "b.tar.gz", "--revision", "py-1"],
                 in: directory)
             try #require(built.status == 0, "\(built.combined)")
@@ -67,15 +67,15 @@ struct BundleInteropTests {
                 ],
             ]
             let input = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
-            let signed = try ProcessRunner.run(python, ["-c", Self.script], input: input)
+            let signed = try await ProcessRunner.run(python, ["-c", Self.script], input: input)
             try #require(signed.status == 0, "\(signed.combined)")
             for (keys, kid) in [("py-ed.jwks", "py-ed"), ("py-p256.jwks", "py-p256")] {
-                let verified = try self.gatehouse(
+                let verified = try await self.gatehouse(
                     ["bundle", "verify", "signed.tar.gz", "--keys", keys, "--require-signature"], in: directory)
                 #expect(verified.status == 0, "\(verified.combined)")
                 #expect(verified.stdout.contains("revision py-1, ") && verified.stdout.hasSuffix("signed by \(kid)\n"))
             }
-            let inspected = try self.gatehouse(
+            let inspected = try await self.gatehouse(
                 ["bundle", "inspect", "signed.tar.gz", "--keys", "py-ed.jwks"], in: directory)
             #expect(inspected.stdout.contains("kid py-ed, alg EdDSA, verifies"), "\(inspected.stdout)")
             #expect(inspected.stdout.contains("kid py-p256, alg ES256, does not verify (signature_unknown_key"))

@@ -48,10 +48,10 @@ struct Replicas: Sendable {
     static func with<Result>(_ body: (Replicas) async throws -> Result) async throws -> Result {
         try await withTemporaryDirectory("e2e-replicas") { directory in
             let ports = try FreePort.next(6)
-            let first = try GatehouseServer(
+            let first = try await GatehouseServer(
                 directory: try Self.subdirectory("first", of: directory), policies: Provisioning.fixturePolicies,
                 ports: (ports[0], ports[1]))
-            let second = try GatehouseServer(
+            let second = try await GatehouseServer(
                 directory: try Self.subdirectory("second", of: directory), policies: Provisioning.fixturePolicies,
                 ports: (ports[2], ports[3]))
             let envoyText = try String(

@@ -118,7 +118,7 @@ struct IdentityEndToEndTests {
                 envoyConfig: envoyConfig, policies: policies,
                 prepare: { certificates in
                     try Self.copyExamplePolicies(to: policies, trusting: certificates)
-                    try Self.issueForeignDomainCertificate(in: certificates)
+                    try await Self.issueForeignDomainCertificate(in: certificates)
                 }
             ) { deployment in
                 try await Self.check(testCase, through: deployment)
@@ -170,7 +170,7 @@ struct IdentityEndToEndTests {
 
     /// A client certificate from the run's development CA, valid for TLS (so Envoy accepts it),
     /// naming `spiffe://evil.example/…`, outside the example policies' trust domain.
-    static func issueForeignDomainCertificate(in certificates: URL) throws {
+    static func issueForeignDomainCertificate(in certificates: URL) async throws {
         let path = { (name: String) in certificates.appendingPathComponent(name).path }
         let extensions = """
             basicConstraints=critical,CA:FALSE
@@ -179,19 +179,19 @@ struct IdentityEndToEndTests {
             subjectAltName=URI:spiffe://evil.example/ns/civil-registry/sa/api
             """
         try Data(extensions.utf8).write(to: certificates.appendingPathComponent("foreign.ext"))
-        try Self.run(
+        try await Self.run(
             "/usr/bin/openssl",
             [
                 "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
                 path("foreign-domain-dev-key.pem"),
             ])
-        try Self.run(
+        try await Self.run(
             "/usr/bin/openssl",
             [
                 "req", "-new", "-key", path("foreign-domain-dev-key.pem"), "-subj", "/CN=foreign", "-out",
                 path("foreign.csr"),
             ])
-        try Self.run(
+        try await Self.run(
             "/usr/bin/openssl",
             [
                 "x509", "-req", "-in", path("foreign.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca-dev-key.pem"),
@@ -206,17 +206,17 @@ struct IdentityEndToEndTests {
             return try await Self.runMint(key: idpKey, alg: alg, kid: kid, claims: claims)
         case .attacker(let claims):
             let key = certificates.appendingPathComponent("attacker-key.pem").path
-            try Self.run("/usr/bin/openssl", ["genpkey", "-algorithm", "RSA", "-out", key])
+            try await Self.run("/usr/bin/openssl", ["genpkey", "-algorithm", "RSA", "-out", key])
             return try await Self.runMint(key: key, alg: "RS256", kid: "idp-dev-1", claims: claims)
         case .unsigned(let claims):
             return try await Self.runMint(key: idpKey, alg: "none", kid: "idp-dev-1", claims: claims)
         case .publicKeyAsSecret(let claims):
             let publicKey = certificates.appendingPathComponent("idp-public.pem").path
-            try Self.run("/usr/bin/openssl", ["pkey", "-in", idpKey, "-pubout", "-out", publicKey])
+            try await Self.run("/usr/bin/openssl", ["pkey", "-in", idpKey, "-pubout", "-out", publicKey])
             return try await Self.runMint(
                 key: publicKey, alg: "HS256-WITH-PUBLIC-KEY", kid: "idp-dev-1", claims: claims)
         case .developmentCommand:
-            return try Self.run(
+            return try await Self.run(
                 Repository.gatehouse.path,
                 [
                     "certs", "token", "--key", idpKey, "--subject", "alice", "--audience", "civil-registry", "--claim",
@@ -233,7 +233,7 @@ struct IdentityEndToEndTests {
 
     private static func runMint(key: String, alg: String, kid: String, claims: Claims) async throws -> String {
         let json = claims.json
-        return try Self.run(
+        return try await Self.run(
             try await Provisioning.python(), [Provisioning.script("mint_token.py"), key, alg, kid, json]
         )
         .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -241,8 +241,9 @@ struct IdentityEndToEndTests {
 
     /// Runs a command and returns its standard output; throws with everything it printed when it fails.
     @discardableResult
-    private static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let result = try ProcessRunner.run(executable, arguments)
+    private static func run(_ executable: String, _ arguments: [String]) async throws -> String {
+        // The async overload: the child is awaited on a thread of its own, not a cooperative one.
+        let result = try await ProcessRunner.run(executable, arguments)
         guard result.status == 0 else {
             throw ChildProcessError(message: "\(executable) \(arguments.first ?? "") failed: \(result.combined)")
         }

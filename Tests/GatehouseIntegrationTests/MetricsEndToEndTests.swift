@@ -32,7 +32,7 @@ struct MetricsEndToEndTests {
         try await withTemporaryDirectory("metrics-e2e") { directory in
             let ports = try FreePort.next(3)
             let digest = SHA256.hash(data: Array(Self.token.utf8)).map { String(format: "%02x", $0) }.joined()
-            let server = try GatehouseServer(
+            let server = try await GatehouseServer(
                 directory: directory, policies: Provisioning.fixturePolicies, ports: (ports[0], ports[1]),
                 adminPort: ports[2], adminTokens: "[{ name: prometheus, sha256: \(digest), role: metrics }]")
             do {

@@ -31,7 +31,7 @@ struct ShadowEndToEndTests {
 
             let ports = try FreePort.next(3)
             let digest = try AdminEndToEndTests.sha256(of: Self.adminToken)
-            let server = try GatehouseServer(
+            let server = try await GatehouseServer(
                 directory: directory, policies: Provisioning.fixturePolicies,
                 ports: (ports[0], ports[1]), adminPort: ports[2],
                 adminTokens: "[{name: ops, sha256: \(digest), role: admin}]")

@@ -93,6 +93,15 @@ package enum ProcessRunner {
         let stdout = Pipe()
         let stderr = Pipe()
         let stdin = Pipe()
+        // Close-on-exec on every end: Foundation dup2s the child's ends onto 0-2 (which clears the
+        // flag there), and no other child spawned meanwhile inherits them. Without it a server
+        // started by another test kept a finished script's stdout open, and its reader waited.
+        for pipe in [stdout, stderr, stdin] {
+            for handle in [pipe.fileHandleForReading, pipe.fileHandleForWriting] {
+                let descriptor = handle.fileDescriptor
+                _ = fcntl(descriptor, F_SETFD, fcntl(descriptor, F_GETFD) | FD_CLOEXEC)
+            }
+        }
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = stdin

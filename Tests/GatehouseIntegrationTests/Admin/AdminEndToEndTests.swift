@@ -108,7 +108,7 @@ struct AdminEndToEndTests {
         try await withTemporaryDirectory("e2e-admin-mtls") { directory in
             let ports = try FreePort.next(3)
             let certs = directory.appendingPathComponent("certs").path
-            let server = try GatehouseServer(
+            let server = try await GatehouseServer(
                 directory: directory, policies: Provisioning.fixturePolicies, ports: (ports[0], ports[1]),
                 adminPort: ports[2],
                 adminMoreSettings: [
@@ -192,7 +192,7 @@ struct AdminEndToEndTests {
             for (name, token, role) in [("ops", Self.adminToken, "admin"), ("audit", Self.auditorToken, "auditor")] {
                 tokens.append("{name: \(name), sha256: \(try Self.sha256(of: token)), role: \(role)}")
             }
-            let server = try GatehouseServer(
+            let server = try await GatehouseServer(
                 directory: directory, policies: Provisioning.fixturePolicies, ports: (ports[0], ports[1]),
                 adminPort: ports[2], adminTokens: "[\(tokens.joined(separator: ", "))]")
             do {

@@ -14,11 +14,18 @@ final class ChildProcess: Sendable {
     let pid: pid_t
     private let status = Mutex<Int32?>(nil)
 
+    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), looked up at run time: Swift's
+    /// Glibc module does not declare it.
+    private static let closeFrom: CloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map {
+        unsafeBitCast($0, to: CloseFrom.self)
+    }
+
     /// Starts `executable` with `arguments`, writing stdout and stderr to `logFile`.
     init(name: String, executable: String, arguments: [String], logFile: URL) throws {
         self.name = name
         self.logFile = logFile
-        let descriptor = open(logFile.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let descriptor = open(logFile.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw ChildProcessError(message: "cannot create \(logFile.path)") }
         defer { close(descriptor) }
         var actions = posix_spawn_file_actions_t()
@@ -27,6 +34,10 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, descriptor, 1)
         posix_spawn_file_actions_adddup2(&actions, descriptor, 2)
+        // Nothing else of the test process reaches the child: a pipe another test's child writes
+        // to, inherited by a long-lived server, would keep that pipe open and its reader waiting
+        // (a provisioning run waited on a finished script until the servers exited: a deadlock).
+        if let closeFrom = Self.closeFrom { _ = closeFrom(&actions, 3) }
         // The test runner blocks some signals; a child would inherit that and ignore SIGTERM.
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -41,7 +41,7 @@ final class Deployment: Sendable {
     static func with<Result>(
         envoyConfig: String,
         policies: URL? = nil,
-        prepare: (URL) throws -> Void = { _ in },
+        prepare: (URL) async throws -> Void = { _ in },
         envoyReplacements: [(String, String)] = [],
         _ body: (Deployment) async throws -> Result
     ) async throws -> Result {
@@ -65,7 +65,7 @@ final class Deployment: Sendable {
     /// Starts an upstream, Gatehouse and Envoy with their files under `root`, and waits until all
     /// three serve.
     private static func start(
-        in root: URL, envoyConfig: String, policies: URL?, prepare: (URL) throws -> Void,
+        in root: URL, envoyConfig: String, policies: URL?, prepare: (URL) async throws -> Void,
         envoyReplacements: [(String, String)]
     ) async throws -> Deployment {
         // Ports are found free, closed, then bound by the children; in between another process on
@@ -93,14 +93,14 @@ final class Deployment: Sendable {
     }
 
     private init(
-        directory: URL, envoyConfig: String, policies: URL, prepare: (URL) throws -> Void,
+        directory: URL, envoyConfig: String, policies: URL, prepare: (URL) async throws -> Void,
         envoyReplacements: [(String, String)]
     ) async throws {
         let ports = try FreePort.next(5)
         self.envoyPort = ports[0]
         let upstreamPort = ports[3]
         let adminPort = ports[4]
-        self.server = try GatehouseServer(
+        self.server = try await GatehouseServer(
             directory: directory, policies: policies, ports: (ports[1], ports[2]), prepare: prepare)
         // The Envoy configuration is used as written; only addresses and the certificate directory change.
         var envoyText = try String(

@@ -25,13 +25,15 @@ final class GatehouseServer: @unchecked Sendable {
     init(
         directory: URL, policies: URL, ports: (Int, Int), adminPort: Int = 0, adminTokens: String = "[]",
         adminMoreSettings: [String] = [],
-        prepare: (URL) throws -> Void = { _ in }
-    ) throws {
+        prepare: (URL) async throws -> Void = { _ in }
+    ) async throws {
         self.directory = directory
         (self.port, self.tlsPort) = ports
         self.socketPath = directory.appendingPathComponent("gatehouse.sock").path
         self.certificates = directory.appendingPathComponent("certs")
-        let certs = try ProcessRunner.run(
+        // Awaited on a thread of its own: many suites start servers at once, and a synchronous wait
+        // here held both cooperative threads of a 2-core machine (gdb), starving every gRPC test.
+        let certs = try await ProcessRunner.run(
             Repository.gatehouse.path, ["certs", "dev", "--out", self.certificates.path])
         guard certs.status == 0 else {
             throw ChildProcessError(message: "gatehouse certs dev failed: \(certs.combined)")
@@ -49,7 +51,7 @@ final class GatehouseServer: @unchecked Sendable {
         .replacingOccurrences(
             of: "tokens: []", with: (["tokens: \(adminTokens)"] + adminMoreSettings).joined(separator: "\n  "))
         try Data(configuration.utf8).write(to: directory.appendingPathComponent("gatehouse.yaml"))
-        try prepare(self.certificates)
+        try await prepare(self.certificates)
         self.process = try Self.spawn(directory, generation: 0)
     }
 
@@ -70,7 +72,8 @@ final class GatehouseServer: @unchecked Sendable {
     ) async throws -> Result {
         try await withTemporaryDirectory("e2e-server") { directory in
             let ports = try FreePort.next(2)
-            let server = try GatehouseServer(directory: directory, policies: policies, ports: (ports[0], ports[1]))
+            let server = try await GatehouseServer(
+                directory: directory, policies: policies, ports: (ports[0], ports[1]))
             let result: Result
             do {
                 try await server.waitUntilServing()
