@@ -16,12 +16,12 @@ extension AuditCommand {
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case table, jsonl, csv }
 
-        @Option(help: "The decision log (audit.path).") var db = AuditStore.defaultPath
+        @Option(help: "The decision log (audit.store).") var db = AuditStore.defaultPath
         @Option(help: "Records at or after this time (RFC 3339, or an age such as 24h).") var since: String?
         @Option(help: "Records before this time (RFC 3339, or an age).") var until: String?
         @Option(help: "decision, admin, activation, gap or shadow.") var kind: String?
         @Option(help: "allow or deny.") var decision: String?
-        @Option(help: "A reason code (rule_denied, jwt_expired, …).") var reason: String?
+        @Option(help: "A reason code (denied_by_rule, token_expired, …).") var reason: String?
         @Option(help: "The verified JWT subject.") var subject: String?
         @Option(name: .customLong("spiffe-id"), help: "The client certificate's SPIFFE ID.") var spiffeID: String?
         @Option(help: "The X-Road client, INSTANCE/CLASS/MEMBER[/SUBSYSTEM].") var xroadClient: String?
