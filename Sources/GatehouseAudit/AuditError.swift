@@ -25,6 +25,12 @@ package struct AuditError: Error, Hashable, Sendable, CustomStringConvertible {
             case storeCorrupt = "store_corrupt"
             case queryInvalid = "query_invalid"
             case configurationInvalid = "configuration_invalid"
+            case recordModified = "record_modified"
+            case recordMissing = "record_missing"
+            case recordInserted = "record_inserted"
+            case recordsReordered = "records_reordered"
+            case logTruncated = "log_truncated"
+            case checkpointForged = "checkpoint_forged"
         }
 
         private let wrapped: Wrapped
@@ -64,6 +70,18 @@ package struct AuditError: Error, Hashable, Sendable, CustomStringConvertible {
         package static let queryInvalid = Code(.queryInvalid)
         /// An `audit.*` setting is not valid.
         package static let configurationInvalid = Code(.configurationInvalid)
+        /// A stored record's body or a root over the records differs from what was signed.
+        package static let recordModified = Code(.recordModified)
+        /// A sequence number between the retained start and the end of the log has no record.
+        package static let recordMissing = Code(.recordMissing)
+        /// A record that the signed log never held was added (or one was duplicated).
+        package static let recordInserted = Code(.recordInserted)
+        /// A record's `seq` field disagrees with its position: records were moved.
+        package static let recordsReordered = Code(.recordsReordered)
+        /// The log holds fewer records than a signed checkpoint covers.
+        package static let logTruncated = Code(.logTruncated)
+        /// A checkpoint or retention anchor does not carry a valid signature by the instance's key.
+        package static let checkpointForged = Code(.checkpointForged)
 
         /// The stable snake_case string, as logged and printed.
         package var description: String { self.wrapped.rawValue }

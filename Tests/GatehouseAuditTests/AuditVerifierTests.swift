@@ -1,0 +1,141 @@
+import Foundation
+import GRDB
+import GatehouseAudit
+import GatehouseCore
+import GatehouseTestSupport
+import Testing
+
+/// The full-log verifier over a log written by the real writer, then tampered with in SQLite.
+@Suite("Audit verifier: every kind of tampering is named", .bug(id: "13"), .timeLimit(.minutes(1)))
+struct AuditVerifierTests {
+    private typealias F = AuditWriterFixture
+
+    // `try!`: any 32-byte seed is a valid Ed25519 key.
+    private static let key = try! AuditSigningKey(name: "gatehouse.audit/gh-1", seed: [UInt8](repeating: 7, count: 32))
+
+    /// Signs like `gatehouse serve`: a C2SP checkpoint of instance gh-1 by `key`.
+    static func signer(_ key: AuditSigningKey) -> AuditCheckpointSigner {
+        AuditCheckpointSigner { size, root, time in
+            Checkpoint(origin: key.name, size: size, root: root, time: time, instance: "gh-1").signed(by: key)
+        }
+    }
+
+    /// 100 records with checkpoints at 30, 60, 90 and (on shutdown) 100, then `tamper` on the database.
+    private func verify(
+        chunkSize: Int = 16, _ tamper: (Database) throws -> Void = { _ in }
+    ) throws -> AuditVerification {
+        try withTemporaryDirectory("audit-verify") { directory in
+            let path = directory.appendingPathComponent("decisions.db").path
+            let writer = try AuditWriter(
+                store: AuditStore(path: path), instance: "gh-1", signer: Self.signer(Self.key),
+                settings: AuditSettings(batchSize: 10, checkpointEvery: 30, checkpointInterval: .seconds(3600)),
+                now: ManualClock().now)
+            for index in 0..<100 { _ = writer.offer(F.decision(index)) }
+            writer.shutdown()
+            try DatabaseQueue(path: path).write(tamper)
+            let verifier = AuditVerifier(store: try AuditStore(path: path, readOnly: true), chunkSize: chunkSize) {
+                instance in
+                try AuditVerifierKey(name: "gatehouse.audit/\(instance)", publicKey: Self.key.verifierKey.publicKey)
+            }
+            let results = try verifier.verify()
+            try #require(results.count == 1)
+            return results[0]
+        }
+    }
+
+    private static func body(_ db: Database, _ seq: Int) throws -> String {
+        try #require(try String.fetchOne(db, sql: "SELECT body FROM records WHERE seq = ?", arguments: [seq]))
+    }
+
+    private static func setBody(_ db: Database, _ seq: Int, _ body: String) throws {
+        try db.execute(sql: "UPDATE records SET body = ? WHERE seq = ?", arguments: [body, seq])
+    }
+
+    @Test("An untouched log verifies: size, checkpoints, root")
+    func intact() throws {
+        let result = try self.verify()
+        #expect(result.isIntact, "\(result.problem.map(String.init(describing:)) ?? "")")
+        #expect(result.size == 100)
+        #expect(result.checkpoints == 4)
+        #expect(result.unsigned == 0)
+    }
+
+    @Test("An edited body that is no longer canonical is record_modified at its seq")
+    func editedBody() throws {
+        let result = try self.verify { db in
+            try Self.setBody(db, 42, try Self.body(db, 42).replacingOccurrences(of: "\"allow\"", with: "\"deny\" "))
+        }
+        #expect(result.problem?.code == .recordModified)
+        #expect(result.seq == 42)
+    }
+
+    @Test("A re-encoded canonical body is record_modified at the first checkpoint after it")
+    func reencodedBody() throws {
+        let result = try self.verify { db in
+            let forged = AuditLeaf.encode(F.decision(42, outcome: .deny), instance: "gh-1", sequence: 42)
+            try Self.setBody(db, 42, String(decoding: forged, as: UTF8.self))
+        }
+        #expect(result.problem?.code == .recordModified)
+        #expect(result.suspects == 30..<60)
+        #expect(result.checkpoints == 1)
+    }
+
+    @Test("A deleted row is record_missing")
+    func deletedRow() throws {
+        let result = try self.verify { db in try db.execute(sql: "DELETE FROM records WHERE seq = 50") }
+        #expect(result.problem?.code == .recordMissing)
+        #expect(result.seq == 50)
+    }
+
+    @Test("A row inserted with the later rows renumbered is record_inserted")
+    func insertedRow() throws {
+        let result = try self.verify { db in
+            try db.execute(sql: "UPDATE records SET seq = seq + 1000 WHERE seq >= 50")
+            try db.execute(sql: "UPDATE records SET seq = seq - 999 WHERE seq >= 1000")
+            let forged = AuditLeaf.encode(F.decision(9999), instance: "gh-1", sequence: 50)
+            try db.execute(
+                sql: "INSERT INTO records (instance, seq, body) VALUES ('gh-1', 50, ?)",
+                arguments: [String(decoding: forged, as: UTF8.self)])
+        }
+        #expect(result.problem?.code == .recordInserted)
+        #expect(result.seq == 51)
+    }
+
+    @Test("Two swapped bodies are records_reordered")
+    func swappedBodies() throws {
+        let result = try self.verify { db in
+            let (first, second) = (try Self.body(db, 20), try Self.body(db, 25))
+            try Self.setBody(db, 20, second)
+            try Self.setBody(db, 25, first)
+        }
+        #expect(result.problem?.code == .recordsReordered)
+        #expect(result.seq == 20)
+    }
+
+    @Test("Deleting the tail and its checkpoints is log_truncated by a kept checkpoint")
+    func truncatedTail() throws {
+        let result = try self.verify { db in
+            try db.execute(sql: "DELETE FROM records WHERE seq >= 75")
+            try db.execute(sql: "DELETE FROM checkpoints WHERE size > 90")
+        }
+        #expect(result.problem?.code == .logTruncated)
+        #expect(result.seq == 75)
+        #expect(result.checkpoints == 2)
+    }
+
+    @Test("A checkpoint signed by another key is checkpoint_forged")
+    func forgedCheckpoint() throws {
+        let result = try self.verify { db in
+            let other = try AuditSigningKey.generate(name: "gatehouse.audit/gh-1")
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT rowid, note FROM checkpoints WHERE size = 60"))
+            let note: String = row[1]
+            let body = String(note[..<(try #require(note.range(of: "\n\n"))).lowerBound]) + "\n"
+            let checkpoint = try Checkpoint(body: body)
+            let rowid: Int64 = row[0]
+            try db.execute(
+                sql: "UPDATE checkpoints SET note = ? WHERE rowid = ?",
+                arguments: [checkpoint.signed(by: other), rowid])
+        }
+        #expect(result.problem?.code == .checkpointForged)
+    }
+}
