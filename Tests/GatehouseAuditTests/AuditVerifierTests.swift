@@ -20,9 +20,9 @@ struct AuditVerifierTests {
         }
     }
 
-    /// 100 records with checkpoints at 30, 60, 90 and (on shutdown) 100, then `tamper` on the database.
+    /// `records` records with a checkpoint every 30 and one at shutdown, optionally pruned, then `tamper` on the database.
     private func verify(
-        chunkSize: Int = 16, _ tamper: (Database) throws -> Void = { _ in }
+        records: Int = 100, chunkSize: Int = 16, prune: Int64? = nil, _ tamper: (Database) throws -> Void = { _ in }
     ) throws -> AuditVerification {
         try withTemporaryDirectory("audit-verify") { directory in
             let path = directory.appendingPathComponent("decisions.db").path
@@ -30,8 +30,13 @@ struct AuditVerifierTests {
                 store: AuditStore(path: path), instance: "gh-1", signer: Self.signer(Self.key),
                 settings: AuditSettings(batchSize: 10, checkpointEvery: 30, checkpointInterval: .seconds(3600)),
                 now: ManualClock().now)
-            for index in 0..<100 { _ = writer.offer(F.decision(index)) }
+            for index in 0..<records { _ = writer.offer(F.decision(index)) }
             writer.shutdown()
+            if let keepBytes = prune {
+                _ = try AuditRetention.prune(
+                    AuditStore(path: path), instance: "gh-1", policy: AuditRetentionPolicy(maxBytes: keepBytes),
+                    signer: Self.signer(Self.key), now: F.start)
+            }
             try DatabaseQueue(path: path).write(tamper)
             let verifier = AuditVerifier(store: try AuditStore(path: path, readOnly: true), chunkSize: chunkSize) {
                 instance in
@@ -137,5 +142,23 @@ struct AuditVerifierTests {
                 arguments: [checkpoint.signed(by: other), rowid])
         }
         #expect(result.problem?.code == .checkpointForged)
+    }
+
+    @Test("A pruned log verifies from its signed anchor; an anchor signed by another key is checkpoint_forged")
+    func prunedLog() throws {
+        // 300 records of a few hundred bytes; keeping 4,000 bytes keeps about ten, pruned down to seq 256.
+        let result = try self.verify(records: 300, prune: 4_000)
+        #expect(result.isIntact, "\(result.problem.map(String.init(describing:)) ?? "")")
+        #expect(result.firstSeq == 256)
+        #expect(result.size == 300)
+        #expect(result.checkpoints == 3)  // 270, 300 and the final 300; those below 256 cannot be compared
+        let forged = try self.verify(records: 300, prune: 4_000) { db in
+            let other = try AuditSigningKey.generate(name: "gatehouse.audit/gh-1")
+            let note: String = try #require(try String.fetchOne(db, sql: "SELECT note FROM anchors"))
+            let body = String(note[..<(try #require(note.range(of: "\n\n"))).lowerBound]) + "\n"
+            try db.execute(
+                sql: "UPDATE anchors SET note = ?", arguments: [try Checkpoint(body: body).signed(by: other)])
+        }
+        #expect(forged.problem?.code == .checkpointForged)
     }
 }
