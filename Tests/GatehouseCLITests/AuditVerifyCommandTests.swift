@@ -59,4 +59,28 @@ struct AuditVerifyCommandTests {
             #expect(missing.status == 2)
         }
     }
+
+    @Test("prove and consistency print proofs that check-proof accepts offline (exit 0) and rejects once altered (1)")
+    func proofs() async throws {
+        try await withTemporaryDirectory("cli-audit-proofs") { directory in
+            let (db, keyFile) = try self.writeLog(in: directory, "good")
+            let prove = try await self.gatehouse(["prove", String(format: "%032x", 5), "--db", db])
+            #expect(prove.status == 0, "\(prove.stderr)")
+            let file = directory.appendingPathComponent("proof.json")
+            try Data(prove.stdout.utf8).write(to: file)
+            let checked = try await self.gatehouse(["check-proof", file.path, "--key-file", keyFile])
+            #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
+            #expect(checked.stdout.hasPrefix("ok: record seq 5 is in 'gh-1''s log of 40 records"))
+            try Data(prove.stdout.replacingOccurrences(of: "/births/5", with: "/births/6").utf8).write(to: file)
+            let altered = try await self.gatehouse(["check-proof", file.path, "--key-file", keyFile])
+            #expect(altered.status == 1, "\(altered.stdout)\(altered.stderr)")
+            let consistency = try await self.gatehouse(["consistency", "20", "40", "--db", db])
+            #expect(consistency.status == 0, "\(consistency.stderr)")
+            try Data(consistency.stdout.utf8).write(to: file)
+            let grew = try await self.gatehouse(["check-proof", file.path, "--key-file", keyFile])
+            #expect(grew.status == 0, "\(grew.stdout)\(grew.stderr)")
+            let unknown = try await self.gatehouse(["prove", "no-such-id", "--db", db])
+            #expect(unknown.status == 2)
+        }
+    }
 }

@@ -8,7 +8,7 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Query and verify the decision log.",
-        subcommands: [Query.self, Verify.self, PublicKey.self]
+        subcommands: [Query.self, Verify.self, Prove.self, Consistency.self, CheckProof.self, PublicKey.self]
     )
 
     /// Opens the store read-only, exiting 2 with the reason when it cannot be opened.
