@@ -94,6 +94,17 @@ extension AdminAPI {
 
     /// PUT /v1/policy/bundle: the body is the bundle, at most ``maxBundleBytes``.
     func upload(_ request: Request, caller: AdminCaller) async throws -> AdminAnswer {
+        let bundle = try await self.bundleBody(
+            request, missing: "send the bundle's .tar.gz bytes (gatehouse admin upload FILE)")
+        let outcome = await self.administration.activate(
+            uploadedBundle: bundle,
+            request: ReloadRequest(trigger: .upload, requestedBy: caller.description))
+        return Self.answer(outcome)
+    }
+
+    /// A request body holding a bundle's `.tar.gz` bytes, at most ``maxBundleBytes`` (413 past
+    /// it, 400 `empty_bundle` without one; `missing` says what to send).
+    func bundleBody(_ request: Request, missing: String) async throws -> [UInt8] {
         let limit = self.maxBundleBytes
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw AdminRequestError.tooLarge(limit: limit)
@@ -106,13 +117,9 @@ extension AdminAPI {
         }
         guard bytes.readableBytes > 0 else {
             throw AdminRequestError(
-                status: .badRequest, code: "empty_bundle",
-                message: "The request has no body; send the bundle's .tar.gz bytes (gatehouse admin upload FILE).")
+                status: .badRequest, code: "empty_bundle", message: "The request has no body; \(missing).")
         }
-        let outcome = await self.administration.activate(
-            uploadedBundle: Array(buffer: bytes),
-            request: ReloadRequest(trigger: .upload, requestedBy: caller.description))
-        return Self.answer(outcome)
+        return Array(buffer: bytes)
     }
 
     /// The revision named by an optional JSON body `{"revision": "…"}`.

@@ -43,19 +43,21 @@ extension AdminDTO {
 
 extension AdminAPI {
     /// `GET /v1/policy/shadow` (auditor), `POST /v1/policy/shadow` with a bundle and
-    /// `DELETE /v1/policy/shadow` (admin); 501 when the server offers no shadow evaluation.
+    /// `DELETE /v1/policy/shadow` (admin), when the administration offers shadow evaluation
+    /// (`gatehouse serve` always does); otherwise the routes do not exist (404), like `/v1/decisions`
+    /// without a decision log.
     func addShadowRoutes(to router: Router<AdminRequestContext>) {
+        guard let shadowing = self.administration as? any PolicyShadowing else { return }
         router.get("/v1/policy/shadow") { request, context in
             try await self.authorized(request, context, action: "shadow status", needs: .auditor, level: .info) { _ in
-                let shadowing = try self.shadowing()
                 return AdminAnswer(AdminResponse.json(AdminDTO.Shadow(shadowing.shadowStatus(), state: "loaded")))
             }
         }
         router.post("/v1/policy/shadow") { request, context in
             try await self.authorized(request, context, action: "shadow load", needs: .admin, level: .notice) {
                 caller in
-                let shadowing = try self.shadowing()
-                let bundle = try await self.shadowBundle(request)
+                let bundle = try await self.bundleBody(
+                    request, missing: "send the candidate bundle's .tar.gz bytes (gatehouse bundle build)")
                 switch await shadowing.loadShadow(bundle: bundle, requestedBy: caller.description) {
                 case .success(let status):
                     return AdminAnswer(
@@ -73,42 +75,11 @@ extension AdminAPI {
         router.delete("/v1/policy/shadow") { request, context in
             try await self.authorized(request, context, action: "shadow unload", needs: .admin, level: .notice) {
                 caller in
-                let shadowing = try self.shadowing()
                 let status = await shadowing.unloadShadow(requestedBy: caller.description)
                 return AdminAnswer(
                     AdminResponse.json(AdminDTO.Shadow(status, state: "unloaded")),
                     outcome: status.map { "shadow unloaded \($0.revision)" } ?? "no shadow loaded")
             }
         }
-    }
-
-    /// The shadowing port, if the administration offers it.
-    private func shadowing() throws -> any PolicyShadowing {
-        guard let shadowing = self.administration as? any PolicyShadowing else {
-            throw AdminRequestError(
-                status: .notImplemented, code: "shadow_unavailable",
-                message: "This server does not evaluate shadow candidates.")
-        }
-        return shadowing
-    }
-
-    /// The body of `POST /v1/policy/shadow`: a bundle's `.tar.gz` bytes, at most ``maxBundleBytes``.
-    private func shadowBundle(_ request: Request) async throws -> [UInt8] {
-        let limit = self.maxBundleBytes
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
-            throw AdminRequestError.tooLarge(limit: limit)
-        }
-        let bytes: ByteBuffer
-        do {
-            bytes = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw AdminRequestError.tooLarge(limit: limit)
-        }
-        guard bytes.readableBytes > 0 else {
-            throw AdminRequestError(
-                status: .badRequest, code: "empty_bundle",
-                message: "The request has no body; send the candidate bundle's .tar.gz bytes (gatehouse bundle build).")
-        }
-        return Array(buffer: bytes)
     }
 }

@@ -116,15 +116,14 @@ struct AdminShadowTests {
         }
     }
 
-    @Test("A server without shadow evaluation answers 501 shadow_unavailable")
+    @Test("A server without shadow evaluation has no shadow routes (404)")
     func unavailable() async throws {
         let app = Application(router: Self.router(FakeAdministration()))
         try await app.test(.router) { client in
             let response = try await client.execute(
                 uri: "/v1/policy/shadow", method: .post, headers: AdminFixture.bearer(AdminFixture.adminToken),
                 body: ByteBuffer(bytes: [1]))
-            #expect(response.status == .notImplemented)
-            #expect(try Self.json(response)["error"] as? String == "shadow_unavailable")
+            #expect(response.status == .notFound)
         }
     }
 }
