@@ -178,7 +178,7 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
             elapsed = 0
         }
         if let audit = self.audit {
-            let entry = DecisionEntry(decision, request: authzRequest, latencyMicroseconds: elapsed / 1000)
+            let entry = DecisionEntry(checked: decision, request: authzRequest, latencyMicroseconds: elapsed / 1000)
             if audit.offer(AuditRecord(id: decisionID, time: authzRequest.time, entry: .decision(entry))) == .refused {
                 decision = Self.auditUnavailable(decision)
             }

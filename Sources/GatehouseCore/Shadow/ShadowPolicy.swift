@@ -79,7 +79,7 @@ package final class ShadowPolicy: Sendable {
         }
         guard let sink = self.sink else { return }
         let entry = ShadowEntry(
-            active: DecisionEntry(shadowed: item.active, request: item.request), candidateRevision: self.tree.revision,
+            active: DecisionEntry(item.active, request: item.request), candidateRevision: self.tree.revision,
             candidateDecision: candidate.outcome, candidateReason: candidate.reason.code,
             candidateRule: candidate.rule)
         let record = AuditRecord(id: self.newRecordID(), time: item.request.time, entry: .shadow(entry))
