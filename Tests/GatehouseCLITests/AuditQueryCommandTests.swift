@@ -41,7 +41,7 @@ struct AuditQueryCommandTests {
     @Test("JSON lines are the stored canonical records; filters select; CSV quotes; a missing log is exit 2")
     func queryFormats() throws {
         try self.withLog { path in
-            let lines = try self.gatehouse(["--db", path, "--subject", "alice", "--format", "jsonl"])
+            let lines = try self.gatehouse(["--store", path, "--subject", "alice", "--format", "jsonl"])
             #expect(lines.status == 0, "\(lines.stderr)")
             let records = lines.stdout.split(separator: "\n")
             #expect(records.count == 3)
@@ -50,7 +50,7 @@ struct AuditQueryCommandTests {
                     $0.hasPrefix("{") && $0.contains("\"kind\":\"decision\"") && $0.contains("\"subject\":\"alice\"")
                 })
             let denied = try self.gatehouse([
-                "--db", path, "--decision", "deny", "--path", "/births/*", "--format", "csv",
+                "--store", path, "--decision", "deny", "--path", "/births/*", "--format", "csv",
             ])
             let rows = denied.stdout.split(separator: "\n")
             #expect(rows.count == 4)  // the header and decisions 3, 4, 5
@@ -58,12 +58,27 @@ struct AuditQueryCommandTests {
             #expect(
                 rows[1].contains(
                     ",deny,403,rule_denied,bob,GET,civil-registry.gov.example,/births/3,\"clerks, \"\"read\"\"\",r1,"))
+            // --db, the first name of --store, still works.
             let table = try self.gatehouse(["--db", path, "--since", "2026-12-06T00:35:14Z", "--limit", "2"])
             #expect(table.stdout.split(separator: "\n").count == 3)
             #expect(table.stderr.contains("2 records"))
-            let missing = try self.gatehouse(["--db", path + ".nope"])
+            let missing = try self.gatehouse(["--store", path + ".nope"])
             #expect(missing.status == 2)
-            #expect(missing.stderr.contains("store_unavailable"))
+            #expect(missing.stderr.contains("store_unavailable") && missing.stderr.contains("--store"))
+            let both = try self.gatehouse(["--store", path, "--db", path + ".other"])
+            #expect(both.status != 0 && both.stderr.contains("name different files"), "\(both.stderr)")
+        }
+    }
+
+    @Test("Every command that reads the log documents --store and hides --db")
+    func oneOptionName() throws {
+        for command in [
+            ["audit", "query"], ["audit", "verify"], ["audit", "prove"], ["audit", "consistency"],
+            ["policy", "diff"],
+        ] {
+            let help = try ProcessRunner.run(Repository.gatehouse.path, command + ["--help"])
+            #expect(help.stdout.contains("--store <store>"), "\(command): \(help.stdout)")
+            #expect(!help.stdout.contains("--db"), "\(command): \(help.stdout)")
         }
     }
 }

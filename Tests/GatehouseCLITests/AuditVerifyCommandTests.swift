@@ -42,20 +42,20 @@ struct AuditVerifyCommandTests {
             let (db, keyFile) = try self.writeLog(in: directory, "good")
             // The same records signed by another key: every checkpoint is forged as far as keyFile is concerned.
             let (forged, _) = try self.writeLog(in: directory, "forged")
-            let good = try await self.gatehouse(["verify", "--db", db, "--key-file", keyFile])
+            let good = try await self.gatehouse(["verify", "--store", db, "--key-file", keyFile])
             #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
             #expect(good.stdout.hasPrefix("gh-1: ok: 40 records, 3 checkpoints, root "))
             let publicKey = try await self.gatehouse(["public-key", "--key-file", keyFile, "--instance", "gh-1"])
             #expect(publicKey.status == 0, "\(publicKey.stderr)")
             #expect(publicKey.stdout.hasPrefix("gatehouse.audit/gh-1+"))
             let byText = try await self.gatehouse([
-                "verify", "--db", db, "--key", publicKey.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                "verify", "--store", db, "--key", publicKey.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
             ])
             #expect(byText.status == 0, "\(byText.stdout)\(byText.stderr)")
-            let tampered = try await self.gatehouse(["verify", "--db", forged, "--key-file", keyFile])
+            let tampered = try await self.gatehouse(["verify", "--store", forged, "--key-file", keyFile])
             #expect(tampered.status == 1, "\(tampered.stdout)\(tampered.stderr)")
             #expect(tampered.stdout.hasPrefix("gh-1: checkpoint_forged: "))
-            let missing = try await self.gatehouse(["verify", "--db", db, "--key-file", keyFile + ".absent"])
+            let missing = try await self.gatehouse(["verify", "--store", db, "--key-file", keyFile + ".absent"])
             #expect(missing.status == 2)
         }
     }
@@ -64,7 +64,7 @@ struct AuditVerifyCommandTests {
     func proofs() async throws {
         try await withTemporaryDirectory("cli-audit-proofs") { directory in
             let (db, keyFile) = try self.writeLog(in: directory, "good")
-            let prove = try await self.gatehouse(["prove", String(format: "%032x", 5), "--db", db])
+            let prove = try await self.gatehouse(["prove", String(format: "%032x", 5), "--store", db])
             #expect(prove.status == 0, "\(prove.stderr)")
             let file = directory.appendingPathComponent("proof.json")
             try Data(prove.stdout.utf8).write(to: file)
@@ -74,12 +74,12 @@ struct AuditVerifyCommandTests {
             try Data(prove.stdout.replacingOccurrences(of: "/births/5", with: "/births/6").utf8).write(to: file)
             let altered = try await self.gatehouse(["check-proof", file.path, "--key-file", keyFile])
             #expect(altered.status == 1, "\(altered.stdout)\(altered.stderr)")
-            let consistency = try await self.gatehouse(["consistency", "20", "40", "--db", db])
+            let consistency = try await self.gatehouse(["consistency", "20", "40", "--store", db])
             #expect(consistency.status == 0, "\(consistency.stderr)")
             try Data(consistency.stdout.utf8).write(to: file)
             let grew = try await self.gatehouse(["check-proof", file.path, "--key-file", keyFile])
             #expect(grew.status == 0, "\(grew.stdout)\(grew.stderr)")
-            let unknown = try await self.gatehouse(["prove", "no-such-id", "--db", db])
+            let unknown = try await self.gatehouse(["prove", "no-such-id", "--store", db])
             #expect(unknown.status == 2)
         }
     }

@@ -13,10 +13,10 @@ extension AuditCommand {
                 """)
 
         @Argument(help: "The record's id (a decision id).") var id: String
-        @Option(help: "The decision log (audit.store).") var db = AuditStore.defaultPath
+        @OptionGroup var log: DecisionLogOption
 
         func run() throws {
-            let store = try AuditCommand.openStore(self.db)
+            let store = try AuditCommand.openStore(self.log.path)
             let proof = try AuditCommand.run { () throws -> AuditProof in
                 guard let record = try store.record(id: self.id) else {
                     throw AuditError(
@@ -46,11 +46,11 @@ extension AuditCommand {
 
         @Argument(help: "The older checkpoint's tree size.") var old: UInt64
         @Argument(help: "The newer checkpoint's tree size.") var new: UInt64
-        @Option(help: "The decision log (audit.store).") var db = AuditStore.defaultPath
+        @OptionGroup var log: DecisionLogOption
         @Option(help: "The writer instance; needed when the log holds several.") var instance: String?
 
         func run() throws {
-            let store = try AuditCommand.openStore(self.db)
+            let store = try AuditCommand.openStore(self.log.path)
             let proof = try AuditCommand.run { () throws -> AuditProof in
                 let instances = try store.instances()
                 guard let instance = self.instance ?? (instances.count == 1 ? instances[0] : nil) else {

@@ -16,7 +16,7 @@ extension AuditCommand {
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case table, jsonl, csv }
 
-        @Option(help: "The decision log (audit.store).") var db = AuditStore.defaultPath
+        @OptionGroup var log: DecisionLogOption
         @Option(help: "Records at or after this time (RFC 3339, or an age such as 24h).") var since: String?
         @Option(help: "Records before this time (RFC 3339, or an age).") var until: String?
         @Option(help: "decision, admin, activation, gap or shadow.") var kind: String?
@@ -35,7 +35,7 @@ extension AuditCommand {
         @Option(help: "Output: table, jsonl or csv.") var format: Format = .table
 
         func run() throws {
-            let store = try AuditCommand.openStore(self.db)
+            let store = try AuditCommand.openStore(self.log.path)
             let query = try self.query()
             let printer = AuditRecordPrinter(format: self.format)
             printer.header()

@@ -16,7 +16,7 @@ extension AuditCommand {
                 Exit 0 when every instance verifies, 1 when tampering was found, 2 when the log or key cannot be read.
                 """)
 
-        @Option(help: "The decision log (audit.store).") var db = AuditStore.defaultPath
+        @OptionGroup var log: DecisionLogOption
         @Option(
             name: .customLong("key"),
             help: "A verifier key, '<name>+<key id>+<base64>' (repeatable: one per instance, matched by name).")
@@ -25,12 +25,12 @@ extension AuditCommand {
         var keyFile = AuditServeSettings().key
 
         func run() throws {
-            let store = try AuditCommand.openStore(self.db)
+            let store = try AuditCommand.openStore(self.log.path)
             let keyFor = try self.verifierKeys()
             let results = try AuditCommand.run {
                 try AuditVerifier(store: store) { instance in try keyFor(instance) }.verify()
             }
-            if results.isEmpty { Console.printError("The decision log '\(self.db)' holds no records.") }
+            if results.isEmpty { Console.printError("The decision log '\(self.log.path)' holds no records.") }
             for result in results { Self.print(result) }
             if results.contains(where: { !$0.isIntact }) { throw ExitStatus.deny.exitCode }
         }

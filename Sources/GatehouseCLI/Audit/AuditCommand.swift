@@ -15,8 +15,8 @@ struct AuditCommand: ParsableCommand {
     static func openStore(_ path: String) throws -> AuditStore {
         guard FileManager.default.fileExists(atPath: path) else {
             Console.printError(
-                "store_unavailable: The decision log '\(path)' does not exist; pass --db with the file "
-                    + "'gatehouse serve' writes (audit.path).")
+                "store_unavailable: The decision log '\(path)' does not exist; pass --store with the file "
+                    + "'gatehouse serve' writes (audit.store).")
             throw ExitStatus.usage.exitCode
         }
         return try Self.run { try AuditStore(path: path, readOnly: true) }

@@ -24,7 +24,7 @@ extension PolicyCommand {
             help: "Start of the window: a duration back from now (24h, 30m, 7d) or a UTC time (2026-12-06T00:00:00Z).")
         var since: String = "24h"
         @Option(help: "End of the window, in the same forms; now by default.") var until: String?
-        @Option(help: "The decision log.") var store: String = AuditStore.defaultPath
+        @OptionGroup var log: DecisionLogOption
         @Option(help: "Examples shown per group.") var examples: Int = 5
         @Option(help: "Output: table or json.") var format: OutputFormat = .table
         @Argument(help: "The candidate policy directory.") var candidate: String
@@ -43,19 +43,19 @@ extension PolicyCommand {
             let since = try Self.time(self.since, now: now, option: "--since")
             let until = try self.until.map { try Self.time($0, now: now, option: "--until") }
             let tree = try Self.candidateTree(self.candidate)
-            guard FileManager.default.fileExists(atPath: self.store) else {
+            guard FileManager.default.fileExists(atPath: self.log.path) else {
                 Console.printError(
-                    "error: \(self.store): no decision log here; pass --store with the path of audit.store "
+                    "error: \(self.log.path): no decision log here; pass --store with the path of audit.store "
                         + "(default \(AuditStore.defaultPath)).")
                 throw ExitStatus.usage.exitCode
             }
             let report: ReplayReport
             do {
                 report = try Self.replay(
-                    store: AuditStore(path: self.store, readOnly: true), candidate: tree,
+                    store: AuditStore(path: self.log.path, readOnly: true), candidate: tree,
                     query: AuditQuery(since: since, until: until, kind: "decision"), exampleLimit: self.examples)
             } catch let error as AuditError {
-                Console.printError("error: \(self.store): \(error.message)")
+                Console.printError("error: \(self.log.path): \(error.message)")
                 throw ExitStatus.usage.exitCode
             }
             switch self.format {
