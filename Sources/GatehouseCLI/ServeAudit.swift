@@ -12,14 +12,24 @@ struct ServeAudit: Sendable {
     let writer: AuditWriter
     /// The store the writer appends to, read by `GET /v1/decisions` (WAL: reads never wait for writes).
     let store: AuditStore
+    /// This process's claim on the store: released when the process ends.
+    let lock: ServeAuditLock
 
-    /// Opens the store, loads (or creates) the instance key and id, resumes the instance's tree
-    /// and starts the writer thread; `nil` when `audit.enabled` is false.
+    /// Takes the store's one-writer lock, opens the store, loads (or creates) the instance key and
+    /// id, resumes the instance's tree and starts the writer thread; `nil` when `audit.enabled` is false.
     ///
-    /// - Throws: A message naming the setting, the file and the fix, when the store, the key or
-    ///   the instance file cannot be opened, or the stored tree does not match its checkpoint.
+    /// - Throws: A message naming the setting, the file and the fix, when another server writes the
+    ///   store (``ServeAuditLock``), the store, the key or the instance file cannot be opened, or the
+    ///   stored tree does not match its checkpoint.
     static func open(_ settings: AuditServeSettings) throws(ConfigurationProblem) -> ServeAudit? {
         guard settings.isEnabled else { return nil }
+        // First, before an instance id or key is made: a second server on the same store stops here.
+        do {
+            try Self.createDirectory(of: settings.store)
+        } catch {
+            throw ConfigurationProblem("audit.store '\(settings.store)': \(error)")
+        }
+        let lock = try ServeAuditLock(store: settings.store)
         let instance = try Self.instance(settings)
         let key: AuditSigningKey
         do {
@@ -29,13 +39,12 @@ struct ServeAudit: Sendable {
             throw ConfigurationProblem("audit.key: \(error)")
         }
         do {
-            try Self.createDirectory(of: settings.store)
             let store = try AuditStore(path: settings.store)
             let writer = try AuditWriter(
                 store: store, instance: instance, signer: Self.signer(key, instance: instance),
                 settings: settings.writer)
             writer.start()
-            return ServeAudit(writer: writer, store: store)
+            return ServeAudit(writer: writer, store: store, lock: lock)
         } catch {
             throw ConfigurationProblem("audit.store '\(settings.store)': \(error)")
         }
