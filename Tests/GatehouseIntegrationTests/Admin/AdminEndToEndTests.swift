@@ -74,6 +74,59 @@ struct AdminEndToEndTests {
         }
     }
 
+    @Test(
+        "GET /v1/decisions?proof=true: a record's proof, saved as a file, passes gatehouse audit check-proof; altered, it fails",
+        .bug(id: "13"))
+    func decisionProofs() async throws {
+        try await Self.withServer(audit: ["checkpointInterval: 1s"]) { url, directory in
+            // An admin action to prove: the auditor's refused notify.
+            _ = try await Self.admin(["notify", "--url", url], token: Self.auditorToken)
+            let query = url + "/v1/decisions?kind=admin&proof=true&limit=1000"
+            var page: [String: Any] = [:]
+            var proved: [String: Any]?
+            for _ in 0..<100 {
+                let answer = try await Self.curl(query, token: Self.auditorToken)
+                #expect(answer.hasPrefix("200 application/json"), "\(answer.prefix(300))")
+                let body = answer.split(separator: "\n", maxSplits: 1).last.map(String.init) ?? ""
+                page = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+                let proofs = try #require(page["proofs"] as? [[String: Any]], "\(body.prefix(300))")
+                #expect(proofs.count == (page["records"] as? [Any])?.count)
+                // Until a checkpoint covers it a record says why it has no proof; the page itself is 200.
+                for proof in proofs where proof["proof"] is NSNull {
+                    #expect(proof["reason"] as? String == "not_checkpointed", "\(proof)")
+                }
+                proved = proofs.first { ($0["record"] as? String)?.contains(#""actor":"token:audit""#) == true }
+                if proved != nil { break }
+                try await Task.sleep(for: .milliseconds(100))  // checkpoints every second here
+            }
+            let proof = try #require(proved, "no proof for the auditor's notify: \(page)")
+            #expect(proof["kind"] as? String == "inclusion")
+            let records = try #require(page["records"] as? [[String: Any]])
+            #expect(records.contains { $0["actor"] as? String == "token:audit" })
+
+            // The third party holds only the verifier key and the proof file.
+            let key = directory.appendingPathComponent(".gatehouse/audit-key.pem").path
+            let publicKey = try await ProcessRunner.run(
+                Repository.gatehouse.path, ["audit", "public-key", "--key-file", key])
+            #expect(publicKey.status == 0, "\(publicKey.combined)")
+            let verifierKey = publicKey.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let file = directory.appendingPathComponent("proof.json")
+            try JSONSerialization.data(withJSONObject: proof).write(to: file)
+            let checked = try await ProcessRunner.run(
+                Repository.gatehouse.path, ["audit", "check-proof", file.path, "--key", verifierKey])
+            #expect(checked.status == 0, "\(checked.combined)")
+            #expect(checked.stdout.hasPrefix("ok: record seq "), "\(checked.stdout)")
+
+            var altered = proof
+            altered["record"] = (proof["record"] as? String)?.replacingOccurrences(
+                of: #""actor":"token:audit""#, with: #""actor":"token:ops""#)
+            try JSONSerialization.data(withJSONObject: altered).write(to: file)
+            let refused = try await ProcessRunner.run(
+                Repository.gatehouse.path, ["audit", "check-proof", file.path, "--key", verifierKey])
+            #expect(refused.status == 1, "\(refused.combined)")
+        }
+    }
+
     @Test("upload activates a built bundle, a corrupt one is refused (exit 2), rollback goes back")
     func uploadAndRollback() async throws {
         try await withTemporaryDirectory("e2e-admin-bundle") { directory in
@@ -186,6 +239,12 @@ struct AdminEndToEndTests {
 
     /// `gatehouse serve` (deploy/gatehouse.yaml) with the admin API on a free port and two tokens.
     static func withServer(_ body: (String) async throws -> Void) async throws {
+        try await Self.withServer { url, _ in try await body(url) }
+    }
+
+    /// ``withServer(_:)`` with more `audit.*` settings (YAML lines under `audit:`), giving `body`
+    /// the admin URL and the server's directory (its decision log is `.gatehouse/decisions.db` there).
+    static func withServer(audit: [String] = [], _ body: (String, URL) async throws -> Void) async throws {
         try await withTemporaryDirectory("e2e-admin") { directory in
             let ports = try FreePort.next(3)
             var tokens: [String] = []
@@ -194,11 +253,19 @@ struct AdminEndToEndTests {
             }
             let server = try await GatehouseServer(
                 directory: directory, policies: Provisioning.fixturePolicies, ports: (ports[0], ports[1]),
-                adminPort: ports[2], adminTokens: "[\(tokens.joined(separator: ", "))]")
+                adminPort: ports[2], adminTokens: "[\(tokens.joined(separator: ", "))]",
+                prepare: { _ in
+                    guard !audit.isEmpty else { return }
+                    // The configuration is written before prepare runs; add the settings under `audit:`.
+                    let file = directory.appendingPathComponent("gatehouse.yaml")
+                    let text = try String(contentsOf: file, encoding: .utf8)
+                    let settings = (["audit:"] + audit).joined(separator: "\n  ")
+                    try Data(text.replacingOccurrences(of: "audit:", with: settings).utf8).write(to: file)
+                })
             do {
                 try await server.waitUntilServing()
                 try await server.process.waitForLog("gatehouse.admin.address=127.0.0.1:\(ports[2])")
-                try await body("http://127.0.0.1:\(ports[2])")
+                try await body("http://127.0.0.1:\(ports[2])", directory)
             } catch {
                 await server.process.terminate()
                 throw error
