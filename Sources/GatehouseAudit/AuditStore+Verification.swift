@@ -1,33 +1,44 @@
+import Foundation
 import GRDB
 
 extension AuditStore {
-    /// Up to `limit` stored records of `instance` from sequence number `start` on, as they are.
+    /// Runs `body` with every stored row of `instance` from sequence number `start` on, in one
+    /// read transaction (one snapshot of a log a writer may still be appending to).
     ///
     /// Unlike ``bodies(of:in:)`` this neither stops at a gap nor assumes one row per sequence
-    /// number: the verifier needs to see exactly what the table holds to say what was changed.
+    /// number: the verifier needs to see exactly what the table holds to say what was changed. Rows
+    /// come in (seq, rowid) order, so a duplicated seq arrives right after its twin.
     ///
-    /// - Parameters:
-    ///   - instance: The writer instance.
-    ///   - start: The first sequence number wanted.
-    ///   - limit: At most this many rows.
-    /// - Returns: The rows' sequence numbers and bodies, in sequence-number order.
-    /// - Throws: ``AuditError`` (`store_failed`) when the store cannot be read.
-    package func storedRows(of instance: String, from start: UInt64, limit: Int) throws -> [(
-        seq: UInt64, body: [UInt8]
-    )] {
+    /// - Throws: ``AuditError`` (`store_failed`) when the store cannot be read, or what `body` throws.
+    func withStoredRows<T>(of instance: String, from start: UInt64, _ body: (inout AuditStoredRows) throws -> T)
+        throws -> T
+    {
         try self.reading { db in
-            let rows = try Row.fetchCursor(
-                db,
-                sql: "SELECT seq, body FROM records WHERE instance = ? AND seq >= ? ORDER BY seq, rowid LIMIT ?",
-                arguments: [instance, Int64(start), limit]
-            )
-            var result: [(seq: UInt64, body: [UInt8])] = []
-            while let row = try rows.next() {
-                let seq: Int64 = row[0]
-                let body: String = row[1]
-                result.append((UInt64(seq), Array(body.utf8)))
-            }
-            return result
+            var rows = AuditStoredRows(
+                cursor: try Row.fetchCursor(
+                    db,
+                    sql: "SELECT seq, body FROM records WHERE instance = ? AND seq >= ? ORDER BY seq, rowid",
+                    arguments: [instance, Int64(start)]))
+            return try body(&rows)
         }
+    }
+}
+
+/// The verifier's cursor over an instance's stored rows; it copies bodies straight from SQLite's
+/// row buffer into a batch, with no string or array per record.
+struct AuditStoredRows {
+    fileprivate let cursor: RowCursor
+
+    /// Replaces `batch`'s rows with up to `limit` more; returns whether the cursor may hold more.
+    mutating func fill(_ batch: AuditVerifierBatch, limit: Int) throws -> Bool {
+        batch.removeAll()
+        while batch.count < limit {
+            guard let row = try self.cursor.next() else { return false }
+            let seq: Int64 = row[0]
+            try row.withUnsafeData(atIndex: 1) { data in
+                (data ?? Data()).withUnsafeBytes { batch.append(seq: UInt64(bitPattern: seq), body: $0) }
+            }
+        }
+        return true
     }
 }

@@ -16,7 +16,7 @@
 package struct AuditVerifier: Sendable {
     /// The store to verify.
     package let store: AuditStore
-    /// How many records are read at a time.
+    /// How many records are read, hashed and checked at a time.
     package let chunkSize: Int
     private let key: @Sendable (String) throws -> AuditVerifierKey
 
@@ -101,17 +101,38 @@ package struct AuditVerifier: Sendable {
         walk.firstSeq = start.size
     }
 
+    /// Reads the rows in batches in one snapshot: while one thread reads the next batch from
+    /// SQLite, the current one is hashed and checked on both cores; the walk then appends the
+    /// hashes in order and decodes fully only what the fast check could not prove.
     private func readRecords(_ walk: inout AuditVerifierWalk) throws {
-        while true {
-            let rows = try self.store.storedRows(
-                of: walk.instance, from: walk.appender.size, limit: self.chunkSize + 1)
-            for index in 0..<min(rows.count, self.chunkSize) {
-                try walk.check(rows[index], next: index + 1 < rows.count ? rows[index + 1] : nil)
-                walk.appender.append(Merkle.leafHash(rows[index].body))
-                try walk.compareCheckpoints()
+        let instance = Array(walk.instance.utf8)
+        let size = self.chunkSize
+        // A finding is returned out of the read, not thrown through it: the store would report
+        // anything it did not throw itself as a read failure.
+        let finding: AuditVerifierWalk.Finding? = try self.store.withStoredRows(
+            of: walk.instance, from: walk.appender.size
+        ) { rows in
+            var current = AuditVerifierBatch(capacity: size)
+            var next = AuditVerifierBatch(capacity: size)
+            var more = try rows.fill(current, limit: size)
+            while current.count > 0 {
+                more = try current.prove(instance: instance) { [next] in
+                    guard more else {
+                        next.removeAll()
+                        return false
+                    }
+                    return try rows.fill(next, limit: size)
+                }
+                do {
+                    try walk.check(current, followedBy: next)
+                } catch let finding as AuditVerifierWalk.Finding {
+                    return finding
+                }
+                swap(&current, &next)
             }
-            if rows.count <= self.chunkSize { return }
+            return nil
         }
+        if let finding { throw finding }
     }
 
     private static func open(_ note: String, what: String, _ key: AuditVerifierKey) throws -> Checkpoint {

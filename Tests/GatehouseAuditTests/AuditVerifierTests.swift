@@ -74,6 +74,66 @@ struct AuditVerifierTests {
         #expect(result.seq == 42)
     }
 
+    @Test(
+        "A body that says the same in another form (reordered keys, whitespace) is record_modified at its seq",
+        arguments: ["reordered", "whitespace"])
+    func nonCanonicalBody(form: String) throws {
+        let result = try self.verify { db in
+            let body = try Self.body(db, 33)
+            let edited =
+                form == "reordered"
+                ? "{\"v\":1," + body.dropFirst().replacingOccurrences(of: ",\"v\":1", with: "")
+                : body.replacingOccurrences(of: "\",\"", with: "\", \"")
+            #expect(edited != body)
+            try Self.setBody(db, 33, edited)
+        }
+        #expect(result.problem?.code == .recordModified)
+        #expect(result.seq == 33)
+    }
+
+    @Test(
+        "A duplicated seq is record_inserted wherever it falls, across a batch boundary too",
+        arguments: [5, 15, 16, 31])
+    func duplicatedSeq(seq: Int) throws {
+        let result = try self.verify { db in
+            // The unique (instance, seq) index forbids it: a forger drops the index first.
+            let unique = try String.fetchAll(
+                db, sql: "SELECT name FROM pragma_index_list('records') WHERE \"unique\" = 1 AND origin = 'c'")
+            for index in unique { try db.execute(sql: "DROP INDEX \"\(index)\"") }
+            try db.execute(
+                sql: "INSERT INTO records (instance, seq, body) SELECT instance, seq, body FROM records WHERE seq = ?",
+                arguments: [seq])
+        }
+        #expect(result.problem?.code == .recordInserted)
+        #expect(result.seq == UInt64(seq))
+    }
+
+    @Test("Records the fast check leaves to the full decode (claim names beyond ASCII) verify")
+    func unicodeClaims() throws {
+        try withTemporaryDirectory("audit-verify-unicode") { directory in
+            let path = directory.appendingPathComponent("decisions.db").path
+            let writer = try AuditWriter(
+                store: AuditStore(path: path), instance: "gh-1", signer: Self.signer(Self.key),
+                settings: AuditSettings(batchSize: 10, checkpointEvery: 30, checkpointInterval: .seconds(3600)),
+                now: ManualClock().now)
+            for index in 0..<50 {
+                var record = F.decision(index)
+                if case .decision(var entry) = record.entry {
+                    entry.caller.claims = ["ä\(index)": "1", "a": "é"]
+                    record.entry = .decision(entry)
+                }
+                _ = writer.offer(record)
+            }
+            writer.shutdown()
+            let verifier = AuditVerifier(store: try AuditStore(path: path, readOnly: true), chunkSize: 16) { _ in
+                Self.key.verifierKey
+            }
+            let result = try #require(try verifier.verify().first)
+            #expect(result.isIntact, "\(result.problem.map(String.init(describing:)) ?? "")")
+            #expect(result.size == 50)
+        }
+    }
+
     @Test("A re-encoded canonical body is record_modified at the first checkpoint after it")
     func reencodedBody() throws {
         let result = try self.verify { db in
