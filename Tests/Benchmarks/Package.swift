@@ -144,6 +144,13 @@ let package = Package(
             packageAccess: false,
             swiftSettings: swiftSettings
         ),
+        // `audit verify`'s records/s over a store filled by the real writer (issue #13).
+        .executableTarget(
+            name: "AuditVerifyThroughput",
+            dependencies: [gatehouseCore, .product(name: "GatehouseAudit", package: rootPackage)],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
         // Resident set and heap-in-use snapshots, for TreeMemory and CacheMemory.
         .target(name: "MemoryProbe", dependencies: ["CHeapStats"], packageAccess: false, swiftSettings: swiftSettings),
         // glibc's heap statistics, for MemoryProbe.
