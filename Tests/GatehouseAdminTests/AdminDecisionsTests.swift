@@ -16,7 +16,11 @@ private final class FakeDecisionLog: DecisionLogReader {
         if cursor == "bad" {
             throw DecisionLogReadError(code: "query_invalid", message: "bad cursor", isCallersFault: true)
         }
-        return DecisionLogPage(records: [#"{"id":"a","seq":0}"#, #"{"id":"b","seq":1}"#], next: "Y3Vyc29y")
+        // With proofs: one element per record, the second not yet covered by a checkpoint.
+        let proofElements = [#"{"kind":"inclusion","seq":0}"#, #"{"proof":null,"reason":"not_checkpointed"}"#]
+        return DecisionLogPage(
+            records: [#"{"id":"a","seq":0}"#, #"{"id":"b","seq":1}"#], proofs: proofs ? proofElements : nil,
+            next: "Y3Vyc29y")
     }
 }
 
@@ -57,6 +61,22 @@ struct AdminDecisionsTests {
                     kind: "decision", decision: "deny", reason: "rule_denied", subject: "alice", spiffeID: "spiffe://x",
                     xroadClient: "EE/GOV/*", host: "h", path: "/births/*", policyRevision: "r1", rule: "r", id: "i",
                     instance: "gh-1"))
+    }
+
+    @Test("proof=true asks the log for proofs and answers them beside the records, in the same order")
+    func proofs() async throws {
+        let log = FakeDecisionLog()
+        try await self.withClient(log) { client in
+            let response = try await client.execute(
+                uri: "/v1/decisions?proof=true", method: .get, headers: AdminFixture.bearer(AdminFixture.auditorToken))
+            #expect(response.status == .ok)
+            #expect(
+                String(buffer: response.body)
+                    == #"{"records":[{"id":"a","seq":0},{"id":"b","seq":1}],"#
+                    + #""proofs":[{"kind":"inclusion","seq":0},{"proof":null,"reason":"not_checkpointed"}],"#
+                    + #""next":"Y3Vyc29y"}"# + "\n")
+        }
+        #expect(log.asked.withLock { $0.first?.3 } == true)
     }
 
     @Test("The metrics role is 403; a bad cursor or time is 400 query_invalid")
