@@ -5,6 +5,7 @@
 #   deploy/bench/audit-kill.sh                     # RUNS=20 kill -9 cycles through a real Envoy
 #   RUNS=5 MIN_LOAD=1 MAX_LOAD=3 deploy/bench/audit-kill.sh
 #   SIGNAL=TERM deploy/bench/audit-kill.sh          # a clean shutdown instead (audit-shutdown.sh)
+#   FRONT=grpc deploy/bench/audit-kill.sh           # h2load straight at the gRPC port, compared by count
 #
 # h2load sends requests (H2_CLIENTS connections, H2_STREAMS streams each, RPS per connection if
 # set) to an Envoy whose ext_authz filter asks `gatehouse serve` (decision log on, SQLite, every
@@ -32,7 +33,7 @@ GH="${GATEHOUSE_BIN:-$ROOT/.build/release/gatehouse}"
 ENVOY_BIN="${ENVOY_BIN:-$ROOT/.build/e2e-venv/bin/envoy}"
 RUNS="${RUNS:-20}" SIGNAL="${SIGNAL:-KILL}" MIN_LOAD="${MIN_LOAD:-2}" MAX_LOAD="${MAX_LOAD:-6}"
 H2_CLIENTS="${H2_CLIENTS:-4}" H2_STREAMS="${H2_STREAMS:-16}" RPS="${RPS:-}"
-FLUSH_MS="${FLUSH_MS:-100}" WRITER_RPS="${WRITER_RPS:-15000}" ENVOY_CONCURRENCY="${ENVOY_CONCURRENCY:-1}"
+FRONT="${FRONT:-envoy}" FLUSH_MS="${FLUSH_MS:-100}" WRITER_RPS="${WRITER_RPS:-15000}" ENVOY_CONCURRENCY="${ENVOY_CONCURRENCY:-1}"
 WORK="$(mktemp -d /tmp/gatehouse-audit-kill-XXXXXX)"
 TSV="${OUT:-$WORK/runs.tsv}"
 
@@ -153,8 +154,16 @@ for run in $(seq "$RUNS"); do
     # The load for a random moment (tenths of a second), then the signal.
     wait_s="$(python3 -c "import random; print(round(random.uniform($MIN_LOAD, $MAX_LOAD), 1))")"
     start="$(now)"
-    h2load -t1 -c"$H2_CLIENTS" -m"$H2_STREAMS" "${rate[@]}" -D 600 \
-        "http://127.0.0.1:$ENVOY_PORT/api/run$run/check" > "h2load-$run.out" 2>&1 &
+    if [[ "$FRONT" == envoy ]]; then
+        h2load -t1 -c"$H2_CLIENTS" -m"$H2_STREAMS" "${rate[@]}" -D 600 \
+            "http://127.0.0.1:$ENVOY_PORT/api/run$run/check" > "h2load-$run.out" 2>&1 &
+    else
+        # Direct: h2load's own count of answers (it outlives the server by a second, then reports).
+        python3 "$HERE/audit_tally.py" request "/api/run$run/check" "checkreq-$run.bin"
+        h2load -t1 -c"$H2_CLIENTS" -m"$H2_STREAMS" "${rate[@]}" -D "$(python3 -c "print(int($wait_s + 2))")" \
+            -d "checkreq-$run.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
+            "http://127.0.0.1:$GRPC_PORT/envoy.service.auth.v3.Authorization/Check" > "h2load-$run.out" 2>&1 &
+    fi
     LOAD=$!
     sleep "$wait_s"
     signal_at="$(now)"
@@ -162,7 +171,7 @@ for run in $(seq "$RUNS"); do
     serve_exit=0
     wait "$SERVER" || serve_exit=$?
     SERVER=""
-    kill -TERM "$LOAD" 2> /dev/null || true
+    [[ "$FRONT" == envoy ]] && { kill -TERM "$LOAD" 2> /dev/null || true; }
     wait "$LOAD" 2> /dev/null || true
     LOAD=""
     verify_exit=0
@@ -171,9 +180,14 @@ for run in $(seq "$RUNS"); do
     opened=1
     start_server "serve-$((run + 1)).log" || opened=0
     sleep 0.3 # Envoy's access log is flushed every 100 ms
-    awk -v prefix="/api/run$run/" 'index($1, prefix) == 1 && $3 ~ /^[0-9a-f]+$/ && length($3) == 32 { print $3 }' access.log > "answered-$run.txt"
+    if [[ "$FRONT" == envoy ]]; then
+        awk -v prefix="/api/run$run/" 'index($1, prefix) == 1 && $3 ~ /^[0-9a-f]+$/ && length($3) == 32 { print $3 }' access.log > "answered-$run.txt"
+        answered=(--answered "answered-$run.txt")
+    else
+        answered=(--answered-count "$(awk '/^requests:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^succeeded/) print $i }' "h2load-$run.out")")
+    fi
     "$GH" audit query --db decisions.db --path "/api/run$run/*" --format jsonl > "records-$run.jsonl"
-    python3 "$HERE/audit_tally.py" row --run "$run" --signal "$SIGNAL" --answered "answered-$run.txt" \
+    python3 "$HERE/audit_tally.py" row --run "$run" --signal "$SIGNAL" "${answered[@]}" \
         --records "records-$run.jsonl" --start "$start" --signal-at "$signal_at" --flush-ms "$FLUSH_MS" \
         --writer-rps "$WRITER_RPS" --opened "$opened" --verify "$verify_exit" --exit "$serve_exit" >> "$TSV"
     log "run $run: $(tail -1 "$TSV" | awk -F'\t' '{ printf "%s s at %s/s: answered %s, stored %s, lost %s (%s ms; last record %s ms before the signal; bound %s ms), verify exit %s, reopened %s", $3, $4, $5, $6, $7, $9, $10, $11, $15, $14 }')"

@@ -6,16 +6,18 @@
         --start 1765000000.1 --signal-at 1765000004.6 --flush-ms 100 --writer-rps 15000 \
         --opened 1 --verify 0 --exit 137
     audit_tally.py summary runs.tsv
+    audit_tally.py request /api/run3/check checkreq.bin    # a gRPC-framed CheckRequest for h2load
 
 `--answered` holds the decision ids Gatehouse answered in that run, one a line (taken from
-Envoy's access log, or from a gRPC client's log); `--records` is `gatehouse audit query
+Envoy's access log); direct gRPC runs give `--answered-count` (h2load's answers) instead and are
+compared by count. `--records` is `gatehouse audit query
 --format jsonl` for the run's records. Only the standard library is used.
 
 Why both a count and a time: `lost` is exact (ids answered and not stored), `window_ms` turns
 it into time at the run's rate, and `tail_ms` measures the same window directly, as the time
 between the last stored decision and the signal. The bound is the documented one:
-audit.flushInterval plus one batch's write time (a batch of rate x flushInterval records at
-the writer's throughput, --writer-rps), times the rate.
+audit.flushInterval plus one batch's write time, times the rate; the batch's write time is
+estimated from the writer's throughput (--writer-rps, records/s) for the batch that rate fills.
 """
 import argparse
 import json
@@ -46,6 +48,7 @@ def record_time(text):
 def row(args):
     with open(args.answered) as handle:
         answered = {line.strip() for line in handle if line.strip()}
+    count_only = args.answered_count is not None
     stored = set()
     last = None
     with open(args.records) as handle:
@@ -59,20 +62,48 @@ def row(args):
             when = record_time(record["time"])
             last = when if last is None else max(last, when)
     load = max(args.signal_at - args.start, 1e-3)
-    rate = len(answered) / load
-    lost = len(answered - stored)
-    batch_records = min(rate * args.flush_ms / 1000.0, args.batch_size)
-    write_ms = batch_records / args.writer_rps * 1000.0
+    if count_only:
+        # Direct gRPC: h2load counts the answers but cannot name them; compare counts.
+        answered_count = args.answered_count
+        kept = min(len(stored), answered_count)
+        extra = len(stored) - kept
+    else:
+        answered_count = len(answered)
+        kept = len(answered & stored)
+        extra = len(stored - answered)
+    rate = answered_count / load
+    lost = answered_count - kept
+    # In steady state a batch holds what arrived during one interval and the previous write:
+    # B = rate x (F + W) and W = B / writer_rps, so W = rate x F / (writer_rps - rate).
+    if rate < args.writer_rps:
+        write_ms = min(rate * args.flush_ms / (args.writer_rps - rate), args.batch_size / args.writer_rps * 1000.0)
+    else:
+        write_ms = args.batch_size / args.writer_rps * 1000.0
     bound_ms = args.flush_ms + write_ms
     bound_records = int(rate * bound_ms / 1000.0 + 0.999)
     window_ms = lost / rate * 1000.0 if rate > 0 else 0.0
     tail_ms = (args.signal_at - last) * 1000.0 if last is not None else float("nan")
     values = [
-        args.run, args.signal, f"{load:.2f}", f"{rate:.0f}", len(answered), len(answered & stored), lost,
-        len(stored - answered), f"{window_ms:.1f}", f"{tail_ms:.1f}", f"{bound_ms:.1f}", bound_records,
+        args.run, args.signal, f"{load:.2f}", f"{rate:.0f}", answered_count, kept, lost, extra,
+        f"{window_ms:.1f}", f"{tail_ms:.1f}", f"{bound_ms:.1f}", bound_records,
         "yes" if lost <= bound_records else "NO", args.opened, args.verify, args.exit,
     ]
     print("\t".join(str(value) for value in values))
+
+
+def length_delimited(field, payload):
+    """One protobuf length-delimited field (wire type 2); lengths here stay under 2^14."""
+    size = len(payload)
+    varint = bytes([size]) if size < 0x80 else bytes([(size & 0x7F) | 0x80, size >> 7])
+    return bytes([field << 3 | 2]) + varint + payload
+
+
+def request(args):
+    """CheckRequest{attributes{request{http{method: GET, path, host}}}}, framed as one gRPC message."""
+    http = length_delimited(2, b"GET") + length_delimited(4, args.path.encode()) + length_delimited(5, b"bench")
+    message = length_delimited(1, length_delimited(4, length_delimited(2, http)))
+    with open(args.out, "wb") as handle:
+        handle.write(b"\x00" + len(message).to_bytes(4, "big") + message)
 
 
 def summary(args):
@@ -104,7 +135,8 @@ def main():
     one = sub.add_parser("row")
     one.add_argument("--run", required=True)
     one.add_argument("--signal", default="KILL")
-    one.add_argument("--answered", required=True)
+    one.add_argument("--answered", default="/dev/null", help="the answered decision ids, one a line")
+    one.add_argument("--answered-count", type=int, help="instead of ids: how many were answered")
     one.add_argument("--records", required=True)
     one.add_argument("--start", type=float, required=True)
     one.add_argument("--signal-at", type=float, required=True)
@@ -114,6 +146,9 @@ def main():
     one.add_argument("--opened", default="1")
     one.add_argument("--verify", default="0")
     one.add_argument("--exit", default="")
+    framed = sub.add_parser("request")
+    framed.add_argument("path")
+    framed.add_argument("out")
     total = sub.add_parser("summary")
     total.add_argument("tsv")
     args = parser.parse_args()
@@ -122,6 +157,9 @@ def main():
         return 0
     if args.command == "row":
         row(args)
+        return 0
+    if args.command == "request":
+        request(args)
         return 0
     return summary(args)
 
