@@ -79,15 +79,16 @@ final class AuditVerifierBatch: @unchecked Sendable {
     }
 
     private func proveBlocks(instance: [UInt8], next: BlockCounter) {
+        // Local copies: one retain each, not an access to the class's storage per record.
+        let (ends, seqs, count) = (self.ends, self.seqs, self.count)
         self.bytes.withUnsafeBufferPointer { bytes in
             while true {
                 let first = next.value.wrappingAdd(Self.block, ordering: .relaxed).oldValue
-                guard first < self.count else { return }
-                for index in first..<min(first + Self.block, self.count) {
-                    let body = UnsafeBufferPointer(
-                        rebasing: bytes[(index == 0 ? 0 : self.ends[index - 1])..<self.ends[index]])
+                guard first < count else { return }
+                for index in first..<min(first + Self.block, count) {
+                    let body = UnsafeBufferPointer(rebasing: bytes[(index == 0 ? 0 : ends[index - 1])..<ends[index]])
                     self.hashes[index] = Merkle.leafHash(body)
-                    self.proven[index] = Self.isCanonical(body, instance: instance, seq: self.seqs[index])
+                    self.proven[index] = Self.isCanonical(body, instance: instance, seq: seqs[index])
                 }
             }
         }

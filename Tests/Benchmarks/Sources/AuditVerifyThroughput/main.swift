@@ -7,17 +7,37 @@
 //                                               when missing), so that `gatehouse audit verify --db DB
 //                                               --key-file KEY` checks a genuine log
 //   AuditVerifyThroughput verify DB KEY         runs AuditVerifier in this process and prints records/s
+//   AuditVerifyThroughput parts - - [RECORDS [check|hash|decode]]   the per-record work without
+//                                               SQLite, on one thread: the one-pass canonical check, the
+//                                               leaf hash, the full decode (or only the one named)
 import Foundation
 import GatehouseAudit
 import GatehouseCore
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-guard arguments.count >= 3, ["fill", "verify"].contains(arguments[0]) else {
-    print("usage: AuditVerifyThroughput fill DB KEY RECORDS | verify DB KEY")
+guard arguments.count >= 3, ["fill", "verify", "parts"].contains(arguments[0]) else {
+    print("usage: AuditVerifyThroughput fill DB KEY RECORDS | verify DB KEY | parts - - [RECORDS]")
     exit(2)
 }
 let (path, keyPath) = (arguments[1], arguments[2])
 let instance = "bench-1"
+if arguments[0] == "parts" {
+    let count = arguments.count > 3 ? Int(arguments[3]) ?? 1_000_000 : 1_000_000
+    let bodies = (0..<count).map { AuditLeaf.encode(record($0), instance: "bench-1", sequence: UInt64($0)) }
+    print("body bytes: \(bodies.reduce(0) { $0 + $1.count } / count) on average")
+    let only = arguments.count > 4 ? arguments[4] : nil
+    func rate(_ what: String, _ work: ([UInt8]) -> Bool) {
+        guard only == nil || what.lowercased().contains(only!) else { return }
+        var passed = 0
+        let elapsed = ContinuousClock().measure { for body in bodies where work(body) { passed += 1 } }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print("\(what): \(Int(Double(count) / seconds))/s (\(passed) of \(count) passed)")
+    }
+    rate("AuditLeafCheck.place") { body in body.withUnsafeBufferPointer { AuditLeafCheck.place(of: $0) != nil } }
+    rate("Merkle.leafHash") { body in Merkle.leafHash(body) != Merkle.emptyRoot }
+    rate("AuditLeaf.decode") { body in (try? AuditLeaf.decode(body)) != nil }
+    exit(0)
+}
 let key = try AuditSigningKey.loadOrCreate(path: keyPath, name: "gatehouse.audit/\(instance)")
 let clock = ContinuousClock()
 
