@@ -120,7 +120,10 @@ package final class AuditWriter: AuditSink {
     /// to step the writer deterministically.
     package func flush() {
         if let gap = self.queue.takeGap() {
-            let record = AuditRecord(id: Self.newID(), time: self.now(), entry: .gap(gap.entry))
+            var generator = SystemRandomNumberGenerator()
+            let time = self.now()
+            let id = DecisionID.make(at: time, entropy: (generator.next(), generator.next()))
+            let record = AuditRecord(id: id, time: time, entry: .gap(gap.entry))
             guard self.write([record], gap: gap) else { return }
         } else if self.queue.counters.failure != nil {
             // Failing with nothing to report: probe with a checkpoint; success lifts the failure.
@@ -208,14 +211,5 @@ package final class AuditWriter: AuditSink {
         return StoredCheckpoint(
             instance: self.instance, size: state.appender.size, time: AuditLeafTime.format(time), note: note
         )
-    }
-
-    /// A new random record id (32 lower-case hex digits), for records the writer makes itself.
-    static func newID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let value = (generator.next() as UInt64, generator.next() as UInt64)
-        let hex = String(value.0, radix: 16) + "/" + String(value.1, radix: 16)
-        let parts = hex.split(separator: "/").map { String(repeating: "0", count: 16 - $0.count) + $0 }
-        return parts.joined()
     }
 }

@@ -104,7 +104,7 @@ struct ServeAudit: Sendable {
         {
             return text
         }
-        let instance = "gh-" + String(DecisionID.make().prefix(16))
+        let instance = "gh-" + String(DecisionID.random().prefix(16))
         do {
             try Self.createDirectory(of: file)
             try Data((instance + "\n").utf8).write(to: URL(fileURLWithPath: file))

@@ -7,7 +7,7 @@
 /// a raw token, an `Authorization` value or a certificate body: only what the fields below name.
 package struct AuditRecord: Sendable, Equatable {
     /// Unique id: for a decision the decision id in Envoy's dynamic metadata; otherwise a new
-    /// random id of the same shape (32 lower-case hex digits).
+    /// ``DecisionID`` (32 lower-case hex digits, time-ordered).
     package var id: String
     /// When it happened (for a decision: when the front door had the request).
     package var time: UnixTime

@@ -37,10 +37,19 @@ func record(_ index: Int) -> AuditRecord {
         caller: caller, cache: .hit, latencyMicroseconds: 42, requestID: "req-\(index)",
         traceID: "4bf92f3577b34da6a3ce929d0e0e4736"
     )
-    let time = UnixTime(seconds: 1_796_517_312 + Int64(index))
-    return AuditRecord(id: String(format: "%032x", index), time: time, entry: .decision(entry))
+    return AuditRecord(id: "", time: UnixTime(seconds: 0), entry: .decision(entry))
 }
 let records: [AuditRecord] = (0..<1000).map(record)
+/// Offered record `index`: one of the 1,000 above with its own time (1 µs apart) and an id made
+/// as the front door makes them (time-ordered, 80 random bits), so the time and id indexes cost
+/// what they do in serve.
+func numbered(_ index: Int) -> AuditRecord {
+    var record = records[index % records.count]
+    record.time = UnixTime(seconds: 1_796_517_312 + Int64(index / 1_000_000), nanoseconds: Int32(index % 1_000_000) * 1000)
+    var generator = SystemRandomNumberGenerator()
+    record.id = DecisionID.make(at: record.time, entropy: (generator.next(), generator.next()))
+    return record
+}
 
 // "thread" (default): producers offer while the writer thread drains, as in serve. "direct": the
 // queue is filled and drained by flush() on this one thread, so the figure is the writer's own cost.
@@ -51,13 +60,13 @@ var refusals = 0
 if direct {
     var offered = 0
     while offered < count {
-        while offered < count, writer.offer(records[offered % records.count]) == .accepted { offered += 1 }
+        while offered < count, writer.offer(numbered(offered)) == .accepted { offered += 1 }
         writer.flush()
     }
 } else {
     writer.start()
     for index in 0..<count {
-        while writer.offer(records[index % records.count]) == .refused {
+        while writer.offer(numbered(index)) == .refused {
             refusals += 1
             usleep(100)
         }
