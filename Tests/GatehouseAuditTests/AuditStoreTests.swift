@@ -8,7 +8,8 @@ import Testing
 struct AuditStoreTests {
     @Test("A new store uses 16 KiB pages in WAL mode; an existing store keeps the page size it was made with")
     func pageSize() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("audit-store-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "audit-store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("decisions.db").path
         let store = try AuditStore(path: path)

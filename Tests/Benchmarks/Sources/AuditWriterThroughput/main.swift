@@ -45,7 +45,8 @@ let records: [AuditRecord] = (0..<1000).map(record)
 /// what they do in serve.
 func numbered(_ index: Int) -> AuditRecord {
     var record = records[index % records.count]
-    record.time = UnixTime(seconds: 1_796_517_312 + Int64(index / 1_000_000), nanoseconds: Int32(index % 1_000_000) * 1000)
+    record.time = UnixTime(
+        seconds: 1_796_517_312 + Int64(index / 1_000_000), nanoseconds: Int32(index % 1_000_000) * 1000)
     var generator = SystemRandomNumberGenerator()
     record.id = DecisionID.make(at: record.time, entropy: (generator.next(), generator.next()))
     return record
