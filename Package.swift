@@ -40,6 +40,7 @@ let hummingbirdTLS: Target.Dependency = .product(name: "HummingbirdTLS", package
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
 let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
+let postgres: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
 
 let package = Package(
     name: "gatehouse",
@@ -57,6 +58,7 @@ let package = Package(
         .library(name: "GatehouseAdmin", targets: ["GatehouseAdmin"]),
         .library(name: "GatehouseMetrics", targets: ["GatehouseMetrics"]),
         .library(name: "GatehouseAudit", targets: ["GatehouseAudit"]),
+        .library(name: "GatehouseFleet", targets: ["GatehouseFleet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -79,6 +81,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Envoy's ext_authz v3 API and grpc.health.v1: our own .proto files and the Swift generated from them.
@@ -267,6 +270,21 @@ let package = Package(
         .testTarget(
             name: "GatehouseAuditTests",
             dependencies: ["GatehouseAudit", "GatehouseCore", "GatehouseTestSupport", crypto, grdb],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+
+        // A fleet of replicas: the desired policy revision in PostgreSQL, announced with LISTEN/NOTIFY,
+        // reconciled on every (re)connect and on a timer; each replica's reported revision.
+        .target(
+            name: "GatehouseFleet",
+            dependencies: ["GatehouseCore", postgres, logging],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseFleetTests",
+            dependencies: ["GatehouseFleet", "GatehouseCore", "GatehouseTestSupport", postgres, logging],
             packageAccess: false,
             swiftSettings: swiftSettings
         ),

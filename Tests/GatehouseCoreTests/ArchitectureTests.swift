@@ -73,6 +73,9 @@ struct ArchitectureTests {
         ModuleRule(
             target: "GatehouseAudit", modules: ["GatehouseCore", "Crypto", "GRDB"],
             system: ["Foundation", "Synchronization", "Dispatch", "Glibc", "Darwin", "Musl"]),
+        ModuleRule(
+            target: "GatehouseFleet", modules: ["GatehouseCore", "PostgresNIO", "Logging"],
+            system: ["Foundation", "Synchronization", "Glibc", "Darwin", "Musl"]),
         ModuleRule(target: "GatehouseCLI", modules: nil, system: ["Foundation", "Synchronization", "Glibc", "Darwin"]),
         // Test-only: what the test targets share. Core's types, and the PKI libraries TestPKI builds on.
         ModuleRule(
@@ -85,6 +88,7 @@ struct ArchitectureTests {
         "GatehousePolicy", "GatehouseIdentity", "GatehouseCache", "GatehouseGRPC", "GatehouseBundle", "GatehouseAdmin",
         "GatehouseAudit",
         "GatehouseMetrics",
+        "GatehouseFleet",
     ]
 
     /// Modules that come with the toolchain, so Package.swift never declares them.
