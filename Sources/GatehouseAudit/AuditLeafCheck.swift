@@ -169,6 +169,7 @@ private struct Scanner {
     private mutating func string() -> Range<Int>? {
         guard self.consume(UInt8(ascii: "\"")) else { return nil }
         let start = self.offset
+        self.skipPlainBytes()
         while self.offset < self.bytes.count {
             let byte = self.bytes[self.offset]
             if byte == UInt8(ascii: "\"") {
@@ -186,6 +187,24 @@ private struct Scanner {
             }
         }
         return nil
+    }
+
+    /// Skips 16 bytes at a time while none is a quote, a backslash, a control character or
+    /// beyond ASCII: most of a record is such text, and this is the check's hottest loop.
+    private mutating func skipPlainBytes() {
+        guard let base = self.bytes.baseAddress else { return }
+        let (quote, backslash, space) = (
+            SIMD16<UInt8>(repeating: 0x22), SIMD16<UInt8>(repeating: 0x5C), SIMD16<UInt8>(repeating: 0x20)
+        )
+        while self.offset + 16 <= self.bytes.count {
+            let chunk = UnsafeRawPointer(base + self.offset).loadUnaligned(as: SIMD16<UInt8>.self)
+            // Signed, a byte at or beyond 0x80 is negative: one compare catches it with the controls.
+            let special =
+                (chunk .== quote) .| (chunk .== backslash)
+                .| (SIMD16<Int8>(truncatingIfNeeded: chunk) .< SIMD16<Int8>(truncatingIfNeeded: space))
+            if any(special) { return }
+            self.offset += 16
+        }
     }
 
     /// `\"`, `\\`, or `\u00xx` (lower-case hex) for U+0000–U+001F: the only escapes the encoder writes.

@@ -101,9 +101,10 @@ package struct AuditVerifier: Sendable {
         walk.firstSeq = start.size
     }
 
-    /// Reads the rows in batches in one snapshot: while one thread reads the next batch from
-    /// SQLite, the current one is hashed and checked on both cores; the walk then appends the
-    /// hashes in order and decodes fully only what the fast check could not prove.
+    /// Reads the rows in batches in one snapshot, three batches in flight: while a helper thread
+    /// hashes and checks the current batch, this thread walks the previous one (appending its
+    /// hashes in order, decoding fully only what the fast check could not prove) and reads the
+    /// next from SQLite, then joins the hashing. Only the last batch's walk is not overlapped.
     private func readRecords(_ walk: inout AuditVerifierWalk) throws {
         let instance = Array(walk.instance.utf8)
         let size = self.chunkSize
@@ -112,25 +113,22 @@ package struct AuditVerifier: Sendable {
         let finding: AuditVerifierWalk.Finding? = try self.store.withStoredRows(
             of: walk.instance, from: walk.appender.size
         ) { rows in
-            var current = AuditVerifierBatch(capacity: size)
-            var next = AuditVerifierBatch(capacity: size)
+            var (walked, current, next) = (
+                AuditVerifierBatch(capacity: size), AuditVerifierBatch(capacity: size),
+                AuditVerifierBatch(capacity: size)
+            )
             var more = try rows.fill(current, limit: size)
             while current.count > 0 {
-                more = try current.prove(instance: instance) { [next] in
-                    guard more else {
-                        next.removeAll()
-                        return false
-                    }
-                    return try rows.fill(next, limit: size)
+                let finding = try current.prove(instance: instance) {
+                    [walked, current, next] () throws -> AuditVerifierWalk.Finding? in
+                    if let finding = walk.check(walked, followedBy: current) { return finding }
+                    if more { more = try rows.fill(next, limit: size) } else { next.removeAll() }
+                    return nil
                 }
-                do {
-                    try walk.check(current, followedBy: next)
-                } catch let finding as AuditVerifierWalk.Finding {
-                    return finding
-                }
-                swap(&current, &next)
+                if let finding { return finding }
+                (walked, current, next) = (current, next, walked)
             }
-            return nil
+            return walk.check(walked, followedBy: current)
         }
         if let finding { throw finding }
     }

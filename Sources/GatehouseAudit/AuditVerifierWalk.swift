@@ -54,18 +54,27 @@ struct AuditVerifierWalk {
 
     /// Walks a proven batch in order: a row proven canonical at its own seq and position costs
     /// only its append; any other goes through ``check(_:next:)``, which names what is wrong.
-    mutating func check(_ batch: AuditVerifierBatch, followedBy following: AuditVerifierBatch) throws {
-        for index in 0..<batch.count {
-            if !batch.isProven(index) || batch.seq(index) != self.appender.size {
-                let next =
-                    index + 1 < batch.count
-                    ? (batch.seq(index + 1), batch.body(index + 1))
-                    : following.count > 0 ? (following.seq(0), following.body(0)) : nil
-                try self.check((batch.seq(index), batch.body(index)), next: next)
+    ///
+    /// - Returns: The first problem, or `nil` (an empty batch has none).
+    mutating func check(_ batch: AuditVerifierBatch, followedBy following: AuditVerifierBatch) -> Finding? {
+        do {
+            for index in 0..<batch.count {
+                if !batch.isProven(index) || batch.seq(index) != self.appender.size {
+                    let next =
+                        index + 1 < batch.count
+                        ? (batch.seq(index + 1), batch.body(index + 1))
+                        : following.count > 0 ? (following.seq(0), following.body(0)) : nil
+                    try self.check((batch.seq(index), batch.body(index)), next: next)
+                }
+                self.appender.append(batch.hash(index)) { _ in }
+                try self.compareCheckpoints()
             }
-            self.appender.append(batch.hash(index)) { _ in }
-            try self.compareCheckpoints()
+        } catch let finding as Finding {
+            return finding
+        } catch {
+            preconditionFailure("the walk throws only findings: \(error)")
         }
+        return nil
     }
 
     /// Checks that `row` is the canonical record for the next position.
