@@ -3,7 +3,7 @@
 // batches with canonical encoding, Merkle hashing, stored nodes and Ed25519-signed checkpoints
 // (every 10,000 records), until shutdown has drained everything.
 //
-//   cd Tests/Benchmarks && swift run -c release AuditWriterThroughput [records] [directory] [thread|direct]
+//   cd Tests/Benchmarks && swift run -c release AuditWriterThroughput [records] [directory] [thread|direct|rate=N]
 import Foundation
 import GatehouseAudit
 import GatehouseCore
@@ -54,7 +54,19 @@ func numbered(_ index: Int) -> AuditRecord {
 
 // "thread" (default): producers offer while the writer thread drains, as in serve. "direct": the
 // queue is filled and drained by flush() on this one thread, so the figure is the writer's own cost.
-let direct = CommandLine.arguments.count > 3 && CommandLine.arguments[3] == "direct"
+// "rate=N": N records/s offered in 1 ms bursts while the writer thread drains, as a server answering
+// N checks/s; the CPU time per record is then what the decision log adds to each check (batches are
+// as small as the flush interval makes them at that rate, not the large ones of a writer catching up).
+let mode = CommandLine.arguments.count > 3 ? CommandLine.arguments[3] : "thread"
+let direct = mode == "direct"
+let rate = mode.hasPrefix("rate=") ? Int(mode.dropFirst(5)) : nil
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+let cpuAtStart = cpuSeconds()
 let clock = ContinuousClock()
 let started = clock.now
 var refusals = 0
@@ -63,6 +75,19 @@ if direct {
     while offered < count {
         while offered < count, writer.offer(numbered(offered)) == .accepted { offered += 1 }
         writer.flush()
+    }
+} else if let rate {
+    writer.start()
+    let perBurst = max(1, rate / 1000)
+    var index = 0
+    while index < count {
+        let burstStarted = clock.now
+        for _ in 0..<min(perBurst, count - index) {
+            if writer.offer(numbered(index)) != .accepted { refusals += 1 }
+            index += 1
+        }
+        let rest = Duration.milliseconds(1) - (clock.now - burstStarted)
+        if rest > .zero { usleep(UInt32(rest.components.attoseconds / 1_000_000_000_000)) }
     }
 } else {
     writer.start()
@@ -82,3 +107,5 @@ print("records: \(size) (offered \(count), dropped \(writer.status.dropped))")
 print(String(format: "elapsed: %.3f s, %.0f records/s", seconds, Double(size) / seconds))
 print("checkpoints: \(try store.checkpoints(of: "bench-1").count), refused offers retried: \(refusals)")
 print("database: \(fileBytes / 1_048_576) MiB")
+print(
+    String(format: "cpu: %.1f µs per record (process user + system)", (cpuSeconds() - cpuAtStart) * 1e6 / Double(size)))
