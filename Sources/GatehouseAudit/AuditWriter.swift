@@ -104,8 +104,14 @@ package final class AuditWriter: AuditSink {
     private func runLoop() {
         let interval = self.settings.flushInterval.components
         let nanoseconds = Int(interval.seconds) * 1_000_000_000 + Int(interval.attoseconds / 1_000_000_000)
+        // Flushes start on a fixed cadence (one interval after the previous one started), not one
+        // interval after the previous one ended: a record waits at most an interval plus the write
+        // in progress when it came, which is the kill -9 window AUDIT.md documents.
+        var deadline = DispatchTime.now()
         while true {
-            _ = self.queue.wake.wait(timeout: .now() + .nanoseconds(max(1_000_000, nanoseconds)))
+            deadline = max(deadline + .nanoseconds(max(1_000_000, nanoseconds)), .now())
+            _ = self.queue.wake.wait(timeout: deadline)
+            deadline = .now()
             self.flush()
             if self.queue.isClosed, self.queue.counters.pending == 0 {
                 self.checkpoint(force: true)
