@@ -35,8 +35,7 @@ struct DecisionLogReliabilityTests {
             var report: [String] = []
             for cycle in 1...3 {
                 let loadFor = Duration.milliseconds(Int.random(in: 1_000...2_000))
-                let (answers, killedAt) = try await Self.load(server) {
-                    try await Task.sleep(for: loadFor)
+                let (answers, killedAt) = try await Self.load(server, for: loadFor) {
                     let at = ContinuousClock.now
                     await server.process.kill()
                     return at
@@ -51,7 +50,7 @@ struct DecisionLogReliabilityTests {
                 report.append(
                     "cycle \(cycle): \(answers.count) answered, \(lost.count) lost, oldest lost \(oldest) before the kill"
                 )
-                #expect(answers.count >= 50, "cycle \(cycle): too little load to judge (\(answers.count) checks)")
+                #expect(answers.count >= 100, "cycle \(cycle): too little load to judge (\(answers.count) checks)")
                 #expect(
                     oldest <= Self.lossWindow,
                     "cycle \(cycle): a record answered \(oldest) before the kill is missing (\(lost.count) of \(answers.count) lost)"
@@ -69,14 +68,13 @@ struct DecisionLogReliabilityTests {
         "SIGTERM under load: every check answered is a record, none stored that was not answered, audit verify exits 0")
     func cleanShutdownUnderLoad() async throws {
         try await GatehouseServer.with { server in
-            let (answers, status) = try await Self.load(server) {
-                try await Task.sleep(for: .milliseconds(1_500))
-                return await server.process.terminate()
+            let (answers, status) = try await Self.load(server, for: .milliseconds(1_500)) {
+                await server.process.terminate()
             }
             #expect(status == 0, "serve drains and exits 0 on SIGTERM:\n\(server.process.log)")
             let stored = try await Self.storedIDs(server)
             let answered = Set(answers.map(\.id))
-            #expect(answers.count >= 50, "too little load to judge (\(answers.count) checks)")
+            #expect(answers.count >= 100, "too little load to judge (\(answers.count) checks)")
             #expect(
                 answered.subtracting(stored).isEmpty,
                 "answered, not stored: \(answered.subtracting(stored).count) of \(answered.count)")
@@ -87,15 +85,19 @@ struct DecisionLogReliabilityTests {
         }
     }
 
-    /// Sends checks on two connections, two loops each, while `action` runs; returns every check
-    /// answered (its decision id and when) and what `action` returned.
+    /// Sends checks on two connections, two loops each, for `duration` and until at least
+    /// `minimum` were answered (a loaded machine may need longer; 15 s at most), then runs `action`
+    /// (which stops the server) beside them; returns every check answered (its decision id and
+    /// when) and what `action` returned.
     ///
     /// Calls do not wait for a connection: once the server is gone they fail at once, so the loops
     /// end as soon as `action` has stopped it.
     static func load<Result: Sendable>(
-        _ server: GatehouseServer, during action: @escaping @Sendable () async throws -> Result
+        _ server: GatehouseServer, for duration: Duration, minimum: Int = 200,
+        then action: @escaping @Sendable () async throws -> Result
     ) async throws -> ([Answer], Result) {
         let stop = StopFlag()
+        let answered = AnswerCount()
         return try await withThrowingTaskGroup(of: [Answer].self) { group in
             for connection in 0..<2 {
                 group.addTask {
@@ -103,7 +105,8 @@ struct DecisionLogReliabilityTests {
                         try await withThrowingTaskGroup(of: [Answer].self) { loops in
                             for loop in 0..<2 {
                                 loops.addTask {
-                                    await Self.checkLoop(client, index: connection * 2 + loop, until: stop)
+                                    await Self.checkLoop(
+                                        client, index: connection * 2 + loop, counting: answered, until: stop)
                                 }
                             }
                             return try await loops.reduce(into: []) { $0 += $1 }
@@ -113,6 +116,11 @@ struct DecisionLogReliabilityTests {
             }
             let result: Result
             do {
+                let started = ContinuousClock.now
+                try await Task.sleep(for: duration)
+                while answered.value < minimum, ContinuousClock.now - started < .seconds(15) {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
                 result = try await action()
             } catch {
                 stop.raise()
@@ -126,7 +134,8 @@ struct DecisionLogReliabilityTests {
 
     /// Checks one after another until `stop`; a failed call (the server stopped) is not an answer.
     static func checkLoop(
-        _ client: GRPCClient<HTTP2ClientTransport.Posix>, index: Int, until stop: StopFlag
+        _ client: GRPCClient<HTTP2ClientTransport.Posix>, index: Int, counting answered: AnswerCount,
+        until stop: StopFlag
     ) async -> [Answer] {
         var options = CallOptions.timeout(.seconds(5))
         options.waitForReady = false
@@ -140,6 +149,7 @@ struct DecisionLogReliabilityTests {
             do {
                 let response = try await authorization.check(GatehouseClient.request(path: path), options: options)
                 answers.append(Answer(id: response.dynamicMetadata.fields["decision_id"]?.stringValue ?? "", at: .now))
+                answered.add()
             } catch {
                 // The server is gone (killed or draining); pause so a loop does not spin on refusals.
                 try? await Task.sleep(for: .milliseconds(20))
@@ -174,4 +184,13 @@ struct DecisionLogReliabilityTests {
         }
         return ids
     }
+}
+
+/// How many checks the load loops saw answered so far.
+final class AnswerCount: Sendable {
+    private let count = Atomic<Int>(0)
+
+    var value: Int { self.count.load(ordering: .relaxed) }
+
+    func add() { self.count.add(1, ordering: .relaxed) }
 }
