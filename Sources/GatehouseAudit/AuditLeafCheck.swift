@@ -202,7 +202,9 @@ private struct Scanner {
             let special =
                 (chunk .== quote) .| (chunk .== backslash)
                 .| (SIMD16<Int8>(truncatingIfNeeded: chunk) .< SIMD16<Int8>(truncatingIfNeeded: space))
-            if any(special) { return }
+            // The mask's lanes are 0 or all ones: two words test them all (`any` reduces lane by lane).
+            let lanes = unsafeBitCast(special, to: SIMD2<UInt64>.self)
+            if lanes[0] | lanes[1] != 0 { return }
             self.offset += 16
         }
     }
