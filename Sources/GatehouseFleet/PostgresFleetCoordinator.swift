@@ -1,0 +1,289 @@
+package import GatehouseCore
+package import Logging
+import PostgresNIO
+import Synchronization
+
+/// The fleet's coordinator on PostgreSQL: the desired revision in a table, announced with
+/// `LISTEN`/`NOTIFY`, reconciled on every (re)connect and on a slow timer.
+///
+/// ``run(onDesired:)`` keeps one dedicated listening connection (reconnecting with backoff when
+/// PostgreSQL goes away) and a small pool for ``publish(_:)``, ``report(active:)`` and the reads.
+/// The listener reads the table after `LISTEN` succeeds on each connection, on each notification
+/// and every ``PostgresFleetConfiguration/reconcileInterval``: a notification is only a wake-up,
+/// so one lost while a replica was cut off (NOTIFY has no replay) is made good on reconnect.
+package final class PostgresFleetCoordinator: FleetCoordinator {
+    /// What the listener has done, for tests and the status API.
+    package struct Statistics: Sendable, Hashable {
+        /// Listening connections established (1 + reconnections).
+        package var connections = 0
+        /// Notifications received on the channel.
+        package var notifications = 0
+        /// Reads of the desired revision (on connect, notification or timer).
+        package var reconciles = 0
+        /// Connection attempts or listening sessions that failed.
+        package var failures = 0
+        /// Whether the listener is connected and listening now.
+        package var isListening = false
+    }
+
+    package let configuration: PostgresFleetConfiguration
+    private let logger: Logger
+    private let client: PostgresClient
+    private let statisticsBox = Mutex(Statistics())
+
+    package var replica: String { self.configuration.replica }
+
+    /// What the listener has done so far.
+    package var statistics: Statistics { self.statisticsBox.withLock { $0 } }
+
+    /// Makes the coordinator; nothing connects until ``run(onDesired:)``.
+    package init(configuration: PostgresFleetConfiguration, logger: Logger) {
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "gatehouse.fleet.replica"] = "\(configuration.replica)"
+        self.logger = logger
+        var clientConfiguration = PostgresClient.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username,
+            password: configuration.password, database: configuration.database,
+            tls: Self.clientTLS(configuration.tls))
+        clientConfiguration.options.maximumConnections = configuration.maximumConnections
+        clientConfiguration.options.additionalStartupParameters = [
+            ("application_name", Self.applicationName(configuration))
+        ]
+        self.client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+    }
+
+    /// `gatehouse-fleet REPLICA`: how this replica's connections show in `pg_stat_activity`.
+    package static func applicationName(_ configuration: PostgresFleetConfiguration) -> String {
+        // PostgreSQL truncates application_name at 63 bytes.
+        String("gatehouse-fleet \(configuration.replica)".utf8.prefix(63)) ?? "gatehouse-fleet"
+    }
+
+    // MARK: - Following the fleet
+
+    package func run(onDesired: @escaping @Sendable (FleetRevision) async -> Void) async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            group.addTask {
+                await self.listen(onDesired: onDesired)
+                // Cancelled: end the pool too.
+                throw CancellationError()
+            }
+        }
+    }
+
+    /// Listens and reconciles until cancelled, reconnecting with doubling backoff.
+    private func listen(onDesired: @escaping @Sendable (FleetRevision) async -> Void) async {
+        var backoff = self.configuration.initialBackoff
+        var connectionID = 0
+        while !Task.isCancelled {
+            connectionID += 1
+            do {
+                let connection = try await PostgresConnection.connect(
+                    configuration: try self.connectionConfiguration(), id: connectionID, logger: self.logger)
+                do {
+                    try await self.session(
+                        on: connection, onConnected: { backoff = self.configuration.initialBackoff },
+                        onDesired: onDesired)
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+                try? await connection.close()
+            } catch {
+                self.statisticsBox.withLock {
+                    $0.failures += 1
+                    $0.isListening = false
+                }
+                if Task.isCancelled { return }
+                self.logger.warning(
+                    "fleet listener lost PostgreSQL; reconnecting",
+                    metadata: ["gatehouse.fleet.backoff": "\(backoff)", "error": "\(String(reflecting: error))"])
+                do {
+                    try await Task.sleep(for: backoff)
+                } catch {
+                    return
+                }
+                backoff = min(backoff * 2, self.configuration.maximumBackoff)
+            }
+        }
+    }
+
+    /// One listening connection's life: migrate, `LISTEN`, reconcile, then reconcile on every
+    /// notification and tick until the connection fails (thrown) or the task is cancelled.
+    private func session(
+        on connection: PostgresConnection, onConnected: () -> Void,
+        onDesired: @escaping @Sendable (FleetRevision) async -> Void
+    ) async throws {
+        try await FleetSchema.migrate(on: connection, logger: self.logger)
+        try await connection.listen(on: self.configuration.channel) { notifications in
+            self.statisticsBox.withLock {
+                $0.connections += 1
+                $0.isListening = true
+            }
+            onConnected()
+            self.logger.info(
+                "fleet listener connected", metadata: ["gatehouse.fleet.channel": "\(self.configuration.channel)"])
+            // Wakes coalesce: one read of the table answers any number of notices since the last.
+            let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            // LISTEN is in effect: what was published before it is in the table, read first.
+            wake.yield()
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask {
+                    for try await notification in notifications {
+                        self.statisticsBox.withLock { $0.notifications += 1 }
+                        if FleetNotice.decode(notification.payload) == nil {
+                            self.logger.warning(
+                                "fleet notification is not a revision; reading the table anyway",
+                                metadata: ["gatehouse.fleet.payload": "\(notification.payload.prefix(200))"])
+                        }
+                        wake.yield()
+                    }
+                    throw FleetError(code: .database, message: "the fleet's listening connection ended")
+                }
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: self.configuration.reconcileInterval)
+                        wake.yield()
+                    }
+                }
+                group.addTask {
+                    for await _ in wakes {
+                        self.statisticsBox.withLock { $0.reconciles += 1 }
+                        if let desired = try await Self.readDesired(on: connection, logger: self.logger) {
+                            await onDesired(desired)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Publishing, reporting, reading
+
+    package func publish(_ revision: FleetRevision) async throws {
+        let payload = try FleetNotice.encode(revision)
+        do {
+            try await self.client.withTransaction(logger: self.logger) { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO gatehouse_fleet_desired (id, revision, digest, published_by, published_at)
+                    VALUES (1, \(revision.revision), \(revision.digest), \(revision.publishedBy), now())
+                    ON CONFLICT (id) DO UPDATE SET revision = EXCLUDED.revision, digest = EXCLUDED.digest,
+                        published_by = EXCLUDED.published_by, published_at = EXCLUDED.published_at
+                    """, logger: self.logger)
+                try await connection.query(
+                    "SELECT pg_notify(\(self.configuration.channel), \(payload))", logger: self.logger)
+            }
+        } catch {
+            throw self.databaseError("cannot publish revision '\(revision.revision)'", error)
+        }
+        self.logger.info("fleet revision published", metadata: ["gatehouse.policy.revision": "\(revision)"])
+    }
+
+    package func report(active revision: FleetRevision) async throws {
+        do {
+            try await self.client.query(
+                """
+                INSERT INTO gatehouse_fleet_replicas (replica, revision, digest, reported_at)
+                VALUES (\(self.replica), \(revision.revision), \(revision.digest), now())
+                ON CONFLICT (replica) DO UPDATE SET revision = EXCLUDED.revision, digest = EXCLUDED.digest,
+                    reported_at = EXCLUDED.reported_at
+                """, logger: self.logger)
+        } catch {
+            throw self.databaseError("cannot report revision '\(revision.revision)' active", error)
+        }
+    }
+
+    package func desired() async throws -> FleetRevision? {
+        do {
+            return try await self.client.withConnection { connection in
+                try await Self.readDesired(on: connection, logger: self.logger)
+            }
+        } catch {
+            throw self.databaseError("cannot read the fleet's desired revision", error)
+        }
+    }
+
+    package func replicas() async throws -> [FleetReplicaReport] {
+        do {
+            let rows = try await self.client.query(
+                """
+                SELECT replica, revision, digest, (extract(epoch FROM reported_at) * 1000000)::bigint
+                FROM gatehouse_fleet_replicas ORDER BY replica
+                """, logger: self.logger)
+            var reports: [FleetReplicaReport] = []
+            for try await (replica, revision, digest, micros) in rows.decode((String, String, String, Int64).self) {
+                reports.append(
+                    FleetReplicaReport(
+                        replica: replica, active: FleetRevision(revision: revision, digest: digest),
+                        reportedAt: Self.unixTime(microseconds: micros)))
+            }
+            return reports
+        } catch {
+            throw self.databaseError("cannot read the replicas' reported revisions", error)
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// The desired-revision row, if one was published.
+    private static func readDesired(on connection: PostgresConnection, logger: Logger) async throws -> FleetRevision? {
+        let rows = try await connection.query(
+            """
+            SELECT revision, digest, published_by, (extract(epoch FROM published_at) * 1000000)::bigint
+            FROM gatehouse_fleet_desired WHERE id = 1
+            """, logger: logger)
+        for try await (revision, digest, publishedBy, micros) in rows.decode((String, String, String?, Int64).self) {
+            return FleetRevision(
+                revision: revision, digest: digest, publishedBy: publishedBy,
+                publishedAt: Self.unixTime(microseconds: micros))
+        }
+        return nil
+    }
+
+    private static func unixTime(microseconds: Int64) -> UnixTime {
+        let seconds = microseconds.quotientAndRemainder(dividingBy: 1_000_000)
+        let (whole, fraction) = seconds.remainder < 0 ? (seconds.quotient - 1, seconds.remainder + 1_000_000) : seconds
+        return UnixTime(seconds: whole, nanoseconds: Int32(fraction * 1_000))
+    }
+
+    private func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        var configuration = PostgresConnection.Configuration(
+            host: self.configuration.host, port: self.configuration.port, username: self.configuration.username,
+            password: self.configuration.password, database: self.configuration.database,
+            tls: try Self.connectionTLS(self.configuration.tls))
+        configuration.options.additionalStartupParameters = [
+            ("application_name", Self.applicationName(self.configuration))
+        ]
+        return configuration
+    }
+
+    private static func clientTLS(_ mode: PostgresFleetConfiguration.TLSMode) -> PostgresClient.Configuration.TLS {
+        switch mode {
+        case .disable: .disable
+        case .prefer: .prefer(.makeClientConfiguration())
+        case .require: .require(.makeClientConfiguration())
+        }
+    }
+
+    /// The listener's TLS; a context that cannot be made (no system roots) fails the attempt, never
+    /// falls back to plain TCP.
+    private static func connectionTLS(
+        _ mode: PostgresFleetConfiguration.TLSMode
+    ) throws -> PostgresConnection.Configuration.TLS {
+        switch mode {
+        case .disable: .disable
+        case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+    }
+
+    private func databaseError(_ what: String, _ error: any Error) -> FleetError {
+        FleetError(
+            code: .database,
+            message:
+                "\(what) in \(self.configuration): check that PostgreSQL is reachable and the user may write there",
+            cause: error)
+    }
+}
