@@ -91,11 +91,13 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
                 }
                 try? await connection.close()
             } catch {
+                let isCancelled = Task.isCancelled
                 self.statisticsBox.withLock {
-                    $0.failures += 1
+                    // Cancellation is the end of the run, not a failure of PostgreSQL.
+                    if !isCancelled { $0.failures += 1 }
                     $0.isListening = false
                 }
-                if Task.isCancelled { return }
+                if isCancelled { return }
                 self.logger.warning(
                     "fleet listener lost PostgreSQL; reconnecting",
                     metadata: ["gatehouse.fleet.backoff": "\(backoff)", "error": "\(String(reflecting: error))"])

@@ -75,6 +75,7 @@ struct PostgresFleetCoordinatorTests {
                 #expect(received.digest == "d2")
                 let after = follower.statistics
                 #expect(after.connections == 2, "b reconnected once")
+                #expect(after.failures == 1, "one lost connection, and the first reconnection worked")
                 #expect(after.notifications == before.notifications, "the notification itself never reached b")
             }
         }
