@@ -16,12 +16,13 @@ compared by count. `--records` is `gatehouse audit query
 
 Why both a count and a time: `lost` is exact (ids answered and not stored), `window_ms` turns
 it into time at the run's rate, and `tail_ms` measures the same window directly, as the time
-between the last stored decision and the signal. The bound (AUDIT.md) is
-audit.flushInterval plus two batch writes, times the rate: the writer waits a whole interval
-after each write, so the oldest record lost arrived just after the previous batch was taken and
-waited for that write, the interval and its own batch's write. With --commits (the cadence
-poller's output) the write time is measured: the longest interval between two commits in the
-run is the flush interval plus the slowest write. Without, it is estimated from the writer's
+between the last stored decision and the signal. The bound checked is
+audit.flushInterval plus two batch writes, times the rate: what a writer that waits a whole
+interval after each write can lose (the oldest record lost arrived just after the previous batch
+was taken and waited for that write, the interval and its own batch's write); a writer on a fixed
+cadence (c2b773d) loses at most the interval plus one write (AUDIT.md). With --commits (the
+cadence poller's output) the write time is taken as the longest interval between two commits in
+the run minus the flush interval, which for a fixed cadence understates a write: a loose check. Without, it is estimated from the writer's
 throughput (--writer-rps, records/s) for the batch that rate fills. Beside it: the same with one
 write (`one_write_ms`, the bound as first documented) and AUDIT.md's bound in records (one
 interval's records plus one batch of at most batchSize).
