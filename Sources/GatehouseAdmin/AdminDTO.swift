@@ -29,6 +29,9 @@ package enum AdminDTO {
         package var refused: UInt64
         package var written: UInt64
         package var failure: String?
+        /// Retention prunes that failed since start, and why the latest did (absent after a success).
+        package var pruneFailures: UInt64
+        package var pruneFailure: String?
 
         package init(_ status: AuditLogStatus) {
             self.queued = status.queued
@@ -36,6 +39,8 @@ package enum AdminDTO {
             self.refused = status.refused
             self.written = status.written
             self.failure = status.failure
+            self.pruneFailures = status.pruneFailures
+            self.pruneFailure = status.pruneFailure
         }
     }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 extension AuditWriter {
     /// What the writer reports to `/v1/status` and the metrics.
     package struct Status: Sendable, Equatable {
@@ -11,14 +13,20 @@ extension AuditWriter {
         package var failure: String?
         /// The instance's tree size (records written).
         package var treeSize: UInt64
+        /// Retention prunes that failed since start (each retried at the next timed checkpoint).
+        package var pruneFailures: UInt64 = 0
+        /// Why the latest prune failed, nil when it succeeded or none was due.
+        package var pruneFailure: String?
     }
 
     /// The writer's counters now.
     package var status: Status {
         let counters = self.queue.counters
+        let pruning = self.pruning.withLock { $0 }
         return Status(
             queued: counters.pending, dropped: counters.dropped, refused: counters.refused,
-            failure: counters.failure, treeSize: self.treeSize
+            failure: counters.failure, treeSize: self.treeSize, pruneFailures: pruning.failures,
+            pruneFailure: pruning.cause
         )
     }
 }

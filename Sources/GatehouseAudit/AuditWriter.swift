@@ -28,6 +28,8 @@ package final class AuditWriter: AuditSink {
     /// Touched only by the thread draining the queue (or a test's ``flush()``); the lock is uncontended.
     private let tree: Mutex<TreeState>
     private let finished = DispatchSemaphore(value: 0)
+    /// Failed retention prunes since start, and the latest one's cause (nil after a success).
+    let pruning = Mutex<(failures: UInt64, cause: String?)>((0, nil))
     private let started = Atomic<Bool>(false)
 
     /// The writer's side of the log: the tree and when the last checkpoint was signed.
@@ -201,10 +203,16 @@ package final class AuditWriter: AuditSink {
         self.queue.setFailure(nil)
         if !force, let policy = self.settings.retention {
             // Pruning is due as often as a timed checkpoint; a failure leaves the log longer, not broken,
-            // and is retried at the next one.
-            _ = try? AuditRetention.prune(
-                self.store, instance: self.instance, policy: policy, signer: self.signer, now: self.now()
-            )
+            // and is retried at the next one. It is counted and its cause kept for /v1/status and /metrics.
+            do {
+                _ = try AuditRetention.prune(
+                    self.store, instance: self.instance, policy: policy, signer: self.signer, now: self.now()
+                )
+                self.pruning.withLock { $0.cause = nil }
+            } catch {
+                let cause = AuditError.failureCause(error)
+                self.pruning.withLock { $0 = ($0.failures + 1, cause) }
+            }
         }
         return true
     }

@@ -60,7 +60,7 @@ struct ServeAudit: Sendable {
         let status = self.writer.status
         return AuditLogStatus(
             queued: status.queued, dropped: status.dropped, refused: status.refused, written: status.treeSize,
-            failure: status.failure)
+            failure: status.failure, pruneFailures: status.pruneFailures, pruneFailure: status.pruneFailure)
     }
 
     /// The writer's counters in the Prometheus text format, appended to `/metrics`.
@@ -82,6 +82,9 @@ struct ServeAudit: Sendable {
             # HELP gatehouse_audit_store_failing 1 while the store cannot write.
             # TYPE gatehouse_audit_store_failing gauge
             gatehouse_audit_store_failing \(status.failure == nil ? 0 : 1)
+            # HELP gatehouse_audit_prune_failures_total Retention prunes that failed (retried at the next timed checkpoint).
+            # TYPE gatehouse_audit_prune_failures_total counter
+            gatehouse_audit_prune_failures_total \(status.pruneFailures)
 
             """
     }

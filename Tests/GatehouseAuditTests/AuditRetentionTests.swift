@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GatehouseAudit
 import GatehouseCore
 import GatehouseTestSupport
@@ -64,6 +65,45 @@ struct AuditRetentionTests {
             // Keeping ~300 of 1,000 needs pruning below ~700: rounded down to 512.
             #expect(point == 512)
             #expect(try store.query(AuditQuery(), limit: 1).rows.first?.seq == 512)
+        }
+    }
+
+    @Test(
+        "A prune that fails is counted with its cause, retried at the next timed checkpoint, and the cause clears on success"
+    )
+    func failedPruneIsVisible() throws {
+        try withTemporaryDirectory("audit-retention-failure") { directory in
+            let path = directory.appendingPathComponent("decisions.db").path
+            let store = try AuditStore(path: path)
+            let clock = ManualClock()
+            let writer = try AuditWriter(
+                store: store, instance: "gh-1", signer: F.signer,
+                settings: AuditSettings(retention: AuditRetentionPolicy(maxAge: .seconds(3600))), now: clock.now
+            )
+            for index in 0..<1000 { _ = writer.offer(F.decision(index)) }
+            writer.flush()
+            // Another process refuses every delete from the log, as a locked or damaged store would.
+            let other = try DatabaseQueue(path: path)
+            try other.write { db in
+                try db.execute(
+                    sql:
+                        "CREATE TRIGGER refuse_prune BEFORE DELETE ON records BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                )
+            }
+            clock.advance(seconds: 7200)
+            writer.flush()
+            #expect(writer.status.pruneFailures == 1)
+            #expect(writer.status.pruneFailure?.isEmpty == false)
+            #expect(try store.firstRetainedSeq(of: "gh-1") == 0)
+
+            try other.write { db in try db.execute(sql: "DROP TRIGGER refuse_prune") }
+            try other.close()
+            clock.advance(seconds: 20)
+            writer.flush()
+            #expect(writer.status.pruneFailures == 1)
+            #expect(writer.status.pruneFailure == nil)
+            #expect(try store.firstRetainedSeq(of: "gh-1") == 768)
+            writer.shutdown()
         }
     }
 }
