@@ -4,6 +4,7 @@
 #   swift build -c release --product gatehouse        # or GATEHOUSE_BIN=…; falls back to .build/debug
 #   deploy/bench/fleet-kill.sh                        # 3 replicas, RUNS=5 kill -9 cycles
 #   RUNS=3 REPLICAS=3 LOAD_S=12 KILL_AT=3 DOWN_S=3 deploy/bench/fleet-kill.sh
+#   RETRY_ON=connect-failure,refused-stream deploy/bench/fleet-kill.sh   # without retrying resets, to compare
 #
 # REPLICAS `gatehouse serve` (allow-all policy, each its own directory: decision log store, audit
 # key, instance id; admin API off) behind one Envoy running envoy-fleet.yaml as written but for
@@ -19,7 +20,8 @@
 # Output: runs.tsv in the work directory (OUT=file elsewhere), one row per run:
 #   requests, ok (2xx), failed (everything else), rate_per_s, eject_ms (kill -> Envoy marks the
 #   host), listen_ms (restart -> serve listening), rejoin_ms (restart -> healthy and 100 checks
-#   sent to it), verify_exit (audit verify on the killed store, before the restart)
+#   sent to it), verify_exit (audit verify on the killed store, before the restart), retried
+#   (Envoy's upstream_rq_retry during the run: the checks its retry policy sent again)
 # and a min/median/max summary. Exit 1 when a request failed or a verify did not exit 0.
 # Needs: h2load (nghttp2-client), Envoy (ENVOY_BIN; default the e2e tests' .build/e2e-venv/bin/envoy).
 set -euo pipefail
@@ -73,7 +75,7 @@ done
 
 # envoy-fleet.yaml as written, but for ports, any host and Envoy answering 200 itself.
 python3 - "$ROOT/deploy/envoy/envoy-fleet.yaml" envoy.yaml "$ENVOY_PORT" "$ADMIN_PORT" "${PORTS[@]}" << 'PY'
-import sys
+import os, sys
 source, target, envoy, admin, *replicas = sys.argv[1:]
 text = open(source).read()
 text = text.replace("port_value: 10000", f"port_value: {envoy}").replace("port_value: 9901", f"port_value: {admin}")
@@ -88,6 +90,10 @@ for line in text.split("\n"):
 text = "\n".join(lines)
 text = text.replace('domains: ["civil-registry.gov.example", "civil-registry.gov.example:*"]', 'domains: ["*"]')
 text = text.replace("route: { cluster: upstream }", 'direct_response: { status: 200, body: { inline_string: "ok" } }')
+retry_on = os.environ.get("RETRY_ON")
+if retry_on:
+    text = text.replace("retry_on: connect-failure,refused-stream,reset,unavailable", f"retry_on: {retry_on}")
+    assert f"retry_on: {retry_on}" in text
 assert "direct_response" in text and 'domains: ["*"]' in text, "envoy-fleet.yaml changed: update fleet-kill.sh"
 open(target, "w").write(text)
 PY
@@ -122,7 +128,7 @@ done
 ((healthy == REPLICAS)) || die "Envoy does not see all replicas healthy (envoy.log)"
 [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ENVOY_PORT/api/ready")" == 200 ]] || die "no 200 through Envoy"
 
-printf 'run\tvictim\trequests\tok\tfailed\trate_per_s\teject_ms\tlisten_ms\trejoin_ms\tverify_exit\n' > "$TSV"
+printf 'run\tvictim\trequests\tok\tfailed\trate_per_s\teject_ms\tlisten_ms\trejoin_ms\tverify_exit\tretried\n' > "$TSV"
 for run in $(seq "$RUNS"); do
     victim=$(((run - 1) % REPLICAS))
     h2load -t1 -c"$H2_CLIENTS" -m"$H2_STREAMS" -D "$LOAD_S" "http://127.0.0.1:$ENVOY_PORT/api/run$run/check" > "h2load-$run.out" 2>&1 &
@@ -156,6 +162,9 @@ for run in $(seq "$RUNS"); do
     LOAD=""
     # Envoy's counters so far (retries, ejections, health checks, timeouts), for a failed run's story.
     curl -s "http://127.0.0.1:$ADMIN_PORT/stats?filter=cluster.gatehouse" | grep -v ': 0$' > "envoy-stats-$run.txt" || true
+    retries_total="$(awk -F': ' '$1 == "cluster.gatehouse.upstream_rq_retry" { print $2 }' "envoy-stats-$run.txt")"
+    retried=$((${retries_total:-0} - ${RETRIES_BEFORE:-0}))
+    RETRIES_BEFORE="${retries_total:-0}"
     read -r requests ok failed rate < <(python3 - "h2load-$run.out" "$LOAD_S" << 'PY'
 import re, sys
 text = open(sys.argv[1]).read()
@@ -168,9 +177,9 @@ done, ok = int(m.group(3)), int(codes.group(1))
 print(done, ok, done - ok, round(done / float(sys.argv[2])))
 PY
     )
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$victim" "$requests" "$ok" "$failed" "$rate" \
-        "$eject_ms" "$listen_ms" "$rejoin_ms" "$verify_exit" >> "$TSV"
-    log "run $run: replica $victim killed: $requests requests at $rate/s, $failed failed; marked by Envoy after ${eject_ms} ms; restarted, listening after ${listen_ms} ms, rejoined after ${rejoin_ms} ms; verify exit $verify_exit"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$victim" "$requests" "$ok" "$failed" "$rate" \
+        "$eject_ms" "$listen_ms" "$rejoin_ms" "$verify_exit" "$retried" >> "$TSV"
+    log "run $run: replica $victim killed: $requests requests at $rate/s, $failed failed, $retried retried by Envoy; marked by Envoy after ${eject_ms} ms; restarted, listening after ${listen_ms} ms, rejoined after ${rejoin_ms} ms; verify exit $verify_exit"
     ((verify_exit == 0)) || log "  verify: $(cat "verify-$run.out")"
 done
 for i in $(seq 0 $((REPLICAS - 1))); do
@@ -192,7 +201,7 @@ def span(name):
     return f"{values[0]}/{statistics.median(values):g}/{values[-1]}"
 print(f"{len(rows)} runs: requests {sum(int(r['requests']) for r in rows)}, failed {sum(int(r['failed']) for r in rows)}; "
       f"min/median/max: rate {span('rate_per_s')}/s, eject {span('eject_ms')} ms, listen {span('listen_ms')} ms, "
-      f"rejoin {span('rejoin_ms')} ms; verify exits {set(r['verify_exit'] for r in rows)}")
+      f"rejoin {span('rejoin_ms')} ms, retried {span('retried')}; verify exits {set(r['verify_exit'] for r in rows)}")
 PY
 bad="$(awk -F'\t' 'NR > 1 && ($5 != 0 || $10 != 0 || $7 < 0 || $9 < 0) { n++ } END { print n + 0 }' "$TSV")"
 if ((bad != 0)); then log "FAILED ($bad runs); everything is in $WORK"; exit 1; fi
