@@ -30,7 +30,7 @@ package struct DecisionLogPage: Sendable, Equatable {
 
 /// Why a read failed: the caller's mistake (a bad cursor or filter: 400) or the log's (503).
 package struct DecisionLogReadError: Error, Sendable, Equatable {
-    /// Stable snake_case (`query_invalid`, `store_failed`, `proof_unavailable`).
+    /// Stable snake_case (`query_invalid`, `store_failed`).
     package var code: String
     /// What failed and how to fix it.
     package var message: String
