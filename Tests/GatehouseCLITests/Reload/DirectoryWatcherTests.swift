@@ -19,10 +19,13 @@ struct DirectoryWatcherTests {
         var value: Int { self.count.load(ordering: .relaxed) }
     }
 
-    /// Runs a watcher of `directory` while `body` runs.
-    func watching(_ directory: URL, accept: Bool = true, _ body: (Calls) async throws -> Void) async throws {
+    /// Runs a watcher of `directory` (waiting `quietPeriod` after the last change) while `body` runs.
+    func watching(
+        _ directory: URL, accept: Bool = true, quietPeriod: Duration = .milliseconds(200),
+        _ body: (Calls) async throws -> Void
+    ) async throws {
         let calls = Calls(accept: accept)
-        let watcher = DirectoryWatcher(directory: directory.path, quietPeriod: .milliseconds(200))
+        let watcher = DirectoryWatcher(directory: directory.path, quietPeriod: quietPeriod)
         let task = Task { await watcher.run { calls.called() } }
         defer { task.cancel() }
         // Let the watcher take its first look before the test edits.
@@ -33,7 +36,9 @@ struct DirectoryWatcherTests {
     @Test("A burst of saves, in the directory and a subdirectory made during the burst, is one call")
     func burstIsOneCall() async throws {
         try await withTemporaryDirectory("watch") { directory in
-            try await self.watching(directory) { calls in
+            // The saves are 20 ms apart and the quiet period is 1 s: on a loaded CI machine a 200 ms
+            // period was once shorter than one of the pauses between saves, splitting the burst.
+            try await self.watching(directory, quietPeriod: .seconds(1)) { calls in
                 for index in 0..<5 {
                     try Data("v\(index)".utf8).write(to: directory.appendingPathComponent("p.yaml"))
                     try await Task.sleep(for: .milliseconds(20))
@@ -41,8 +46,8 @@ struct DirectoryWatcherTests {
                 try FileManager.default.createDirectory(
                     at: directory.appendingPathComponent("keys"), withIntermediateDirectories: true)
                 try await yield(until: "the burst was reported") { calls.value == 1 }
-                // Quiet: no second call for the same burst.
-                try await Task.sleep(for: .milliseconds(500))
+                // Quiet for longer than the quiet period: no second call for the same burst.
+                try await Task.sleep(for: .milliseconds(1500))
                 #expect(calls.value == 1)
                 // A file in the new subdirectory is seen (its watch was added when it appeared).
                 try Data("k".utf8).write(to: directory.appendingPathComponent("keys/k.json"))
