@@ -106,13 +106,7 @@ private final class PageNodes: MerkleNodeSource {
     }
 
     private func stored(level: Int, index: UInt64) throws(AuditError) -> MerkleHash {
-        do {
-            return try self.store.subtreeRoot(of: self.instance, level: level, index: index)
-        } catch let error as AuditError {
-            throw error
-        } catch {
-            throw AuditError(.storeFailed, "Reading node \(level)/\(index) of '\(self.instance)' failed: \(error).")
-        }
+        try StoredNodes(store: self.store, instance: self.instance).subtreeRoot(level: level, index: index)
     }
 
     /// The root of a subtree below the stored height, from its block's leaf hashes.

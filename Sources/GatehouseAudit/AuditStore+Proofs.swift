@@ -33,8 +33,9 @@ extension AuditStore {
     }
 }
 
-/// The store's kept nodes (and leaves below height 8) as proofs read them.
-private struct StoredNodes: MerkleNodeSource {
+/// The store's kept nodes (and leaves below height 8) as proofs read them; a page of proofs
+/// (`PageNodes`) reads through it too.
+struct StoredNodes: MerkleNodeSource {
     let store: AuditStore
     let instance: String
 
