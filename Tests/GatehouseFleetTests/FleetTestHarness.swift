@@ -34,20 +34,6 @@ enum FleetTestHarness {
             return result
         }
     }
-
-    /// Polls `condition` every 10 ms for at most `timeout`: for state another process changes
-    /// (PostgreSQL ending a connection), which no clock of ours can step.
-    static func poll(
-        until what: String, timeout: Duration = .seconds(20), _ condition: () -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            guard ContinuousClock.now < deadline else {
-                throw FleetTestTimeout(description: "gave up after \(timeout) waiting until \(what)")
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-    }
 }
 
 /// What one coordinator's `onDesired` received, in order, and a way to wait for a revision.
@@ -80,18 +66,13 @@ final class Recorder: Sendable {
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
-                throw FleetTestTimeout(description: "revision '\(revision)' did not arrive within \(timeout)")
+                throw WaitTimedOut(description: "revision '\(revision)' did not arrive within \(timeout)")
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let received = first else {
-                throw FleetTestTimeout(description: "revision '\(revision)' never arrived")
+                throw WaitTimedOut(description: "revision '\(revision)' never arrived")
             }
             return received
         }
     }
-}
-
-/// A wait of these tests that reached its limit.
-struct FleetTestTimeout: Error, CustomStringConvertible {
-    var description: String
 }

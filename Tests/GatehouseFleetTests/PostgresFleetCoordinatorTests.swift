@@ -12,7 +12,7 @@ struct PostgresFleetCoordinatorTests {
             let publisher = try FleetTestHarness.coordinator("a", on: database)
             let follower = try FleetTestHarness.coordinator("b", on: database)
             try await FleetTestHarness.withRunning([publisher, follower]) { recorders in
-                try await FleetTestHarness.poll(until: "both listen") {
+                try await poll(until: "both listen") {
                     publisher.statistics.isListening && follower.statistics.isListening
                 }
                 var latencies: [Duration] = []
@@ -51,7 +51,7 @@ struct PostgresFleetCoordinatorTests {
                 $0.reconcileInterval = .seconds(3_600)
             }
             try await FleetTestHarness.withRunning([publisher, follower]) { recorders in
-                try await FleetTestHarness.poll(until: "both listen") {
+                try await poll(until: "both listen") {
                     publisher.statistics.isListening && follower.statistics.isListening
                 }
                 try await publisher.publish(FleetRevision(revision: "before", digest: "d1"))
@@ -66,7 +66,7 @@ struct PostgresFleetCoordinatorTests {
                     WHERE application_name = 'gatehouse-fleet b' AND datname = current_database()
                     """, database: database.name)
                 #expect(Int(ended.filter { !$0.isWhitespace }) ?? 0 >= 1)
-                try await FleetTestHarness.poll(until: "b notices the lost connection") {
+                try await poll(until: "b notices the lost connection") {
                     !follower.statistics.isListening
                 }
                 try await publisher.publish(FleetRevision(revision: "while-away", digest: "d2"))
@@ -88,7 +88,7 @@ struct PostgresFleetCoordinatorTests {
                 $0.reconcileInterval = .milliseconds(200)
             }
             try await FleetTestHarness.withRunning([follower]) { recorders in
-                try await FleetTestHarness.poll(until: "b listens") { follower.statistics.isListening }
+                try await poll(until: "b listens") { follower.statistics.isListening }
                 // Written behind the coordinators' backs: no NOTIFY at all.
                 try await database.server.psql(
                     """
@@ -108,7 +108,7 @@ struct PostgresFleetCoordinatorTests {
             let first = try FleetTestHarness.coordinator("replica-2", on: database)
             let second = try FleetTestHarness.coordinator("replica-1", on: database)
             try await FleetTestHarness.withRunning([first, second]) { _ in
-                try await FleetTestHarness.poll(until: "both listen") {
+                try await poll(until: "both listen") {
                     first.statistics.isListening && second.statistics.isListening
                 }
                 try await first.report(active: FleetRevision(revision: "r1", digest: "d1"))
@@ -129,7 +129,7 @@ struct PostgresFleetCoordinatorTests {
         try await withPostgresDatabase("fleet_oversized") { database in
             let publisher = try FleetTestHarness.coordinator("a", on: database)
             try await FleetTestHarness.withRunning([publisher]) { _ in
-                try await FleetTestHarness.poll(until: "a listens") { publisher.statistics.isListening }
+                try await poll(until: "a listens") { publisher.statistics.isListening }
                 let error = await #expect(throws: FleetError.self) {
                     try await publisher.publish(
                         FleetRevision(revision: String(repeating: "r", count: 8_000), digest: "d"))
