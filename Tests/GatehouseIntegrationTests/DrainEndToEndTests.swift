@@ -54,14 +54,22 @@ struct Replicas: Sendable {
             let second = try await GatehouseServer(
                 directory: try Self.subdirectory("second", of: directory), policies: Provisioning.fixturePolicies,
                 ports: (ports[2], ports[3]))
-            let configuration = try EnvoyProcess.configuration(
-                "front-proxy-replicas.yaml",
-                replacing: [
-                    ("port_value: 10000", "port_value: \(ports[4])"), ("port_value: 9901", "port_value: \(ports[5])"),
-                    ("port_value: 9191", "port_value: \(first.port)"),
-                    ("port_value: 9192", "port_value: \(second.port)"),
-                ])
-            let envoy = try await EnvoyProcess.start(configuration, in: directory)
+            let envoyText = try String(
+                contentsOf: Repository.deploy.appendingPathComponent("envoy/front-proxy-replicas.yaml"), encoding: .utf8
+            )
+            .replacingOccurrences(of: "port_value: 10000", with: "port_value: \(ports[4])")
+            .replacingOccurrences(of: "port_value: 9901", with: "port_value: \(ports[5])")
+            .replacingOccurrences(of: "port_value: 9191", with: "port_value: \(first.port)")
+            .replacingOccurrences(of: "port_value: 9192", with: "port_value: \(second.port)")
+            let envoyFile = directory.appendingPathComponent("envoy.yaml")
+            try Data(envoyText.utf8).write(to: envoyFile)
+            let envoy = try ChildProcess(
+                name: "envoy", executable: try await Provisioning.envoy(),
+                arguments: [
+                    "-c", envoyFile.path, "--base-id", String(Int.random(in: 1_000...60_000)), "-l", "warning",
+                    "--concurrency", "1", "--disable-hot-restart",
+                ],
+                logFile: directory.appendingPathComponent("envoy.log"))
             let replicas = Replicas(
                 first: first, second: second, envoy: envoy, envoyPort: ports[4], directory: directory)
             let result: Result

@@ -105,15 +105,25 @@ struct Fleet: Sendable {
                         directory: home, policies: Provisioning.fixturePolicies,
                         ports: (ports[2 * index], ports[2 * index + 1])))
             }
-            // The file's third replica is not started here.
-            let configuration = try EnvoyProcess.configuration(
-                "envoy-fleet.yaml", dropping: "port_value: 9193",
-                replacing: [
-                    ("port_value: 10000", "port_value: \(ports[4])"), ("port_value: 9901", "port_value: \(ports[5])"),
-                    ("port_value: 9191", "port_value: \(servers[0].port)"),
-                    ("port_value: 9192", "port_value: \(servers[1].port)"),
-                ])
-            let envoy = try await EnvoyProcess.start(configuration, in: directory)
+            let source = try String(
+                contentsOf: Repository.deploy.appendingPathComponent("envoy/envoy-fleet.yaml"), encoding: .utf8)
+            let third = source.split(separator: "\n", omittingEmptySubsequences: false).filter {
+                !$0.contains("port_value: 9193")
+            }
+            let envoyText = third.joined(separator: "\n")
+                .replacingOccurrences(of: "port_value: 10000", with: "port_value: \(ports[4])")
+                .replacingOccurrences(of: "port_value: 9901", with: "port_value: \(ports[5])")
+                .replacingOccurrences(of: "port_value: 9191", with: "port_value: \(servers[0].port)")
+                .replacingOccurrences(of: "port_value: 9192", with: "port_value: \(servers[1].port)")
+            let envoyFile = directory.appendingPathComponent("envoy.yaml")
+            try Data(envoyText.utf8).write(to: envoyFile)
+            let envoy = try ChildProcess(
+                name: "envoy", executable: try await Provisioning.envoy(),
+                arguments: [
+                    "-c", envoyFile.path, "--base-id", String(Int.random(in: 1_000...60_000)), "-l", "warning",
+                    "--concurrency", "1", "--disable-hot-restart",
+                ],
+                logFile: directory.appendingPathComponent("envoy.log"))
             let fleet = Fleet(
                 first: servers[0], second: servers[1], envoy: envoy, envoyPort: ports[4], adminPort: ports[5],
                 directory: directory)

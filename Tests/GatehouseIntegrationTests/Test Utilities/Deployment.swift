@@ -103,23 +103,33 @@ final class Deployment: Sendable {
         self.server = try await GatehouseServer(
             directory: directory, policies: policies, ports: (ports[1], ports[2]), prepare: prepare)
         // The Envoy configuration is used as written; only addresses and the certificate directory change.
-        let envoyText = try EnvoyProcess.configuration(
-            envoyConfig,
-            replacing: [
-                ("port_value: 10000", "port_value: \(self.envoyPort)"),
-                ("port_value: 9901", "port_value: \(adminPort)"),
-                ("port_value: 8080", "port_value: \(upstreamPort)"),
-                ("port_value: 9191", "port_value: \(self.server.port)"),
-                ("port_value: 9443", "port_value: \(self.server.tlsPort)"),
-                ("/tmp/gatehouse.sock", self.server.socketPath),
-                ("certs-dev/", self.server.certificates.path + "/"),
-            ] + envoyReplacements)
+        var envoyText = try String(
+            contentsOf: Repository.deploy.appendingPathComponent("envoy/\(envoyConfig)"), encoding: .utf8
+        )
+        .replacingOccurrences(of: "port_value: 10000", with: "port_value: \(self.envoyPort)")
+        .replacingOccurrences(of: "port_value: 9901", with: "port_value: \(adminPort)")
+        .replacingOccurrences(of: "port_value: 8080", with: "port_value: \(upstreamPort)")
+        .replacingOccurrences(of: "port_value: 9191", with: "port_value: \(self.server.port)")
+        .replacingOccurrences(of: "port_value: 9443", with: "port_value: \(self.server.tlsPort)")
+        .replacingOccurrences(of: "/tmp/gatehouse.sock", with: self.server.socketPath)
+        .replacingOccurrences(of: "certs-dev/", with: self.server.certificates.path + "/")
+        for (text, replacement) in envoyReplacements {
+            envoyText = envoyText.replacingOccurrences(of: text, with: replacement)
+        }
+        let envoyFile = directory.appendingPathComponent("envoy.yaml")
+        try Data(envoyText.utf8).write(to: envoyFile)
         let python = (try? await Provisioning.python()) ?? "/usr/bin/python3"
         self.upstream = try ChildProcess(
             name: "upstream", executable: python,
             arguments: [Provisioning.script("echo_upstream.py"), String(upstreamPort)],
             logFile: directory.appendingPathComponent("upstream.log"))
-        self.envoy = try await EnvoyProcess.start(envoyText, in: directory, logLevel: "info")
+        self.envoy = try ChildProcess(
+            name: "envoy", executable: try await Provisioning.envoy(),
+            arguments: [
+                "-c", envoyFile.path, "--base-id", String(Int.random(in: 1_000...60_000)), "-l", "info",
+                "--concurrency", "1", "--disable-hot-restart",
+            ],
+            logFile: directory.appendingPathComponent("envoy.log"))
     }
 
     /// Kills Gatehouse with SIGKILL, as a crash would.
