@@ -176,11 +176,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // What every front door shares: listener settings and caller admission (TLS, pinning), and
+        // the one check pipeline (decider, decision log, metrics observer) behind gRPC and HTTP mode.
+        .target(
+            name: "GatehouseFrontDoor",
+            dependencies: [
+                "GatehouseCore", "GatehouseTLS", nioSSL, logging, .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+
         // The Envoy Authorization service and gRPC health; the only place Envoy's types are mapped.
         .target(
             name: "GatehouseGRPC",
             dependencies: [
-                "GatehouseCore", "GatehouseTLS", "EnvoyAuthAPI", grpcCore, grpcProtobuf, swiftProtobuf, x509, asn1, nioSSL,
+                "GatehouseCore", "GatehouseFrontDoor", "GatehouseTLS", "EnvoyAuthAPI", grpcCore, grpcProtobuf, swiftProtobuf, x509, asn1, nioSSL,
                 logging, serviceLifecycle, nioPosix, .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),

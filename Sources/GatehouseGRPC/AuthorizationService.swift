@@ -1,33 +1,25 @@
 package import EnvoyAuthAPI
 package import GRPCCore
 package import GatehouseCore
+package import GatehouseFrontDoor
 package import Logging
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
-/// Envoy's `envoy.service.auth.v3.Authorization/Check`, decided by a ``CheckDecider``.
+/// Envoy's `envoy.service.auth.v3.Authorization/Check`, decided by the shared ``CheckPipeline``.
 ///
 /// The pipeline is: admit the calling Envoy (pinning, when configured) → map the
 /// `CheckRequest` → select the policy, look the decision up in the cache, or verify the caller's
-/// credentials under it and decide (the CLI gives a caching ``CheckDecider``) → map the
+/// credentials under it and decide (the CLI gives a caching ``CheckDecider``) → record, observe
+/// and log the decision (``CheckPipeline``, the same for every front door) → map the
 /// `Decision`. Any error inside the pipeline becomes a deny with reason `internal_error` (fail
 /// closed), and a caller the listener does not admit a deny with reason `caller_not_allowed`:
 /// never an allow, and never a gRPC error that `failure_mode_allow` could turn into one.
 package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleServiceProtocol {
-    private let decider: any CheckDecider
+    /// What decides, records and observes every check; the HTTP door runs the same one.
+    package let pipeline: CheckPipeline
     private let callerPolicy: CallerPolicy
-    private let logger: Logger
+
     /// The time of day; the direct transport also admits callers at it.
-    let clock: @Sendable () -> UnixTime
-    private let paths: PathNormalizer.Configuration
-    /// Told about every finished check (metrics); `nil` reads no clock for it.
-    private let observer: (any CheckObserver)?
-    /// The decision log: offered one record per check; `nil` when logging is off.
-    private let audit: (any AuditSink)?
+    var clock: @Sendable () -> UnixTime { self.pipeline.clock }
 
     /// - Parameters:
     ///   - decider: Decides against the active policy revision: an ``Authorizer``, or one
@@ -51,34 +43,24 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
         observer: (any CheckObserver)? = nil,
         audit: (any AuditSink)? = nil
     ) {
-        self.decider = decider
+        self.init(
+            pipeline: CheckPipeline(
+                decider: decider, logger: logger, clock: clock, paths: paths, observer: observer, audit: audit),
+            callerPolicy: callerPolicy)
+    }
+
+    /// The service over an existing pipeline (the one the other front doors share).
+    ///
+    /// - Parameters:
+    ///   - pipeline: Decides, records and observes every check.
+    ///   - callerPolicy: Which clients (Envoys) may call; by default any.
+    package init(pipeline: CheckPipeline, callerPolicy: CallerPolicy = .anyCaller) {
+        self.pipeline = pipeline
         self.callerPolicy = callerPolicy
-        self.logger = logger
-        self.clock = clock
-        self.paths = paths
-        self.observer = observer
-        self.audit = audit
-    }
-
-    /// Nanoseconds on the monotonic clock when an observer or the decision log will want the
-    /// check's duration, else 0 (no clock read on the check path when both are off).
-    private var startTime: UInt64 {
-        guard self.observer != nil || self.audit != nil else { return 0 }
-        return Self.monotonicNanoseconds()
-    }
-
-    private static func monotonicNanoseconds() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
     }
 
     /// The system's time of day.
-    package static let systemClock: @Sendable () -> UnixTime = {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return UnixTime(seconds: Int64(now.tv_sec), nanoseconds: Int32(now.tv_nsec))
-    }
+    package static var systemClock: @Sendable () -> UnixTime { CheckPipeline.systemClock }
 
     package func check(
         request: Envoy_Service_Auth_V3_CheckRequest,
@@ -100,11 +82,10 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     package func callerNotAllowed(
         _ request: Envoy_Service_Auth_V3_CheckRequest, detail: DecisionReason? = nil
     ) -> Envoy_Service_Auth_V3_CheckResponse {
-        let started = self.startTime
-        let decision = Decision(outcome: .deny, status: 403, reason: .callerNotAllowed, reasonDetail: detail)
-        return self.respond(
-            decision, to: AuthzRequest(request, receivedAt: self.clock()), decisionID: DecisionID.make(),
-            started: started)
+        let started = self.pipeline.startTime
+        let check = self.pipeline.callerNotAllowed(
+            AuthzRequest(request, receivedAt: self.clock()), detail: detail, started: started)
+        return Envoy_Service_Auth_V3_CheckResponse(check.decision, decisionID: check.decisionID)
     }
 
     /// The answer to one check from a caller already admitted.
@@ -126,94 +107,26 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
 
     /// A check that needs verification and evaluation.
     package struct PendingResponse: Sendable {
-        fileprivate let service: AuthorizationService
-        fileprivate let pending: any PendingDecision
-        fileprivate let request: AuthzRequest
-        fileprivate let decisionID: String
-        fileprivate let started: UInt64
+        fileprivate let pending: CheckPipeline.PendingCheck
 
         /// Decides (fail closed on an internal error) and builds the response.
         package func response() async -> Envoy_Service_Auth_V3_CheckResponse {
-            let decision: Decision
-            do {
-                decision = try await self.pending.decide()
-            } catch {
-                decision = self.service.internalError(
-                    error, decisionID: self.decisionID, policyRevision: self.pending.policyRevision)
-            }
-            return self.service.respond(
-                decision, to: self.request, decisionID: self.decisionID, started: self.started)
+            let check = await self.pending.finish()
+            return Envoy_Service_Auth_V3_CheckResponse(check.decision, decisionID: check.decisionID)
         }
     }
 
     /// Maps the check and answers it at once if the cache can; synchronous, so that a
     /// transport can reply to a hit without leaving its event loop.
     package func prepare(_ request: Envoy_Service_Auth_V3_CheckRequest, caller: CallerFacts) -> Preparation {
-        let started = self.startTime
-        let decisionID = DecisionID.make()
-        let authzRequest = AuthzRequest(request, receivedAt: self.clock(), paths: self.paths)
-        switch self.decider.prepare(authzRequest, caller: caller) {
-        case .decided(let decision):
-            return .answered(self.respond(decision, to: authzRequest, decisionID: decisionID, started: started))
+        let started = self.pipeline.startTime
+        let authzRequest = AuthzRequest(request, receivedAt: self.clock(), paths: self.pipeline.paths)
+        switch self.pipeline.prepare(authzRequest, caller: caller, started: started) {
+        case .decided(let check):
+            return .answered(Envoy_Service_Auth_V3_CheckResponse(check.decision, decisionID: check.decisionID))
         case .pending(let pending):
-            return .pending(
-                PendingResponse(
-                    service: self, pending: pending, request: authzRequest, decisionID: decisionID, started: started))
+            return .pending(PendingResponse(pending: pending))
         }
     }
 
-    /// The one place every check's decision is final: records it in the decision log, logs it,
-    /// tells the observer, maps it.
-    ///
-    /// - Parameter started: ``startTime`` when the check began.
-    fileprivate func respond(
-        _ decision: Decision, to authzRequest: AuthzRequest, decisionID: String, started: UInt64
-    ) -> Envoy_Service_Auth_V3_CheckResponse {
-        var decision = decision
-        let elapsed: UInt64
-        if self.observer != nil || self.audit != nil {
-            let now = Self.monotonicNanoseconds()
-            elapsed = now > started ? now - started : 0
-        } else {
-            elapsed = 0
-        }
-        if let audit = self.audit {
-            let entry = DecisionEntry(checked: decision, request: authzRequest, latencyMicroseconds: elapsed / 1000)
-            if audit.offer(AuditRecord(id: decisionID, time: authzRequest.time, entry: .decision(entry))) == .refused {
-                decision = Self.auditUnavailable(decision)
-            }
-        }
-        if let observer = self.observer {
-            observer.checkFinished(decision, elapsedNanoseconds: elapsed)
-        }
-        self.logger.debug(
-            "check decided",
-            metadata: [
-                "gatehouse.decision.id": "\(decisionID)", "gatehouse.decision": "\(decision.outcome.rawValue)",
-                "gatehouse.reason": "\(decision.reason.code)", "gatehouse.cache": "\(decision.cache.rawValue)",
-                "gatehouse.policy.revision": "\(decision.policyRevision)",
-                "source.principal": "\(authzRequest.source.principal ?? "-")",
-                "source.certificate": "\(authzRequest.source.certificate == nil ? "absent" : "present")",
-            ])
-        return Envoy_Service_Auth_V3_CheckResponse(decision, decisionID: decisionID)
-    }
-
-    /// The denial of a check the decision log could not take under strict auditing: 503, so that
-    /// clients see a temporary failure and retry, with reason `audit_unavailable`. Keeps the
-    /// policy, revision and caller of the decision it replaces, for logs and metrics.
-    static func auditUnavailable(_ decision: Decision) -> Decision {
-        var denial = Decision(
-            outcome: .deny, status: 503, reason: .auditUnavailable, policy: decision.policy,
-            subject: decision.subject, policyRevision: decision.policyRevision)
-        denial.cache = decision.cache
-        denial.caller = decision.caller
-        return denial
-    }
-
-    private func internalError(_ error: any Error, decisionID: String, policyRevision: String) -> Decision {
-        self.logger.error(
-            "check failed; denying", metadata: ["gatehouse.decision.id": "\(decisionID)", "error": "\(error)"])
-        return Decision(
-            outcome: .deny, status: 403, reason: .internalError, policyRevision: policyRevision)
-    }
 }

@@ -1,4 +1,5 @@
 package import GatehouseCore
+package import GatehouseFrontDoor
 package import Logging
 import NIOCore
 import NIOPosix
@@ -76,7 +77,8 @@ package struct GRPCServerService: Service {
             let endpoint = DirectCheckEndpoint(
                 service: self.directCheck.service, isServing: self.directCheck.isServing,
                 maxRequestBytes: self.configuration.maxRequestBytes)
-            let tls = try DirectTLS.make(listener, verifier: self.peerVerifiers[listener.address], logger: self.logger)
+            let tls = try ListenerTLS.make(
+                listener, protocols: ["h2"], verifier: self.peerVerifiers[listener.address], logger: self.logger)
             let server = try await DirectCheckServer.bind(
                 listener, group: group, endpoint: endpoint, tls: tls,
                 maxConcurrentStreams: self.configuration.maxConcurrentStreams,
@@ -124,9 +126,6 @@ package struct GRPCServerService: Service {
     /// The callers a listener admits (its `allowedClients` on an mTLS listener, anyone
     /// otherwise), and whether it trusts their forwarded identities.
     package static func callers(of listener: ListenerConfiguration) -> CallerPolicy {
-        var callers = CallerPolicy.anyCaller
-        if case .mutualTLS(_, _, let clients) = listener.security { callers = clients.allowedClients }
-        callers.trustsForwardedIdentity = listener.trustsForwardedIdentity
-        return callers
+        listener.callers
     }
 }

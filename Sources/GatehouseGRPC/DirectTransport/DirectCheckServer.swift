@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseFrontDoor
 import NIOCore
 import NIOHTTP2
 import NIOPosix
@@ -6,7 +7,7 @@ import Synchronization
 
 /// A listener that serves Envoy's Check (and health Check) straight on SwiftNIO's HTTP/2, one
 /// ``CheckStreamHandler`` per stream and one ``DirectConnectionHandler`` per connection; on a
-/// TLS listener behind swift-nio-ssl (``DirectTLS``), which verifies an mTLS client's chain
+/// TLS listener behind swift-nio-ssl (``ListenerTLS``), which verifies an mTLS client's chain
 /// during the handshake.
 ///
 /// Shutdown (``beginGracefulShutdown()``) follows gRPC's rules for HTTP/2 servers, as grpc-swift's
@@ -43,7 +44,7 @@ final class DirectCheckServer: Sendable {
     ///   - keepalive: When to ping a silent client and how long to wait for it; `nil` never pings.
     static func bind(
         _ listener: ListenerConfiguration, group: any EventLoopGroup, endpoint: DirectCheckEndpoint,
-        tls: DirectTLS? = nil, maxConcurrentStreams: Int, idleTimeout: Duration?, gracePeriod: Duration,
+        tls: ListenerTLS? = nil, maxConcurrentStreams: Int, idleTimeout: Duration?, gracePeriod: Duration,
         keepalive: DirectConnectionHandler.Keepalive? = nil
     ) async throws -> DirectCheckServer {
         let connections = Connections()

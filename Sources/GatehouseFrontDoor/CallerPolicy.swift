@@ -1,6 +1,6 @@
 package import GatehouseCore
 
-/// Which clients may call the Authorization service through one listener: any, or only named Envoys.
+/// Which clients may call a front door (gRPC Check, HTTP mode) through one listener: any, or only named Envoys.
 ///
 /// On an mTLS listener the handshake already verified the client's chain (``ListenerPeerVerifier``);
 /// pinning narrows that to the Envoys named by SPIFFE ID or by subject (RFC 4514 text as the

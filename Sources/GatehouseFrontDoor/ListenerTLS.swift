@@ -1,17 +1,17 @@
-import GatehouseCore
+package import GatehouseCore
 import GatehouseTLS
-import Logging
-import NIOCore
+package import Logging
+package import NIOCore
 import NIOSSL
 import Synchronization
 
-/// TLS on a direct-transport listener: swift-nio-ssl in front of the HTTP/2 pipeline.
+/// TLS on a front door's listener: swift-nio-ssl in front of the door's protocol pipeline.
 ///
-/// ALPN offers `h2` (Envoy's ext_authz cluster asks for it); a client that offers no ALPN is
-/// served HTTP/2 all the same. On an mTLS listener the client's chain is verified during the
-/// handshake (``HandshakeVerification``) and every check on the connection is admitted or
-/// denied by the listener's ``CallerPolicy`` (``ConnectionCaller``).
-struct DirectTLS: Sendable {
+/// ALPN offers the door's protocols (`h2` for the gRPC door, `http/1.1` for the HTTP door); a
+/// client that offers no ALPN is served the door's protocol all the same. On an mTLS listener the
+/// client's chain is verified during the handshake (``HandshakeVerification``) and every check on
+/// the connection is admitted or denied by the listener's ``CallerPolicy`` (``ConnectionCaller``).
+package struct ListenerTLS: Sendable {
     /// The server-only TLS listener's context, shared by its connections.
     private let context: NIOSSLContext
     /// An mTLS listener's configuration, from which each connection gets a context of its own.
@@ -32,37 +32,40 @@ struct DirectTLS: Sendable {
 
     /// The TLS of `listener`, or `nil` for a plaintext one.
     ///
-    /// - Parameter verifier: Verifies client chains; required for an mTLS listener.
+    /// - Parameters:
+    ///   - protocols: What ALPN offers, in order of preference.
+    ///   - verifier: Verifies client chains; required for an mTLS listener.
+    ///   - logger: Where refused client chains are logged.
     /// - Throws: When the certificate or key cannot be loaded, or an mTLS listener has no verifier.
-    static func make(
-        _ listener: ListenerConfiguration, verifier: (any ListenerPeerVerifier)?, logger: Logger
-    ) throws -> DirectTLS? {
+    package static func make(
+        _ listener: ListenerConfiguration, protocols: [String], verifier: (any ListenerPeerVerifier)?, logger: Logger
+    ) throws -> ListenerTLS? {
         switch listener.security {
         case .plaintext:
             return nil
         case .tls(let chain, let key):
             let configuration = try ListenerTLSConfiguration.server(
-                chain: chain, key: key, protocols: ["h2"], clientCertificates: .none)
-            return DirectTLS(
+                chain: chain, key: key, protocols: protocols, clientCertificates: .none)
+            return ListenerTLS(
                 context: try NIOSSLContext(configuration: configuration), perConnection: nil, handshake: nil,
-                callers: GRPCServerService.callers(of: listener))
+                callers: listener.callers)
         case .mutualTLS(let chain, let key, _):
             guard let verifier else { throw MissingVerifierError(listener: listener) }
             let configuration = try ListenerTLSConfiguration.server(
-                chain: chain, key: key, protocols: ["h2"], clientCertificates: .required)
-            return DirectTLS(
+                chain: chain, key: key, protocols: protocols, clientCertificates: .required)
+            return ListenerTLS(
                 context: try NIOSSLContext(configuration: configuration), perConnection: configuration,
                 handshake: HandshakeVerification(
                     verifier: verifier, listener: "\(listener)", logger: logger,
-                    clock: AuthorizationService.systemClock),
-                callers: GRPCServerService.callers(of: listener))
+                    clock: CheckPipeline.systemClock),
+                callers: listener.callers)
         }
     }
 
     /// Adds the TLS handler to a new connection's pipeline.
     ///
     /// - Returns: The connection's caller, admitted per check once the handshake has verified it.
-    func configure(_ channel: any Channel) throws -> ConnectionCaller {
+    package func configure(_ channel: any Channel) throws -> ConnectionCaller {
         guard let handshake = self.handshake else {
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: self.context))
             return ConnectionCaller(unverified: self.callers)
@@ -80,24 +83,24 @@ struct DirectTLS: Sendable {
     }
 
     /// An mTLS listener was bound without a verifier for its clients (a wiring mistake).
-    struct MissingVerifierError: Error, CustomStringConvertible {
+    package struct MissingVerifierError: Error, CustomStringConvertible {
         let listener: ListenerConfiguration
-        var description: String {
+        package var description: String {
             "The mTLS listener \(self.listener) has no client certificate verifier; it cannot verify its clients."
         }
     }
 }
 
-/// The client of one direct-transport connection, as its checks see it.
+/// The client of one front-door connection, as its checks see it.
 ///
-/// On an mTLS listener the handshake records the verified peer before any HTTP/2 frame can
+/// On an mTLS listener the handshake records the verified peer before any request can
 /// arrive, and each check asks ``admit(at:)``; elsewhere every check is admitted with no peer.
-final class ConnectionCaller: Sendable {
+package final class ConnectionCaller: Sendable {
     /// Every caller of a plaintext or server-only TLS listener.
-    static let anyone = ConnectionCaller(policy: nil)
+    package static let anyone = ConnectionCaller(policy: nil)
 
     /// Whether a check from this connection is decided, and with what caller facts.
-    enum Admission {
+    package enum Admission {
         case admitted(CallerFacts)
         /// Denied with `caller_not_allowed`; `detail` says why when the certificate itself no
         /// longer passes (`certificate_expired`), `nil` when the caller is simply not pinned.
@@ -115,20 +118,20 @@ final class ConnectionCaller: Sendable {
     /// and the caller facts when the pinning admits the peer (`nil` when it does not).
     private let verified = Mutex<(facts: CallerFacts?, notAfter: UnixTime?)?>(nil)
 
-    init(policy: CallerPolicy?) {
+    package init(policy: CallerPolicy?) {
         self.policy = policy
         self.unverified = CallerFacts()
     }
 
     /// A caller of a listener that verifies no client certificate (plaintext, or TLS without
     /// client certificates), trusted for forwarded identities as `callers` says.
-    init(unverified callers: CallerPolicy) {
+    package init(unverified callers: CallerPolicy) {
         self.policy = nil
         self.unverified = CallerFacts(trustsForwardedIdentity: callers.trustsForwardedIdentity)
     }
 
     /// Keeps the peer the handshake verified, pinned once for the connection's checks.
-    @Sendable func record(_ peer: ListenerPeer) {
+    @Sendable package func record(_ peer: ListenerPeer) {
         let facts = self.policy?.admit(peer)
         self.verified.withLock { $0 = (facts, peer.identity.notAfter) }
     }
@@ -137,7 +140,7 @@ final class ConnectionCaller: Sendable {
     ///
     /// A connection may outlive its client certificate: a check after the leaf's `notAfter` is
     /// refused (`certificate_expired`), as a new handshake would be.
-    func admit(at time: @autoclosure () -> UnixTime) -> Admission {
+    package func admit(at time: @autoclosure () -> UnixTime) -> Admission {
         guard self.policy != nil else { return .admitted(self.unverified) }
         // An mTLS connection carries checks only after its handshake verified the peer; a missing
         // peer would be a bug, and admits no one.
