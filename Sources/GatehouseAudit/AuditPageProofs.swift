@@ -10,11 +10,11 @@ import Foundation
 /// one whose proof cannot be built from the kept nodes `"reason":"node_missing"`: neither fails
 /// the page, only a store that cannot be read does.
 struct AuditPageProofs {
-    private let store: AuditStore
+    private let store: any AuditLogStore
     private var checkpoints: [String: StoredCheckpoint?] = [:]
     private var nodes: [String: PageNodes] = [:]
 
-    init(store: AuditStore) {
+    init(store: any AuditLogStore) {
         self.store = store
     }
 
@@ -74,7 +74,7 @@ struct AuditPageProofs {
 /// hashed from leaves: the whole 256-leaf block is read once and its leaf hashes kept, instead of
 /// reading up to 255 leaves again for every record.
 private final class PageNodes: MerkleNodeSource {
-    let store: AuditStore
+    let store: any AuditLogStore
     let instance: String
     /// The checkpoint's tree size: no leaf at or past it is read.
     let size: UInt64
@@ -86,7 +86,7 @@ private final class PageNodes: MerkleNodeSource {
         var index: UInt64
     }
 
-    init(store: AuditStore, instance: String, size: UInt64) {
+    init(store: any AuditLogStore, instance: String, size: UInt64) {
         self.store = store
         self.instance = instance
         self.size = size
@@ -121,7 +121,7 @@ private final class PageNodes: MerkleNodeSource {
             throw AuditError(
                 .nodeMissing,
                 "Instance '\(self.instance)' has no records \(first)..<\(first + UInt64(count)) in "
-                    + "'\(self.store.path)'; the store was pruned past them or damaged.")
+                    + "'\(self.store.location)'; the store was pruned past them or damaged.")
         }
         var hashes = Array(leaves[offset..<offset + count])
         while hashes.count > 1 {

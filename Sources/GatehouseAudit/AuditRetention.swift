@@ -28,7 +28,7 @@ package enum AuditRetention {
     /// - Throws: ``AuditError`` (`store_failed`, `node_missing`).
     @discardableResult
     package static func prune(
-        _ store: AuditStore, instance: String, policy: AuditRetentionPolicy, signer: AuditCheckpointSigner,
+        _ store: any AuditLogStore, instance: String, policy: AuditRetentionPolicy, signer: AuditCheckpointSigner,
         now: UnixTime
     ) throws -> UInt64? {
         let size = try store.treeSize(of: instance)

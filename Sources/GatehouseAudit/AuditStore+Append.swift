@@ -62,7 +62,7 @@ extension AuditStore {
     }
 
     /// ``append(_:)`` throwing SQLite's own error, for the writer to name the cause in its gap record.
-    func appendUnwrapped(_ batch: AuditBatch) throws {
+    package func appendUnwrapped(_ batch: AuditBatch) throws {
         try self.pool.write { db in
             let insert = try db.cachedStatement(sql: "INSERT INTO records (instance, seq, body) VALUES (?, ?, ?)")
             var seq = Int64(batch.firstSeq)

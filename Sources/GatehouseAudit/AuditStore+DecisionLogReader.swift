@@ -1,8 +1,8 @@
 package import GatehouseCore
 
-extension AuditStore: DecisionLogReader {
+extension AuditLogStore {
     /// The most records one page may hold.
-    package static let maxPageSize = 1_000
+    package static var maxPageSize: Int { 1_000 }
 
     /// One page of records; with `proofs`, each record's inclusion proof against its instance's
     /// latest checkpoint, or why it has none yet (``AuditPageProofs``).

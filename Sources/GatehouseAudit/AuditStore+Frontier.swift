@@ -1,8 +1,6 @@
-import GRDB
-
-extension AuditStore {
+extension AuditLogStore {
     /// The perfect-subtree roots of `instance`'s tree at `size` (largest first): from stored
-    /// nodes at height ``storedNodeHeight`` and up, recomputed from at most 255 leaves below.
+    /// nodes at height ``AuditStore/storedNodeHeight`` and up, recomputed from at most 255 leaves below.
     ///
     /// - Throws: ``AuditError`` (`node_missing`) when a stored node or leaf it needs is gone.
     package func frontier(of instance: String, size: UInt64) throws -> [MerkleHash] {
@@ -18,14 +16,14 @@ extension AuditStore {
 
     /// The root of the perfect subtree (`level`, `index`): one read from height 8 up, else hashed from its leaves.
     package func subtreeRoot(of instance: String, level: Int, index: UInt64) throws -> MerkleHash {
-        if level >= Self.storedNodeHeight {
+        if level >= AuditStore.storedNodeHeight {
             guard let bytes = try self.storedNode(of: instance, level: level, index: index),
                 let hash = MerkleHash(bytes: bytes)
             else {
                 throw AuditError(
                     .nodeMissing,
                     "Instance '\(instance)' has no stored Merkle node at level \(level), index \(index) in "
-                        + "'\(self.path)'; the store was pruned past it or damaged."
+                        + "'\(self.location)'; the store was pruned past it or damaged."
                 )
             }
             return hash
@@ -54,7 +52,7 @@ extension AuditStore {
             throw AuditError(
                 .storeCorrupt,
                 "Instance '\(instance)' has a checkpoint of \(checkpoint.size) records but only \(size) are stored in "
-                    + "'\(self.path)': records were removed. Run 'gatehouse audit verify' and keep the file as "
+                    + "'\(self.location)': records were removed. Run 'gatehouse audit verify' and keep the file as "
                     + "evidence; the writer will not extend this log."
             )
         }
@@ -66,7 +64,7 @@ extension AuditStore {
         guard let signed = Self.checkpointRoot(checkpoint.note), signed == root else {
             throw AuditError(
                 .storeCorrupt,
-                "The records of instance '\(instance)' in '\(self.path)' do not hash to the root its checkpoint at "
+                "The records of instance '\(instance)' in '\(self.location)' do not hash to the root its checkpoint at "
                     + "size \(checkpoint.size) signed: the log was altered. Run 'gatehouse audit verify' and keep the "
                     + "file as evidence; the writer will not extend this log."
             )

@@ -17,7 +17,9 @@ extension AuditStore {
             }
         }
     }
+}
 
+extension AuditLogStore {
     /// The inclusion proof of record `seq` in `instance`'s tree of `size` records, from stored nodes.
     ///
     /// - Throws: ``AuditError`` (`proof_unavailable`, `node_missing`) when it cannot be built.
@@ -36,7 +38,7 @@ extension AuditStore {
 /// The store's kept nodes (and leaves below height 8) as proofs read them; a page of proofs
 /// (`PageNodes`) reads through it too.
 struct StoredNodes: MerkleNodeSource {
-    let store: AuditStore
+    let store: any AuditLogStore
     let instance: String
 
     func subtreeRoot(level: Int, index: UInt64) throws(AuditError) -> MerkleHash {

@@ -3,7 +3,7 @@ import GRDB
 
 extension AuditStore {
     /// The first kept sequence number of `instance` whose record is at or after `time`; nil when none is.
-    func firstSeq(of instance: String, atOrAfter time: String) throws -> UInt64? {
+    package func firstSeq(of instance: String, atOrAfter time: String) throws -> UInt64? {
         try self.reading { db in
             try Int64.fetchOne(
                 db, sql: "SELECT min(seq) FROM records WHERE instance = ? AND time >= ?", arguments: [instance, time]
@@ -12,7 +12,7 @@ extension AuditStore {
     }
 
     /// The first sequence number of `instance` from which the kept bodies total at most `bytes`; nil when all fit.
-    func firstSeq(of instance: String, keepingBytes bytes: Int64) throws -> UInt64? {
+    package func firstSeq(of instance: String, keepingBytes bytes: Int64) throws -> UInt64? {
         try self.reading { db in
             let newestTooMany = try Int64.fetchOne(
                 db,
@@ -46,7 +46,7 @@ extension AuditStore {
     }
 
     /// Writes the anchor and deletes `instance`'s records below `point`, in one transaction.
-    func prune(instance: String, below point: UInt64, anchorNote: String, frontier: [MerkleHash]) throws {
+    package func prune(instance: String, below point: UInt64, anchorNote: String, frontier: [MerkleHash]) throws {
         do {
             try self.pool.write { db in
                 try db.execute(

@@ -10,34 +10,30 @@ extension AuditStore {
     /// come in (seq, rowid) order, so a duplicated seq arrives right after its twin.
     ///
     /// - Throws: ``AuditError`` (`store_failed`) when the store cannot be read, or what `body` throws.
-    func withStoredRows<T>(of instance: String, from start: UInt64, _ body: (inout AuditStoredRows) throws -> T)
+    package func withStoredRows<T>(of instance: String, from start: UInt64, _ body: (inout AuditStoredRows) throws -> T)
         throws -> T
     {
         try self.reading { db in
             var rows = AuditStoredRows(
-                cursor: try Row.fetchCursor(
-                    db,
-                    sql: "SELECT seq, body FROM records WHERE instance = ? AND seq >= ? ORDER BY seq, rowid",
-                    arguments: [instance, Int64(start)]))
+                SQLiteStoredRows(
+                    cursor: try Row.fetchCursor(
+                        db,
+                        sql: "SELECT seq, body FROM records WHERE instance = ? AND seq >= ? ORDER BY seq, rowid",
+                        arguments: [instance, Int64(start)])))
             return try body(&rows)
         }
     }
 }
 
-/// The verifier's cursor over an instance's stored rows; it copies bodies straight from SQLite's
-/// row buffer into a batch, with no string or array per record.
-struct AuditStoredRows {
-    fileprivate let cursor: RowCursor
+/// SQLite's rows for the verifier: bodies read from SQLite's row buffer, no copy per record.
+private struct SQLiteStoredRows: AuditStoredRowCursor {
+    let cursor: RowCursor
 
-    /// Replaces `batch`'s rows with up to `limit` more; returns whether the cursor may hold more.
-    mutating func fill(_ batch: AuditVerifierBatch, limit: Int) throws -> Bool {
-        batch.removeAll()
-        while batch.count < limit {
-            guard let row = try self.cursor.next() else { return false }
-            let seq: Int64 = row[0]
-            try row.withUnsafeData(atIndex: 1) { data in
-                (data ?? Data()).withUnsafeBytes { batch.append(seq: UInt64(bitPattern: seq), body: $0) }
-            }
+    mutating func next(_ body: (UInt64, UnsafeRawBufferPointer) -> Void) throws -> Bool {
+        guard let row = try self.cursor.next() else { return false }
+        let seq: Int64 = row[0]
+        try row.withUnsafeData(atIndex: 1) { data in
+            (data ?? Data()).withUnsafeBytes { body(UInt64(bitPattern: seq), $0) }
         }
         return true
     }

@@ -15,7 +15,7 @@
 /// ```
 package struct AuditVerifier: Sendable {
     /// The store to verify.
-    package let store: AuditStore
+    package let store: any AuditLogStore
     /// How many records are read, hashed and checked at a time.
     package let chunkSize: Int
     private let key: @Sendable (String) throws -> AuditVerifierKey
@@ -27,7 +27,7 @@ package struct AuditVerifier: Sendable {
     ///   - chunkSize: How many records to read at a time.
     ///   - key: The verifier key of an instance's checkpoints; what it throws, ``verify()`` throws.
     package init(
-        store: AuditStore, chunkSize: Int = 10_000,
+        store: any AuditLogStore, chunkSize: Int = 10_000,
         key: @escaping @Sendable (_ instance: String) throws -> AuditVerifierKey
     ) {
         self.store = store

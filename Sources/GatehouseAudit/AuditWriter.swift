@@ -17,7 +17,7 @@ import Synchronization
 /// ```
 package final class AuditWriter: AuditSink {
     /// The store written to.
-    package let store: AuditStore
+    package let store: any AuditLogStore
     /// This writer's instance id (its tree's name).
     package let instance: String
     /// The settings it runs with.
@@ -46,7 +46,7 @@ package final class AuditWriter: AuditSink {
     /// - Throws: ``AuditError`` (`store_corrupt`) when the stored tree does not match its latest
     ///   checkpoint, or (`store_failed`, `node_missing`) when it cannot be read.
     package init(
-        store: AuditStore, instance: String, signer: AuditCheckpointSigner, settings: AuditSettings = .defaults,
+        store: any AuditLogStore, instance: String, signer: AuditCheckpointSigner, settings: AuditSettings = .defaults,
         now: @escaping @Sendable () -> UnixTime = AuditWriter.systemNow
     ) throws {
         self.store = store
@@ -169,7 +169,7 @@ package final class AuditWriter: AuditSink {
         do {
             try self.store.appendUnwrapped(batch)
         } catch {
-            let cause = AuditError.failureCause(error)
+            let cause = self.store.failureCause(error)
             self.queue.setFailure(cause)
             if let gap { self.queue.restoreGap(gap) }
             // A gap record's own loss is already in the tally it came from.
@@ -196,7 +196,7 @@ package final class AuditWriter: AuditSink {
                 AuditBatch(instance: self.instance, firstSeq: state.appender.size, checkpoint: checkpoint)
             )
         } catch {
-            self.queue.setFailure(AuditError.failureCause(error))
+            self.queue.setFailure(self.store.failureCause(error))
             return false
         }
         self.tree.withLock { $0 = state }
@@ -210,7 +210,7 @@ package final class AuditWriter: AuditSink {
                 )
                 self.pruning.withLock { $0.cause = nil }
             } catch {
-                let cause = AuditError.failureCause(error)
+                let cause = self.store.failureCause(error)
                 self.pruning.withLock { $0 = ($0.failures + 1, cause) }
             }
         }
