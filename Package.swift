@@ -305,7 +305,7 @@ let package = Package(
             name: "GatehouseCLI",
             dependencies: [
                 "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "GatehouseGRPC", "GatehouseCache",
-                "GatehouseBundle",
+                "GatehouseBundle", "GatehouseFleet",
                 "GatehouseAdmin", "GatehouseMetrics", "GatehouseAudit", httpClient, argumentParser, yams, logging, serviceLifecycle,
                 unixSignals, x509, crypto, cryptoExtras, asn1, nioSSL, .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
