@@ -20,6 +20,8 @@ package enum AdminDTO {
         package var audit: Audit?
         /// The candidate evaluated in shadow and its counters; `nil` when none is loaded.
         package var shadow: Shadow?
+        /// The fleet's desired revision and every replica's last report; `nil` without `fleet.postgres`.
+        package var fleet: Fleet?
     }
 
     /// The decision log: records queued, dropped (gap), refused (strict), written; why the store fails, if it does.
@@ -55,6 +57,8 @@ package enum AdminDTO {
         package var policies: Int
         package var rules: Int
         package var signedBy: [String]
+        /// `sha256:…` over the revision's files, as a fleet publishes it; absent when unknown.
+        package var digest: String?
     }
 
     /// A refused reload: the stage and stable code say what failed, the message says how to fix it.
@@ -134,6 +138,7 @@ extension AdminDTO.Status {
         self.cache = status.cache.map(AdminDTO.Cache.init)
         self.audit = audit.map(AdminDTO.Audit.init)
         self.shadow = status.shadow.map { AdminDTO.Shadow($0, state: "loaded") }
+        self.fleet = status.fleet.map(AdminDTO.Fleet.init)
     }
 }
 
@@ -148,6 +153,7 @@ extension AdminDTO.Activation {
         self.policies = activation.policies
         self.rules = activation.rules
         self.signedBy = activation.signedBy
+        self.digest = activation.digest.isEmpty ? nil : activation.digest
     }
 }
 

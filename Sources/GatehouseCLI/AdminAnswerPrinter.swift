@@ -77,6 +77,30 @@ enum AdminAnswerPrinter {
         if let cache = status.cache {
             lines.append("cache: \(cache.hits) hits, \(cache.misses) misses, \(cache.entries) entries")
         }
+        if let fleet = status.fleet { lines += Self.summary(fleet) }
+        return lines
+    }
+
+    /// The fleet: what it should enforce, and each replica's last report (one line each).
+    static func summary(_ fleet: AdminDTO.Fleet) -> [String] {
+        var lines: [String] = []
+        let desired = fleet.desired.map {
+            "\($0.revision) (\($0.digest))" + ($0.publishedBy.map { " by \($0)" } ?? "")
+                + ($0.publishedAt.map { " at \($0)" } ?? "")
+        }
+        lines.append(
+            "fleet: this replica \(fleet.replica), \(fleet.listening ? "listening" : "not listening"), desired \(desired ?? "none published")"
+        )
+        if let error = fleet.error { lines.append("fleet: not read just now (\(error)); as last read:") }
+        for replica in fleet.replicas {
+            var line =
+                "  \(replica.replica): \(replica.revision) (\(replica.digest)), reported \(replica.reportedAt)"
+                + (replica.onDesired ? "" : ", not the desired revision")
+            if let refusal = replica.refusal {
+                line += "; refused \(refusal.revision): \(refusal.code): \(refusal.message)"
+            }
+            lines.append(line)
+        }
         return lines
     }
 }

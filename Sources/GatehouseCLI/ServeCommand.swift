@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatehouseAudit
 import GatehouseCache
 import GatehouseCore
 import GatehouseGRPC
@@ -124,13 +125,19 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitStatus.usage.exitCode
         }
         defer { audit?.drain() }
+        // Each activation wakes the fleet replica (if any) to report it.
+        let (activations, activated) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let reloader = try Self.reloader(
             configuration, authorizer: authorizer, keySets: keySets, fetcher: fetcher, logger: logger,
             cacheStatistics: { isCaching ? decisions.statistics : nil },
             onOutcome: ActivationRecords.recording(
                 to: audit?.writer, source: configuration.source.description, clock: AuthorizationService.systemClock,
-                then: Self.droppingCachedDecisions(of: decisions, then: metrics.onOutcome)))
+                then: Self.signalling(
+                    activated, then: Self.droppingCachedDecisions(of: decisions, then: metrics.onOutcome))))
         metrics.attach(reloader)
+        let fleet = try Self.fleetReplica(
+            configuration.fleet, instance: audit?.writer.instance ?? configuration.audit.instance, pipeline: reloader,
+            activations: activations)
         // Health says SERVING only once every URL key set of the active revision has loaded;
         // checks before that reject the issuer's tokens (token_keys_unavailable) rather than wait.
         // A refused source with a kept revision of it serves that one (logged); with neither, exit 2
@@ -171,11 +178,14 @@ struct ServeCommand: AsyncParsableCommand {
                     service: DirectoryWatchService(reloader: reloader, watcher: DirectoryWatcher(directory: directory)))
             )
         }
+        if let fleet { services.append(.init(service: fleet)) }
         var auditStatus: (@Sendable () -> AuditLogStatus)?
         if let audit { auditStatus = { audit.status } }
         let admin = try Self.adminService(
             configuration.admin,
-            administration: ShadowingAdministration(reloader: reloader, authorizer: authorizer, audit: audit?.writer),
+            administration: Self.administration(
+                ShadowingAdministration(reloader: reloader, authorizer: authorizer, audit: audit?.writer),
+                fleet: fleet),
             isReady: { authorizer.isReady },
             metrics: { [render = metrics.render] in
                 await render() + (audit?.metricsText ?? "") + ShadowMetrics.text(authorizer.shadow?.status)

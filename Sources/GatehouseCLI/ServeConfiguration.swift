@@ -23,6 +23,8 @@ package struct ServeConfiguration: Sendable, Hashable {
     package var admin = AdminSettings()
     /// The decision log: store, queue, checkpoints, key, retention.
     package var audit = AuditServeSettings()
+    /// The fleet: the shared PostgreSQL, this replica's name, the reconcile interval.
+    package var fleet = FleetServeSettings()
 
     /// Where revisions are loaded from: `bundles.url`, or `policies` (a directory or a bundle file).
     package var source: PolicySourceLocation { PolicySourceLocation(policies: self.policies, bundles: self.bundles) }

@@ -39,10 +39,12 @@ struct SettingParser<Value>: Sendable {
     let format: @Sendable (Value) -> String
     /// How values of a repeated flag combine; `nil` keeps the last.
     var combine: (@Sendable (Value, Value) -> Value)? = nil
+    /// How a problem quotes the text, for values that may hold a secret (a URL's password); `nil` quotes it whole.
+    var redact: (@Sendable (String) -> String)? = nil
 
     /// The problem with `text` from `source`.
     func problem(_ text: String, from source: SettingSource) -> String {
-        "\(source): '\(text)' is not \(self.expected)."
+        "\(source): '\(self.redact?(text) ?? text)' is not \(self.expected)."
     }
 }
 

@@ -147,6 +147,17 @@ package enum ServeSettings {
             "audit.retention.maxBytes", \.audit.retentionMaxBytes,
             SettingParser.integer(1 << 20...Int(Int64.max)).noneIsAbsent(),
             "prune the oldest records to keep the store under this many bytes"),
+        ServeSetting(
+            "fleet.postgres", variable: "GATEHOUSE_FLEET_POSTGRES", \.fleet.postgres, .fleetPostgres,
+            "the fleet's PostgreSQL: notify and rollback publish the revision there, every replica activates it (deploy/README.md#running-a-fleet)"
+        ),
+        ServeSetting(
+            "fleet.replica", variable: "GATEHOUSE_FLEET_REPLICA", \.fleet.replica,
+            SettingParser.string.noneIsAbsent(),
+            "this replica's name in the fleet; none: the decision log's instance id (audit.instance)"),
+        ServeSetting(
+            "fleet.reconcileInterval", \.fleet.reconcileInterval, .duration(minimum: .seconds(1)),
+            "how often the fleet's desired revision is read without a notification"),
     ]
 
     /// A setting that existed once and is gone: a file or environment still naming it fails

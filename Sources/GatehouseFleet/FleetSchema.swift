@@ -5,7 +5,8 @@ import PostgresNIO
 ///
 /// `gatehouse_fleet_desired` holds one row: the revision every replica should enforce, its
 /// digest, who published it and when. `gatehouse_fleet_replicas` holds one row per replica:
-/// the revision it last reported active. `gatehouse_fleet_migrations` lists the migrations
+/// the revision it last reported active, and its last refusal of the desired one, if any.
+/// `gatehouse_fleet_migrations` lists the migrations
 /// applied. Every replica migrates on each connect, under a transaction-scoped advisory lock so
 /// that replicas starting together do not race to create the same table.
 enum FleetSchema {
@@ -32,7 +33,20 @@ enum FleetSchema {
                 )
                 """,
             ]
-        )
+        ),
+        (
+            2,
+            [
+                // Why a replica is not on the desired revision: its last refusal, cleared by its next success.
+                """
+                ALTER TABLE gatehouse_fleet_replicas
+                    ADD COLUMN IF NOT EXISTS refused_revision text,
+                    ADD COLUMN IF NOT EXISTS refused_digest text,
+                    ADD COLUMN IF NOT EXISTS refusal_code text,
+                    ADD COLUMN IF NOT EXISTS refusal_message text
+                """
+            ]
+        ),
     ]
 
     /// Any number that other applications are unlikely to lock: "gatehouse fleet" in ASCII, truncated.

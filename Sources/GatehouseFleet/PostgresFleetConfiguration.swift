@@ -31,8 +31,9 @@ package struct PostgresFleetConfiguration: Sendable, CustomStringConvertible {
     package var reconcileInterval: Duration = .seconds(30)
     /// The first wait before reconnecting once PostgreSQL went away; it doubles up to ``maximumBackoff``.
     package var initialBackoff: Duration = .milliseconds(100)
-    /// The longest wait between reconnection attempts.
-    package var maximumBackoff: Duration = .seconds(5)
+    /// The longest wait between reconnection attempts: a replica cut off converges at most this
+    /// long after PostgreSQL is back (one attempt a second costs PostgreSQL nothing).
+    package var maximumBackoff: Duration = .seconds(1)
     /// The most pooled connections for publishing, reporting and reading (the listener has its own).
     package var maximumConnections = 4
 
@@ -93,7 +94,7 @@ package struct PostgresFleetConfiguration: Sendable, CustomStringConvertible {
     }
 
     /// `url` with any password replaced by `***`, for messages.
-    static func redacted(_ url: String) -> String {
+    package static func redacted(_ url: String) -> String {
         guard var components = URLComponents(string: url), components.password != nil else { return url }
         components.password = "***"
         return components.string ?? "(unreadable URL)"

@@ -7,7 +7,7 @@ import Synchronization
 /// `LISTEN`/`NOTIFY`, reconciled on every (re)connect and on a slow timer.
 ///
 /// ``run(onDesired:)`` keeps one dedicated listening connection (reconnecting with backoff when
-/// PostgreSQL goes away) and a small pool for ``publish(_:)``, ``report(active:)`` and the reads.
+/// PostgreSQL goes away) and a small pool for ``publish(_:)``, ``report(active:refusal:)`` and the reads.
 /// The listener reads the table after `LISTEN` succeeds on each connection, on each notification
 /// and every ``PostgresFleetConfiguration/reconcileInterval``: a notification is only a wake-up,
 /// so one lost while a replica was cut off (NOTIFY has no replay) is made good on reconnect.
@@ -32,6 +32,8 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
     private let statisticsBox = Mutex(Statistics())
 
     package var replica: String { self.configuration.replica }
+
+    package var isListening: Bool { self.statisticsBox.withLock { $0.isListening } }
 
     /// What the listener has done so far.
     package var statistics: Statistics { self.statisticsBox.withLock { $0 } }
@@ -61,7 +63,7 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
 
     // MARK: - Following the fleet
 
-    package func run(onDesired: @escaping @Sendable (FleetRevision) async -> Void) async throws {
+    package func run(onDesired: @escaping @Sendable (FleetRevision?) async -> Void) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.client.run() }
             group.addTask {
@@ -73,7 +75,7 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
     }
 
     /// Listens and reconciles until cancelled, reconnecting with doubling backoff.
-    private func listen(onDesired: @escaping @Sendable (FleetRevision) async -> Void) async {
+    private func listen(onDesired: @escaping @Sendable (FleetRevision?) async -> Void) async {
         var backoff = self.configuration.initialBackoff
         var connectionID = 0
         while !Task.isCancelled {
@@ -115,7 +117,7 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
     /// notification and tick until the connection fails (thrown) or the task is cancelled.
     private func session(
         on connection: PostgresConnection, onConnected: () -> Void,
-        onDesired: @escaping @Sendable (FleetRevision) async -> Void
+        onDesired: @escaping @Sendable (FleetRevision?) async -> Void
     ) async throws {
         try await FleetSchema.migrate(on: connection, logger: self.logger)
         try await connection.listen(on: self.configuration.channel) { notifications in
@@ -152,9 +154,7 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
                 group.addTask {
                     for await _ in wakes {
                         self.statisticsBox.withLock { $0.reconciles += 1 }
-                        if let desired = try await Self.readDesired(on: connection, logger: self.logger) {
-                            await onDesired(desired)
-                        }
+                        await onDesired(try await Self.readDesired(on: connection, logger: self.logger))
                     }
                 }
             }
@@ -183,14 +183,20 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
         self.logger.info("fleet revision published", metadata: ["gatehouse.policy.revision": "\(revision)"])
     }
 
-    package func report(active revision: FleetRevision) async throws {
+    package func report(active revision: FleetRevision, refusal: FleetRefusal?) async throws {
         do {
             try await self.client.query(
                 """
-                INSERT INTO gatehouse_fleet_replicas (replica, revision, digest, reported_at)
-                VALUES (\(self.replica), \(revision.revision), \(revision.digest), now())
+                INSERT INTO gatehouse_fleet_replicas (
+                    replica, revision, digest, reported_at, refused_revision, refused_digest, refusal_code,
+                    refusal_message)
+                VALUES (
+                    \(self.replica), \(revision.revision), \(revision.digest), now(), \(refusal?.desired.revision),
+                    \(refusal?.desired.digest), \(refusal?.code), \(refusal?.message))
                 ON CONFLICT (replica) DO UPDATE SET revision = EXCLUDED.revision, digest = EXCLUDED.digest,
-                    reported_at = EXCLUDED.reported_at
+                    reported_at = EXCLUDED.reported_at, refused_revision = EXCLUDED.refused_revision,
+                    refused_digest = EXCLUDED.refused_digest, refusal_code = EXCLUDED.refusal_code,
+                    refusal_message = EXCLUDED.refusal_message
                 """, logger: self.logger)
         } catch {
             throw self.databaseError("cannot report revision '\(revision.revision)' active", error)
@@ -211,15 +217,25 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
         do {
             let rows = try await self.client.query(
                 """
-                SELECT replica, revision, digest, (extract(epoch FROM reported_at) * 1000000)::bigint
+                SELECT replica, revision, digest, (extract(epoch FROM reported_at) * 1000000)::bigint,
+                    refused_revision, refused_digest, refusal_code, refusal_message
                 FROM gatehouse_fleet_replicas ORDER BY replica
                 """, logger: self.logger)
             var reports: [FleetReplicaReport] = []
-            for try await (replica, revision, digest, micros) in rows.decode((String, String, String, Int64).self) {
+            for try await row in rows.decode(
+                (String, String, String, Int64, String?, String?, String?, String?).self)
+            {
+                let (replica, revision, digest, micros, refusedRevision, refusedDigest, code, message) = row
+                var refusal: FleetRefusal?
+                if let refusedRevision, let code {
+                    refusal = FleetRefusal(
+                        desired: FleetRevision(revision: refusedRevision, digest: refusedDigest ?? ""), code: code,
+                        message: message ?? "")
+                }
                 reports.append(
                     FleetReplicaReport(
                         replica: replica, active: FleetRevision(revision: revision, digest: digest),
-                        reportedAt: Self.unixTime(microseconds: micros)))
+                        reportedAt: Self.unixTime(microseconds: micros), refusal: refusal))
             }
             return reports
         } catch {

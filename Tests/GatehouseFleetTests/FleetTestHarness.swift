@@ -27,7 +27,7 @@ enum FleetTestHarness {
         let recorders = coordinators.map { _ in Recorder() }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for (coordinator, recorder) in zip(coordinators, recorders) {
-                group.addTask { try await coordinator.run { recorder.record($0) } }
+                group.addTask { try await coordinator.run { if let desired = $0 { recorder.record(desired) } } }
             }
             let result = try await body(recorders)
             group.cancelAll()

@@ -111,15 +111,22 @@ struct PostgresFleetCoordinatorTests {
                 try await poll(until: "both listen") {
                     first.statistics.isListening && second.statistics.isListening
                 }
-                try await first.report(active: FleetRevision(revision: "r1", digest: "d1"))
-                try await second.report(active: FleetRevision(revision: "r0", digest: "d0"))
-                try await first.report(active: FleetRevision(revision: "r2", digest: "d2"))
+                try await first.report(active: FleetRevision(revision: "r1", digest: "d1"), refusal: nil)
+                try await second.report(active: FleetRevision(revision: "r0", digest: "d0"), refusal: nil)
+                try await first.report(active: FleetRevision(revision: "r2", digest: "d2"), refusal: nil)
                 let reports = try await second.replicas()
                 #expect(reports.map(\.replica) == ["replica-1", "replica-2"])
                 #expect(reports.map(\.active.revision) == ["r0", "r2"])
                 #expect(reports.map(\.active.digest) == ["d0", "d2"])
                 #expect(reports.allSatisfy { $0.reportedAt.seconds > 1_700_000_000 })
                 #expect(try await first.desired() == nil, "nothing published yet")
+                // A refusal travels with the report, and the next report without one clears it.
+                let refusal = FleetRefusal(
+                    desired: FleetRevision(revision: "r3", digest: "d3"), code: "compile_failed", message: "a.yaml:1:1")
+                try await second.report(active: FleetRevision(revision: "r0", digest: "d0"), refusal: refusal)
+                #expect(try await first.replicas().first?.refusal == refusal)
+                try await second.report(active: FleetRevision(revision: "r3", digest: "d3"), refusal: nil)
+                #expect(try await first.replicas().first?.refusal == nil)
             }
         }
     }

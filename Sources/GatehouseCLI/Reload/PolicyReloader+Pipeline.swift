@@ -30,6 +30,9 @@ extension PolicyReloader {
 
         var directory: String { self.bundle.directory }
         var revision: String { self.bundle.manifest.revision }
+        /// `sha256:` and the digest of the manifest's file list: what a fleet compares, since two
+        /// bundles may carry one revision name (``PolicyActivation/digest``).
+        var digest: String { "sha256:" + BundleHashing.contentDigest(of: self.bundle.manifest.files) }
         var signedBy: [String] { self.bundle.signedBy }
     }
 
@@ -51,7 +54,16 @@ extension PolicyReloader {
                     "The source holds revision '\(revision.revision)', not the expected '\(expected)'; nothing changed. Publish the expected revision or notify without one."
                 )
             }
-            if revision.revision == self.active?.revision, request.trigger != .rollback {
+            if let expected = request.expectedDigest, expected != revision.digest {
+                throw ReloadError(
+                    .verify, "digest_mismatch",
+                    "The source holds revision '\(revision.revision)' with content '\(revision.digest)', not the expected '\(expected)'; nothing changed. Publish that revision's bundle to the source, or notify again to publish what it holds."
+                )
+            }
+            // Unchanged only when the content is too: a bundle republished under its revision's name is new.
+            if revision.revision == self.active?.revision, revision.digest == self.active?.digest,
+                request.trigger != .rollback
+            {
                 self.discard(revision)
                 let outcome = ReloadOutcome.unchanged(revision: revision.revision)
                 self.logger.debug(
@@ -80,7 +92,7 @@ extension PolicyReloader {
                 revision: revision.revision, source: revision.source, trigger: request.trigger,
                 requestedBy: request.requestedBy, activatedAt: RemoteKeySet.systemWallClock(),
                 duration: .now - started, policies: tree.policies.count, rules: tree.ruleCount,
-                signedBy: revision.signedBy)
+                signedBy: revision.signedBy, digest: revision.digest)
             self.active = activation
             self.history.record(activation)
             self.logger.info(

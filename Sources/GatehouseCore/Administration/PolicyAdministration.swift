@@ -30,11 +30,19 @@ package struct ReloadRequest: Sendable, Hashable {
     /// The revision the caller expects the source to hold; when set and the source holds another,
     /// the reload is refused (`revision_mismatch`) and nothing changes.
     package var expectedRevision: String?
+    /// The content digest the caller expects (``PolicyActivation/digest``, as a fleet publishes
+    /// it); when set and the fetched revision's differs, the reload is refused (`digest_mismatch`)
+    /// before anything is compiled or swapped.
+    package var expectedDigest: String?
 
-    package init(trigger: ReloadTrigger, requestedBy: String? = nil, expectedRevision: String? = nil) {
+    package init(
+        trigger: ReloadTrigger, requestedBy: String? = nil, expectedRevision: String? = nil,
+        expectedDigest: String? = nil
+    ) {
         self.trigger = trigger
         self.requestedBy = requestedBy
         self.expectedRevision = expectedRevision
+        self.expectedDigest = expectedDigest
     }
 }
 
@@ -54,6 +62,9 @@ package enum ReloadTrigger: String, Sendable, Hashable, CaseIterable {
     case poll
     /// The admin API's `POST /v1/policy/rollback`.
     case rollback
+    /// The fleet's desired revision, published by another replica's (or this one's) notify or
+    /// rollback, or found on reconciling with the fleet's table.
+    case fleet
 }
 
 /// A step of the reload pipeline; the one a refusal happened in.
@@ -81,11 +92,15 @@ package struct PolicyActivation: Sendable, Hashable {
     package var rules: Int
     /// Whether the bundle carried a signature that verified (and which key ids signed it).
     package var signedBy: [String]
+    /// What identifies the revision's content: `sha256:` and the SHA-256 over its files' names
+    /// and hashes (the bundle manifest's file list); empty when unknown.
+    package var digest: String
 
     package init(
         revision: String, source: String, trigger: ReloadTrigger, requestedBy: String?, activatedAt: UnixTime,
-        duration: Duration, policies: Int, rules: Int, signedBy: [String]
+        duration: Duration, policies: Int, rules: Int, signedBy: [String], digest: String = ""
     ) {
+        self.digest = digest
         self.revision = revision
         self.source = source
         self.trigger = trigger
@@ -179,6 +194,8 @@ package struct PolicyStatus: Sendable, Hashable {
     package var cache: CacheStatistics?
     /// The candidate evaluated in shadow beside the active revision, if one is loaded (``PolicyShadowing``).
     package var shadow: ShadowStatus? = nil
+    /// The fleet's desired revision and every replica's last report, when `fleet.postgres` is set.
+    package var fleet: FleetStatus? = nil
 
     package init(
         active: PolicyActivation?, isReady: Bool, lastFailure: ReloadFailure?, history: [PolicyActivation],

@@ -36,10 +36,13 @@ package struct FleetReplicaReport: Sendable, Hashable {
     package var active: FleetRevision
     /// When it reported (the database's clock, so replicas' clocks need not agree).
     package var reportedAt: UnixTime
+    /// Why it is not active on the desired revision, when its last attempt was refused.
+    package var refusal: FleetRefusal?
 
-    package init(replica: String, active: FleetRevision, reportedAt: UnixTime) {
+    package init(replica: String, active: FleetRevision, reportedAt: UnixTime, refusal: FleetRefusal? = nil) {
         self.replica = replica
         self.active = active
         self.reportedAt = reportedAt
+        self.refusal = refusal
     }
 }
