@@ -131,7 +131,7 @@ struct ListenerMutualTLSEndToEndTests {
             await deployment.stop()
             return (statuses, deployment.gatehouse.log, deployment.envoy.log)
         }
-        #expect(statuses == [200, 200, 200, 200, 200], "\(envoyLog)")
+        #expect(statuses == [200, 200, 200, 200, 200], "Envoy:\n\(envoyLog)\nGatehouse:\n\(gatehouseLog)")
         #expect(!gatehouseLog.contains("caller_not_allowed"), "\(gatehouseLog)")
     }
 }
