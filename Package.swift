@@ -70,6 +70,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
@@ -216,6 +217,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Envoy's ext_authz HTTP mode (`http_service`): HTTP/1.1 on the gRPC listeners' event loops,
+        // through the same check pipeline as the gRPC door.
+        .target(
+            name: "GatehouseHTTPAuthz",
+            dependencies: [
+                "GatehouseCore", "GatehouseFrontDoor", logging, serviceLifecycle, nioPosix,
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseHTTPAuthzTests",
+            dependencies: [
+                "GatehouseHTTPAuthz", "GatehouseFrontDoor", "GatehouseCore", "GatehouseTestSupport", logging, nioPosix,
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+
         // zlib, for reading and writing `.tar.gz` bundles (the system's libz, which swift-nio-extras links already).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
@@ -304,7 +328,7 @@ let package = Package(
         .executableTarget(
             name: "GatehouseCLI",
             dependencies: [
-                "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "GatehouseGRPC", "GatehouseCache",
+                "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "GatehouseGRPC", "GatehouseHTTPAuthz", "GatehouseCache",
                 "GatehouseBundle", "GatehouseFleet",
                 "GatehouseAdmin", "GatehouseMetrics", "GatehouseAudit", httpClient, argumentParser, yams, logging, serviceLifecycle,
                 unixSignals, x509, crypto, cryptoExtras, asn1, nioSSL, .product(name: "NIOCore", package: "swift-nio"),

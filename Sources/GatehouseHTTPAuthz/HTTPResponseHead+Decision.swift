@@ -1,0 +1,61 @@
+package import GatehouseCore
+package import NIOCore
+package import NIOHTTP1
+
+/// Gatehouse's `Decision` → the answer Envoy's HTTP mode applies: the only place the HTTP door
+/// writes a response, the counterpart of the gRPC door's `CheckResponse+Decision.swift`.
+///
+/// - Allow: 200, the allow headers as response headers (Envoy copies those its
+///   `allowed_upstream_headers` names onto the upstream request, overwriting; those in
+///   `allowed_upstream_headers_to_append` are appended), and the headers to remove in
+///   `x-envoy-auth-headers-to-remove` (comma-separated). Query parameter mutations have no HTTP
+///   mode counterpart and are not sent. The decision's metadata (the fields gRPC mode sends as
+///   dynamic metadata) come as `x-gatehouse-metadata-<field>` headers
+///   (`x-gatehouse-metadata-decision-id`, `x-gatehouse-metadata-reason`, …), for
+///   `dynamic_metadata_from_headers`; a prefix of their own, so that none collides with a
+///   policy's allow header.
+/// - Deny: the decision's status (401, 403, 400, 414; 503 only for Gatehouse's own failures),
+///   the policy's deny headers and body, and `x-gatehouse-decision-id` alone of the metadata
+///   (Envoy hands a denial's headers to the client).
+package struct HTTPAuthzAnswer: Sendable {
+    /// The response head.
+    package var head: HTTPResponseHead
+    /// The response body (a denial's); empty on allow.
+    package var body: String
+
+    /// The answer to a request decided `decision` with id `decisionID`.
+    ///
+    /// - Parameters:
+    ///   - version: The request's HTTP version.
+    ///   - keepAlive: Whether the connection stays open after the answer.
+    package init(_ decision: Decision, decisionID: String, version: HTTPVersion, keepAlive: Bool) {
+        var headers = NIOHTTP1.HTTPHeaders()
+        var body = ""
+        if decision.isAllowed {
+            for mutation in decision.headersToSet { headers.add(name: mutation.name, value: mutation.value) }
+            if !decision.headersToRemove.isEmpty {
+                headers.add(
+                    name: "x-envoy-auth-headers-to-remove", value: decision.headersToRemove.joined(separator: ","))
+            }
+            for field in decision.dynamicMetadata(decisionID: decisionID) {
+                headers.add(name: Self.metadataHeader(field.key), value: field.value)
+            }
+        } else {
+            for mutation in decision.headersToSet { headers.add(name: mutation.name, value: mutation.value) }
+            headers.add(name: "x-gatehouse-decision-id", value: decisionID)
+            body = decision.body
+        }
+        headers.add(name: "content-length", value: String(body.utf8.count))
+        if !keepAlive { headers.add(name: "connection", value: "close") }
+        self.head = HTTPResponseHead(
+            version: version, status: decision.isAllowed ? .ok : HTTPResponseStatus(statusCode: Int(decision.status)),
+            headers: headers)
+        self.body = body
+    }
+
+    /// `x-gatehouse-metadata-` and the metadata field with `_` as `-` (`decision_id` →
+    /// `x-gatehouse-metadata-decision-id`).
+    static func metadataHeader(_ field: String) -> String {
+        "x-gatehouse-metadata-" + field.replacing("_", with: "-")
+    }
+}

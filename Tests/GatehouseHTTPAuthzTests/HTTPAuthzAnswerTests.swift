@@ -1,0 +1,41 @@
+import GatehouseCore
+import GatehouseHTTPAuthz
+import NIOHTTP1
+import Testing
+
+@Suite("Decision → HTTP mode answer")
+struct HTTPAuthzAnswerTests {
+    @Test("Allow: 200, the allow headers, the removals in x-envoy-auth-headers-to-remove, metadata headers")
+    func allow() {
+        let decision = Decision(
+            outcome: .allow, status: 200, reason: DecisionReason(code: "allowed"), policy: "civil-registry",
+            rule: "clerks-read",
+            headersToSet: [HeaderMutation(name: "x-gatehouse-subject", value: "alice", action: .overwrite)],
+            headersToRemove: ["authorization", "x-debug"], subject: "alice", policyRevision: "r1")
+        let answer = HTTPAuthzAnswer(decision, decisionID: "id-1", version: .http1_1, keepAlive: true)
+        #expect(answer.head.status == .ok)
+        #expect(answer.head.headers["x-gatehouse-subject"] == ["alice"])
+        #expect(answer.head.headers["x-envoy-auth-headers-to-remove"] == ["authorization,x-debug"])
+        #expect(answer.head.headers["x-gatehouse-metadata-decision-id"] == ["id-1"])
+        #expect(answer.head.headers["x-gatehouse-metadata-rule"] == ["clerks-read"])
+        #expect(answer.head.headers["content-length"] == ["0"])
+        #expect(answer.body.isEmpty)
+    }
+
+    @Test("Deny: the policy's status, headers and body; of the metadata only the decision id")
+    func deny() {
+        let decision = Decision(
+            outcome: .deny, status: 401, reason: DecisionReason(code: "missing_credentials"),
+            headersToSet: [
+                HeaderMutation(name: "www-authenticate", value: #"Bearer realm="civil-registry""#, action: .overwrite)
+            ], body: "no token", policyRevision: "r1")
+        let answer = HTTPAuthzAnswer(decision, decisionID: "id-2", version: .http1_1, keepAlive: false)
+        #expect(answer.head.status == .unauthorized)
+        #expect(answer.head.headers["www-authenticate"] == [#"Bearer realm="civil-registry""#])
+        #expect(answer.head.headers["x-gatehouse-decision-id"] == ["id-2"])
+        #expect(answer.head.headers["x-gatehouse-metadata-reason"].isEmpty)
+        #expect(answer.head.headers["content-length"] == ["8"])
+        #expect(answer.head.headers["connection"] == ["close"])
+        #expect(answer.body == "no token")
+    }
+}

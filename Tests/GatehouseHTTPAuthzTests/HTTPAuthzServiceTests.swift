@@ -1,0 +1,102 @@
+import Foundation
+import GatehouseCore
+import GatehouseFrontDoor
+import GatehouseHTTPAuthz
+import GatehouseTestSupport
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+
+/// Decides by path: `/allow` allows with a header and a removal, `/deny` denies 403 with a body,
+/// `/slow` allows after an await (the pending path), anything else 401 with `WWW-Authenticate`.
+private struct PathDecider: CheckDecider {
+    func prepare(_ request: AuthzRequest, caller: CallerFacts) -> DecisionPreparation {
+        switch request.path {
+        case "/allow":
+            return .decided(
+                Decision(
+                    outcome: .allow, status: 200, reason: DecisionReason(code: "allowed"),
+                    headersToSet: [HeaderMutation(name: "x-auth-sub", value: "alice", action: .overwrite)],
+                    headersToRemove: ["authorization"]))
+        case "/deny":
+            return .decided(
+                Decision(outcome: .deny, status: 403, reason: DecisionReason(code: "no_rule_matched"), body: "denied"))
+        case "/slow":
+            return .pending(SlowAllow())
+        default:
+            return .decided(
+                Decision(
+                    outcome: .deny, status: 401, reason: DecisionReason(code: "missing_credentials"),
+                    headersToSet: [HeaderMutation(name: "www-authenticate", value: "Bearer", action: .overwrite)]))
+        }
+    }
+
+    struct SlowAllow: PendingDecision {
+        var policyRevision: String { "r1" }
+        func decide() async throws -> Decision {
+            await Task.yield()
+            return Decision(outcome: .allow, status: 200, reason: DecisionReason(code: "allowed"))
+        }
+    }
+}
+
+@Suite("HTTP mode door on a loopback listener")
+struct HTTPAuthzServiceTests {
+    /// Serves the door on a free loopback port with `PathDecider` and `audit`, runs `body` with its address.
+    private func withDoor(
+        audit: RecordingAuditSink, _ body: (String) async throws -> Void
+    ) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let address = Mutex<String?>(nil)
+        let service = HTTPAuthzService(
+            configuration: HTTPAuthzConfiguration(listeners: [
+                ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0))
+            ]),
+            pipeline: CheckPipeline(decider: PathDecider(), logger: Logger(label: "test"), audit: audit),
+            group: group, logger: Logger(label: "test"),
+            onListening: { _, text in address.withLock { $0 = text } })
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await service.run() }
+            try await poll(until: "the door listens") { address.withLock { $0 } != nil }
+            try await body(address.withLock { $0 } ?? "")
+            tasks.cancelAll()
+        }
+        try await group.shutdownGracefully()
+    }
+
+    private func curl(_ url: String) async throws -> String {
+        let output = try await ProcessRunner.run(
+            "/usr/bin/curl", ["-s", "-i", "--max-time", "10", "-H", "Host: civil-registry.gov.example", url])
+        return output.stdout.replacingOccurrences(of: "\r\n", with: "\n")
+    }
+
+    @Test("Allow, deny and a pending decision answer as Envoy expects, and each is recorded")
+    func answers() async throws {
+        let audit = RecordingAuditSink()
+        try await self.withDoor(audit: audit) { address in
+            let allowed = try await self.curl("http://\(address)/allow")
+            #expect(allowed.hasPrefix("HTTP/1.1 200"))
+            #expect(allowed.contains("x-auth-sub: alice"))
+            #expect(allowed.contains("x-envoy-auth-headers-to-remove: authorization"))
+            let denied = try await self.curl("http://\(address)/deny")
+            #expect(denied.hasPrefix("HTTP/1.1 403"))
+            #expect(denied.hasSuffix("\n\ndenied"))
+            let unauthenticated = try await self.curl("http://\(address)/other")
+            #expect(unauthenticated.hasPrefix("HTTP/1.1 401"))
+            #expect(unauthenticated.contains("www-authenticate: Bearer"))
+            let slow = try await self.curl("http://\(address)/slow")
+            #expect(slow.hasPrefix("HTTP/1.1 200"))
+        }
+        #expect(audit.decisions.map(\.path) == ["/allow", "/deny", "/other", "/slow"])
+    }
+
+    @Test("A decision log refusing the record turns the answer into 503 audit_unavailable")
+    func strictAudit() async throws {
+        try await self.withDoor(audit: RecordingAuditSink(answering: .refused)) { address in
+            let answer = try await self.curl("http://\(address)/allow")
+            #expect(answer.hasPrefix("HTTP/1.1 503"))
+        }
+    }
+}
