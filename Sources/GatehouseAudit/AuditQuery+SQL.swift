@@ -2,34 +2,79 @@ import GRDB
 import GatehouseCore
 
 extension AuditQuery {
-    /// The query's SQL and arguments, after `cursor`, at most `limit` rows (nil: all).
-    func statement(after cursor: AuditCursor?, limit: Int?) -> (sql: String, arguments: StatementArguments) {
+    /// The filters as conditions on `records AS r` (its derived columns), with their arguments.
+    private func recordConditions(after cursor: AuditCursor?, time: String) -> ([String], StatementArguments) {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if let since = self.since {
-            conditions.append("time >= ?")
+            conditions.append("\(time) >= ?")
             arguments += [AuditLeafTime.format(since)]
         }
         if let until = self.until {
-            conditions.append("time < ?")
+            conditions.append("\(time) < ?")
             arguments += [AuditLeafTime.format(until)]
         }
         for (column, value) in self.textFilters {
             if value.contains("*") {
-                conditions.append("\(column) GLOB ?")
+                conditions.append("r.\(column) GLOB ?")
                 arguments += [Self.glob(value)]
             } else {
-                conditions.append("\(column) = ?")
+                conditions.append("r.\(column) = ?")
                 arguments += [value]
             }
         }
         if let cursor {
-            conditions.append("(time, instance, seq) > (?, ?, ?)")
+            let prefix = time.dropLast("time".count)
+            conditions.append("(\(time), \(prefix)instance, \(prefix)seq) > (?, ?, ?)")
             arguments += [cursor.time, cursor.instance, Int64(cursor.seq)]
         }
-        var sql = "SELECT instance, seq, time, body FROM records"
+        return (conditions, arguments)
+    }
+
+    /// The keyed part: the query's key table (``AuditStoreKeys``) walked in (time, instance, seq)
+    /// order, each key joined to its record, every filter checked on the record itself.
+    func keyedStatement(after cursor: AuditCursor?, limit: Int?) -> (sql: String, arguments: StatementArguments) {
+        let (table, value) = AuditStoreKeys.table(for: self)
+        let keys = table.name
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let column = table.column, let value {
+            conditions.append(value.contains("*") ? "\(keys).\(column) GLOB ?" : "\(keys).\(column) = ?")
+            arguments += [value.contains("*") ? Self.glob(value) : value]
+        }
+        // The time range and cursor on the key too, so they bound the walk.
+        let (checks, checkArguments) = self.recordConditions(after: cursor, time: "\(keys).time")
+        conditions += checks
+        arguments += checkArguments
+        if self.since != nil || self.until != nil {
+            let (recordTime, recordArguments) = AuditQuery(since: self.since, until: self.until)
+                .recordConditions(after: nil, time: "r.time")
+            conditions += recordTime
+            arguments += recordArguments
+        }
+        var sql = """
+            SELECT \(keys).instance, \(keys).seq, \(keys).time, r.body FROM \(keys) CROSS JOIN records AS r
+            ON r.instance = \(keys).instance AND r.seq = \(keys).seq
+            """
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-        sql += " ORDER BY time, instance, seq"
+        sql += " ORDER BY \(keys).time, \(keys).instance, \(keys).seq"
+        if let limit {
+            sql += " LIMIT ?"
+            arguments += [limit]
+        }
+        return (sql, arguments)
+    }
+
+    /// The unkeyed tail: each instance's records from its watermark on (a range of the position
+    /// index, at most a few key steps long), filtered and sorted.
+    func tailStatement(after cursor: AuditCursor?, limit: Int?) -> (sql: String, arguments: StatementArguments) {
+        var (conditions, arguments) = self.recordConditions(after: cursor, time: "r.time")
+        var sql = """
+            SELECT r.instance, r.seq, r.time, r.body FROM records_indexed AS w CROSS JOIN records AS r
+            ON r.instance = w.instance AND r.seq >= w.next
+            """
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY r.time, r.instance, r.seq"
         if let limit {
             sql += " LIMIT ?"
             arguments += [limit]
@@ -62,9 +107,12 @@ extension AuditStore {
     package func query(_ query: AuditQuery, after cursor: AuditCursor? = nil, limit: Int) throws -> AuditQueryPage {
         let limit = max(1, limit)
         // One row more than asked says whether there is a next page.
-        let (sql, arguments) = query.statement(after: cursor, limit: limit + 1)
-        let rows = try self.reading { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.queryRow)
+        var rows: [AuditQueryRow] = []
+        try self.reading { db in
+            try Self.merged(query, after: cursor, limit: limit + 1, in: db) { row in
+                rows.append(row)
+                return rows.count <= limit
+            }
         }
         guard rows.count > limit else { return AuditQueryPage(rows: rows, next: nil) }
         let page = Array(rows.prefix(limit))
@@ -72,27 +120,65 @@ extension AuditStore {
     }
 
     /// Calls `body` with every record matching `query` after `cursor`, in order, from one
-    /// consistent snapshot, holding no more than one row in memory; `body` returns false to stop.
+    /// consistent snapshot, holding no more than one row of each part (keyed, tail) in memory;
+    /// `body` returns false to stop.
     ///
     /// - Throws: ``AuditError`` (`store_failed`), or what `body` throws.
     package func stream(
         _ query: AuditQuery, after cursor: AuditCursor? = nil, _ body: (AuditQueryRow) throws -> Bool
     ) throws {
-        let (sql, arguments) = query.statement(after: cursor, limit: nil)
-        try self.reading { db in
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-            while let row = try rows.next() {
-                guard try body(Self.queryRow(row)) else { return }
-            }
-        }
+        try self.reading { db in try Self.merged(query, after: cursor, limit: nil, in: db, body) }
     }
 
-    /// How SQLite answers `query` (EXPLAIN QUERY PLAN's details), to check that it uses an index.
+    /// How SQLite answers the keyed part of `query` (EXPLAIN QUERY PLAN's details), to check that
+    /// it walks a key table; the unkeyed tail is always a range of the position index.
     package func plan(for query: AuditQuery) throws -> [String] {
-        let (sql, arguments) = query.statement(after: nil, limit: 100)
+        let (sql, arguments) = query.keyedStatement(after: nil, limit: 100)
         return try self.reading { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] }
         }
+    }
+
+    /// The keyed part and the tail of `query`, merged in (time, instance, seq) order: the two
+    /// never overlap (a record has keys exactly when it is below its instance's watermark).
+    private static func merged(
+        _ query: AuditQuery, after cursor: AuditCursor?, limit: Int?, in db: Database,
+        _ body: (AuditQueryRow) throws -> Bool
+    ) throws {
+        let keyed = query.keyedStatement(after: cursor, limit: limit)
+        let tail = query.tailStatement(after: cursor, limit: limit)
+        let keyedRows = try Row.fetchCursor(db, sql: keyed.sql, arguments: keyed.arguments)
+        let tailRows = try Row.fetchCursor(db, sql: tail.sql, arguments: tail.arguments)
+        var nextKeyed = try keyedRows.next().map(Self.queryRow)
+        var nextTail = try tailRows.next().map(Self.queryRow)
+        while true {
+            let row: AuditQueryRow
+            switch (nextKeyed, nextTail) {
+            case (nil, nil):
+                return
+            case (let left?, let right?) where Self.precedes(right, left):
+                row = right
+                nextTail = try tailRows.next().map(Self.queryRow)
+            case (let left?, _):
+                row = left
+                nextKeyed = try keyedRows.next().map(Self.queryRow)
+            case (nil, let right?):
+                row = right
+                nextTail = try tailRows.next().map(Self.queryRow)
+            }
+            guard try body(row) else { return }
+        }
+    }
+
+    /// SQLite's order of (time, instance, seq): text by bytes (BINARY), seq as a number.
+    private static func precedes(_ left: AuditQueryRow, _ right: AuditQueryRow) -> Bool {
+        if !left.time.utf8.elementsEqual(right.time.utf8) {
+            return left.time.utf8.lexicographicallyPrecedes(right.time.utf8)
+        }
+        if !left.instance.utf8.elementsEqual(right.instance.utf8) {
+            return left.instance.utf8.lexicographicallyPrecedes(right.instance.utf8)
+        }
+        return left.seq < right.seq
     }
 
     private static func queryRow(_ row: Row) -> AuditQueryRow {

@@ -64,6 +64,11 @@ extension AuditStore {
     /// ``append(_:)`` throwing SQLite's own error, for the writer to name the cause in its gap record.
     package func appendUnwrapped(_ batch: AuditBatch) throws {
         try self.pool.write { db in
+            if !batch.bodies.isEmpty {
+                // A new instance's watermark row, so that queries scan its records until they are keyed.
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO records_indexed (instance, next) VALUES (?, 0)")
+                    .execute(arguments: [batch.instance])
+            }
             let insert = try db.cachedStatement(sql: "INSERT INTO records (instance, seq, body) VALUES (?, ?, ?)")
             var seq = Int64(batch.firstSeq)
             for body in batch.bodies {

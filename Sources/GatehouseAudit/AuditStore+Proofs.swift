@@ -8,12 +8,26 @@ extension AuditStore {
     /// - Throws: ``AuditError`` (`store_failed`) when the store cannot be read.
     package func record(id: String) throws -> (instance: String, seq: UInt64, body: String)? {
         try self.reading { db in
-            try Row.fetchOne(
-                db, sql: "SELECT instance, seq, body FROM records WHERE id = ? ORDER BY instance, seq LIMIT 1",
+            // The keyed records (by the id key table) and the unkeyed tail (AuditStoreKeys), first by (instance, seq).
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM (
+                        SELECT r.instance, r.seq, r.body FROM records_id CROSS JOIN records AS r
+                        ON r.instance = records_id.instance AND r.seq = records_id.seq
+                        WHERE records_id.id = ?1 AND r.id = ?1 ORDER BY r.instance, r.seq LIMIT 1)
+                    UNION ALL SELECT * FROM (
+                        SELECT r.instance, r.seq, r.body FROM records_indexed AS w CROSS JOIN records AS r
+                        ON r.instance = w.instance AND r.seq >= w.next WHERE r.id = ?1 ORDER BY r.instance, r.seq LIMIT 1)
+                    """,
                 arguments: [id]
             ).map { row in
                 let seq: Int64 = row[1]
-                return (row[0], UInt64(seq), row[2])
+                return (instance: row[0] as String, seq: UInt64(seq), body: row[2] as String)
+            }
+            return rows.min { left, right in
+                left.instance.utf8.elementsEqual(right.instance.utf8)
+                    ? left.seq < right.seq : left.instance.utf8.lexicographicallyPrecedes(right.instance.utf8)
             }
         }
     }

@@ -53,6 +53,7 @@ extension AuditStore {
                     sql: "INSERT INTO anchors (instance, size, note, frontier) VALUES (?, ?, ?, ?)",
                     arguments: [instance, Int64(point), anchorNote, Data(frontier.flatMap(\.bytes))]
                 )
+                try Self.deleteKeys(of: instance, below: point, in: db)
                 try db.execute(
                     sql: "DELETE FROM records WHERE instance = ? AND seq < ?", arguments: [instance, Int64(point)]
                 )

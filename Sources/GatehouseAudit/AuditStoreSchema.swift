@@ -23,6 +23,9 @@ enum AuditStoreSchema {
             try db.execute(sql: self.checkpointsTable)
             try db.execute(sql: self.anchorsTable)
         }
+        migrator.registerMigration("v2-query-keys-off-the-write-path") { db in
+            try AuditStoreKeys.migrate(db)
+        }
         return migrator
     }
 

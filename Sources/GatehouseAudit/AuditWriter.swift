@@ -24,13 +24,15 @@ package final class AuditWriter: AuditSink {
     package let settings: AuditSettings
     let queue: AuditQueue
     private let signer: AuditCheckpointSigner
-    private let now: @Sendable () -> UnixTime
+    let now: @Sendable () -> UnixTime
     /// Touched only by the thread draining the queue (or a test's ``flush()``); the lock is uncontended.
     private let tree: Mutex<TreeState>
     private let finished = DispatchSemaphore(value: 0)
     /// Failed retention prunes since start, and the latest one's cause (nil after a success).
     let pruning = Mutex<(failures: UInt64, cause: String?)>((0, nil))
     private let started = Atomic<Bool>(false)
+    /// The instance's key watermark (records below it have query keys) and when keys were last built.
+    let keys: Mutex<(keyed: UInt64, built: UnixTime)>
 
     /// The writer's side of the log: the tree and when the last checkpoint was signed.
     struct TreeState {
@@ -58,6 +60,7 @@ package final class AuditWriter: AuditSink {
             capacity: settings.queueCapacity, batchSize: settings.batchSize, onFull: settings.onFull)
         let appender = try store.resumeAppender(of: instance)
         let latest = try store.latestCheckpoint(of: instance)
+        self.keys = Mutex((try store.keyedSize(of: instance), now()))
         self.tree = Mutex(
             TreeState(
                 appender: appender, checkpointSize: latest?.size ?? 0,
@@ -84,6 +87,7 @@ package final class AuditWriter: AuditSink {
     package func start() {
         guard !self.started.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let thread = Thread { [self] in
+            Self.lowerPriority()
             self.runLoop()
             self.finished.signal()
         }
@@ -100,6 +104,7 @@ package final class AuditWriter: AuditSink {
         } else {
             self.flush()
             self.checkpoint(force: true)
+            self.buildKeys(all: true)
         }
     }
 
@@ -117,6 +122,7 @@ package final class AuditWriter: AuditSink {
             self.flush()
             if self.queue.isClosed, self.queue.counters.pending == 0 {
                 self.checkpoint(force: true)
+                self.buildKeys(all: true)
                 return
             }
         }
@@ -147,6 +153,7 @@ package final class AuditWriter: AuditSink {
             }
         }
         self.checkpoint(force: false)
+        self.buildKeys(all: false)
     }
 
     /// Appends `records` in one transaction; on failure counts them into the gap and marks the store failing.
