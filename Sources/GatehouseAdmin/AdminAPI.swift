@@ -39,6 +39,10 @@ package struct AdminAPI: Sendable {
     let auditStatus: (@Sendable () -> AuditLogStatus)?
     /// The decision log read by `GET /v1/decisions` (auditor); without it the route answers 404.
     let decisionLog: (any DecisionLogReader)?
+    /// The AuthZEN routes' evaluator (the shared check pipeline); without it they are not served.
+    let evaluator: (any AccessEvaluator)?
+    /// `https` when the listener serves TLS: the scheme of the AuthZEN metadata's URLs.
+    let scheme: String
 
     /// - Parameters:
     ///   - administration: The reload pipeline the routes ask.
@@ -53,13 +57,16 @@ package struct AdminAPI: Sendable {
     ///     request to a route that needs a role, allowed or refused; by default none.
     ///   - decisionLog: The decision log `GET /v1/decisions` reads; by default none (404).
     ///   - auditStatus: The decision log's counters, shown by `/v1/status`; by default none.
+    ///   - evaluator: Answers the AuthZEN routes (role `evaluator`); by default none (not served).
+    ///   - scheme: `https` on a TLS listener, for the AuthZEN metadata's URLs; by default `http`.
     package init(
         administration: any PolicyAdministration, isReady: @escaping @Sendable () -> Bool,
         metrics: @escaping @Sendable () async -> String, access: AdminAccess,
         connections: AdminConnections = AdminConnections(), maxBundleBytes: Int = Self.defaultMaxBundleBytes,
         clock: @escaping @Sendable () -> UnixTime = AdminAPI.systemClock, logger: Logger,
         audit: (any AuditSink)? = nil, decisionLog: (any DecisionLogReader)? = nil,
-        auditStatus: (@Sendable () -> AuditLogStatus)? = nil
+        auditStatus: (@Sendable () -> AuditLogStatus)? = nil, evaluator: (any AccessEvaluator)? = nil,
+        scheme: String = "http"
     ) {
         self.administration = administration
         self.isReady = isReady
@@ -72,6 +79,8 @@ package struct AdminAPI: Sendable {
         self.audit = audit
         self.decisionLog = decisionLog
         self.auditStatus = auditStatus
+        self.evaluator = evaluator
+        self.scheme = scheme
     }
 
     /// Now, from the system's real-time clock.
@@ -128,6 +137,7 @@ package struct AdminAPI: Sendable {
             }
         }
         self.addShadowRoutes(to: router)
+        self.addAuthZENRoutes(to: router)
         return router
     }
 }

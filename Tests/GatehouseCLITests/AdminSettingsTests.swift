@@ -75,7 +75,7 @@ struct AdminSettingsTests {
         #expect(
             problems == [
                 "FILE:3:27: admin.tokens[0].sha256: 'abc' is not a SHA-256 as 64 hex digits (gatehouse admin hash-token prints it).",
-                "FILE:4:99: admin.tokens[1].role: 'root' is not a role (metrics, auditor, admin).",
+                "FILE:4:99: admin.tokens[1].role: 'root' is not a role (metrics, evaluator, auditor, admin).",
                 "FILE:5:7: admin.tokens[2] needs 'name', 'sha256' and 'role'.",
             ])
     }

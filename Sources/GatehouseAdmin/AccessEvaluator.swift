@@ -1,0 +1,35 @@
+package import GatehouseCore
+
+/// What the AuthZEN routes need from whatever decides checks: the port the CLI fills with the
+/// same check pipeline (decision cache, decision log, metrics) the gRPC and HTTP doors use.
+///
+/// The admin API maps an AuthZEN request into Core's ``AuthzRequest`` (``AuthZENMapping``) and
+/// asks this port; it never evaluates policy itself, so there is no second copy of policy semantics.
+package protocol AccessEvaluator: Sendable {
+    /// How request paths are normalized (the server's `paths` settings), so that a route's path
+    /// means what it means through Envoy.
+    var paths: PathNormalizer.Configuration { get }
+
+    /// Decides `request` through the shared pipeline.
+    ///
+    /// - Parameter request: The AuthZEN question, mapped into Core's request model.
+    /// - Returns: The final decision (after the decision log, which may turn it into 503
+    ///   `audit_unavailable`) and the decision log's id of it.
+    func evaluate(_ request: AuthzRequest) async -> AccessEvaluation
+}
+
+/// One decided AuthZEN evaluation.
+package struct AccessEvaluation: Sendable {
+    /// The decision, exactly as the gRPC door would map it onto Envoy's answer.
+    package var decision: Decision
+    /// The decision log's id of the record (`context.decision_id` in the answer).
+    package var decisionID: String
+
+    /// - Parameters:
+    ///   - decision: The final decision.
+    ///   - decisionID: Its decision log id.
+    package init(decision: Decision, decisionID: String) {
+        self.decision = decision
+        self.decisionID = decisionID
+    }
+}
