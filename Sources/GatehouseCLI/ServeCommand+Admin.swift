@@ -18,12 +18,13 @@ extension ServeCommand {
     ///   - audit: The decision log, offered a record of every request that needs a role.
     ///   - auditStatus: Its counters, for `/v1/status`.
     ///   - decisionLog: The store `GET /v1/decisions` reads.
+    ///   - evaluator: Answers the AuthZEN routes (`/access/v1/*`, role `evaluator`); `nil` serves none.
     /// - Throws: ``IdentityError`` when the client CA or a CRL cannot be read.
     static func adminService(
         _ settings: AdminSettings, administration: any PolicyAdministration,
         isReady: @escaping @Sendable () -> Bool, metrics: @escaping @Sendable () async -> String, file: String?,
         audit: (any AuditSink)? = nil, auditStatus: (@Sendable () -> AuditLogStatus)? = nil,
-        decisionLog: (any DecisionLogReader)? = nil
+        decisionLog: (any DecisionLogReader)? = nil, evaluator: (any AccessEvaluator)? = nil
     ) throws -> AdminServer? {
         guard let address = settings.listen else { return nil }
         let logger = Logger(label: "gatehouse.admin")
@@ -44,7 +45,7 @@ extension ServeCommand {
         let api = AdminAPI(
             administration: administration, isReady: isReady, metrics: metrics, access: settings.access,
             maxBundleBytes: settings.maxBundleBytes, logger: logger, audit: audit, decisionLog: decisionLog,
-            auditStatus: auditStatus)
+            auditStatus: auditStatus, evaluator: evaluator, scheme: settings.tls == nil ? "http" : "https")
         return AdminServer(
             api: api,
             configuration: AdminServerConfiguration(host: address.host, port: address.port, security: security),

@@ -190,7 +190,12 @@ struct ServeCommand: AsyncParsableCommand {
             metrics: { [render = metrics.render] in
                 await render() + (audit?.metricsText ?? "") + ShadowMetrics.text(authorizer.shadow?.status)
             }, file: nil,
-            audit: audit?.writer, auditStatus: auditStatus, decisionLog: audit?.store)
+            audit: audit?.writer, auditStatus: auditStatus, decisionLog: audit?.store,
+            // AuthZEN: the same decider (so the same cache), decision log and metrics as the gRPC door.
+            evaluator: PipelineAccessEvaluator(
+                pipeline: CheckPipeline(
+                    decider: decisions, logger: logger, paths: configuration.paths, observer: metrics.checkObserver,
+                    audit: audit?.writer)))
         if let admin { services.append(.init(service: admin)) }
         // ServiceLifecycle describes every service at debug level; keep that out of debug request logs.
         var lifecycleLogger = logger
