@@ -92,7 +92,7 @@ extension ConfigFileReader {
     }
 
     /// The items of a list, each with its key (`admin.tokens[2]`).
-    private mutating func items(_ node: Node, key: String) -> [(Node, String)] {
+    mutating func items(_ node: Node, key: String) -> [(Node, String)] {
         guard case .sequence(let items) = node else {
             self.problems.append("\(self.at(node))\(key) must be a list.")
             return []

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import GatehouseGRPC
+import GatehouseHTTPAuthz
 import GatehouseIdentity
 import Yams
 
@@ -70,6 +71,16 @@ struct ConfigFileReader {
             configuration.grpc.listeners = items.enumerated().compactMap {
                 self.listener($0.element, key: "\(setting.key)[\($0.offset)]")
             }
+        case .httpListeners:
+            guard case .sequence(let items) = node else {
+                self.problems.append("\(self.at(node))\(setting.key) must be a list.")
+                return
+            }
+            configuration.httpAuthz.listeners = items.enumerated().compactMap {
+                self.listener($0.element, key: "\(setting.key)[\($0.offset)]")
+            }
+        case .httpRoutes:
+            configuration.httpAuthz.routes = self.httpRoutes(node, key: setting.key)
         case .adminTokens:
             configuration.admin.tokens = self.adminTokens(node, key: setting.key)
         case .adminClients:
@@ -84,7 +95,7 @@ struct ConfigFileReader {
 
     // MARK: Listeners
 
-    /// One `{address, tls, trustForwardedIdentity}` mapping of `grpc.listeners`.
+    /// One `{address, tls, trustForwardedIdentity}` mapping of `grpc.listeners` or `httpAuthz.listeners`.
     ///
     /// `trustForwardedIdentity: true` is refused (at its line) on a listener whose callers are
     /// not pinned: only a Unix socket or an mTLS listener with `allowedClients` may vouch for

@@ -4,6 +4,7 @@ import GatehouseAudit
 import GatehouseCache
 import GatehouseCore
 import GatehouseGRPC
+import GatehouseHTTPAuthz
 import GatehouseIdentity
 import GatehousePolicy
 import Logging
@@ -26,6 +27,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The policy directory.") var policies: String?
     @Option(help: "A listen address: HOST:PORT, [V6]:PORT or unix:PATH (repeatable; replaces configured listeners).")
     var listen: [String] = []
+    @Option(
+        help: """
+            An HTTP ext_authz listen address (Envoy's http_service): HOST:PORT or unix:PATH \
+            (repeatable; replaces configured ones).
+            """
+    )
+    var httpListen: [String] = []
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String?
     @Option(
         help: """
@@ -46,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration = try ServeConfiguration.load(
                 file: self.config, environment: ProcessInfo.processInfo.environment, policies: self.policies,
                 listen: self.listen, logLevel: self.logLevel, dotSegments: self.dotSegments,
-                adminListen: self.adminListen)
+                adminListen: self.adminListen, httpListen: self.httpListen)
         } catch let error as ConfigurationError {
             Console.printError(error.description)
             throw ExitStatus.usage.exitCode
@@ -63,7 +71,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let peerVerifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier]
         do {
-            peerVerifiers = try ListenerVerifiers.verifiers(for: configuration.grpc.listeners, file: self.config)
+            peerVerifiers = try ListenerVerifiers.verifiers(
+                for: configuration.grpc.listeners + configuration.httpAuthz.listeners, file: self.config)
         } catch {
             Console.printError(error.description)
             throw ExitStatus.usage.exitCode
@@ -80,9 +89,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// `--check-config`: the settings and the policy source, printed; exits 2 when either is invalid.
     private static func checkConfiguration(_ configuration: ServeConfiguration, file: String?) throws {
-        _ = try? ListenerVerifiers.verifiers(for: configuration.grpc.listeners, file: file)
+        _ = try? ListenerVerifiers.verifiers(
+            for: configuration.grpc.listeners + configuration.httpAuthz.listeners, file: file)
         Console.print(
             "configuration is valid: \(configuration.grpc.listeners.map(\.description).joined(separator: ", "))")
+        if !configuration.httpAuthz.listeners.isEmpty {
+            Console.print(
+                "HTTP ext_authz: \(configuration.httpAuthz.listeners.map(\.description).joined(separator: ", "))")
+        }
         guard case .directory(let directory) = configuration.source else {
             Console.print("policies: from \(configuration.source) (fetched and verified when the server starts)")
             return
@@ -155,15 +169,17 @@ struct ServeCommand: AsyncParsableCommand {
         }
         logger.info(
             "serving", metadata: ["gatehouse.cache": "\(configuration.cache.isEnabled ? "on" : "off")"])
+        // One pipeline for every front door: the same cache, decision log and metrics.
+        let pipeline = CheckPipeline(
+            decider: decisions, logger: logger, paths: configuration.paths, observer: metrics.checkObserver,
+            audit: audit?.writer)
+        let doors = Self.frontDoors(configuration, pipeline: pipeline, peerVerifiers: peerVerifiers, logger: logger)
         let server = GRPCServerService(
             configuration: configuration.grpc,
             logger: logger,
             directCheck: GRPCServerService.DirectCheck(
-                service: AuthorizationService(
-                    decider: decisions, logger: logger, paths: configuration.paths, observer: metrics.checkObserver,
-                    audit: audit?.writer),
-                isServing: { authorizer.isReady }),
-            peerVerifiers: peerVerifiers)
+                service: AuthorizationService(pipeline: pipeline), isServing: { authorizer.isReady }),
+            peerVerifiers: peerVerifiers, group: doors.group)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: server), .init(service: KeySetRefreshService(registry: keySets)),
             .init(service: SignalReloadService(reloader: reloader, signals: hangups)),
@@ -179,6 +195,7 @@ struct ServeCommand: AsyncParsableCommand {
             )
         }
         if let fleet { services.append(.init(service: fleet)) }
+        if let http = doors.http { services.append(.init(service: http)) }
         var auditStatus: (@Sendable () -> AuditLogStatus)?
         if let audit { auditStatus = { audit.status } }
         let admin = try Self.adminService(
@@ -203,7 +220,13 @@ struct ServeCommand: AsyncParsableCommand {
         var groupConfiguration = ServiceGroupConfiguration(services: services, logger: lifecycleLogger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
         groupConfiguration.maximumGracefulShutdownDuration = configuration.grpc.shutdownGracePeriod
-        try await ServiceGroup(configuration: groupConfiguration).run()
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch {
+            await doors.shutdown()
+            throw error
+        }
+        await doors.shutdown()
         logger.info("stopped")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 package import GatehouseCache
 package import GatehouseCore
 package import GatehouseGRPC
+package import GatehouseHTTPAuthz
 package import Logging
 
 /// Everything `gatehouse serve` needs, composed from defaults, a YAML file, `GATEHOUSE_*`
@@ -12,6 +13,8 @@ package import Logging
 package struct ServeConfiguration: Sendable, Hashable {
     package var policies = "policies"
     package var grpc = GRPCServerConfiguration.defaults
+    /// Envoy's ext_authz HTTP mode: its listeners (none by default) and path prefixes.
+    package var httpAuthz = HTTPAuthzConfiguration.defaults
     package var logLevel = Logger.Level.info
     package var cache = DecisionCacheSettings()
     package var paths = PathNormalizer.Configuration.defaults
@@ -77,9 +80,9 @@ package struct ServeConfiguration: Sendable, Hashable {
     /// and `--admin-listen`.
     static func load(
         file: String?, environment: [String: String], policies: String?, listen: [String], logLevel: String?,
-        dotSegments: String? = nil, adminListen: String? = nil
+        dotSegments: String? = nil, adminListen: String? = nil, httpListen: [String] = []
     ) throws -> Self {
-        var flags: [String: [String]] = ["--listen": listen]
+        var flags: [String: [String]] = ["--listen": listen, "--http-listen": httpListen]
         if let policies { flags["--policies"] = [policies] }
         if let logLevel { flags["--log-level"] = [logLevel] }
         if let dotSegments { flags["--dot-segments"] = [dotSegments] }
@@ -115,9 +118,12 @@ package struct ServeConfiguration: Sendable, Hashable {
         if self.grpc.listeners.isEmpty { problems.append("grpc.listeners: no listener is configured; add one.") }
         problems += self.admin.problems(grpcListeners: self.grpc.listeners)
         var seen: Set<ListenerConfiguration.Address> = []
-        for listener in self.grpc.listeners {
+        let doors =
+            self.grpc.listeners.map { ("grpc.listeners", $0) }
+            + self.httpAuthz.listeners.map { ("httpAuthz.listeners", $0) }
+        for (key, listener) in doors {
             if !seen.insert(listener.address).inserted {
-                problems.append("grpc.listeners: '\(listener.address)' is listed twice.")
+                problems.append("\(key): '\(listener.address)' is listed twice.")
             }
             let files: [(String, String)]
             switch listener.security {
@@ -128,7 +134,7 @@ package struct ServeConfiguration: Sendable, Hashable {
                 files = [("certificate", chain), ("key", key)]
             }
             for (name, path) in files where !FileManager.default.isReadableFile(atPath: path) {
-                problems.append("grpc.listeners[\(listener.address)].tls.\(name): the file '\(path)' cannot be read.")
+                problems.append("\(key)[\(listener.address)].tls.\(name): the file '\(path)' cannot be read.")
             }
         }
         return problems

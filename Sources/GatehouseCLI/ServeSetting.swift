@@ -52,6 +52,10 @@ struct SettingParser<Value>: Sendable {
 enum SettingNodeReader: Sendable {
     /// `grpc.listeners`: a list of `{address, tls}` mappings (read by `ConfigFileReader.listener(_:key:)`).
     case listeners
+    /// `httpAuthz.listeners`: the same mappings, for the HTTP ext_authz door.
+    case httpListeners
+    /// `httpAuthz.routes`: a list of `{prefix, contextExtensions}` mappings.
+    case httpRoutes
     /// `admin.tokens`: a list of `{name, sha256, role}` mappings.
     case adminTokens
     /// `admin.clients`: a list of `{spiffe, role}` or `{subject, role}` mappings.

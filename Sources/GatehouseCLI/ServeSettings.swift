@@ -2,6 +2,7 @@ import Foundation
 import GatehouseCache
 import GatehouseCore
 import GatehouseGRPC
+import GatehouseHTTPAuthz
 import Logging
 
 /// Every setting of `gatehouse serve`, once: its YAML key, environment variable, flag, parser,
@@ -72,6 +73,17 @@ package enum ServeSettings {
         ServeSetting(
             "shutdownGracePeriod", \.grpc.shutdownGracePeriod, .duration(),
             "after SIGTERM or SIGINT, how long checks in flight may take before the process exits"),
+        ServeSetting(
+            "httpAuthz.listeners", variable: "GATEHOUSE_HTTP_LISTEN", flag: "--http-listen", \.httpAuthz.listeners,
+            .listeners, nodeReader: .httpListeners,
+            "where to serve Envoy's ext_authz HTTP mode (http_service), as grpc.listeners; none by default"),
+        ServeSetting(
+            "httpAuthz.routes", \.httpAuthz.routes, .httpRoutes, nodeReader: .httpRoutes,
+            "HTTP mode path prefixes (Envoy's per-route http_service.path_prefix), each with the contextExtensions it stands for"
+        ),
+        ServeSetting(
+            "httpAuthz.idleTimeout", \.httpAuthz.idleTimeout, SettingParser.duration().zeroIsOff(),
+            "close an HTTP mode connection that carries no request this long"),
         ServeSetting(
             "log.level", variable: "GATEHOUSE_LOG_LEVEL", flag: "--log-level", \.logLevel, .choice("a log level"),
             "the lowest level logged (structured, on stderr)"),
@@ -216,7 +228,7 @@ extension SettingParser where Value == [ListenerConfiguration] {
                 listeners.append(ListenerConfiguration(address: address))
             }
             return listeners
-        }, format: { $0.map { "\($0.address)" }.joined(separator: ", ") }, combine: { $0 + $1 })
+        }, format: { $0.isEmpty ? "[]" : $0.map { "\($0.address)" }.joined(separator: ", ") }, combine: { $0 + $1 })
 }
 
 extension SettingParser where Value == ListenerConfiguration.Address {

@@ -1,7 +1,7 @@
 package import GatehouseCore
 package import GatehouseFrontDoor
 package import Logging
-import NIOCore
+package import NIOCore
 import NIOPosix
 package import ServiceLifecycle
 
@@ -23,6 +23,9 @@ package struct GRPCServerService: Service {
     private let onListening: @Sendable (ListenerConfiguration, String) -> Void
     private let directCheck: DirectCheck
     private let peerVerifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier]
+    /// The event loops to serve on when the CLI shares them with another front door (it shuts
+    /// them down); `nil` runs loops of this service's own.
+    private let group: (any EventLoopGroup)?
 
     /// What every listener answers with.
     package struct DirectCheck: Sendable {
@@ -41,14 +44,18 @@ package struct GRPCServerService: Service {
     ///   - directCheck: What every listener serves.
     ///   - peerVerifiers: The verifier of each mTLS listener's clients, by address; a listener
     ///     without one fails to start.
+    ///   - group: Event loops shared with another front door (the HTTP door), which the caller
+    ///     shuts down after `run()` returns; by default the service runs and stops its own.
     ///   - onListening: Called with each listener and its bound address once it accepts connections.
     package init(
         configuration: GRPCServerConfiguration,
         logger: Logger,
         directCheck: DirectCheck,
         peerVerifiers: [ListenerConfiguration.Address: any ListenerPeerVerifier] = [:],
+        group: (any EventLoopGroup)? = nil,
         onListening: @escaping @Sendable (ListenerConfiguration, String) -> Void = { _, _ in }
     ) {
+        self.group = group
         self.configuration = configuration
         self.logger = logger
         self.directCheck = directCheck
@@ -60,6 +67,10 @@ package struct GRPCServerService: Service {
     ///
     /// - Throws: When a listener cannot be bound or a server fails.
     package func run() async throws {
+        if let group = self.group {
+            try await self.serve(on: group)
+            return
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.configuration.resolvedEventLoopThreads)
         do {
             try await self.serve(on: group)
@@ -71,7 +82,7 @@ package struct GRPCServerService: Service {
         try await group.shutdownGracefully()
     }
 
-    private func serve(on group: MultiThreadedEventLoopGroup) async throws {
+    private func serve(on group: any EventLoopGroup) async throws {
         var servers: [(ListenerConfiguration, DirectCheckServer)] = []
         for listener in self.configuration.listeners {
             let endpoint = DirectCheckEndpoint(

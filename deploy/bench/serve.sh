@@ -9,6 +9,11 @@
 # The bench policy verifies the bench's RS256 tokens against $BENCH_JWKS (copied in beside the
 # policy). With EXTAUTHZ_PROBE=allow-all the allow-all variant is served instead (see its header).
 # With GATEHOUSE_BENCH_TLS=mtls it adds an mTLS listener (see envoy-mtls.sh for the Envoy side).
+# With BENCH_MODE=http (the harness's httpauthz:NAME scenarios) it serves Envoy's ext_authz HTTP
+# mode on $BENCH_LISTEN instead of gRPC:
+#
+#   EXTAUTHZ_CMD='exec deploy/bench/serve.sh' EXTAUTHZ_NAME=gatehouse \
+#     ../shared/bench/run.sh noauth httpauthz:null httpauthz:gatehouse extauthz:gatehouse
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -63,5 +68,13 @@ YAML
     # Tells envoy-mtls.sh which port, while this process (exec keeps the PID) lives.
     echo "$$ $tls_port" > "${BENCH_WORK:-/tmp/bench-work}/gatehouse-mtls"
     exec "$binary" serve --config "$config" --policies "$policies" --log-level "${GATEHOUSE_LOG_LEVEL:-warning}"
+fi
+if [ "${BENCH_MODE:-}" = "http" ]; then
+    # The bench's httpauthz:gatehouse scenario: Envoy's ext_authz in HTTP mode (http_service, no
+    # path_prefix) calls $BENCH_LISTEN over HTTP/1.1. The gRPC listener, which serve requires,
+    # moves to a Unix socket of its own so that nothing else takes the bench's port.
+    grpc_socket="$(mktemp -u /tmp/gatehouse-bench-grpc.XXXXXX.sock)"
+    exec "$binary" serve --policies "$policies" --listen "unix:$grpc_socket" --http-listen "$listen" \
+        --log-level "${GATEHOUSE_LOG_LEVEL:-warning}"
 fi
 exec "$binary" serve --policies "$policies" --listen "$listen" --log-level "${GATEHOUSE_LOG_LEVEL:-warning}"

@@ -112,6 +112,7 @@ final class Deployment: Sendable {
         .replacingOccurrences(of: "port_value: 9191", with: "port_value: \(self.server.port)")
         .replacingOccurrences(of: "port_value: 9443", with: "port_value: \(self.server.tlsPort)")
         .replacingOccurrences(of: "/tmp/gatehouse.sock", with: self.server.socketPath)
+        .replacingOccurrences(of: "/tmp/gatehouse-http.sock", with: self.server.httpSocketPath)
         .replacingOccurrences(of: "certs-dev/", with: self.server.certificates.path + "/")
         for (text, replacement) in envoyReplacements {
             envoyText = envoyText.replacingOccurrences(of: text, with: replacement)

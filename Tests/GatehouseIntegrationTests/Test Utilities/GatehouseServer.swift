@@ -12,6 +12,8 @@ final class GatehouseServer: @unchecked Sendable {
     let port: Int
     let tlsPort: Int
     let socketPath: String
+    /// The HTTP ext_authz door's Unix socket (`httpAuthz.listeners`, trusted for forwarded identities).
+    let httpSocketPath: String
     let certificates: URL
     private(set) var process: ChildProcess
     private var generation = 0
@@ -30,6 +32,7 @@ final class GatehouseServer: @unchecked Sendable {
         self.directory = directory
         (self.port, self.tlsPort) = ports
         self.socketPath = directory.appendingPathComponent("gatehouse.sock").path
+        self.httpSocketPath = directory.appendingPathComponent("gatehouse-http.sock").path
         self.certificates = directory.appendingPathComponent("certs")
         // Awaited on a thread of its own: many suites start servers at once, and a synchronous wait
         // here held both cooperative threads of a 2-core machine (gdb), starving every gRPC test.
@@ -44,6 +47,7 @@ final class GatehouseServer: @unchecked Sendable {
         .replacingOccurrences(of: "127.0.0.1:9191", with: "127.0.0.1:\(self.port)")
         .replacingOccurrences(of: "127.0.0.1:9443", with: "127.0.0.1:\(self.tlsPort)")
         .replacingOccurrences(of: "unix:/tmp/gatehouse.sock", with: "unix:\(self.socketPath)")
+        .replacingOccurrences(of: "unix:/tmp/gatehouse-http.sock", with: "unix:\(self.httpSocketPath)")
         .replacingOccurrences(of: "../certs-dev/", with: self.certificates.path + "/")
         .replacingOccurrences(of: "policies: ../policies", with: "policies: \(policies.path)")
         .replacingOccurrences(of: "level: info", with: "level: debug")
@@ -96,7 +100,10 @@ final class GatehouseServer: @unchecked Sendable {
 
     /// Waits until every listener is bound.
     func waitUntilServing() async throws {
-        for address in ["127.0.0.1:\(self.port)", "127.0.0.1:\(self.tlsPort)", "unix:\(self.socketPath)"] {
+        for address in [
+            "127.0.0.1:\(self.port)", "127.0.0.1:\(self.tlsPort)", "unix:\(self.socketPath)",
+            "unix:\(self.httpSocketPath)",
+        ] {
             try await self.process.waitForLog("gatehouse.address=\(address)")
         }
     }
