@@ -208,11 +208,8 @@ struct ServeCommand: AsyncParsableCommand {
                 await render() + (audit?.metricsText ?? "") + ShadowMetrics.text(authorizer.shadow?.status)
             }, file: nil,
             audit: audit?.writer, auditStatus: auditStatus, decisionLog: audit?.store,
-            // AuthZEN: the same decider (so the same cache), decision log and metrics as the gRPC door.
-            evaluator: PipelineAccessEvaluator(
-                pipeline: CheckPipeline(
-                    decider: decisions, logger: logger, paths: configuration.paths, observer: metrics.checkObserver,
-                    audit: audit?.writer)))
+            // AuthZEN: the pipeline of the gRPC and HTTP doors (the same cache, decision log and metrics).
+            evaluator: PipelineAccessEvaluator(pipeline: pipeline))
         if let admin { services.append(.init(service: admin)) }
         // ServiceLifecycle describes every service at debug level; keep that out of debug request logs.
         var lifecycleLogger = logger
