@@ -1,0 +1,131 @@
+import Foundation
+import GatehouseAdmin
+import GatehouseCore
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite("AuthZEN: batches of evaluations", .bug(id: "16"))
+struct AuthZENBatchTests {
+    /// Top-level defaults (subject, action GET, a route) and items over them.
+    static func batch(_ items: [String], semantic: String? = nil) -> String {
+        let options = semantic.map { #", "options": {"evaluations_semantic": "\#($0)"}"# } ?? ""
+        return """
+            {"subject": {"type": "identity", "id": "alice"}, "action": {"name": "GET"},
+             "resource": {"type": "route", "id": "/allowed/default"},
+             "evaluations": [\(items.joined(separator: ","))]\(options)}
+            """
+    }
+
+    static let allow = #"{"resource": {"type": "route", "id": "/allowed/1"}}"#
+    static let deny = #"{"resource": {"type": "route", "id": "/secret"}}"#
+    static let denyByAction = #"{"action": {"name": "POST"}}"#
+
+    static func decisions(_ response: TestResponse) throws -> [[String: Any]] {
+        try #require(AuthZENFixture.object(response)["evaluations"] as? [[String: Any]])
+    }
+
+    @Test("execute_all (the default): every item, in order, each over the defaults it does not override")
+    func executeAll() async throws {
+        let fixture = AuthZENFixture()
+        try await fixture.withClient { client in
+            let response = try await AuthZENFixture.post(
+                client, "/access/v1/evaluations", Self.batch([Self.allow, Self.deny, "{}", Self.denyByAction]))
+            #expect(response.status == .ok)
+            let results = try Self.decisions(response)
+            #expect(results.map { $0["decision"] as? Bool } == [true, false, true, false])
+        }
+        let requests = fixture.evaluator.requests
+        #expect(requests.map(\.path) == ["/allowed/1", "/secret", "/allowed/default", "/allowed/default"])
+        #expect(requests.map(\.method.rawValue) == ["GET", "GET", "GET", "POST"])
+        #expect(requests.allSatisfy { $0.source.principal == "alice" })
+    }
+
+    @Test(
+        "deny_on_first_deny stops after the first deny, permit_on_first_permit after the first permit",
+        arguments: [
+            ("deny_on_first_deny", [true, false], 2), ("permit_on_first_permit", [true], 1),
+            ("execute_all", [true, false, true, false], 4),
+        ])
+    func shortCircuit(semantic: String, expected: [Bool], evaluated: Int) async throws {
+        let fixture = AuthZENFixture()
+        try await fixture.withClient { client in
+            let response = try await AuthZENFixture.post(
+                client, "/access/v1/evaluations",
+                Self.batch([Self.allow, Self.deny, Self.allow, Self.deny], semantic: semantic))
+            #expect(response.status == .ok)
+            #expect(try Self.decisions(response).map { $0["decision"] as? Bool } == expected)
+        }
+        #expect(fixture.evaluator.requests.count == evaluated)
+    }
+
+    @Test("permit_on_first_permit evaluates denials until the first permit")
+    func permitAfterDenials() async throws {
+        let fixture = AuthZENFixture()
+        try await fixture.withClient { client in
+            let response = try await AuthZENFixture.post(
+                client, "/access/v1/evaluations",
+                Self.batch([Self.deny, Self.denyByAction, Self.allow, Self.deny], semantic: "permit_on_first_permit"))
+            #expect(try Self.decisions(response).map { $0["decision"] as? Bool } == [false, false, true])
+        }
+        #expect(fixture.evaluator.requests.count == 3)
+    }
+
+    @Test("A failing item is decision false with context.error; the others are still evaluated")
+    func failingItem() async throws {
+        let fixture = AuthZENFixture()
+        try await fixture.withClient { client in
+            let bad = #"{"resource": {"type": "document", "id": "7"}}"#
+            let response = try await AuthZENFixture.post(
+                client, "/access/v1/evaluations", Self.batch([bad, Self.allow]))
+            #expect(response.status == .ok)
+            let results = try Self.decisions(response)
+            #expect(results.map { $0["decision"] as? Bool } == [false, true])
+            let error = try #require((results[0]["context"] as? [String: Any])?["error"] as? [String: Any])
+            #expect(error["code"] as? String == "unsupported_resource_type")
+            #expect(error["status"] as? Int == 400)
+        }
+        #expect(fixture.evaluator.requests.count == 1)
+    }
+
+    @Test("A failing item counts as a deny for deny_on_first_deny")
+    func failingItemStops() async throws {
+        let fixture = AuthZENFixture()
+        try await fixture.withClient { client in
+            let missing = #"{"subject": {"type": "identity"}}"#
+            let response = try await AuthZENFixture.post(
+                client, "/access/v1/evaluations", Self.batch([missing, Self.allow], semantic: "deny_on_first_deny"))
+            #expect(try Self.decisions(response).map { $0["decision"] as? Bool } == [false])
+        }
+        #expect(fixture.evaluator.requests.isEmpty)
+    }
+
+    @Test("Without items a batch is one evaluation of its top-level entities, answered as one")
+    func noItems() async throws {
+        let fixture = AuthZENFixture()
+        try await fixture.withClient { client in
+            let response = try await AuthZENFixture.post(
+                client, "/access/v1/evaluations",
+                #"{"subject": {"type": "identity", "id": "a"}, "action": {"name": "GET"}, "resource": {"type": "route", "id": "/allowed"}}"#
+            )
+            #expect(try AuthZENFixture.object(response)["decision"] as? Bool == true)
+        }
+    }
+
+    @Test("An unknown evaluations_semantic or malformed JSON is 400 for the whole batch")
+    func badBatch() async throws {
+        let fixture = AuthZENFixture()
+        try await fixture.withClient { client in
+            let unknown = try await AuthZENFixture.post(
+                client, "/access/v1/evaluations", Self.batch([Self.allow], semantic: "first_wins"))
+            #expect(unknown.status == .badRequest)
+            #expect(try AuthZENFixture.object(unknown)["error"] as? String == "invalid_options")
+            let malformed = try await AuthZENFixture.post(client, "/access/v1/evaluations", #"{"evaluations": 3}"#)
+            #expect(malformed.status == .badRequest)
+            #expect(try AuthZENFixture.object(malformed)["error"] as? String == "invalid_json")
+        }
+        #expect(fixture.evaluator.requests.isEmpty)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import GatehouseAdmin
+import GatehouseCore
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Synchronization
+
+/// An evaluator that allows `GET` of paths under `/allowed` and records every request it is asked.
+final class RecordingEvaluator: AccessEvaluator {
+    private let asked = Mutex<[AuthzRequest]>([])
+
+    var paths: PathNormalizer.Configuration { .defaults }
+
+    /// The requests asked so far, in order.
+    var requests: [AuthzRequest] { self.asked.withLock { $0 } }
+
+    func evaluate(_ request: AuthzRequest) async -> AccessEvaluation {
+        let index = self.asked.withLock { asked in
+            asked.append(request)
+            return asked.count
+        }
+        let allowed = request.method.rawValue == "GET" && request.path.hasPrefix("/allowed")
+        let decision = Decision(
+            outcome: allowed ? .allow : .deny, status: allowed ? 200 : 403,
+            reason: allowed ? .allowed : .noMatchingRule, policy: "test", rule: allowed ? "read" : nil,
+            policyRevision: "rev-1")
+        return AccessEvaluation(decision: decision, decisionID: "d\(index)")
+    }
+}
+
+/// An admin API with an evaluator and a token per role, for the AuthZEN routes.
+struct AuthZENFixture {
+    static let evaluatorToken = "evaluator-secret"
+    // A valid field name: the force unwrap cannot fail.
+    static let requestID = HTTPField.Name("X-Request-ID")!
+    let evaluator = RecordingEvaluator()
+
+    static let access = AdminAccess(tokens: [
+        .init(name: "pep", digest: AdminFixture.digest(Self.evaluatorToken), role: .evaluator),
+        .init(name: "prometheus", digest: AdminFixture.digest(AdminFixture.metricsToken), role: .metrics),
+        .init(name: "ops", digest: AdminFixture.digest(AdminFixture.adminToken), role: .admin),
+    ])
+
+    func withClient<Value>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        let api = AdminAPI(
+            administration: FakeAdministration(outcome: .unchanged(revision: "rev-1")), isReady: { true },
+            metrics: { "" }, access: Self.access, clock: { FakeAdministration.now },
+            logger: Logger(label: "authzen-test"), evaluator: self.evaluator)
+        return try await Application(router: api.makeRouter()).test(.router, body)
+    }
+
+    /// POSTs `json` with the evaluator's token (or `token`) and `extra` headers.
+    static func post(
+        _ client: any TestClientProtocol, _ path: String, _ json: String, token: String? = Self.evaluatorToken,
+        extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var headers = extra
+        headers[.contentType] = "application/json"
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: json))
+    }
+
+    /// The body as a JSON object.
+    static func object(_ response: TestResponse) throws -> [String: Any] {
+        let value = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))
+        guard let object = value as? [String: Any] else { throw CocoaError(.coderReadCorrupt) }
+        return object
+    }
+}
