@@ -59,6 +59,7 @@ let package = Package(
         .library(name: "GatehouseMetrics", targets: ["GatehouseMetrics"]),
         .library(name: "GatehouseAudit", targets: ["GatehouseAudit"]),
         .library(name: "GatehouseFleet", targets: ["GatehouseFleet"]),
+        .library(name: "GatehouseAuditPostgres", targets: ["GatehouseAuditPostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -309,6 +310,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The decision log in PostgreSQL (`audit.store: postgres://…`): every replica's tree in one database.
+        // A target of its own so that GatehouseAudit (and its tests) need no PostgreSQL client.
+        .target(
+            name: "GatehouseAuditPostgres",
+            dependencies: [
+                "GatehouseAudit", "GatehouseCore", postgres, logging, nioSSL, .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseAuditPostgresTests",
+            dependencies: [
+                "GatehouseAuditPostgres", "GatehouseAudit", "GatehouseCore", "GatehouseTestSupport", crypto, postgres,
+            ],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+
         // A fleet of replicas: the desired policy revision in PostgreSQL, announced with LISTEN/NOTIFY,
         // reconciled on every (re)connect and on a timer; each replica's reported revision.
         .target(
@@ -330,7 +350,7 @@ let package = Package(
             dependencies: [
                 "GatehouseCore", "GatehousePolicy", "GatehouseIdentity", "GatehouseGRPC", "GatehouseHTTPAuthz", "GatehouseCache",
                 "GatehouseBundle", "GatehouseFleet",
-                "GatehouseAdmin", "GatehouseMetrics", "GatehouseAudit", httpClient, argumentParser, yams, logging, serviceLifecycle,
+                "GatehouseAdmin", "GatehouseMetrics", "GatehouseAudit", "GatehouseAuditPostgres", httpClient, argumentParser, yams, logging, serviceLifecycle,
                 unixSignals, x509, crypto, cryptoExtras, asn1, nioSSL, .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

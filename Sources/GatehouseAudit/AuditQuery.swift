@@ -5,7 +5,7 @@ package typealias AuditQuery = DecisionLogQuery
 
 extension DecisionLogQuery {
     /// The text filters as (column, value), in a fixed order.
-    var textFilters: [(column: String, value: String)] {
+    package var textFilters: [(column: String, value: String)] {
         let filters: [(String, String?)] = [
             ("kind", self.kind), ("decision", self.decision), ("reason", self.reason), ("subject", self.subject),
             ("spiffe_id", self.spiffeID), ("xroad_client", self.xroadClient), ("host", self.host),
@@ -44,4 +44,9 @@ package struct AuditQueryPage: Sendable, Equatable {
     package var rows: [AuditQueryRow]
     /// Where the next page starts; nil when no more rows match.
     package var next: AuditCursor?
+
+    package init(rows: [AuditQueryRow], next: AuditCursor?) {
+        self.rows = rows
+        self.next = next
+    }
 }

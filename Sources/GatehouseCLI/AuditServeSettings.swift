@@ -6,7 +6,7 @@ import GatehouseCore
 package struct AuditServeSettings: Sendable, Hashable {
     /// Whether every decision, admin action and activation is recorded.
     package var isEnabled = true
-    /// The SQLite database.
+    /// The SQLite database's path, or a `postgres://` URL (GatehouseAuditPostgres).
     package var store = AuditStore.defaultPath
     /// What happens when a record cannot be queued: `gap` (serve, count, write a gap record) or
     /// `strict` (deny with `audit_unavailable`).
@@ -61,4 +61,15 @@ extension SettingParser where Value == Duration {
             let seconds = duration.components.seconds
             return seconds % 86_400 == 0 ? "\(seconds / 86_400)d" : SettingParser.text(duration)
         })
+}
+
+extension SettingParser where Value == String {
+    /// `audit.store`: a `postgres://` (or `postgresql://`) URL as written, else a path (relative
+    /// to the configuration file, as ``path`` reads it).
+    static let auditStore = SettingParser(
+        type: "path or postgres:// URL", expected: "a path or a postgres://USER@HOST:PORT/DATABASE URL",
+        parse: { text, source in
+            if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") { return text }
+            return SettingParser.path.parse(text, source)
+        }, format: { $0 })
 }

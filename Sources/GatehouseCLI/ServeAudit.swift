@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseAudit
+import GatehouseAuditPostgres
 import GatehouseCore
 import GatehouseGRPC
 
@@ -10,10 +11,12 @@ import GatehouseGRPC
 /// on shutdown, after the listeners stopped and answered what was in flight.
 struct ServeAudit: Sendable {
     let writer: AuditWriter
-    /// The store the writer appends to, read by `GET /v1/decisions` (WAL: reads never wait for writes).
-    let store: AuditStore
-    /// This process's claim on the store: released when the process ends.
-    let lock: ServeAuditLock
+    /// The store the writer appends to, read by `GET /v1/decisions`: the SQLite file (WAL: reads
+    /// never wait for writes) or the fleet's PostgreSQL.
+    let store: any AuditLogStore
+    /// This process's claim on a SQLite store: released when the process ends. A PostgreSQL store
+    /// holds its instance's advisory lock itself.
+    let lock: ServeAuditLock?
 
     /// Takes the store's one-writer lock, opens the store, loads (or creates) the instance key and
     /// id, resumes the instance's tree and starts the writer thread; `nil` when `audit.enabled` is false.
@@ -23,6 +26,7 @@ struct ServeAudit: Sendable {
     ///   stored tree does not match its checkpoint.
     static func open(_ settings: AuditServeSettings) throws(ConfigurationProblem) -> ServeAudit? {
         guard settings.isEnabled else { return nil }
+        if PostgresAuditConfiguration.isURL(settings.store) { return try Self.openPostgres(settings) }
         // First, before an instance id or key is made: a second server on the same store stops here.
         do {
             try Self.createDirectory(of: settings.store)
@@ -50,9 +54,44 @@ struct ServeAudit: Sendable {
         }
     }
 
+    /// `audit.store: postgres://…`: the fleet's database, this instance's tree under its advisory lock.
+    private static func openPostgres(_ settings: AuditServeSettings) throws(ConfigurationProblem) -> ServeAudit {
+        let configuration: PostgresAuditConfiguration
+        do {
+            configuration = try PostgresAuditConfiguration(url: settings.store)
+        } catch {
+            throw ConfigurationProblem(error.description)
+        }
+        let instance = try Self.instance(settings)
+        let key: AuditSigningKey
+        do {
+            try Self.createDirectory(of: settings.key)
+            key = try AuditSigningKey.loadOrCreate(path: settings.key, name: "gatehouse.audit/\(instance)")
+        } catch {
+            throw ConfigurationProblem("audit.key: \(error)")
+        }
+        do {
+            let store = try PostgresAuditStore(configuration: configuration)
+            do {
+                try store.lock(instance: instance)
+                let writer = try AuditWriter(
+                    store: store, instance: instance, signer: Self.signer(key, instance: instance),
+                    settings: settings.writer)
+                writer.start()
+                return ServeAudit(writer: writer, store: store, lock: nil)
+            } catch {
+                store.close()
+                throw error
+            }
+        } catch {
+            throw ConfigurationProblem("audit.store '\(configuration)': \(error)")
+        }
+    }
+
     /// Stops taking records, writes what is queued and signs the final checkpoint. Blocks until done.
     func drain() {
         self.writer.shutdown()
+        (self.store as? PostgresAuditStore)?.close()
     }
 
     /// The writer's counters, for `/v1/status`.

@@ -126,8 +126,8 @@ package enum ServeSettings {
             "audit.enabled", variable: "GATEHOUSE_AUDIT", \.audit.isEnabled, .toggle,
             "record every decision, admin action and activation in the decision log (deploy/README.md#decision-log)"),
         ServeSetting(
-            "audit.store", variable: "GATEHOUSE_AUDIT_STORE", \.audit.store, .path,
-            "the decision log's SQLite database (WAL)"),
+            "audit.store", variable: "GATEHOUSE_AUDIT_STORE", \.audit.store, .auditStore,
+            "the decision log: a SQLite database (WAL), or postgres://USER@HOST:PORT/DATABASE?sslmode=… for a fleet"),
         ServeSetting(
             "audit.onFull", variable: "GATEHOUSE_AUDIT_ON_FULL", \.audit.onFull, .choice("a full-queue policy"),
             "when a record cannot be queued or written: gap (serve, count, write a gap record) or strict (deny 503 audit_unavailable)"

@@ -137,6 +137,16 @@ let package = Package(
             packageAccess: false,
             swiftSettings: swiftSettings
         ),
+        // The PostgreSQL decision store: one replica's writer's records/s, the cross-replica query (issue #14).
+        .executableTarget(
+            name: "AuditPostgresThroughput",
+            dependencies: [
+                gatehouseCore, .product(name: "GatehouseAudit", package: rootPackage),
+                .product(name: "GatehouseAuditPostgres", package: rootPackage),
+            ],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
         // The Merkle tree's appends/s and the leaf encode/decode/hash rate (issue #13).
         .executableTarget(
             name: "AuditTreeThroughput",

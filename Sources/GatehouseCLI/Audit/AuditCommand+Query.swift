@@ -41,7 +41,7 @@ extension AuditCommand {
             printer.header()
             var printed = 0
             try AuditCommand.run {
-                try store.stream(query) { row in
+                try store.stream(query, after: nil) { row in
                     guard self.limit.map({ printed < $0 }) ?? true else { return false }
                     printer.print(row)
                     printed += 1

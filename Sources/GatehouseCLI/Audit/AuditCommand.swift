@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GatehouseAudit
+import GatehouseAuditPostgres
 import GatehouseCore
 
 /// `gatehouse audit`: the decision log for auditors (query, verify, prove, …).
@@ -11,8 +12,10 @@ struct AuditCommand: ParsableCommand {
         subcommands: [Query.self, Verify.self, Prove.self, Consistency.self, CheckProof.self, PublicKey.self]
     )
 
-    /// Opens the store read-only, exiting 2 with the reason when it cannot be opened.
-    static func openStore(_ path: String) throws -> AuditStore {
+    /// Opens the store read-only (a SQLite file, or a `postgres://` URL: every replica's log in
+    /// one database), exiting 2 with the reason when it cannot be opened.
+    static func openStore(_ path: String) throws -> any AuditLogStore {
+        if PostgresAuditConfiguration.isURL(path) { return try Self.run { try Self.openPostgres(path) } }
         guard FileManager.default.fileExists(atPath: path) else {
             Console.printError(
                 "store_unavailable: The decision log '\(path)' does not exist; pass --store with the file "
@@ -20,6 +23,17 @@ struct AuditCommand: ParsableCommand {
             throw ExitStatus.usage.exitCode
         }
         return try Self.run { try AuditStore(path: path, readOnly: true) }
+    }
+
+    /// The fleet's PostgreSQL store at `url`, read-only.
+    private static func openPostgres(_ url: String) throws -> any AuditLogStore {
+        let configuration: PostgresAuditConfiguration
+        do {
+            configuration = try PostgresAuditConfiguration(url: url)
+        } catch {
+            throw AuditError(.configurationInvalid, error.description)
+        }
+        return try PostgresAuditStore(configuration: configuration, readOnly: true)
     }
 
     /// Runs `body`, printing an ``AuditError`` and exiting 2.

@@ -1,7 +1,8 @@
 import ArgumentParser
 import GatehouseAudit
 
-/// `--store PATH`: the decision log a command reads, the file `gatehouse serve` writes (`audit.store`).
+/// `--store PATH|URL`: the decision log a command reads, the file or `postgres://` URL `gatehouse
+/// serve` writes (`audit.store`).
 ///
 /// One name for every command that reads the log (`audit query|verify|prove|consistency`,
 /// `policy diff --replay`), the configuration key's. `--db`, the audit commands' first name for
@@ -9,7 +10,9 @@ import GatehouseAudit
 struct DecisionLogOption: ParsableArguments {
     @Option(
         name: .customLong("store"),
-        help: "The decision log, as audit.store names it (default: \(AuditStore.defaultPath)).")
+        help:
+            "The decision log, as audit.store names it: a file or postgres:// URL (default: \(AuditStore.defaultPath))."
+    )
     var store: String?
 
     // Kept so that scripts written for the first release still run; not shown in the help.

@@ -1,0 +1,106 @@
+package import GatehouseAudit
+import GatehouseCore
+import PostgresNIO
+
+extension AuditQuery {
+    /// The query in PostgreSQL's dialect, after `cursor`, at most `limit` rows: the SQLite
+    /// store's conditions, with `LIKE` for its `GLOB` patterns (only `*` is a wildcard).
+    func postgresStatement(after cursor: AuditCursor?, limit: Int) -> PostgresQuery {
+        var conditions: [String] = []
+        var binds = PostgresBindings()
+        func bind(_ value: String) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        if let since = self.since { conditions.append("time >= \(bind(AuditLeafTime.format(since)))") }
+        if let until = self.until { conditions.append("time < \(bind(AuditLeafTime.format(until)))") }
+        for (column, value) in self.textFilters {
+            if value.contains("*") {
+                conditions.append("\(column) LIKE \(bind(Self.likePattern(value)))")
+            } else {
+                conditions.append("\(column) = \(bind(value))")
+            }
+        }
+        if let cursor {
+            let time = bind(cursor.time)
+            let instance = bind(cursor.instance)
+            binds.append(Int64(cursor.seq))
+            conditions.append("(time, instance, seq) > (\(time), \(instance), $\(binds.count))")
+        }
+        var sql = "SELECT instance, seq, time, body FROM gatehouse_audit.records"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        binds.append(limit)
+        sql += " ORDER BY time, instance, seq LIMIT $\(binds.count)"
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// A user pattern as a LIKE pattern: `*` is the wildcard; LIKE's own (`%`, `_`) and its escape
+    /// character match themselves.
+    static func likePattern(_ pattern: String) -> String {
+        var like = ""
+        for character in pattern {
+            switch character {
+            case "*": like += "%"
+            case "%", "_", "\\": like += "\\\(character)"
+            default: like.append(character)
+            }
+        }
+        return like
+    }
+}
+
+extension PostgresAuditStore {
+    package func query(_ query: AuditQuery, after cursor: AuditCursor? = nil, limit: Int) throws -> AuditQueryPage {
+        let limit = max(1, limit)
+        // One row more than asked says whether there is a next page.
+        let rows = try self.page(query, after: cursor, limit: limit + 1)
+        guard rows.count > limit else { return AuditQueryPage(rows: rows, next: nil) }
+        let page = Array(rows.prefix(limit))
+        return AuditQueryPage(rows: page, next: page.last?.cursor)
+    }
+
+    /// Streams the matches page by page (keyset pagination on the query's own order), so memory
+    /// stays one page whatever the result's size. Records appended meanwhile may show up at the end.
+    package func stream(
+        _ query: AuditQuery, after cursor: AuditCursor? = nil, _ body: (AuditQueryRow) throws -> Bool
+    ) throws {
+        var cursor = cursor
+        while true {
+            let rows = try self.page(query, after: cursor, limit: Self.streamPage)
+            for row in rows {
+                guard try body(row) else { return }
+            }
+            guard rows.count == Self.streamPage, let last = rows.last else { return }
+            cursor = last.cursor
+        }
+    }
+
+    /// Rows per round trip when streaming.
+    static var streamPage: Int { 2_000 }
+
+    /// How PostgreSQL answers `query` (EXPLAIN's lines), to check that it uses an index.
+    package func plan(for query: AuditQuery) throws -> [String] {
+        let page = query.postgresStatement(after: nil, limit: 100)
+        let statement = PostgresQuery(unsafeSQL: "EXPLAIN " + page.sql, binds: page.binds)
+        return try self.reading("Explaining a query") { client, logger in
+            var lines: [String] = []
+            for try await line in try await client.query(statement, logger: logger).decode(String.self) {
+                lines.append(line)
+            }
+            return lines
+        }
+    }
+
+    private func page(_ query: AuditQuery, after cursor: AuditCursor?, limit: Int) throws -> [AuditQueryRow] {
+        let statement = query.postgresStatement(after: cursor, limit: limit)
+        return try self.reading("Querying the decision log") { client, logger in
+            var rows: [AuditQueryRow] = []
+            for try await (instance, seq, time, body) in try await client.query(statement, logger: logger).decode(
+                (String, Int64, String, String).self)
+            {
+                rows.append(AuditQueryRow(instance: instance, seq: UInt64(seq), time: time, body: body))
+            }
+            return rows
+        }
+    }
+}
