@@ -12,7 +12,8 @@ package import GatehouseCore
 ///   client's IP address.
 /// - `action {name}`: the HTTP method.
 /// - `resource {type: route, id}`: `id` is the path, query included; `properties.host` the
-///   `Host`, `properties.scheme` `http`/`https`, `properties.headers` further request headers.
+///   `Host`, `properties.scheme` `http`/`https`, `properties.headers` further request headers,
+///   `properties.context_extensions` the Envoy route's `context_extensions` (which select a policy).
 package enum AuthZENMapping {
     /// Why an evaluation could not be mapped: a missing entity or a value of the wrong kind.
     package struct Problem: Error, Sendable, Hashable {
@@ -37,7 +38,7 @@ package enum AuthZENMapping {
         for evaluation: AuthZENDTO.Evaluation, requestID: String?, time: UnixTime,
         paths: PathNormalizer.Configuration
     ) throws(Problem) -> AuthzRequest {
-        guard let subject = evaluation.subject, let subjectType = subject.type, let subjectID = subject.id else {
+        guard let subject = evaluation.subject, subject.type != nil, let subjectID = subject.id else {
             throw Problem(
                 code: "missing_subject",
                 message:
@@ -66,13 +67,13 @@ package enum AuthZENMapping {
             throw Problem(
                 code: "invalid_resource", message: "The route '\(path)' is not an absolute path; start it with '/'.")
         }
-        _ = subjectType
         let properties = resource.properties ?? [:]
         let headers = try Self.headers(subject: subject, resource: properties)
         return AuthzRequest(
             method: method, path: path, host: try Self.text(properties["host"], "resource.properties.host") ?? "",
             scheme: try Self.text(properties["scheme"], "resource.properties.scheme") ?? "http", headers: headers,
             source: try Self.source(subjectID, properties: subject.properties ?? [:]),
+            contextExtensions: try Self.contextExtensions(properties["context_extensions"]),
             time: time, id: requestID, paths: paths)
     }
 
@@ -105,6 +106,26 @@ package enum AuthZENMapping {
             headers.append(("authorization", "Bearer \(token)"))
         }
         return headers
+    }
+
+    /// `resource.properties.context_extensions`: the route's Envoy `context_extensions` (policy selection).
+    private static func contextExtensions(_ value: AuthZENValue?) throws(Problem) -> [String: String] {
+        var extensions: [String: String] = [:]
+        switch value {
+        case nil, .null?: break
+        case .object(let fields)?:
+            for (key, value) in fields {
+                guard let text = value.string else {
+                    throw Self.notText("resource.properties.context_extensions.\(key)")
+                }
+                extensions[key] = text
+            }
+        default:
+            throw Problem(
+                code: "invalid_resource",
+                message: "resource.properties.context_extensions is not an object; send {'key': 'value'}.")
+        }
+        return extensions
     }
 
     /// The connection's peer: the asserted principal, a forwarded certificate, the address.

@@ -15,7 +15,8 @@ struct AuthZENEvaluationTests {
          "action": {"name": "GET"},
          "resource": {"type": "route", "id": "/allowed/x?y=1",
                       "properties": {"host": "API.example:8443", "scheme": "https",
-                                     "headers": {"x-tenant": "t1", "x-many": ["1", "2"]}}},
+                                     "headers": {"x-tenant": "t1", "x-many": ["1", "2"]},
+                                     "context_extensions": {"building_block": "civil-registry"}}},
          "context": {"anything": [1, true, null]}}
         """
 
@@ -50,6 +51,7 @@ struct AuthZENEvaluationTests {
         #expect(request.headers["x-many"] == ["1", "2"])
         #expect(request.source.principal == "spiffe://gov.example/ns/a/sa/b")
         #expect(request.source.address == IPAddress("192.0.2.7"))
+        #expect(request.contextExtensions == ["building_block": "civil-registry"])
         #expect(request.id == "req-7")
         #expect(request.time == FakeAdministration.now)
     }
