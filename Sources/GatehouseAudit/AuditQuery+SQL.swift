@@ -67,12 +67,16 @@ extension AuditQuery {
 
     /// The unkeyed tail: each instance's records from its watermark on (a range of the position
     /// index, at most a few key steps long), filtered and sorted.
-    func tailStatement(after cursor: AuditCursor?, limit: Int?) -> (sql: String, arguments: StatementArguments) {
+    /// With `everything` (a v1 store read without upgrading: no key tables), every record, by its v1 indexes.
+    func tailStatement(
+        after cursor: AuditCursor?, limit: Int?, everything: Bool = false
+    ) -> (sql: String, arguments: StatementArguments) {
         var (conditions, arguments) = self.recordConditions(after: cursor, time: "r.time")
         var sql = """
             SELECT r.instance, r.seq, r.time, r.body FROM records_indexed AS w CROSS JOIN records AS r
             ON r.instance = w.instance AND r.seq >= w.next
             """
+        if everything { sql = "SELECT r.instance, r.seq, r.time, r.body FROM records AS r" }
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY r.time, r.instance, r.seq"
         if let limit {
@@ -109,7 +113,7 @@ extension AuditStore {
         // One row more than asked says whether there is a next page.
         var rows: [AuditQueryRow] = []
         try self.reading { db in
-            try Self.merged(query, after: cursor, limit: limit + 1, in: db) { row in
+            try self.merged(query, after: cursor, limit: limit + 1, in: db) { row in
                 rows.append(row)
                 return rows.count <= limit
             }
@@ -127,13 +131,16 @@ extension AuditStore {
     package func stream(
         _ query: AuditQuery, after cursor: AuditCursor? = nil, _ body: (AuditQueryRow) throws -> Bool
     ) throws {
-        try self.reading { db in try Self.merged(query, after: cursor, limit: nil, in: db, body) }
+        try self.reading { db in try self.merged(query, after: cursor, limit: nil, in: db, body) }
     }
 
     /// How SQLite answers the keyed part of `query` (EXPLAIN QUERY PLAN's details), to check that
     /// it walks a key table; the unkeyed tail is always a range of the position index.
     package func plan(for query: AuditQuery) throws -> [String] {
-        let (sql, arguments) = query.keyedStatement(after: nil, limit: 100)
+        let (sql, arguments) =
+            self.hasKeyTables
+            ? query.keyedStatement(after: nil, limit: 100)
+            : query.tailStatement(after: nil, limit: 100, everything: true)
         return try self.reading { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] }
         }
@@ -141,14 +148,20 @@ extension AuditStore {
 
     /// The keyed part and the tail of `query`, merged in (time, instance, seq) order: the two
     /// never overlap (a record has keys exactly when it is below its instance's watermark).
-    private static func merged(
+    private func merged(
         _ query: AuditQuery, after cursor: AuditCursor?, limit: Int?, in db: Database,
         _ body: (AuditQueryRow) throws -> Bool
     ) throws {
-        let keyed = query.keyedStatement(after: cursor, limit: limit)
-        let tail = query.tailStatement(after: cursor, limit: limit)
-        let keyedRows = try Row.fetchCursor(db, sql: keyed.sql, arguments: keyed.arguments)
+        let tail = query.tailStatement(after: cursor, limit: limit, everything: !self.hasKeyTables)
         let tailRows = try Row.fetchCursor(db, sql: tail.sql, arguments: tail.arguments)
+        guard self.hasKeyTables else {
+            while let row = try tailRows.next() {
+                guard try body(Self.queryRow(row)) else { return }
+            }
+            return
+        }
+        let keyed = query.keyedStatement(after: cursor, limit: limit)
+        let keyedRows = try Row.fetchCursor(db, sql: keyed.sql, arguments: keyed.arguments)
         var nextKeyed = try keyedRows.next().map(Self.queryRow)
         var nextTail = try tailRows.next().map(Self.queryRow)
         while true {

@@ -8,6 +8,16 @@ extension AuditStore {
     /// - Throws: ``AuditError`` (`store_failed`) when the store cannot be read.
     package func record(id: String) throws -> (instance: String, seq: UInt64, body: String)? {
         try self.reading { db in
+            guard self.hasKeyTables else {
+                // A v1 store read without upgrading: its id index.
+                return try Row.fetchOne(
+                    db, sql: "SELECT instance, seq, body FROM records WHERE id = ? ORDER BY instance, seq LIMIT 1",
+                    arguments: [id]
+                ).map { row in
+                    let seq: Int64 = row[1]
+                    return (instance: row[0] as String, seq: UInt64(seq), body: row[2] as String)
+                }
+            }
             // The keyed records (by the id key table) and the unkeyed tail (AuditStoreKeys), first by (instance, seq).
             let rows = try Row.fetchAll(
                 db,

@@ -21,6 +21,9 @@ package final class AuditStore: Sendable {
     /// The database file.
     package let path: String
     let pool: DatabasePool
+    /// Whether the store has the query key tables (``AuditStoreKeys``); false for a store made
+    /// before them and opened read-only (not upgraded), whose queries use its v1 indexes.
+    let hasKeyTables: Bool
 
     /// Opens (creating if needed) the store at `path` and applies pending migrations.
     ///
@@ -58,6 +61,7 @@ package final class AuditStore: Sendable {
             }
             self.pool = try DatabasePool(path: path, configuration: configuration)
             if !readOnly { try AuditStoreSchema.migrator.migrate(self.pool) }
+            self.hasKeyTables = try self.pool.read { db in try db.tableExists("records_indexed") }
         } catch {
             throw AuditError.storeUnavailable(path: path, cause: error)
         }

@@ -85,7 +85,8 @@ extension AuditStore {
 
     /// The first sequence number of `instance` without query keys (its watermark).
     package func keyedSize(of instance: String) throws -> UInt64 {
-        try self.reading { db in
+        guard self.hasKeyTables else { return try self.treeSize(of: instance) }
+        return try self.reading { db in
             UInt64(
                 try Int64.fetchOne(
                     db, sql: "SELECT next FROM records_indexed WHERE instance = ?", arguments: [instance]) ?? 0)

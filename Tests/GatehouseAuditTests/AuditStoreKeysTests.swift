@@ -129,6 +129,13 @@ struct AuditStoreKeysTests {
                 }
             }
             try queue.close()
+            // Read-only, it is not upgraded: queries and prove use its v1 indexes.
+            let old = try AuditStore(path: path, readOnly: true)
+            let bobs = Array(stride(from: 1 as UInt64, to: 50, by: 2))
+            #expect(try old.query(AuditQuery(subject: "bob"), limit: 100).rows.map(\.seq) == bobs)
+            #expect(try old.plan(for: AuditQuery(subject: "bob")).joined().contains("records_subject"))
+            #expect(try old.record(id: String(format: "%032x", 7))?.seq == 7)
+            #expect(try old.keyedSize(of: "old-1") == 50)
             let store = try AuditStore(path: path)
             #expect(try store.keyedSize(of: "old-1") == 50)
             #expect(
