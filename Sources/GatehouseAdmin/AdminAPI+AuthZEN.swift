@@ -7,7 +7,7 @@ import NIOCore
 
 /// The AuthZEN Authorization API 1.0 (`/access/v1/evaluation`, `/access/v1/evaluations`,
 /// `/.well-known/authzen-configuration`), answered by the shared check pipeline through
-/// ``AccessEvaluator``. Sources/GatehouseAdmin/AuthZEN.md documents the mapping.
+/// ``AccessEvaluator``. deploy/AUTHZEN.md documents the mapping.
 ///
 /// A deny is HTTP 200 `{"decision": false}` with the reason in `context`; 400 is for a body that
 /// is not JSON of the right shape or lacks an entity, 401/403 for a caller without the

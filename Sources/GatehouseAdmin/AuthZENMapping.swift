@@ -1,7 +1,7 @@
 package import GatehouseCore
 
 /// The gateway profile: how an AuthZEN question becomes the ``AuthzRequest`` the same HTTP
-/// request through Envoy would have produced (Sources/GatehouseAdmin/AuthZEN.md has the table).
+/// request through Envoy would have produced (deploy/AUTHZEN.md has the table).
 ///
 /// - `subject {type, id}`: `id` is the caller's identity as Envoy forwards it (`source.principal`:
 ///   a SPIFFE ID or an X-Road client). The PDP trusts the evaluator's assertion, as AuthZEN PDPs
