@@ -352,7 +352,7 @@ let package = Package(
                 "GatehouseBundle", "GatehouseFleet",
                 "GatehouseAdmin", "GatehouseMetrics", "GatehouseAudit", "GatehouseAuditPostgres", httpClient, argumentParser, yams, logging, serviceLifecycle,
                 unixSignals, x509, crypto, cryptoExtras, asn1, nioSSL, .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), nioPosix,
             ],
             packageAccess: false,
             swiftSettings: swiftSettings

@@ -47,7 +47,8 @@ struct ArchitectureTests {
         ModuleRule(
             target: "GatehouseGRPC",
             modules: [
-                "GatehouseCore", "GatehouseTLS", "EnvoyAuthAPI", "GRPCCore", "GRPCProtobuf", "SwiftProtobuf",
+                "GatehouseCore", "GatehouseTLS", "GatehouseFrontDoor", "EnvoyAuthAPI", "GRPCCore", "GRPCProtobuf",
+                "SwiftProtobuf",
                 "NIOCore", "NIOPosix", "NIOHTTP2", "NIOHPACK", "NIOConcurrencyHelpers", "NIOSSL", "X509", "SwiftASN1",
                 "Logging", "ServiceLifecycle",
             ],
@@ -56,6 +57,19 @@ struct ArchitectureTests {
         ModuleRule(
             target: "GatehouseTLS", modules: ["GatehouseCore", "NIOSSL", "NIOCore", "Logging"],
             system: ["Foundation", "Synchronization"]),
+        // Shared by the front doors (gRPC, HTTP mode, AuthZEN's wiring): the check pipeline and listener
+        // settings and TLS. Not a peer: Core's helper for the doors, as GatehouseTLS is for the listeners.
+        ModuleRule(
+            target: "GatehouseFrontDoor",
+            modules: ["GatehouseCore", "GatehouseTLS", "NIOCore", "NIOSSL", "X509", "SwiftASN1", "Logging"],
+            system: ["Foundation", "Synchronization", "Glibc", "Darwin", "Musl"]),
+        ModuleRule(
+            target: "GatehouseHTTPAuthz",
+            modules: [
+                "GatehouseCore", "GatehouseFrontDoor", "NIOCore", "NIOPosix", "NIOHTTP1", "NIOHTTP2", "NIOExtras",
+                "NIOSSL", "Logging", "ServiceLifecycle",
+            ],
+            system: ["Foundation", "Synchronization", "Glibc", "Darwin", "Musl"]),
         ModuleRule(target: "CZlib", modules: [], system: []),
         ModuleRule(
             target: "GatehouseBundle", modules: ["GatehouseCore", "CZlib", "Crypto"],
@@ -73,6 +87,11 @@ struct ArchitectureTests {
         ModuleRule(
             target: "GatehouseAudit", modules: ["GatehouseCore", "Crypto", "GRDB"],
             system: ["Foundation", "Synchronization", "Dispatch", "Glibc", "Darwin", "Musl"]),
+        // The decision log's PostgreSQL store: an adapter of GatehouseAudit's store protocol, not a peer.
+        ModuleRule(
+            target: "GatehouseAuditPostgres",
+            modules: ["GatehouseCore", "GatehouseAudit", "PostgresNIO", "NIOCore", "NIOSSL", "Logging"],
+            system: ["Foundation", "Synchronization", "Dispatch", "Glibc", "Darwin", "Musl"]),
         ModuleRule(
             target: "GatehouseFleet", modules: ["GatehouseCore", "PostgresNIO", "Logging"],
             system: ["Foundation", "Synchronization", "Glibc", "Darwin", "Musl"]),
@@ -89,6 +108,7 @@ struct ArchitectureTests {
         "GatehouseAudit",
         "GatehouseMetrics",
         "GatehouseFleet",
+        "GatehouseHTTPAuthz",
     ]
 
     /// Modules that come with the toolchain, so Package.swift never declares them.
@@ -325,8 +345,9 @@ struct ArchitectureTests {
     func tableKeepsPeersApart() {
         for rule in Self.moduleTable where Self.peers.contains(rule.target) {
             let gatehouse = (rule.modules ?? []).filter { $0.hasPrefix("Gatehouse") || $0 == "EnvoyAuthAPI" }
-            // GatehouseTLS is no peer: the handshake verification the listeners share, over Core's port.
-            let shared: Set<String> = ["GatehouseCore", "GatehouseTLS"]
+            // GatehouseTLS is no peer: the handshake verification the listeners share, over Core's port;
+            // nor is GatehouseFrontDoor: the check pipeline the front doors share, over Core's ports.
+            let shared: Set<String> = ["GatehouseCore", "GatehouseTLS", "GatehouseFrontDoor"]
             let allowed = rule.target == "GatehouseGRPC" ? shared.union(["EnvoyAuthAPI"]) : shared
             #expect(gatehouse.isSubset(of: allowed), "\(rule.target) may import \(gatehouse.subtracting(allowed))")
         }
