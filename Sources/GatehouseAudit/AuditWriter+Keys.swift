@@ -2,10 +2,6 @@ import Foundation
 import GatehouseCore
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 extension AuditWriter {
     /// Unkeyed records that start a key step at once (the tail a query scans stays about this short).
     static let keyStepThreshold: UInt64 = 16_384
@@ -34,15 +30,5 @@ extension AuditWriter {
         }
         let now = self.now()
         self.keys.withLock { $0 = (watermark, now) }
-    }
-
-    /// Lowers the calling thread's scheduling priority (nice 5): on a loaded machine the writer
-    /// yields the CPU to the threads answering checks, which keeps their tail latency down; a record
-    /// waits a little longer in the queue instead. On Linux `setpriority(PRIO_PROCESS, 0, …)`
-    /// applies to the calling thread only.
-    static func lowerPriority() {
-        #if os(Linux)
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)
-        #endif
     }
 }

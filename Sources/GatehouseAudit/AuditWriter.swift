@@ -86,8 +86,9 @@ package final class AuditWriter: AuditSink {
     /// Starts the writer thread (once): it writes every `flushInterval`, or sooner when a batch is pending.
     package func start() {
         guard !self.started.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        // The thread keeps the default priority: at nice 5 (254dc89) a saturated server starved it
+        // and its queue overflowed into gap records (Tests/Benchmarks/README.md, decision log).
         let thread = Thread { [self] in
-            Self.lowerPriority()
             self.runLoop()
             self.finished.signal()
         }

@@ -24,16 +24,30 @@ WORK="$(mktemp -d /tmp/gatehouse-audit-cost.XXXXXX)"
 SCENARIOS="${SCENARIOS:-noauth extauthz:PEER direct:PEER}"
 echo "results: $WORK" >&2
 
+# Waits until nothing listens on the bench's ports: run.sh refuses to start on a busy port, and the
+# previous run's Gatehouse may still be draining its decision log after run.sh stopped it.
+wait_ports_free() {
+    local port
+    for port in "${BENCH_UPSTREAM_PORT:-19080}" "${BENCH_ENVOY_PORT:-19000}" "${BENCH_ADMIN_PORT:-19001}" \
+        "${BENCH_EXTAUTHZ_PORT:-19191}"; do
+        for _ in $(seq 1 120); do
+            (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+            sleep 0.5
+        done
+    done
+}
+
 run_one() { # $1 = on|off, $2 = round
     local mode="$1" round="$2" name="gatehouse-log-$1" store="$WORK/store-$1-$2"
     mkdir -p "$store"
+    wait_ports_free
     local scenarios="${SCENARIOS//PEER/$name}"
     # shellcheck disable=SC2086
     GATEHOUSE_AUDIT="$mode" GATEHOUSE_AUDIT_STORE="$store/decisions.db" GATEHOUSE_AUDIT_KEY="$store/audit.key" \
         ROUNDS=1 EXTAUTHZ_NAME="$name" EXTAUTHZ_CMD="exec $HERE/serve.sh" \
         bash "$BENCH/run.sh" $scenarios > "$WORK/run-$mode-$round.log" 2>&1 || true
     local results
-    results="$(grep -o 'raw results: .*' "$WORK/run-$mode-$round.log" | tail -1 | cut -d' ' -f3)"
+    results="$(grep -o 'raw results: .*' "$WORK/run-$mode-$round.log" | tail -1 | cut -d' ' -f3 || true)"
     [ -n "$results" ] && [ -f "$results/results.tsv" ] || { echo "round $round ($mode): run.sh failed, see $WORK/run-$mode-$round.log" >&2; return; }
     awk -v r="$round" -v m="$mode" 'NR > 1 { $1 = r; print m "\t" $0 }' OFS='\t' "$results/results.tsv" >> "$WORK/results.tsv"
     if [ "$mode" = on ]; then
