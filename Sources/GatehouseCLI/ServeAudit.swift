@@ -35,13 +35,7 @@ struct ServeAudit: Sendable {
         }
         let lock = try ServeAuditLock(store: settings.store)
         let instance = try Self.instance(settings)
-        let key: AuditSigningKey
-        do {
-            try Self.createDirectory(of: settings.key)
-            key = try AuditSigningKey.loadOrCreate(path: settings.key, name: "gatehouse.audit/\(instance)")
-        } catch {
-            throw ConfigurationProblem("audit.key: \(error)")
-        }
+        let key = try Self.signingKey(settings, instance: instance)
         do {
             let store = try AuditStore(path: settings.store)
             let writer = try AuditWriter(
@@ -54,6 +48,18 @@ struct ServeAudit: Sendable {
         }
     }
 
+    /// The instance's checkpoint-signing key at `audit.key`, made on first use (either store).
+    private static func signingKey(
+        _ settings: AuditServeSettings, instance: String
+    ) throws(ConfigurationProblem) -> AuditSigningKey {
+        do {
+            try Self.createDirectory(of: settings.key)
+            return try AuditSigningKey.loadOrCreate(path: settings.key, name: "gatehouse.audit/\(instance)")
+        } catch {
+            throw ConfigurationProblem("audit.key: \(error)")
+        }
+    }
+
     /// `audit.store: postgres://…`: the fleet's database, this instance's tree under its advisory lock.
     private static func openPostgres(_ settings: AuditServeSettings) throws(ConfigurationProblem) -> ServeAudit {
         let configuration: PostgresAuditConfiguration
@@ -63,13 +69,7 @@ struct ServeAudit: Sendable {
             throw ConfigurationProblem(error.description)
         }
         let instance = try Self.instance(settings)
-        let key: AuditSigningKey
-        do {
-            try Self.createDirectory(of: settings.key)
-            key = try AuditSigningKey.loadOrCreate(path: settings.key, name: "gatehouse.audit/\(instance)")
-        } catch {
-            throw ConfigurationProblem("audit.key: \(error)")
-        }
+        let key = try Self.signingKey(settings, instance: instance)
         do {
             let store = try PostgresAuditStore(configuration: configuration)
             do {
