@@ -9,6 +9,12 @@ package protocol Authenticator: Sendable {
     /// The verified identity of `request`'s caller under the policy at `policyIndex` of the active tree.
     func identity(for request: AuthzRequest, policyIndex: Int, caller: CallerFacts) async throws -> Identity
 
+    /// The same identity as ``identity(for:policyIndex:caller:)`` when it can be had without
+    /// suspending (the issuer's keys are loaded and name the token's key, no certificate chain
+    /// to verify), so that a front door can decide a cache miss on its event loop; `nil` when
+    /// verification must wait. The default is `nil`: always the asynchronous path.
+    func identityWithoutWaiting(for request: AuthzRequest, policyIndex: Int, caller: CallerFacts) throws -> Identity?
+
     /// Adds to `key` every part of `request` and `caller` that ``identity(for:policyIndex:caller:)``
     /// reads: the raw token texts at the policy's token locations, the client certificate, Envoy's
     /// principal and whether it is trusted, the listener peer's chain. Two requests that add the same material must get the same identity
@@ -44,11 +50,25 @@ package struct CallerFacts: Sendable, Hashable {
     }
 }
 
+extension Authenticator {
+    package func identityWithoutWaiting(
+        for request: AuthzRequest, policyIndex: Int, caller: CallerFacts
+    ) throws -> Identity? {
+        nil
+    }
+}
+
 /// Treats every caller as anonymous: for policies without an `authentication` section and tests.
 package struct AnonymousAuthenticator: Authenticator {
     package init() {}
 
     package func identity(for request: AuthzRequest, policyIndex: Int, caller: CallerFacts) async throws -> Identity {
+        .anonymous
+    }
+
+    package func identityWithoutWaiting(
+        for request: AuthzRequest, policyIndex: Int, caller: CallerFacts
+    ) throws -> Identity? {
         .anonymous
     }
 

@@ -44,6 +44,20 @@ package final class Authorizer: Sendable {
             self.shadow?.observe(request, identity: identity, active: decision)
             return (decision, identity)
         }
+
+        /// ``decide(_:policyIndex:caller:)`` when the authenticator can verify without waiting
+        /// (``Authenticator/identityWithoutWaiting(for:policyIndex:caller:)``); `nil` otherwise.
+        package func decideWithoutWaiting(_ request: AuthzRequest, policyIndex: Int, caller: CallerFacts) throws -> (
+            decision: Decision, identity: Identity
+        )? {
+            guard
+                let identity = try self.authenticator.identityWithoutWaiting(
+                    for: request, policyIndex: policyIndex, caller: caller)
+            else { return nil }
+            let decision = self.tree.evaluate(request, identity: identity)
+            self.shadow?.observe(request, identity: identity, active: decision)
+            return (decision, identity)
+        }
     }
 
     /// The active revision; the only mutable state, so one lock covers every swap.
@@ -152,5 +166,10 @@ private struct Evaluation: PendingDecision {
 
     func decide() async throws -> Decision {
         try await self.revision.decide(self.request, policyIndex: self.policyIndex, caller: self.caller).decision
+    }
+
+    func decideWithoutWaiting() throws -> Decision? {
+        try self.revision.decideWithoutWaiting(self.request, policyIndex: self.policyIndex, caller: self.caller)?
+            .decision
     }
 }

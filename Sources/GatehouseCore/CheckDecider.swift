@@ -29,4 +29,17 @@ package protocol PendingDecision: Sendable {
     /// - Throws: What the authenticator threw (Gatehouse failed, not the caller); the front
     ///   door denies with `internal_error`.
     func decide() async throws -> Decision
+
+    /// The decision ``decide()`` would make, made now if that needs no waiting (see
+    /// ``Authenticator/identityWithoutWaiting(for:policyIndex:caller:)``), with the same side
+    /// effects (a cacheable decision is stored); `nil` when only ``decide()`` can make it. The
+    /// front doors try it first, so that a miss whose keys are loaded is decided on their event
+    /// loop without a task. The default is `nil`.
+    ///
+    /// - Throws: What the authenticator threw; the front door denies with `internal_error`.
+    func decideWithoutWaiting() throws -> Decision?
+}
+
+extension PendingDecision {
+    package func decideWithoutWaiting() throws -> Decision? { nil }
 }

@@ -93,9 +93,10 @@ package struct CheckPipeline: Sendable {
 
     /// How far a check gets at once.
     package enum Preparation: Sendable {
-        /// Answered without verification or evaluation (a cache hit, a denial before any policy).
+        /// Answered at once: a cache hit, a denial before any policy, or a check verified and
+        /// evaluated without waiting (its issuer's keys loaded, no certificate chain).
         case decided(FinishedCheck)
-        /// Needs credential verification and evaluation.
+        /// Needs verification that must wait (a key fetch, a certificate chain) and evaluation.
         case pending(PendingCheck)
     }
 
@@ -121,8 +122,8 @@ package struct CheckPipeline: Sendable {
         }
     }
 
-    /// Decides `request` at once if the decider can; synchronous, so that a transport can reply
-    /// to a cache hit without leaving its event loop.
+    /// Decides `request` at once if it can be without waiting; synchronous, so that a transport
+    /// can reply to a cache hit, and to a miss whose keys are loaded, without leaving its event loop.
     ///
     /// - Parameters:
     ///   - request: The door's request, mapped into Core's model.
@@ -135,6 +136,19 @@ package struct CheckPipeline: Sendable {
         case .decided(let decision):
             return .decided(self.finish(decision, request: request, decisionID: decisionID, started: started))
         case .pending(let pending):
+            // A miss whose keys are loaded is verified and evaluated here, on the door's event
+            // loop: a task and the hops to and from it would cost more than the RS256
+            // verification itself. Only a check that must wait (a key fetch, a certificate
+            // chain) leaves.
+            let decision: Decision?
+            do {
+                decision = try pending.decideWithoutWaiting()
+            } catch {
+                decision = self.internalError(error, decisionID: decisionID, policyRevision: pending.policyRevision)
+            }
+            if let decision {
+                return .decided(self.finish(decision, request: request, decisionID: decisionID, started: started))
+            }
             return .pending(
                 PendingCheck(
                     pipeline: self, pending: pending, request: request, decisionID: decisionID, started: started))

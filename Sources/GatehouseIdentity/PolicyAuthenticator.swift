@@ -54,6 +54,42 @@ package struct PolicyAuthenticator: Sendable {
         return identity
     }
 
+    /// What ``identity(for:caller:)`` returns, when it needs no waiting: `nil` when a
+    /// certificate chain is to be verified (a forwarded certificate, the listener peer) or the
+    /// token names a key id its issuer's current set lacks.
+    package func identityWithoutWaiting(for request: AuthzRequest, caller: CallerFacts) -> Identity? {
+        var identity = Identity()
+        // Decided before the token is verified, so that nothing is verified twice.
+        var principalSource: CertificateVerification? = nil
+        if let certificates {
+            let principal = request.source.principal.flatMap { $0.isEmpty ? nil : $0 }
+            if let certificate = request.source.certificate, !certificate.isEmpty { return nil }
+            if let principal {
+                if self.trustsEnvoyPrincipal, caller.trustsForwardedIdentity {
+                    principalSource = certificates.identity(fromPrincipal: principal)
+                }
+            } else if self.acceptsListenerPeer, caller.listenerPeer != nil {
+                return nil
+            }
+        }
+        if let tokens {
+            switch tokens.verifyWithoutWaiting(request) {
+            case nil: return nil
+            case .absent?: break
+            case .verified(let token)?: identity.token = token
+            case .rejected(let failure)?:
+                identity.credentialFailure = failure
+                return identity
+            }
+        }
+        switch principalSource {
+        case .verified(let peer)?: identity.peer = peer
+        case .rejected(let failure)?: identity.credentialFailure = failure
+        case nil: break
+        }
+        return identity
+    }
+
     private func source(
         of request: AuthzRequest, caller: CallerFacts, certificates: ClientCertificateVerifier
     ) async -> CertificateVerification? {
@@ -112,6 +148,19 @@ package struct PolicyAuthenticators: Authenticator {
         }
         guard let authenticator = self.byPolicy[policyIndex] else { return .anonymous }
         return await authenticator.identity(for: request, caller: caller)
+    }
+
+    /// - Throws: ``IdentityError/Code/revisionInconsistent`` as ``identity(for:policyIndex:caller:)`` does.
+    package func identityWithoutWaiting(
+        for request: AuthzRequest, policyIndex: Int, caller: CallerFacts
+    ) throws -> Identity? {
+        guard self.byPolicy.indices.contains(policyIndex) else {
+            throw IdentityError(
+                code: .revisionInconsistent,
+                message: "No authenticator for policy #\(policyIndex); the revision was activated inconsistently.")
+        }
+        guard let authenticator = self.byPolicy[policyIndex] else { return .anonymous }
+        return authenticator.identityWithoutWaiting(for: request, caller: caller)
     }
 
     package func addCredentials(

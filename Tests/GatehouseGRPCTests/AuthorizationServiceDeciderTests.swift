@@ -42,13 +42,32 @@ struct AuthorizationServiceDeciderTests {
         }
     }
 
-    @Test("Over the plain authorizer every check is evaluated; over the caching one a repeat is answered at once")
+    @Test("Over the plain authorizer every check is evaluated; over the caching one a repeat is a hit")
     func repeatsByDecider() async throws {
+        // The anonymous authenticator needs no waiting, so every check is answered at once.
         let plain = Self.service(try Self.authorizer(), caching: false)
-        #expect(await Self.check(plain) == (false, "bypass"))
-        #expect(await Self.check(plain) == (false, "bypass"))
+        #expect(await Self.check(plain) == (true, "bypass"))
+        #expect(await Self.check(plain) == (true, "bypass"))
 
         let caching = Self.service(try Self.authorizer(), caching: true)
+        #expect(await Self.check(caching) == (true, "miss"))
+        #expect(await Self.check(caching) == (true, "hit"))
+    }
+
+    @Test("A check whose authenticator must wait is left pending, with either decider; its decision is then cached")
+    func waitingAuthenticatorPends() async throws {
+        /// Verifies only by waiting, as a key fetch or a certificate chain does.
+        struct Waiting: Authenticator {
+            func identity(for request: AuthzRequest, policyIndex: Int, caller: CallerFacts) async throws -> Identity {
+                .anonymous
+            }
+            func addCredentials(
+                of request: AuthzRequest, policyIndex: Int, caller: CallerFacts, to key: inout some CacheKeyBuilder
+            ) {}
+        }
+        let plain = Self.service(try Self.authorizer(authenticator: Waiting()), caching: false)
+        #expect(await Self.check(plain) == (false, "bypass"))
+        let caching = Self.service(try Self.authorizer(authenticator: Waiting()), caching: true)
         #expect(await Self.check(caching) == (false, "miss"))
         #expect(await Self.check(caching) == (true, "hit"))
     }

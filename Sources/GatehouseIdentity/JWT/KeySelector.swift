@@ -9,6 +9,24 @@ enum KeySelector {
     static func key(
         for header: [String: ClaimValue], algorithm: JWSAlgorithm, issuer: IssuerSettings
     ) async throws(TokenRejection) -> VerificationKey {
+        if let key = try self.keyWithoutWaiting(for: header, algorithm: algorithm, issuer: issuer) { return key }
+        // Only a `kid` the current set lacks gets here: re-fetch, since the id is new (a known id
+        // with the wrong type would not change).
+        if case .string(let keyID)? = header["kid"],
+            let refreshed = await issuer.keys.keysAfterUnknownKeyID(keyID),
+            let key = try self.key(keyID, in: refreshed, algorithm: algorithm)
+        {
+            return key
+        }
+        throw TokenRejection(
+            .tokenKeyUnknown, "The token's key id names no key of issuer '\(issuer.issuer)' for its algorithm.")
+    }
+
+    /// The key ``key(for:algorithm:issuer:)`` would pick, when picking it needs no re-fetch of
+    /// the issuer's set; `nil` when the token names a key id the current set lacks.
+    static func keyWithoutWaiting(
+        for header: [String: ClaimValue], algorithm: JWSAlgorithm, issuer: IssuerSettings
+    ) throws(TokenRejection) -> VerificationKey? {
         guard let keys = issuer.keys.current else {
             throw TokenRejection(
                 .tokenKeysUnavailable, "The keys of issuer '\(issuer.issuer)' are not loaded yet; try again shortly.")
@@ -17,13 +35,8 @@ enum KeySelector {
         case nil: return try self.onlyKey(in: keys, algorithm: algorithm, issuer: issuer)
         case .string(let keyID)?:
             if let key = try self.key(keyID, in: keys, algorithm: algorithm) { return key }
-            // Re-fetch only when the id is new: a known id with the wrong type would not change.
-            if !keys.keys.contains(where: { $0.keyID == keyID }),
-                let refreshed = await issuer.keys.keysAfterUnknownKeyID(keyID),
-                let key = try self.key(keyID, in: refreshed, algorithm: algorithm)
-            {
-                return key
-            }
+            // A new id may be fetched: only the waiting path may do that.
+            if !keys.keys.contains(where: { $0.keyID == keyID }) { return nil }
             throw TokenRejection(
                 .tokenKeyUnknown, "The token's key id names no key of issuer '\(issuer.issuer)' for its algorithm.")
         default:

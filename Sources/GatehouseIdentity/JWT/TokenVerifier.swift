@@ -43,13 +43,6 @@ package struct TokenVerifier: Sendable {
         self.largestTokenBytes = issuers.map(\.maximumTokenBytes).max() ?? 0
     }
 
-    /// Finds and verifies the request's bearer token.
-    ///
-    /// Never throws: every problem is a ``TokenVerification/rejected(_:)`` whose description
-    /// holds no part of the token. Suspends only when the token names a key id the issuer's
-    /// set lacks, to let the key source re-fetch (``KeySetProvider/keysAfterUnknownKeyID(_:)``).
-    ///
-    /// - Returns: ``TokenVerification/absent`` when no configured source holds a token.
     /// Adds every value at every place this verifier looks for tokens: more than the token it
     /// would pick, never less, so the decision cache's key covers all that verification reads.
     package func addTokenTexts(of request: AuthzRequest, to key: inout some CacheKeyBuilder) {
@@ -64,29 +57,79 @@ package struct TokenVerifier: Sendable {
         }
     }
 
+    /// Finds and verifies the request's bearer token.
+    ///
+    /// Never throws: every problem is a ``TokenVerification/rejected(_:)`` whose description
+    /// holds no part of the token. Suspends only when the token names a key id the issuer's
+    /// set lacks, to let the key source re-fetch (``KeySetProvider/keysAfterUnknownKeyID(_:)``).
+    ///
+    /// - Returns: ``TokenVerification/absent`` when no configured source holds a token.
     package func verify(_ request: AuthzRequest) async -> TokenVerification {
-        let token: Substring
-        let sources: [TokenSource]
-        switch TokenExtractor.find(in: request, locations: self.locations) {
-        case .none: return .absent
-        case .empty:
-            return .rejected(.token(.tokenMalformed, "The Authorization scheme is given without a token."))
-        case .ambiguous:
-            return .rejected(.token(.tokenAmbiguous, "The request carries two different tokens; send exactly one."))
-        case .token(let found, let places):
-            token = found
-            sources = places
+        let found: (token: Substring, sources: [TokenSource])
+        switch self.find(in: request) {
+        case .decided(let outcome): return outcome
+        case .token(let token, let sources): found = (token, sources)
         }
         do throws(TokenRejection) {
-            return .verified(try await self.verify(token, from: sources, at: request.time))
+            let parsed = try self.parse(found.token, from: found.sources)
+            let key = try await KeySelector.key(for: parsed.header, algorithm: parsed.algorithm, issuer: parsed.issuer)
+            return .verified(try Self.check(parsed, with: key, at: request.time))
         } catch {
             return .rejected(error.failure)
         }
     }
 
-    private func verify(_ token: Substring, from sources: [TokenSource], at now: UnixTime) async throws(TokenRejection)
-        -> VerifiedToken
-    {
+    /// What ``verify(_:)`` returns, when it needs no waiting: `nil` when the token names a key
+    /// id the issuer's current set lacks (only ``verify(_:)`` may re-fetch the set).
+    package func verifyWithoutWaiting(_ request: AuthzRequest) -> TokenVerification? {
+        let found: (token: Substring, sources: [TokenSource])
+        switch self.find(in: request) {
+        case .decided(let outcome): return outcome
+        case .token(let token, let sources): found = (token, sources)
+        }
+        do throws(TokenRejection) {
+            let parsed = try self.parse(found.token, from: found.sources)
+            guard
+                let key = try KeySelector.keyWithoutWaiting(
+                    for: parsed.header, algorithm: parsed.algorithm, issuer: parsed.issuer)
+            else { return nil }
+            return .verified(try Self.check(parsed, with: key, at: request.time))
+        } catch {
+            return .rejected(error.failure)
+        }
+    }
+
+    /// The request's one token and where it was found, or the outcome without one.
+    private enum Found {
+        case decided(TokenVerification)
+        case token(Substring, [TokenSource])
+    }
+
+    private func find(in request: AuthzRequest) -> Found {
+        switch TokenExtractor.find(in: request, locations: self.locations) {
+        case .none: return .decided(.absent)
+        case .empty:
+            return .decided(.rejected(.token(.tokenMalformed, "The Authorization scheme is given without a token.")))
+        case .ambiguous:
+            return .decided(
+                .rejected(.token(.tokenAmbiguous, "The request carries two different tokens; send exactly one.")))
+        case .token(let found, let places):
+            return .token(found, places)
+        }
+    }
+
+    /// A token taken apart and matched to its issuer, before its key is chosen.
+    private struct ParsedToken {
+        var jws: CompactJWS
+        var header: [String: ClaimValue]
+        var algorithm: JWSAlgorithm
+        var payload: [String: ClaimValue]
+        var issuer: IssuerSettings
+        var source: TokenSource
+    }
+
+    /// Every step before the key: size, segments, header, `alg`, `crit`, payload, issuer, source.
+    private func parse(_ token: Substring, from sources: [TokenSource]) throws(TokenRejection) -> ParsedToken {
         try Self.checkSize(token, limit: self.largestTokenBytes)
         let jws = try CompactJWS(token)
         let header = try jws.header()
@@ -108,19 +151,26 @@ package struct TokenVerifier: Sendable {
                 .tokenAlgNotAllowed,
                 "The token's algorithm is not allowed for issuer '\(issuer.issuer)'; allowed: \(allowed).")
         }
-        let key = try await KeySelector.key(for: header, algorithm: algorithm, issuer: issuer)
-        let signature = try jws.signature()
-        guard signature.count == key.signatureLength(for: algorithm) else {
+        return ParsedToken(
+            jws: jws, header: header, algorithm: algorithm, payload: payload, issuer: issuer, source: source)
+    }
+
+    /// Every step after the key: signature, then the claims at `now`.
+    private static func check(
+        _ token: ParsedToken, with key: VerificationKey, at now: UnixTime
+    ) throws(TokenRejection) -> VerifiedToken {
+        let signature = try token.jws.signature()
+        guard signature.count == key.signatureLength(for: token.algorithm) else {
             throw TokenRejection(
                 .tokenSignatureMalformed, "The token's signature has the wrong length or form for its algorithm.")
         }
-        guard key.isValidSignature(signature, for: jws.signingInput, algorithm: algorithm) else {
+        guard key.isValidSignature(signature, for: token.jws.signingInput, algorithm: token.algorithm) else {
             throw TokenRejection(.tokenSignatureInvalid, "The token's signature does not verify.")
         }
-        let claims = try ClaimChecks(payload: payload, issuer: issuer, now: now).verified()
+        let claims = try ClaimChecks(payload: token.payload, issuer: token.issuer, now: now).verified()
         return VerifiedToken(
-            issuer: issuer.issuer, subject: claims.subject, claims: .object(payload), expiresAt: claims.expiresAt,
-            source: source)
+            issuer: token.issuer.issuer, subject: claims.subject, claims: .object(token.payload),
+            expiresAt: claims.expiresAt, source: token.source)
     }
 
     private static func checkSize(_ token: Substring, limit: Int) throws(TokenRejection) {
