@@ -40,6 +40,8 @@ let hummingbirdTLS: Target.Dependency = .product(name: "HummingbirdTLS", package
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
 let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
+/// SQLite's C API as GRDB links it, for the decision log's hot insert loops.
+let grdbSQLite: Target.Dependency = .product(name: "GRDBSQLite", package: "GRDB.swift")
 let postgres: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
 
 let package = Package(
@@ -299,7 +301,7 @@ let package = Package(
         // The decision log: records, the Merkle tree and signed checkpoints, the SQLite store, proofs.
         .target(
             name: "GatehouseAudit",
-            dependencies: ["GatehouseCore", crypto, grdb],
+            dependencies: ["GatehouseCore", crypto, grdb, grdbSQLite],
             packageAccess: false,
             swiftSettings: swiftSettings
         ),
