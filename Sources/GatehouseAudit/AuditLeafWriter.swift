@@ -12,7 +12,7 @@ struct AuditLeafWriter {
     /// Whether the object being written has no member yet (so the next one needs no comma).
     private var atObjectStart = true
 
-    init(capacity: Int = 512) {
+    init(capacity: Int = 1024) {
         self.bytes = []
         self.bytes.reserveCapacity(capacity)
     }

@@ -67,6 +67,11 @@ package protocol AuditLogStore: AnyObject, DecisionLogReader {
     /// The default (a store whose database indexes each insert) has nothing to build.
     @discardableResult
     func buildKeys(of instance: String, upTo end: UInt64) throws -> UInt64
+    /// ``buildKeys(of:upTo:)`` given the keys of the records from the watermark on, as the writer
+    /// has them (``AuditKeyRow``), so a store may skip reading them from the bodies; the default
+    /// ignores them.
+    @discardableResult
+    func buildKeys(of instance: String, rows: ArraySlice<AuditKeyRow>, upTo end: UInt64) throws -> UInt64
 }
 
 extension AuditLogStore {
@@ -77,6 +82,11 @@ extension AuditLogStore {
     @discardableResult
     package func buildKeys(of instance: String, upTo end: UInt64) throws -> UInt64 {
         end
+    }
+
+    @discardableResult
+    package func buildKeys(of instance: String, rows: ArraySlice<AuditKeyRow>, upTo end: UInt64) throws -> UInt64 {
+        try self.buildKeys(of: instance, upTo: end)
     }
 }
 

@@ -2,8 +2,15 @@ import GRDB
 import GatehouseCore
 
 extension AuditQuery {
-    /// The filters as conditions on `records AS r` (its derived columns), with their arguments.
-    private func recordConditions(after cursor: AuditCursor?, time: String) -> ([String], StatementArguments) {
+    /// The filters as conditions on `records AS r` (its derived columns, ``AuditStoreSchema/derived(_:of:)``;
+    /// the stored ones of a v1 store's `records` with `columns`), with their arguments; the time
+    /// range and cursor on key table `keys` instead when given.
+    private func recordConditions(
+        after cursor: AuditCursor?, keys: String? = nil, columns: Bool = false
+    ) -> ([String], StatementArguments) {
+        let column = { (name: String) in columns ? "r.\(name)" : AuditStoreSchema.derived(name) }
+        let time = keys.map { "\($0).time" } ?? column("time")
+        let prefix = keys ?? "r"
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if let since = self.since {
@@ -14,18 +21,17 @@ extension AuditQuery {
             conditions.append("\(time) < ?")
             arguments += [AuditLeafTime.format(until)]
         }
-        for (column, value) in self.textFilters {
+        for (name, value) in self.textFilters {
             if value.contains("*") {
-                conditions.append("r.\(column) GLOB ?")
+                conditions.append("\(column(name)) GLOB ?")
                 arguments += [Self.glob(value)]
             } else {
-                conditions.append("r.\(column) = ?")
+                conditions.append("\(column(name)) = ?")
                 arguments += [value]
             }
         }
         if let cursor {
-            let prefix = time.dropLast("time".count)
-            conditions.append("(\(time), \(prefix)instance, \(prefix)seq) > (?, ?, ?)")
+            conditions.append("(\(time), \(prefix).instance, \(prefix).seq) > (?, ?, ?)")
             arguments += [cursor.time, cursor.instance, Int64(cursor.seq)]
         }
         return (conditions, arguments)
@@ -43,12 +49,12 @@ extension AuditQuery {
             arguments += [value.contains("*") ? Self.glob(value) : value]
         }
         // The time range and cursor on the key too, so they bound the walk.
-        let (checks, checkArguments) = self.recordConditions(after: cursor, time: "\(keys).time")
+        let (checks, checkArguments) = self.recordConditions(after: cursor, keys: keys)
         conditions += checks
         arguments += checkArguments
         if self.since != nil || self.until != nil {
             let (recordTime, recordArguments) = AuditQuery(since: self.since, until: self.until)
-                .recordConditions(after: nil, time: "r.time")
+                .recordConditions(after: nil)
             conditions += recordTime
             arguments += recordArguments
         }
@@ -71,14 +77,15 @@ extension AuditQuery {
     func tailStatement(
         after cursor: AuditCursor?, limit: Int?, everything: Bool = false
     ) -> (sql: String, arguments: StatementArguments) {
-        var (conditions, arguments) = self.recordConditions(after: cursor, time: "r.time")
+        var (conditions, arguments) = self.recordConditions(after: cursor, columns: everything)
+        let time = everything ? "r.time" : AuditStoreSchema.derived("time")
         var sql = """
-            SELECT r.instance, r.seq, r.time, r.body FROM records_indexed AS w CROSS JOIN records AS r
+            SELECT r.instance, r.seq, \(time), r.body FROM records_indexed AS w CROSS JOIN records AS r
             ON r.instance = w.instance AND r.seq >= w.next
             """
         if everything { sql = "SELECT r.instance, r.seq, r.time, r.body FROM records AS r" }
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-        sql += " ORDER BY r.time, r.instance, r.seq"
+        sql += " ORDER BY \(time), r.instance, r.seq"
         if let limit {
             sql += " LIMIT ?"
             arguments += [limit]

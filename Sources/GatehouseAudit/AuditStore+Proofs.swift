@@ -25,10 +25,11 @@ extension AuditStore {
                     SELECT * FROM (
                         SELECT r.instance, r.seq, r.body FROM records_id CROSS JOIN records AS r
                         ON r.instance = records_id.instance AND r.seq = records_id.seq
-                        WHERE records_id.id = ?1 AND r.id = ?1 ORDER BY r.instance, r.seq LIMIT 1)
+                        WHERE records_id.id = ?1 AND \(AuditStoreSchema.derived("id")) = ?1 ORDER BY r.instance, r.seq LIMIT 1)
                     UNION ALL SELECT * FROM (
                         SELECT r.instance, r.seq, r.body FROM records_indexed AS w CROSS JOIN records AS r
-                        ON r.instance = w.instance AND r.seq >= w.next WHERE r.id = ?1 ORDER BY r.instance, r.seq LIMIT 1)
+                        ON r.instance = w.instance AND r.seq >= w.next WHERE \(AuditStoreSchema.derived("id")) = ?1
+                        ORDER BY r.instance, r.seq LIMIT 1)
                     """,
                 arguments: [id]
             ).map { row in

@@ -6,7 +6,10 @@ extension AuditStore {
     package func firstSeq(of instance: String, atOrAfter time: String) throws -> UInt64? {
         try self.reading { db in
             try Int64.fetchOne(
-                db, sql: "SELECT min(seq) FROM records WHERE instance = ? AND time >= ?", arguments: [instance, time]
+                db,
+                sql:
+                    "SELECT min(seq) FROM records WHERE instance = ? AND \(AuditStoreSchema.derived("time", of: nil)) >= ?",
+                arguments: [instance, time]
             ).map { UInt64($0) }
         }
     }

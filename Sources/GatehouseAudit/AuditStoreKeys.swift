@@ -116,9 +116,11 @@ extension AuditStore {
                             time, instance, seq, id, subject, spiffe_id, xroad_client)
                         """
                 )
+                let derived = ["time", "instance", "seq", "id", "subject", "spiffe_id", "xroad_client"]
+                    .map { AuditStoreSchema.derived($0, of: nil) }.joined(separator: ", ")
                 try db.execute(
                     sql: """
-                        INSERT INTO temp.pending_keys SELECT time, instance, seq, id, subject, spiffe_id, xroad_client
+                        INSERT INTO temp.pending_keys SELECT \(derived)
                         FROM records WHERE instance = ? AND seq >= ? AND seq < ?
                         """,
                     arguments: [instance, next, upTo]
@@ -152,10 +154,12 @@ extension AuditStore {
     static func deleteKeys(of instance: String, below point: UInt64, in db: Database) throws {
         for table in AuditStoreKeys.tables {
             let list = table.columns.joined(separator: ", ")
+            let derived = table.columns.map { AuditStoreSchema.derived($0, of: nil) }
             try db.execute(
                 sql: """
                     DELETE FROM \(table.name) WHERE (\(list)) IN (
-                        SELECT \(list) FROM records WHERE instance = ? AND seq < ? AND \(table.columns[0]) IS NOT NULL)
+                        SELECT \(derived.joined(separator: ", ")) FROM records
+                        WHERE instance = ? AND seq < ? AND \(derived[0]) IS NOT NULL)
                     """,
                 arguments: [instance, Int64(point)]
             )

@@ -13,6 +13,17 @@ enum AuditStoreSchema {
         ("path", "path"), ("policy_revision", "policy_revision"), ("rule", "rule"),
     ]
 
+    /// The SQL that reads derived column `column` of the records row `alias` (nil: unqualified):
+    /// the body's top-level key, as the generated columns before migration v3 were. Any other
+    /// column (`instance`, `seq`, `body`) is itself.
+    static func derived(_ column: String, of alias: String? = "r") -> String {
+        let body = alias.map { "\($0).body" } ?? "body"
+        guard let key = self.derivedColumns.first(where: { $0.name == column })?.key else {
+            return alias.map { "\($0).\(column)" } ?? column
+        }
+        return "json_extract(\(body), '$.\(key)')"
+    }
+
     /// The migrator with every migration, oldest first.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -25,6 +36,15 @@ enum AuditStoreSchema {
         }
         migrator.registerMigration("v2-query-keys-off-the-write-path") { db in
             try AuditStoreKeys.migrate(db)
+        }
+        migrator.registerMigration("v3-derived-columns-off-the-insert-path") { db in
+            // SQLite computes every generated column on INSERT, VIRTUAL ones too (to check
+            // constraints): twelve json_extract calls per record, a quarter of the writer's time
+            // (Tests/Benchmarks/README.md). Reads use ``derived(_:of:)`` instead. Dropping a VIRTUAL
+            // column rewrites only the schema, not the rows: instant on any store.
+            for column in self.derivedColumns {
+                try db.execute(sql: "ALTER TABLE records DROP COLUMN \(column.name)")
+            }
         }
         return migrator
     }

@@ -31,8 +31,8 @@ package final class AuditWriter: AuditSink {
     /// Failed retention prunes since start, and the latest one's cause (nil after a success).
     let pruning = Mutex<(failures: UInt64, cause: String?)>((0, nil))
     private let started = Atomic<Bool>(false)
-    /// The instance's key watermark (records below it have query keys) and when keys were last built.
-    let keys: Mutex<(keyed: UInt64, built: UnixTime)>
+    /// The instance's key watermark, when keys were last built, and the keys of unkeyed records.
+    let keys: Mutex<KeyState>
 
     /// The writer's side of the log: the tree and when the last checkpoint was signed.
     struct TreeState {
@@ -60,7 +60,7 @@ package final class AuditWriter: AuditSink {
             capacity: settings.queueCapacity, batchSize: settings.batchSize, onFull: settings.onFull)
         let appender = try store.resumeAppender(of: instance)
         let latest = try store.latestCheckpoint(of: instance)
-        self.keys = Mutex((try store.keyedSize(of: instance), now()))
+        self.keys = Mutex(KeyState(keyed: try store.keyedSize(of: instance), built: now()))
         self.tree = Mutex(
             TreeState(
                 appender: appender, checkpointSize: latest?.size ?? 0,
@@ -162,7 +162,10 @@ package final class AuditWriter: AuditSink {
         var state = self.tree.withLock { $0 }
         var batch = AuditBatch(instance: self.instance, firstSeq: state.appender.size)
         batch.bodies.reserveCapacity(records.count)
+        var keyRows: [AuditKeyRow] = []
+        keyRows.reserveCapacity(records.count)
         for record in records {
+            keyRows.append(AuditKeyRow(record, seq: state.appender.size))
             let body = AuditLeaf.encode(record, instance: self.instance, sequence: state.appender.size)
             state.appender.append(Merkle.leafHash(body)) { node in
                 if node.level >= AuditStore.storedNodeHeight {
@@ -185,6 +188,7 @@ package final class AuditWriter: AuditSink {
             return false
         }
         self.tree.withLock { $0 = state }
+        self.keys.withLock { $0.add(keyRows) }
         if gap == nil { self.queue.written(records.count) }
         self.queue.setFailure(nil)
         return true

@@ -148,12 +148,84 @@ struct AuditStoreKeysTests {
                     db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records'")
             }
             #expect(indexes.allSatisfy { !$0.hasPrefix("records_") || $0 == "records_position" })
+            // Migration v3: the derived columns are gone (SQLite computed them on every insert).
+            let columns = try store.pool.read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM pragma_table_xinfo('records')")
+            }
+            #expect(columns == ["instance", "seq", "body"])
             #expect(
                 try store.query(AuditQuery(subject: "bob"), limit: 100).rows.map(\.seq)
                     == Array(stride(from: 1, to: 50, by: 2)))
             let plan = try store.plan(for: AuditQuery(subject: "bob")).joined(separator: "; ")
             #expect(plan.contains("records_subject"))
             #expect(!plan.contains("TEMP B-TREE"))
+        }
+    }
+
+    /// Every key table's rows, each as its columns' text, sorted.
+    private func keyContents(_ store: AuditStore) throws -> [String: [String]] {
+        try store.pool.read { db in
+            var contents: [String: [String]] = [:]
+            for table in AuditStoreKeys.tables {
+                let columns = table.columns.map { "quote(\($0))" }.joined(separator: " || '|' || ")
+                contents[table.name] = try String.fetchAll(db, sql: "SELECT \(columns) FROM \(table.name) ORDER BY 1")
+            }
+            return contents
+        }
+    }
+
+    @Test(
+        "Keys the writer builds from the records it wrote equal the keys a step reads from the bodies, for every kind"
+    )
+    func writerKeysEqualBodyKeys() throws {
+        try withTemporaryDirectory("audit-keys-rows") { directory in
+            let store = try AuditStore(path: directory.appendingPathComponent("decisions.db").path)
+            let writer = try AuditWriter(store: store, instance: "gh-1", signer: F.signer)
+            // Every kind (escaped and non-ASCII subjects, no caller at all, a shadow whose caller is
+            // nested), and callers with an empty subject and every caller field.
+            var records = AuditRecordSamples.all
+            for index in 0..<40 {
+                var record = F.decision(
+                    index, subject: index % 4 == 0 ? "" : "user-\(index % 3)", xroad: "EE/GOV/\(index)")
+                if case .decision(var entry) = record.entry, index % 5 == 0 {
+                    entry.caller.spiffeID = "spiffe://gov.example/ns/a/sa/\(index)"
+                    record.entry = .decision(entry)
+                }
+                records.append(record)
+            }
+            for record in records { #expect(writer.offer(record) == .accepted) }
+            writer.shutdown()
+            let size = UInt64(records.count)
+            #expect(try store.keyedSize(of: "gh-1") == size)
+            let fromRows = try self.keyContents(store)
+            #expect(fromRows["records_time"]?.count == records.count)
+            #expect(fromRows["records_subject"]?.contains { $0.hasPrefix("'alice \"the\" clerk") } == true)
+            // The same records keyed again by a step that reads their bodies.
+            try store.pool.write { db in
+                for table in AuditStoreKeys.tables { try db.execute(sql: "DELETE FROM \(table.name)") }
+                try db.execute(sql: "UPDATE records_indexed SET next = 0")
+            }
+            #expect(try store.buildKeys(of: "gh-1", upTo: size) == size)
+            #expect(try self.keyContents(store) == fromRows)
+        }
+    }
+
+    @Test("A restarted writer keys the tail its predecessor left from the bodies, then its own records from its rows")
+    func restartedWriterKeysTail() throws {
+        try withTemporaryDirectory("audit-keys-restart") { directory in
+            let store = try AuditStore(path: directory.appendingPathComponent("decisions.db").path)
+            let first = try AuditWriter(store: store, instance: "gh-1", signer: F.signer)
+            for index in 0..<100 { _ = first.offer(F.decision(index, subject: "alice")) }
+            // Written, not keyed (no shutdown: as after a kill -9).
+            first.flush()
+            #expect(try store.keyedSize(of: "gh-1") == 0)
+            let second = try AuditWriter(store: store, instance: "gh-1", signer: F.signer)
+            for index in 100..<180 { _ = second.offer(F.decision(index, subject: index % 2 == 0 ? "alice" : "bob")) }
+            second.shutdown()
+            #expect(try store.keyedSize(of: "gh-1") == 180)
+            #expect(try self.keyRows(store)["records_subject"] == 180)
+            #expect(try store.query(AuditQuery(subject: "bob"), limit: 1000).rows.count == 40)
+            #expect(try store.query(AuditQuery(subject: "alice"), limit: 1000).rows.count == 140)
         }
     }
 

@@ -55,8 +55,8 @@ run_one() { # $1 = on|off, $2 = round
         python3 - "$store/decisions.db" "$round" >> "$WORK/records.tsv" <<'PY' || true
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-written = db.execute("SELECT count(*) FROM records WHERE kind = 'decision'").fetchone()[0]
-lost = db.execute("SELECT coalesce(sum(json_extract(body, '$.count')), 0) FROM records WHERE kind = 'gap'").fetchone()[0]
+written = db.execute("SELECT count(*) FROM records WHERE json_extract(body, '$.kind') = 'decision'").fetchone()[0]
+lost = db.execute("SELECT coalesce(sum(json_extract(body, '$.count')), 0) FROM records WHERE json_extract(body, '$.kind') = 'gap'").fetchone()[0]
 print(f"{sys.argv[2]}\t{written}\t{lost}")
 PY
     fi
