@@ -126,8 +126,66 @@ struct IdentityEndToEndTests {
         }
     }
 
+    /// The certificate cases again through Envoy's HTTP mode (`front-proxy-http-mtls.yaml`): Envoy
+    /// verifies the caller's certificate and hands it to the HTTP door in `x-forwarded-client-cert`,
+    /// which verifies it as the gRPC door verifies a forwarded peer certificate: the same answers.
+    @Test(
+        "Client certificates through Envoy's HTTP mode, in x-forwarded-client-cert",
+        arguments: Self.cases.filter { $0.certificate != nil })
+    func examplePoliciesInHTTPMode(_ testCase: Case) async throws {
+        try await withTemporaryDirectory("e2e-identity-http") { policies in
+            try await Deployment.with(
+                envoyConfig: "front-proxy-http-mtls.yaml", policies: policies,
+                prepare: { certificates in
+                    try Self.copyExamplePolicies(to: policies, trusting: certificates)
+                    try await Self.issueForeignDomainCertificate(in: certificates)
+                }
+            ) { deployment in
+                // A denial in HTTP mode carries no decision metadata for Envoy's access log (only
+                // x-gatehouse-decision-id), so the status alone is compared.
+                try await Self.check(testCase, through: deployment, detailInAccessLog: false)
+            }
+        }
+    }
+
+    /// A certificate is public: a caller who pastes the death registry's into `x-forwarded-client-cert`
+    /// must gain nothing. Envoy's HTTP-mode files drop a caller's header (plaintext: the default
+    /// `SANITIZE`; mTLS: `SANITIZE_SET` writes the caller's own), so the door, which trusts the header
+    /// on its Unix socket, never sees the pasted one.
+    @Test("A certificate pasted into x-forwarded-client-cert is no credential in HTTP mode")
+    func forgedForwardedCertificate() async throws {
+        for (envoyConfig, certificate, status) in [
+            ("front-proxy-http.yaml", nil, 401), ("front-proxy-http-mtls.yaml", "civil-registry", 403),
+        ] {
+            try await withTemporaryDirectory("e2e-identity-xfcc") { policies in
+                try await Deployment.with(
+                    envoyConfig: envoyConfig, policies: policies,
+                    prepare: { try Self.copyExamplePolicies(to: policies, trusting: $0) }
+                ) { deployment in
+                    let pem = try String(
+                        contentsOf: deployment.certificates.appendingPathComponent("death-registry.pem"),
+                        encoding: .utf8)
+                    let encoded = pem.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                    let forged = #"Cert="\#(encoded)";URI=spiffe://gov.example/ns/death-registry/sa/api"#
+                    let path = "/births/1987-0042/status"
+                    let response = try deployment.request(
+                        path, headers: [("x-forwarded-client-cert", forged)], clientCertificate: certificate)
+                    #expect(response.status == status, "\(envoyConfig): \(response)\n\(deployment.gatehouse.log)")
+                    if let certificate {
+                        // The caller's own certificate decides, as it does without the header (the
+                        // death registry's, genuinely presented, is allowed: examplePoliciesInHTTPMode).
+                        let own = try deployment.request(path, clientCertificate: certificate)
+                        #expect(own.status == status)
+                    }
+                }
+            }
+        }
+    }
+
     /// Sends the case's request through Envoy, then stops the deployment and checks its logs.
-    private static func check(_ testCase: Case, through deployment: Deployment) async throws {
+    private static func check(
+        _ testCase: Case, through deployment: Deployment, detailInAccessLog: Bool = true
+    ) async throws {
         var headers: [(String, String)] = []
         var token: String?
         if let recipe = testCase.token {
@@ -149,7 +207,9 @@ struct IdentityEndToEndTests {
         }
         await deployment.stop()
         let log = deployment.envoy.log + deployment.gatehouse.log
-        if let detail = testCase.detail { #expect(log.contains("detail=\(detail)"), "\(deployment.envoy.log)") }
+        if let detail = testCase.detail, detailInAccessLog {
+            #expect(log.contains("detail=\(detail)"), "\(deployment.envoy.log)")
+        }
         if let token {
             #expect(!log.contains(token), "a raw token must never be logged")
             #expect(!response.body.contains(token) && !response.headers.contains { $0.value.contains(token) })
