@@ -15,7 +15,7 @@ package enum ASCII {
         // Native strings are contiguous UTF-8: compare lengths, then the bytes in one pass.
         let contiguous: Bool?? = lhs.utf8.withContiguousStorageIfAvailable { left in
             rhs.utf8.withContiguousStorageIfAvailable { right in
-                left.count == right.count && left.elementsEqual(right)
+                ByteTable.equal(UnsafeRawBufferPointer(left), UnsafeRawBufferPointer(right))
             }
         }
         if let result = contiguous ?? nil { return result }

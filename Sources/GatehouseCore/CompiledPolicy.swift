@@ -67,7 +67,10 @@ package struct AuthenticationSummary: Sendable, Hashable {
 }
 
 /// One policy, compiled: its selector, rules, response shapes and per-method path tries.
-package struct CompiledPolicy: Sendable {
+///
+/// Immutable, and a class so that the decision path borrows it by reference: as a struct, every
+/// decision copied it (retaining each of its fields) when selecting it.
+package final class CompiledPolicy: Sendable {
     /// The policy's name, unique in the tree.
     package let name: String
     /// Where the policy is written.

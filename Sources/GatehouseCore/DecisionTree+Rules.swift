@@ -21,22 +21,27 @@ extension DecisionTree {
             .walk(
                 method: request.method.rawValue,
                 bucket: bucket == HTTPMethod.otherBucket ? "other" : request.method.rawValue, path: request.path))
-        // The matcher travels `inout` through the trie walk: a closure capturing the request, the
-        // identity and the policy would be re-created, and every captured field retained, at each node.
-        var matcher = RuleMatcher(rules: policy.rules, request: request, identity: identity, tracer: tracer)
-        // The method's own bucket, then the rules that name no method.
-        Self.walk(policy, list: bucket, path: request.path, &matcher)
-        Self.walk(policy, list: CompiledPolicy.anyMethod, path: request.path, &matcher)
-        tracer = matcher.tracer
-        return matcher.match
+        // The matcher travels `inout` through the trie walk and borrows the rules by address; the
+        // request and identity are passed down borrowed. A copy of either, or of a rule, would
+        // retain every field it holds, at every decision.
+        return policy.rules.withUnsafeBufferPointer { rules in
+            var matcher = RuleMatcher(rules: rules, tracer: tracer)
+            // The method's own bucket, then the rules that name no method.
+            Self.walk(policy, list: bucket, request, identity, &matcher)
+            Self.walk(policy, list: CompiledPolicy.anyMethod, request, identity, &matcher)
+            tracer = matcher.tracer
+            return matcher.match
+        }
     }
 
     private static func walk<Visitor: PathTrieVisitor>(
-        _ policy: CompiledPolicy, list: Int, path: String, _ visitor: inout Visitor
+        _ policy: CompiledPolicy, list: Int, _ request: AuthzRequest, _ identity: Identity, _ visitor: inout Visitor
     ) {
-        for ruleIndex in policy.pathlessRules[list] { visitor.visit(rule: ruleIndex) }
-        if path.utf8.first == UInt8(ascii: "/") {
-            policy.tries[list].forEachCandidate(path: path, &visitor)
+        for ruleIndex in policy.pathlessRules[list] {
+            visitor.visit(rule: ruleIndex, request: request, identity: identity)
+        }
+        if request.path.utf8.first == UInt8(ascii: "/") {
+            policy.tries[list].forEachCandidate(request: request, identity: identity, &visitor)
         }
     }
 
@@ -47,49 +52,54 @@ extension DecisionTree {
 }
 
 /// Checks the rules a trie walk reaches and keeps the best match of each kind.
+///
+/// It holds the rules by address, valid for the walk that ``DecisionTree/matchRules(of:request:identity:tracer:)``
+/// runs inside their scope.
 private struct RuleMatcher<Tracer: EvaluationTracer>: PathTrieVisitor {
-    let rules: [CompiledRule]
-    let request: AuthzRequest
-    let identity: Identity
+    let rules: UnsafeBufferPointer<CompiledRule>
     var tracer: Tracer
     var match = RuleMatch()
 
-    init(rules: [CompiledRule], request: AuthzRequest, identity: Identity, tracer: Tracer) {
+    init(rules: UnsafeBufferPointer<CompiledRule>, tracer: Tracer) {
         self.rules = rules
-        self.request = request
-        self.identity = identity
         self.tracer = tracer
     }
 
-    mutating func visit(rule ruleIndex: Int32) {
-        let rule = self.rules[Int(ruleIndex)]
-        if !self.tracer.wantsEveryRule, !rule.isShadow {
+    mutating func visit(rule ruleIndex: Int32, request: AuthzRequest, identity: Identity) {
+        let index = Int(ruleIndex)
+        let action = self.rules[index].action
+        let isShadow = self.rules[index].isShadow
+        if !self.tracer.wantsEveryRule, !isShadow {
             // Rules later than the best match of their kind, and allows once a deny matched, cannot change the outcome.
-            if rule.action == .deny
+            if action == .deny
                 ? ruleIndex >= self.match.deny : (self.match.deny != .max || ruleIndex >= self.match.allow)
             {
                 return
             }
         }
-        let path = self.request.path
-        self.tracer.record(.ruleReached(name: rule.name, location: rule.location, via: DecisionTree.via(rule, path)))
-        guard rule.acceptsMethod(self.request.method) else {
+        let rules = self.rules
+        self.tracer.record(
+            .ruleReached(
+                name: rules[index].name, location: rules[index].location,
+                via: DecisionTree.via(rules[index], request.path)))
+        guard rules[index].acceptsMethod(request.method) else {
             self.tracer.record(
                 .ruleFailed(
-                    name: rule.name,
+                    name: rules[index].name,
                     condition:
-                        "method \(rule.excludesMethods ? "not " : "")in [\(rule.methods.joined(separator: ", "))]"))
+                        "method \(rules[index].excludesMethods ? "not " : "")in [\(rules[index].methods.joined(separator: ", "))]"
+                ))
             return
         }
-        for condition in rule.conditions
-        where !condition.isSatisfied(request: self.request, identity: self.identity, forDeny: rule.action == .deny) {
-            self.tracer.record(.ruleFailed(name: rule.name, condition: condition.description))
+        for condition in rules[index].conditions
+        where !condition.isSatisfied(request: request, identity: identity, forDeny: action == .deny) {
+            self.tracer.record(.ruleFailed(name: rules[index].name, condition: condition.description))
             return
         }
-        self.tracer.record(.ruleMatched(name: rule.name, action: rule.action, isShadow: rule.isShadow))
-        if rule.isShadow {
+        self.tracer.record(.ruleMatched(name: rules[index].name, action: action, isShadow: isShadow))
+        if isShadow {
             if !self.match.shadows.contains(ruleIndex) { self.match.shadows.append(ruleIndex) }
-        } else if rule.action == .deny {
+        } else if action == .deny {
             self.match.deny = min(self.match.deny, ruleIndex)
         } else {
             self.match.allow = min(self.match.allow, ruleIndex)

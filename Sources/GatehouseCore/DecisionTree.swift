@@ -62,7 +62,14 @@ package struct DecisionTree: Sendable {
             tracer.record(.noPolicySelected(host: request.host))
             return Self.traced(self.globalDenial(status: 403, reason: .noPolicy, identity: identity), &tracer)
         }
-        let policy = self.policies[Int(policyIndex)]
+        let decision = self.decide(
+            request, identity: identity, policy: self.policies[Int(policyIndex)], tracer: &tracer)
+        return Self.traced(decision, &tracer)
+    }
+
+    private func decide<Tracer: EvaluationTracer>(
+        _ request: AuthzRequest, identity: Identity, policy: CompiledPolicy, tracer: inout Tracer
+    ) -> Decision {
         tracer.record(
             .policySelected(
                 name: policy.name, location: policy.location, selector: Self.describe(policy.selector, request)))
@@ -78,7 +85,7 @@ package struct DecisionTree: Sendable {
             // Kept with the decision (and so in the cache) so that every record names the caller it was made for.
             decision.caller = AuditedCaller(identity, loggableClaims: policy.logClaims)
         }
-        return Self.traced(decision, &tracer)
+        return decision
     }
 
     /// The index in ``policies`` of the policy that governs `request`, if any.
@@ -87,11 +94,13 @@ package struct DecisionTree: Sendable {
     }
 
     private func selectPolicy(for request: AuthzRequest) -> Int32? {
-        for candidate in self.index.candidates(host: request.host)
-        where self.policies[Int(candidate)].selector.matchesContext(request.contextExtensions) {
-            return candidate
+        self.policies.withUnsafeBufferPointer { policies in
+            for candidate in self.index.candidates(host: request.host)
+            where policies[Int(candidate)].selector.matchesContext(request.contextExtensions) {
+                return candidate
+            }
+            return nil
         }
-        return nil
     }
 
     private static func traced<Tracer: EvaluationTracer>(_ decision: consuming Decision, _ tracer: inout Tracer)

@@ -6,9 +6,13 @@
 /// file order. For every host named in any policy the ranked candidate list is computed at
 /// compile time, so selection is one or a few hash lookups and a scan of a short list.
 struct PolicyIndex: Sendable {
-    private var exact: [ByteKey: [Int32]] = [:]
-    private var wildcard: [ByteKey: [Int32]] = [:]
+    /// The ranked lists; ``keys`` maps a host to its list's position here.
+    private var lists: [[Int32]] = []
+    /// Owner ``exactOwner``: exact host names; owner ``suffixOwner``: the suffixes of `*.suffix` patterns.
+    private var keys = ByteTable()
     private var fallback: [Int32] = []
+    private static let exactOwner: Int32 = 0
+    private static let suffixOwner: Int32 = 1
 
     init(policies: [CompiledPolicy]) {
         var exactPolicies: [String: [Int32]] = [:]
@@ -45,24 +49,29 @@ struct PolicyIndex: Sendable {
             }.map(\.key)
         }
         for host in exactPolicies.keys {
-            self.exact[ByteKey(Substring(host))] = ranked(host: host, suffixes: Self.parentSuffixes(of: host))
+            self.keys.set(Int32(self.lists.count), owner: Self.exactOwner, host)
+            self.lists.append(ranked(host: host, suffixes: Self.parentSuffixes(of: host)))
         }
         for suffix in suffixPolicies.keys {
-            self.wildcard[ByteKey(Substring(suffix))] = ranked(
-                host: nil, suffixes: [suffix] + Self.parentSuffixes(of: suffix))
+            self.keys.set(Int32(self.lists.count), owner: Self.suffixOwner, suffix)
+            self.lists.append(ranked(host: nil, suffixes: [suffix] + Self.parentSuffixes(of: suffix)))
         }
         self.fallback = ranked(host: nil, suffixes: [])
     }
 
     /// The policies that may select `host`, most specific first.
     func candidates(host: String) -> [Int32] {
-        if let list = self.exact[ByteKey(host[...])] { return list }
-        var rest = host[...]
-        while let dot = rest.utf8.firstIndex(of: UInt8(ascii: ".")) {
-            rest = rest[rest.utf8.index(after: dot)...]
-            if let list = self.wildcard[ByteKey(rest)] { return list }
+        let list: Int32? = ByteTable.withBytes(host) { bytes in
+            if let list = self.keys.value(owner: Self.exactOwner, bytes) { return list }
+            var start = 0
+            while let dot = bytes[start...].firstIndex(of: UInt8(ascii: ".")) {
+                start = dot + 1
+                let rest = UnsafeRawBufferPointer(rebasing: bytes[start...])
+                if let list = self.keys.value(owner: Self.suffixOwner, rest) { return list }
+            }
+            return nil
         }
-        return self.fallback
+        return list.map { self.lists[Int($0)] } ?? self.fallback
     }
 
     /// `a.b.c` → `b.c`, `c`.
