@@ -1,7 +1,6 @@
 package import GatehouseCore
-import Yams
 
-/// A YAML node with its position, converted from Yams with size and depth limits enforced.
+/// A YAML node with its position, composed from libyaml's events with size and depth limits enforced.
 package struct YAMLNode: Sendable {
     /// A node's content.
     package enum Content: Sendable {
@@ -47,46 +46,34 @@ package struct YAMLNode: Sendable {
     /// - Returns: The documents, or the diagnostics that stopped parsing.
     static func parseDocuments(_ source: PolicySource) -> Result<[YAMLNode], Diagnostic> {
         if let problem = YAMLPreScan.check(source) { return .failure(problem) }
-        var converter = Converter(path: source.path)
         do {
-            // Plain scalars are typed by the policy parser; Yams need not resolve tags (by regular expression).
-            let parser = try Parser(yaml: source.text, resolver: .basic)
-            var documents: [YAMLNode] = []
-            while let root = try parser.nextRoot() {
-                documents.append(try converter.convert(root, depth: 0))
-            }
-            return .success(documents)
-        } catch let error as YamlError {
-            return .failure(Self.diagnostic(for: error, path: source.path))
-        } catch let diagnostic as Diagnostic {
-            return .failure(diagnostic)
+            return .success(try YAMLEventComposer.documents(of: source.text, path: source.path))
         } catch {
-            return .failure(
-                Diagnostic(
-                    .error, .parseError, "The YAML could not be parsed: \(error).",
-                    at: SourceLocation(file: source.path, line: 1, column: 1)))
+            return .failure(Self.diagnostic(for: error, source: source))
         }
     }
 
-    private static func diagnostic(for error: YamlError, path: String) -> Diagnostic {
-        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: path, line: mark.line, column: mark.column) }
-        let start = SourceLocation(file: path, line: 1, column: 1)
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            let contextText = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
+    private static func diagnostic(for failure: YAMLEventComposer.Failure, source: PolicySource) -> Diagnostic {
+        let path = source.path
+        switch failure {
+        case .syntax(let problem, let context, let line, let column):
+            let contextText = context.map { " (\($0.text) at line \($0.line))" } ?? ""
             return Diagnostic(
                 .error, .parseError, "YAML syntax error: \(problem)\(contextText); fix the YAML at this position.",
-                at: at(mark))
-        case .duplicatedKeysInMapping(let duplicates, let context):
+                at: SourceLocation(file: path, line: line, column: column))
+        case .duplicateKeys(let duplicates, let line, let column):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             return Diagnostic(
                 .error, .duplicateKey, "The key \(keys) appears more than once in one mapping; keep one.",
-                at: at(context.mark))
-        case .reader(let problem, let offset, _, let yaml):
-            var location = start
-            if let offset {
-                let prefix = yaml.prefix(offset)
+                at: SourceLocation(file: path, line: line, column: column))
+        case .reader(let problem, let utf8Offset):
+            // Line and column in characters, counted up to the refused byte.
+            let yaml = source.text
+            var location = SourceLocation(file: path, line: 1, column: 1)
+            if let index = yaml.utf8.index(yaml.utf8.startIndex, offsetBy: utf8Offset, limitedBy: yaml.utf8.endIndex)?
+                .samePosition(in: yaml)
+            {
+                let prefix = yaml[..<index]
                 location.line = prefix.filter { $0 == "\n" }.count + 1
                 location.column =
                     prefix.count
@@ -96,65 +83,12 @@ package struct YAMLNode: Sendable {
                 .error, .parseError,
                 "The file cannot be read as YAML: \(problem); remove control characters and save as UTF-8.",
                 at: location)
-        default:
-            return Diagnostic(.error, .parseError, "The YAML could not be parsed: \(error).", at: start)
-        }
-    }
-
-    /// Turns Yams nodes into ``YAMLNode``s; throws a `limit_exceeded` ``Diagnostic`` for a file
-    /// that is too large, nests too deep or uses an alias.
-    private struct Converter {
-        let path: String
-        var count = 0
-        /// Anchors met so far. The parser expands an alias into the very node that carries the
-        /// anchor, so meeting an anchor twice means an alias got past the pre-scan.
-        var anchors: Set<String> = []
-
-        init(path: String) { self.path = path }
-
-        mutating func convert(_ node: Node, depth: Int) throws -> YAMLNode {
-            let mark = node.mark
-            let location = SourceLocation(file: self.path, line: mark?.line ?? 1, column: mark?.column ?? 1)
-            self.count += 1
-            guard self.count <= YAMLNode.maximumNodes else {
-                throw Diagnostic(
-                    .error, .limitExceeded,
-                    "The file holds more than \(YAMLNode.maximumNodes) YAML nodes; split it into several files.",
-                    at: location)
-            }
-            if let anchor = node.anchor?.rawValue {
-                guard self.anchors.insert(anchor).inserted else {
-                    throw Diagnostic(
-                        .error, .limitExceeded, "YAML aliases are not accepted in policies; write the value out.",
-                        at: location)
-                }
-            }
-            guard depth <= YAMLPreScan.maximumDepth + 8 else {
-                throw Diagnostic(
-                    .error, .limitExceeded,
-                    "The document nests deeper than \(YAMLPreScan.maximumDepth) levels; flatten it.", at: location)
-            }
-            switch node {
-            case .scalar(let scalar):
-                let isPlain = scalar.style == .plain || scalar.style == .any
-                return YAMLNode(content: .scalar(scalar.string, isPlain: isPlain), location: location)
-            case .mapping(let mapping):
-                var pairs: [(key: YAMLNode, value: YAMLNode)] = []
-                pairs.reserveCapacity(mapping.count)
-                for (key, value) in mapping {
-                    pairs.append((try self.convert(key, depth: depth + 1), try self.convert(value, depth: depth + 1)))
-                }
-                return YAMLNode(content: .mapping(pairs), location: location)
-            case .sequence(let sequence):
-                var items: [YAMLNode] = []
-                items.reserveCapacity(sequence.count)
-                for item in sequence { items.append(try self.convert(item, depth: depth + 1)) }
-                return YAMLNode(content: .sequence(items), location: location)
-            case .alias:
-                throw Diagnostic(
-                    .error, .limitExceeded, "YAML aliases are not accepted in policies; write the value out.",
-                    at: location)
-            }
+        case .memory:
+            return Diagnostic(
+                .error, .parseError, "The YAML could not be parsed: Memory error.",
+                at: SourceLocation(file: path, line: 1, column: 1))
+        case .limit(let diagnostic):
+            return diagnostic
         }
     }
 }
