@@ -58,16 +58,19 @@ package final class DecisionCache<Key: Hashable & Sendable, Value: Sendable>: Se
         self.shardShift = UInt(UInt.bitWidth - limits.shards.trailingZeroBitCount)
     }
 
-    private func shard(for key: Key) -> Shard {
-        guard self.shards.count > 1 else { return self.shards[0] }
-        return self.shards[Int(UInt(bitPattern: key.hashValue) >> self.shardShift)]
+    /// The key's shard, and its hash for the shard's table (hashed once per call).
+    private func shard(for key: Key) -> (shard: Shard, hash: Int) {
+        let hash = key.hashValue
+        guard self.shards.count > 1 else { return (self.shards[0], hash) }
+        return (self.shards[Int(UInt(bitPattern: hash) >> self.shardShift)], hash)
     }
 
     /// The value for `key` if one is held and `now` is before its deadline.
     ///
     /// - Parameter now: Nanoseconds on the same clock as the deadlines.
     package func value(for key: Key, now: Int64) -> Value? {
-        switch self.shard(for: key).entries.withLock({ $0.lookup(key, now: now) }) {
+        let (shard, hash) = self.shard(for: key)
+        switch shard.entries.withLock({ $0.lookup(key, hash: hash, now: now) }) {
         case .hit(let value):
             self.hits.add(1, ordering: .relaxed)
             return value
@@ -83,8 +86,9 @@ package final class DecisionCache<Key: Hashable & Sendable, Value: Sendable>: Se
 
     /// Stores `value` until `expiresAt`, evicting other entries of its shard as needed.
     package func insert(_ value: Value, for key: Key, cost: Int, expiresAt: Int64) {
-        let evicted = self.shard(for: key).entries.withLock {
-            $0.insert(value, for: key, cost: cost, expiresAt: expiresAt)
+        let (shard, hash) = self.shard(for: key)
+        let evicted = shard.entries.withLock {
+            $0.insert(value, for: key, hash: hash, cost: cost, expiresAt: expiresAt)
         }
         if evicted > 0 { self.evictions.add(evicted, ordering: .relaxed) }
     }
@@ -111,12 +115,14 @@ package final class DecisionCache<Key: Hashable & Sendable, Value: Sendable>: Se
         now: Int64,
         compute: @escaping @Sendable () async throws -> CachedComputation<Value>?
     ) async throws -> CacheOutcome<Value>? {
-        let shard = self.shard(for: key)
+        let (shard, hash) = self.shard(for: key)
         let step: CoalescingStep = shard.inFlight.withLock { running in
             if let existing = running[key] { return .join(existing) }
             // An owner stores its value before it leaves `running`, so a caller that missed just
             // before the store finds the value here instead of computing it again.
-            if case .hit(let value) = shard.entries.withLock({ $0.lookup(key, now: now) }) { return .hit(value) }
+            if case .hit(let value) = shard.entries.withLock({ $0.lookup(key, hash: hash, now: now) }) {
+                return .hit(value)
+            }
             let flight = CacheFlight<Value>()
             running[key] = flight
             return .compute(flight)

@@ -18,7 +18,8 @@ enum CacheMemory {
         let fixture = try CheckFixture()
         guard let tree = fixture.authorizer.tree else { fatalError("the fixture activates a tree") }
         let start = Snapshot("start")
-        var cache: DecisionCache<DecisionKey, Decision>? = DecisionCache(
+        // The cache `CachingAuthorizer` keeps: decisions stored compactly, their per-rule parts shared.
+        var cache: CompactDecisionCache? = CompactDecisionCache(
             limits: CacheLimits(maximumEntries: count, maximumBytes: Int.max / 2))
         for number in 0..<count {
             let subject = Self.uuid(number)
