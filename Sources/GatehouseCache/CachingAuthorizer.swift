@@ -79,6 +79,30 @@ package final class CachingAuthorizer: CheckDecider {
             }
             return try await self.owner.compute(self, key: key, plan: plan)
         }
+
+        /// Verifies and evaluates now when the authenticator needs no waiting, and stores the
+        /// decision when it may be cached; `nil` otherwise. Identical misses at the same moment
+        /// each compute (no coalescing: there is no waiting to share).
+        ///
+        /// - Throws: What the authenticator threw; nothing is cached then.
+        package func decideWithoutWaiting() throws -> Decision? {
+            guard
+                let (decision, identity) = try self.revision.decideWithoutWaiting(
+                    self.request, policyIndex: self.policyIndex, caller: self.caller)
+            else { return nil }
+            guard let (key, plan) = self.cacheable else { return decision }
+            let now = self.request.time.nanosecondsSinceEpoch
+            let deadline = CachingAuthorizer.deadline(
+                for: identity, now: now,
+                timeToLive: (plan.settings.timeToLive ?? self.owner.settings.timeToLive).cacheNanoseconds,
+                negativeTimeToLive: self.owner.settings.negativeTimeToLive.cacheNanoseconds)
+            if deadline > now {
+                self.owner.cache.insert(decision, for: key, cost: decision.cacheCost, expiresAt: deadline)
+            }
+            var computed = decision
+            computed.cache = .miss
+            return computed
+        }
     }
 
     /// Answers from the cache what it can, synchronously, so that a transport can reply to a
