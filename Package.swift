@@ -312,12 +312,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // What the PostgreSQL adapters share: the URL (host, user, database, sslmode), postgres-nio's
+        // pool and connection configuration, failure text, and a deadline that holds even when a
+        // postgres-nio call cannot be cancelled.
+        .target(
+            name: "GatehousePostgres",
+            dependencies: [postgres, nioSSL],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehousePostgresTests",
+            dependencies: ["GatehousePostgres", postgres],
+            packageAccess: false,
+            swiftSettings: swiftSettings
+        ),
+
         // The decision log in PostgreSQL (`audit.store: postgres://…`): every replica's tree in one database.
         // A target of its own so that GatehouseAudit (and its tests) need no PostgreSQL client.
         .target(
             name: "GatehouseAuditPostgres",
             dependencies: [
-                "GatehouseAudit", "GatehouseCore", postgres, logging, nioSSL, .product(name: "NIOCore", package: "swift-nio"),
+                "GatehouseAudit", "GatehouseCore", "GatehousePostgres", postgres, logging, nioSSL,
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             packageAccess: false,
             swiftSettings: swiftSettings
@@ -325,7 +342,8 @@ let package = Package(
         .testTarget(
             name: "GatehouseAuditPostgresTests",
             dependencies: [
-                "GatehouseAuditPostgres", "GatehouseAudit", "GatehouseCore", "GatehouseTestSupport", crypto, postgres,
+                "GatehouseAuditPostgres", "GatehouseAudit", "GatehouseCore", "GatehousePostgres", "GatehouseTestSupport",
+                crypto, postgres,
             ],
             packageAccess: false,
             swiftSettings: swiftSettings
@@ -335,13 +353,15 @@ let package = Package(
         // reconciled on every (re)connect and on a timer; each replica's reported revision.
         .target(
             name: "GatehouseFleet",
-            dependencies: ["GatehouseCore", postgres, logging],
+            dependencies: ["GatehouseCore", "GatehousePostgres", postgres, logging],
             packageAccess: false,
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatehouseFleetTests",
-            dependencies: ["GatehouseFleet", "GatehouseCore", "GatehouseTestSupport", postgres, logging],
+            dependencies: [
+                "GatehouseFleet", "GatehouseCore", "GatehousePostgres", "GatehouseTestSupport", postgres, logging,
+            ],
             packageAccess: false,
             swiftSettings: swiftSettings
         ),

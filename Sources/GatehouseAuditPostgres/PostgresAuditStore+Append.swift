@@ -1,51 +1,136 @@
 package import GatehouseAudit
+import GatehousePostgres
+import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 extension PostgresAuditStore {
     /// Writes `batch` in one transaction: the records as one multi-row insert (two arrays
     /// unnested: one statement and one round trip for the whole batch, query columns derived in
     /// the database), its nodes, its checkpoint.
     ///
+    /// The writer's account is the truth. A failed append is counted lost by the writer, which
+    /// then writes a gap record at the same sequence number; but a failure may hide a commit
+    /// (the deadline passed after `COMMIT` was sent, or the connection died before its answer).
+    /// So after a failure the next append of that instance first deletes what lies at or beyond
+    /// its first sequence number (records, nodes, checkpoints: only that unacknowledged batch
+    /// can be there, the instance's lock keeping other servers out), in the same transaction:
+    /// the records it held stay counted by the gap record, nothing is duplicated, and the writer
+    /// never sticks on sequence numbers it does not know are taken. A batch whose deadline
+    /// passed before `COMMIT` rolls back instead of committing late.
+    ///
     /// - Throws: PostgresNIO's ``PSQLError`` (a unique violation when another writer wrote these
-    ///   sequence numbers, a closed connection while PostgreSQL is down, …); nothing was written.
+    ///   sequence numbers, a closed connection while PostgreSQL is down, …), ``PostgresTimeout``,
+    ///   or ``PostgresInstanceLockHeld`` when another server took the instance's lock after a
+    ///   restart; the writer names each through ``failureCause(_:)``.
     package func appendUnwrapped(_ batch: AuditBatch) throws {
         let instance = batch.instance
-        let first = Int64(batch.firstSeq)
-        let seqs = (0..<Int64(batch.bodies.count)).map { first + $0 }
-        let bodies = batch.bodies.map { String(decoding: $0, as: UTF8.self) }
-        let nodes = batch.nodes
-        let checkpoint = batch.checkpoint
-        try self.blocking { client, logger in
-            try await client.withTransaction(logger: logger) { connection in
-                if !bodies.isEmpty {
-                    var binds = PostgresBindings()
-                    binds.append(instance)
-                    binds.append(seqs)
-                    binds.append(bodies)
-                    try await connection.query(
-                        PostgresQuery(unsafeSQL: PostgresAuditSchema.insertRecords, binds: binds), logger: logger)
-                }
-                if !nodes.isEmpty {
-                    let levels = nodes.map { Int32($0.level) }
-                    let indexes = nodes.map { Int64($0.index) }
-                    let hashes = nodes.map { ByteBuffer(bytes: $0.hash) }
-                    try await connection.query(
-                        """
-                        INSERT INTO gatehouse_audit.nodes (instance, level, idx, hash)
-                        SELECT \(instance), level, idx, hash
-                        FROM unnest(\(levels)::integer[], \(indexes)::bigint[], \(hashes)::bytea[]) AS t(level, idx, hash)
-                        ON CONFLICT (instance, level, idx) DO UPDATE SET hash = EXCLUDED.hash
-                        """, logger: logger)
-                }
-                if let checkpoint {
-                    try await connection.query(
-                        """
-                        INSERT INTO gatehouse_audit.checkpoints (instance, size, time, note)
-                        VALUES (\(checkpoint.instance), \(Int64(checkpoint.size)), \(checkpoint.time), \(checkpoint.note))
-                        """, logger: logger)
+        do {
+            try self.relockIfLost(instance)
+        } catch {
+            self.unsure.withLock { _ = $0.insert(instance) }
+            throw error
+        }
+        let holder = self.lockHolder(instance)
+        let reconcile = self.unsure.withLock { $0.contains(instance) } && holder != nil
+        do {
+            try self.blocking { client, logger in
+                try await client.withConnection { connection in
+                    try await Self.transaction(on: connection, logger: logger) {
+                        if let holder {
+                            try await Self.checkLock(instance, heldBy: holder, on: connection, logger: logger)
+                        }
+                        if reconcile { try await Self.removeUnacknowledged(batch, on: connection, logger: logger) }
+                        try await Self.insert(batch, on: connection, logger: logger)
+                    }
                 }
             }
+        } catch {
+            self.unsure.withLock { _ = $0.insert(instance) }
+            if error is PostgresInstanceLockLost { self.forgetLock(instance) }
+            throw error
+        }
+        self.unsure.withLock { _ = $0.remove(instance) }
+    }
+
+    /// `BEGIN`, `body`, `COMMIT`; `ROLLBACK` when `body` throws or the task was cancelled (its
+    /// deadline passed) before `COMMIT`.
+    private static func transaction(
+        on connection: PostgresConnection, logger: Logger, _ body: () async throws -> Void
+    ) async throws {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            try await body()
+            try Task.checkCancellation()
+            try await connection.query("COMMIT", logger: logger)
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    /// Throws ``PostgresInstanceLockLost`` unless the session `holder` still holds an advisory
+    /// lock: its connection may look open to the client after PostgreSQL ended it, and another
+    /// server may have taken the lock since. One look-up in `pg_locks` (the server's lock table) a batch.
+    private static func checkLock(
+        _ instance: String, heldBy holder: Int32, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let rows = try await connection.query(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = \(holder)",
+            logger: logger)
+        var held: Int64 = 0
+        for try await count in rows.decode(Int64.self) { held = count }
+        guard held > 0 else { throw PostgresInstanceLockLost(instance: instance) }
+    }
+
+    /// Deletes what an unacknowledged append of `batch.instance` left at or beyond `batch.firstSeq`.
+    private static func removeUnacknowledged(
+        _ batch: AuditBatch, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let (instance, first) = (batch.instance, Int64(batch.firstSeq))
+        try await connection.query(
+            "DELETE FROM gatehouse_audit.records WHERE instance = \(instance) AND seq >= \(first)", logger: logger)
+        // A node at (level, idx) covers leaves idx·2^level ..< (idx+1)·2^level.
+        try await connection.query(
+            """
+            DELETE FROM gatehouse_audit.nodes
+            WHERE instance = \(instance) AND (idx + 1) * (1::bigint << level) > \(first)
+            """, logger: logger)
+        try await connection.query(
+            "DELETE FROM gatehouse_audit.checkpoints WHERE instance = \(instance) AND size > \(first)", logger: logger)
+    }
+
+    /// The batch's records, nodes and checkpoint.
+    private static func insert(_ batch: AuditBatch, on connection: PostgresConnection, logger: Logger) async throws {
+        let instance = batch.instance
+        if !batch.bodies.isEmpty {
+            let first = Int64(batch.firstSeq)
+            var binds = PostgresBindings()
+            binds.append(instance)
+            binds.append((0..<Int64(batch.bodies.count)).map { first + $0 })
+            binds.append(batch.bodies.map { String(decoding: $0, as: UTF8.self) })
+            try await connection.query(
+                PostgresQuery(unsafeSQL: PostgresAuditSchema.insertRecords, binds: binds), logger: logger)
+        }
+        if !batch.nodes.isEmpty {
+            let levels = batch.nodes.map { Int32($0.level) }
+            let indexes = batch.nodes.map { Int64($0.index) }
+            let hashes = batch.nodes.map { ByteBuffer(bytes: $0.hash) }
+            try await connection.query(
+                """
+                INSERT INTO gatehouse_audit.nodes (instance, level, idx, hash)
+                SELECT \(instance), level, idx, hash
+                FROM unnest(\(levels)::integer[], \(indexes)::bigint[], \(hashes)::bytea[]) AS t(level, idx, hash)
+                ON CONFLICT (instance, level, idx) DO UPDATE SET hash = EXCLUDED.hash
+                """, logger: logger)
+        }
+        if let checkpoint = batch.checkpoint {
+            try await connection.query(
+                """
+                INSERT INTO gatehouse_audit.checkpoints (instance, size, time, note)
+                VALUES (\(checkpoint.instance), \(Int64(checkpoint.size)), \(checkpoint.time), \(checkpoint.note))
+                """, logger: logger)
         }
     }
 }

@@ -1,9 +1,9 @@
 import Dispatch
 package import GatehouseAudit
 import GatehouseCore
+import GatehousePostgres
 import Logging
 import NIOCore
-import NIOSSL
 import PostgresNIO
 import Synchronization
 
@@ -14,8 +14,9 @@ import Synchronization
 /// The store speaks ``AuditLogStore``'s synchronous methods, which the writer calls from its own
 /// thread and the CLI from its command: each runs its queries on PostgresNIO's pool
 /// (``PostgresClient``, at most ``PostgresAuditConfiguration/maximumConnections`` connections,
-/// reconnecting by itself after PostgreSQL restarts) and waits for the answer. It is never on the
-/// check path: checks only enqueue records for the writer.
+/// reconnecting by itself after PostgreSQL restarts) and waits at most
+/// ``PostgresAuditConfiguration/operationTimeout`` for the answer, whatever PostgreSQL or the
+/// pool does. It is never on the check path: checks only enqueue records for the writer.
 ///
 /// ```swift
 /// let store = try PostgresAuditStore(configuration: PostgresAuditConfiguration(url: url))
@@ -29,8 +30,13 @@ package final class PostgresAuditStore: AuditLogStore {
     private let running: Task<Void, Never>
     /// Runs the queries synchronous callers wait for (``PostgresAuditExecutor``).
     private let executor = PostgresAuditExecutor()
-    /// The connection holding each locked instance's advisory lock (session-level: held while it lives).
-    private let locks = Mutex<[String: PostgresConnection]>([:])
+    /// The instances this store writes, and the connection holding each one's advisory lock
+    /// (``lock(instance:)``, ``relockIfLost(_:)``).
+    let locks = Mutex(PostgresInstanceLocks())
+    /// Instances whose last append failed, so whether it committed is unknown (its deadline
+    /// passed, or the connection was lost after `COMMIT` was sent): the next append of one
+    /// first removes whatever lies at or beyond its first sequence number (``appendUnwrapped(_:)``).
+    let unsure = Mutex<Set<String>>([])
 
     package var location: String { self.configuration.description }
 
@@ -41,12 +47,10 @@ package final class PostgresAuditStore: AuditLogStore {
     package init(configuration: PostgresAuditConfiguration, readOnly: Bool = false) throws {
         self.configuration = configuration
         self.logger = Logger(label: "gatehouse.audit.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
-        var options = PostgresClient.Configuration(
-            host: configuration.host, port: configuration.port, username: configuration.username,
-            password: configuration.password, database: configuration.database, tls: Self.clientTLS(configuration.tls))
-        options.options.maximumConnections = configuration.maximumConnections
-        options.options.additionalStartupParameters = [("application_name", "gatehouse-audit")]
-        let client = PostgresClient(configuration: options, backgroundLogger: self.logger)
+        let client = PostgresClient(
+            configuration: configuration.endpoint.clientConfiguration(
+                applicationName: "gatehouse-audit", maximumConnections: configuration.maximumConnections),
+            backgroundLogger: self.logger)
         self.client = client
         self.running = Task.detached { await client.run() }
         do {
@@ -82,45 +86,42 @@ package final class PostgresAuditStore: AuditLogStore {
         self.running.cancel()
     }
 
-    /// Ends the pool and releases every instance lock.
+    /// Releases every instance lock and ends the pool; each step bounded like any other call.
     package func close() {
-        let connections = self.locks.withLock { locks in
-            defer { locks.removeAll() }
-            return Array(locks.values)
+        let connections = self.locks.withLock { $0.releaseAll() }
+        for connection in connections {
+            _ = try? self.blocking { _, _ in try await connection.close() }
         }
-        for connection in connections { try? connection.close().wait() }
         self.running.cancel()
     }
 
     // MARK: - Running queries
 
-    /// Runs `body` with the pool and waits for it: the bridge from ``AuditLogStore``'s synchronous
-    /// methods. The work runs as a detached task on the store's own executor (never the
-    /// cooperative pool), so the caller's thread only waits, whichever thread it is.
+    /// Runs `body` with the pool and waits for it, at most
+    /// ``PostgresAuditConfiguration/operationTimeout``: the bridge from ``AuditLogStore``'s
+    /// synchronous methods. The work runs on the store's own executor (never the cooperative
+    /// pool), so the caller's thread only waits, whichever thread it is.
+    ///
+    /// The bound holds even when `body` cannot be cancelled (``withPostgresDeadline(_:executor:abandoned:_:)``):
+    /// while PostgreSQL is away the pool keeps a query waiting for a connection, and a query
+    /// written to a connection PostgreSQL has just closed was seen never to end; either way the
+    /// caller gets ``PostgresTimeout`` (the writer records a gap and tries again).
+    ///
+    /// - Parameter abandoned: Releases a result that came after the caller stopped waiting.
     func blocking<T: Sendable>(
+        abandoned: (@Sendable (T) async -> Void)? = nil,
         _ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T
     ) throws -> T {
         let result = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        let (client, logger) = (self.client, self.logger)
+        let (client, logger, executor) = (self.client, self.logger, self.executor)
         let timeout = self.configuration.operationTimeout
-        Task.detached(executorPreference: self.executor) {
+        Task.detached(executorPreference: executor) {
             let outcome: Result<T, any Error>
             do {
-                // While PostgreSQL is away the pool keeps a query waiting for a connection; the
-                // deadline turns that into a failure the writer records (a gap) and retries.
                 outcome = .success(
-                    try await withThrowingTaskGroup(of: T?.self) { group in
-                        group.addTask { try await body(client, logger) }
-                        group.addTask {
-                            try await Task.sleep(for: timeout)
-                            return nil
-                        }
-                        defer { group.cancelAll() }
-                        guard let first = try await group.next(), let value = first else {
-                            throw PostgresAuditTimeout(timeout: timeout)
-                        }
-                        return value
+                    try await withPostgresDeadline(timeout, executor: executor, abandoned: abandoned) {
+                        try await body(client, logger)
                     })
             } catch {
                 outcome = .failure(error)
@@ -128,11 +129,17 @@ package final class PostgresAuditStore: AuditLogStore {
             result.withLock { $0 = outcome }
             done.signal()
         }
-        done.wait()
+        // The deadline ends the task in time; this bound is for an executor that could not run it at all.
+        let backstop = (timeout + .seconds(2)).components
+        let nanoseconds = Int(backstop.seconds) * 1_000_000_000 + Int(backstop.attoseconds / 1_000_000_000)
+        guard done.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success else {
+            throw PostgresTimeout(timeout: timeout)
+        }
+        // The task stored its outcome before it signalled.
         return try result.withLock { $0! }.get()
     }
 
-    /// ``blocking(_:)`` for reads, turning database errors into ``AuditError`` (`store_failed`).
+    /// ``blocking(abandoned:_:)`` for reads, turning database errors into ``AuditError`` (`store_failed`).
     func reading<T: Sendable>(
         _ what: String, _ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T
     ) throws -> T {
@@ -176,94 +183,20 @@ package final class PostgresAuditStore: AuditLogStore {
         }
     }
 
-    // MARK: - One writer per instance
-
-    /// Takes `instance`'s advisory lock on a connection of its own, held until ``close()`` or the
-    /// process ends: two servers configured with the same instance id cannot both write its tree.
-    ///
-    /// - Throws: ``AuditError`` (`store_unavailable`) when another session holds it, or PostgreSQL
-    ///   cannot be reached.
-    package func lock(instance: String) throws {
-        guard self.locks.withLock({ $0[instance] }) == nil else { return }
-        let configuration = try self.connectionConfiguration()
-        let query = Self.lockQuery(instance)
-        let connection: PostgresConnection
-        let taken: Bool
-        do {
-            (connection, taken) = try self.blocking { _, logger in
-                let connection = try await PostgresConnection.connect(
-                    configuration: configuration, id: 1, logger: logger)
-                let rows = try await connection.query(query, logger: logger)
-                var taken = false
-                for try await value in rows.decode(Bool.self) { taken = value }
-                return (connection, taken)
-            }
-        } catch {
-            throw AuditError(
-                .storeUnavailable,
-                "Cannot take the writer lock of instance '\(instance)' in \(self.location) (\(Self.describe(error))).")
-        }
-        guard taken else {
-            try? connection.close().wait()
-            throw AuditError(
-                .storeUnavailable,
-                "Another server writes instance '\(instance)' into \(self.location) (it holds the instance's advisory "
-                    + "lock): give every replica its own audit.instance (or its own key file beside which the id is kept)."
-            )
-        }
-        self.locks.withLock { $0[instance] = connection }
-    }
-
-    /// Tries `instance`'s advisory lock, keyed by a 64-bit hash of its name computed by the server
-    /// (`hashtextextended`), so every replica derives the same key.
-    static func lockQuery(_ instance: String) -> PostgresQuery {
-        "SELECT pg_try_advisory_lock(hashtextextended(\("gatehouse.audit/" + instance), 0))"
-    }
-
-    private func connectionConfiguration() throws -> PostgresConnection.Configuration {
-        let tls: PostgresConnection.Configuration.TLS
-        switch self.configuration.tls {
-        case .disable: tls = .disable
-        case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        }
-        var configuration = PostgresConnection.Configuration(
-            host: self.configuration.host, port: self.configuration.port, username: self.configuration.username,
-            password: self.configuration.password, database: self.configuration.database, tls: tls)
-        configuration.options.additionalStartupParameters = [("application_name", "gatehouse-audit-lock")]
-        return configuration
-    }
-
-    private static func clientTLS(_ mode: PostgresAuditConfiguration.TLSMode) -> PostgresClient.Configuration.TLS {
-        switch mode {
-        case .disable: .disable
-        case .prefer: .prefer(.makeClientConfiguration())
-        case .require: .require(.makeClientConfiguration())
-        }
-    }
-
     // MARK: - Errors
 
     /// PostgreSQL's own words for a failure: the SQLSTATE and message of a server error, else the client's.
     static func describe(_ error: any Error) -> String {
-        if let timeout = error as? PostgresAuditTimeout { return "no answer from PostgreSQL within \(timeout.timeout)" }
-        guard let error = error as? PSQLError else { return String(describing: error) }
-        if let info = error.serverInfo {
-            return "SQLSTATE \(info[.sqlState] ?? "?"): \(info[.message] ?? "no message")"
-        }
-        return "\(error.code)\(error.underlying.map { ": \($0)" } ?? "")"
+        describePostgresFailure(error)
     }
 
     package func failureCause(_ error: any Error) -> String {
-        if error is PostgresAuditTimeout { return "store_failed: postgres_timeout" }
+        if error is PostgresTimeout { return "store_failed: postgres_timeout" }
+        if error is PostgresInstanceLockHeld { return "store_failed: instance_locked_elsewhere" }
+        if error is PostgresInstanceLockLost { return "store_failed: instance_lock_lost" }
         // Anything else comes from the pool: no connection could be had.
         guard let error = error as? PSQLError else { return "store_failed: postgres_unavailable" }
         if let state = error.serverInfo?[.sqlState] { return "store_failed: SQLSTATE_\(state)" }
         return "store_failed: postgres_\(error.code)"
     }
-}
-
-/// PostgreSQL did not answer within ``PostgresAuditConfiguration/operationTimeout``.
-struct PostgresAuditTimeout: Error {
-    var timeout: Duration
 }

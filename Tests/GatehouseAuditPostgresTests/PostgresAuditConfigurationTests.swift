@@ -1,4 +1,5 @@
 import GatehouseAuditPostgres
+import GatehousePostgres
 import Testing
 
 @Suite("PostgresAuditConfiguration")
@@ -7,12 +8,12 @@ struct PostgresAuditConfigurationTests {
     func reads() throws {
         let configuration = try PostgresAuditConfiguration(
             url: "postgres://audit:s3cret@db.example:6543/decisions?sslmode=require&pool=8")
-        #expect(configuration.host == "db.example")
-        #expect(configuration.port == 6543)
-        #expect(configuration.username == "audit")
-        #expect(configuration.password == "s3cret")
-        #expect(configuration.database == "decisions")
-        #expect(configuration.tls == .require)
+        #expect(configuration.endpoint.host == "db.example")
+        #expect(configuration.endpoint.port == 6543)
+        #expect(configuration.endpoint.username == "audit")
+        #expect(configuration.endpoint.password == "s3cret")
+        #expect(configuration.endpoint.database == "decisions")
+        #expect(configuration.endpoint.tls == .require)
         #expect(configuration.maximumConnections == 8)
         #expect(configuration.description == "postgres://audit:***@db.example:6543/decisions?sslmode=require")
     }
@@ -20,10 +21,10 @@ struct PostgresAuditConfigurationTests {
     @Test("Defaults: port 5432, user postgres, database named as the user, sslmode prefer")
     func defaults() throws {
         let configuration = try PostgresAuditConfiguration(url: "postgresql://db")
-        #expect(configuration.port == 5432)
-        #expect(configuration.username == "postgres")
-        #expect(configuration.database == "postgres")
-        #expect(configuration.tls == .prefer)
+        #expect(configuration.endpoint.port == 5432)
+        #expect(configuration.endpoint.username == "postgres")
+        #expect(configuration.endpoint.database == "postgres")
+        #expect(configuration.endpoint.tls == .prefer)
         #expect(PostgresAuditConfiguration.isURL("postgresql://db"))
         #expect(!PostgresAuditConfiguration.isURL(".gatehouse/decisions.db"))
     }

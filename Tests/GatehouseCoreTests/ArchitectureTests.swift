@@ -87,13 +87,18 @@ struct ArchitectureTests {
         ModuleRule(
             target: "GatehouseAudit", modules: ["GatehouseCore", "Crypto", "GRDB"],
             system: ["Foundation", "Synchronization", "Dispatch", "Glibc", "Darwin", "Musl"]),
+        // What the PostgreSQL adapters share (URL, client configuration, deadline): no peer, their helper.
+        ModuleRule(
+            target: "GatehousePostgres", modules: ["PostgresNIO", "NIOSSL"], system: ["Foundation", "Synchronization"]),
         // The decision log's PostgreSQL store: an adapter of GatehouseAudit's store protocol, not a peer.
         ModuleRule(
             target: "GatehouseAuditPostgres",
-            modules: ["GatehouseCore", "GatehouseAudit", "PostgresNIO", "NIOCore", "NIOSSL", "Logging"],
+            modules: [
+                "GatehouseCore", "GatehouseAudit", "GatehousePostgres", "PostgresNIO", "NIOCore", "NIOSSL", "Logging",
+            ],
             system: ["Foundation", "Synchronization", "Dispatch", "Glibc", "Darwin", "Musl"]),
         ModuleRule(
-            target: "GatehouseFleet", modules: ["GatehouseCore", "PostgresNIO", "Logging"],
+            target: "GatehouseFleet", modules: ["GatehouseCore", "GatehousePostgres", "PostgresNIO", "Logging"],
             system: ["Foundation", "Synchronization", "Glibc", "Darwin", "Musl"]),
         ModuleRule(target: "GatehouseCLI", modules: nil, system: ["Foundation", "Synchronization", "Glibc", "Darwin"]),
         // Test-only: what the test targets share. Core's types, and the PKI libraries TestPKI builds on.
@@ -356,8 +361,9 @@ struct ArchitectureTests {
         for rule in Self.moduleTable where Self.peers.contains(rule.target) {
             let gatehouse = (rule.modules ?? []).filter { $0.hasPrefix("Gatehouse") || $0 == "EnvoyAuthAPI" }
             // GatehouseTLS is no peer: the handshake verification the listeners share, over Core's port;
-            // nor is GatehouseFrontDoor: the check pipeline the front doors share, over Core's ports.
-            let shared: Set<String> = ["GatehouseCore", "GatehouseTLS", "GatehouseFrontDoor"]
+            // nor is GatehouseFrontDoor: the check pipeline the front doors share, over Core's ports;
+            // nor is GatehousePostgres: the URL, client configuration and deadline the PostgreSQL adapters share.
+            let shared: Set<String> = ["GatehouseCore", "GatehouseTLS", "GatehouseFrontDoor", "GatehousePostgres"]
             let allowed = rule.target == "GatehouseGRPC" ? shared.union(["EnvoyAuthAPI"]) : shared
             #expect(gatehouse.isSubset(of: allowed), "\(rule.target) may import \(gatehouse.subtracting(allowed))")
         }
