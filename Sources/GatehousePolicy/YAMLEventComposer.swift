@@ -169,18 +169,30 @@ struct YAMLEventComposer {
     /// Keys are the same when their text and tag are: `a` and `"a"` are, `1` and `!!int 1` are not.
     private static func checkDuplicates(_ keys: [(text: String, tag: String, line: Int, column: Int)]) throws(Failure) {
         guard keys.count > 1 else { return }
-        var seen: [String: [String: Int]] = [:]
-        var duplicated: [(text: String, line: Int, column: Int)] = []
-        var reported: Set<Int> = []
-        for (offset, key) in keys.enumerated() {
-            if let first = seen[key.text]?[key.tag] {
-                if reported.insert(first).inserted {
-                    duplicated.append((keys[first].text, keys[first].line, keys[first].column))
+        // The first occurrence of every key that comes again, in order.
+        var firsts: [Int] = []
+        if keys.count <= 16 {
+            // Most mappings are small: comparing pairs is cheaper than hashing every key.
+            for index in 1..<keys.count {
+                let key = keys[index]
+                if let first = keys[..<index].firstIndex(where: { $0.text == key.text && $0.tag == key.tag }),
+                    !firsts.contains(first)
+                {
+                    firsts.append(first)
                 }
-            } else {
-                seen[key.text, default: [:]][key.tag] = offset
+            }
+        } else {
+            var seen: [String: [String: Int]] = [:]
+            var reported: Set<Int> = []
+            for (offset, key) in keys.enumerated() {
+                if let first = seen[key.text]?[key.tag] {
+                    if reported.insert(first).inserted { firsts.append(first) }
+                } else {
+                    seen[key.text, default: [:]][key.tag] = offset
+                }
             }
         }
+        let duplicated = firsts.map { (text: keys[$0].text, line: keys[$0].line, column: keys[$0].column) }
         guard !duplicated.isEmpty else { return }
         let sorted = duplicated.sorted { $0.text < $1.text }
         throw .duplicateKeys(sorted.map(\.text), line: sorted[0].line, column: sorted[0].column)

@@ -12,13 +12,46 @@ enum YAMLPreScan {
     static let maximumDepth = 32
 
     static func check(_ source: PolicySource) -> Diagnostic? {
-        var scanner = Scanner(path: source.path)
-        // Every YAML line break (LF, CR, CRLF, and libyaml's NEL, LS, PS) ends a line, as it does for the parser.
-        let lines = source.text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-        for (offset, line) in lines.enumerated() {
-            if let diagnostic = scanner.scan(line: Array(line.utf8), number: offset + 1) { return diagnostic }
+        var text = source.text
+        return text.withUTF8 { bytes in
+            var scanner = Scanner(path: source.path)
+            var number = 1
+            var start = 0
+            var index = 0
+            while index < bytes.count {
+                guard let width = Self.lineBreak(in: bytes, at: index) else {
+                    index += 1
+                    continue
+                }
+                let line = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                if let diagnostic = scanner.scan(line: line, number: number) { return diagnostic }
+                number += 1
+                index += width
+                start = index
+            }
+            return scanner.scan(line: UnsafeBufferPointer(rebasing: bytes[start...]), number: number)
         }
-        return nil
+    }
+
+    /// The length in bytes of the line break at `index`, if one starts there.
+    ///
+    /// Every YAML line break (LF, CR, CRLF, and libyaml's NEL, LS, PS) ends a line, as it does for
+    /// the parser; so do VT and FF, which `Character.isNewline` (what this pass split on before it
+    /// worked on bytes) counts too. A break is always a grapheme of its own, so splitting the bytes
+    /// gives the same lines as splitting the characters did.
+    @inline(__always)
+    private static func lineBreak(in bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int? {
+        switch bytes[index] {
+        case 0x0A, 0x0B, 0x0C: return 1
+        case 0x0D: return index + 1 < bytes.count && bytes[index + 1] == 0x0A ? 2 : 1
+        case 0xC2: return index + 1 < bytes.count && bytes[index + 1] == 0x85 ? 2 : nil
+        case 0xE2:
+            guard index + 2 < bytes.count, bytes[index + 1] == 0x80,
+                bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9
+            else { return nil }
+            return 3
+        default: return nil
+        }
     }
 
     private struct Scanner {
@@ -30,7 +63,7 @@ enum YAMLPreScan {
 
         init(path: String) { self.path = path }
 
-        mutating func scan(line: [UInt8], number: Int) -> Diagnostic? {
+        mutating func scan(line: UnsafeBufferPointer<UInt8>, number: Int) -> Diagnostic? {
             let indent = line.prefix { $0 == 32 }.count
             let isBlank = line.allSatisfy { $0 == 32 || $0 == 9 || $0 == 13 } || line.dropFirst(indent).first == 35
             if let parent = self.blockScalarParentIndent {
@@ -110,7 +143,7 @@ enum YAMLPreScan {
         }
 
         /// The 1-based column in Unicode scalars, as the parser counts it, of the byte at `index`.
-        private static func column(_ line: [UInt8], _ index: Int) -> Int {
+        private static func column(_ line: UnsafeBufferPointer<UInt8>, _ index: Int) -> Int {
             line[..<index].filter { $0 & 0xC0 != 0x80 }.count + 1
         }
 
