@@ -39,7 +39,10 @@ enum TreeMemory {
         var sources: [PolicySource]? = set.sources()
         let yamlBytes = PolicySet.byteCount(of: sources!)
         let withYAML = Snapshot("YAML generated (\(megabytes(yamlBytes)) of text)")
+        let (wallStart, cpuStart) = (ContinuousClock.now, Self.processCPUSeconds())
         var tree: DecisionTree? = PolicySet.compile(sources!)
+        let compileWall = ContinuousClock.now - wallStart
+        let compileCPU = Self.processCPUSeconds() - cpuStart
         let withBoth = Snapshot("compiled, YAML still held")
         sources = nil
         let treeOnly = Snapshot("YAML released, tree held")
@@ -55,5 +58,21 @@ enum TreeMemory {
         print("tree (RSS, compiled − YAML generated):      \(megabytes(withBoth.rss - withYAML.rss))")
         print("tree (heap in use, tree held − released):   \(megabytes(treeOnly.heap - released.heap))")
         print("per rule (heap):                            \((treeOnly.heap - start.heap) / max(ruleCount, 1)) bytes")
+        print(
+            "compile (YAML text → tree):                 \(compileWall) wall, \(Self.format(compileCPU)) s CPU (all threads)"
+        )
+    }
+
+    /// CPU time of the whole process so far, all threads: steadier than wall time on a busy machine.
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    static func format(_ seconds: Double) -> String {
+        let milliseconds = Int((seconds * 1000).rounded())
+        let fraction = String(milliseconds % 1000)
+        return "\(milliseconds / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }
 }
