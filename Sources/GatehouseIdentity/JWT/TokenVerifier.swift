@@ -65,47 +65,38 @@ package struct TokenVerifier: Sendable {
     ///
     /// - Returns: ``TokenVerification/absent`` when no configured source holds a token.
     package func verify(_ request: AuthzRequest) async -> TokenVerification {
-        let found: (token: Substring, sources: [TokenSource])
-        switch self.find(in: request) {
-        case .decided(let outcome): return outcome
-        case .token(let token, let sources): found = (token, sources)
-        }
-        do throws(TokenRejection) {
-            let parsed = try self.parse(found.token, from: found.sources)
-            let key = try await KeySelector.key(for: parsed.header, algorithm: parsed.algorithm, issuer: parsed.issuer)
-            return .verified(try Self.check(parsed, with: key, at: request.time))
-        } catch {
-            return .rejected(error.failure)
+        switch self.attempt(request) {
+        case .decided(let outcome):
+            return outcome
+        case .needsKeyFetch(let token):
+            do throws(TokenRejection) {
+                let key = try await KeySelector.key(for: token.header, algorithm: token.algorithm, issuer: token.issuer)
+                return .verified(try Self.check(token, with: key, at: request.time))
+            } catch {
+                return .rejected(error.failure)
+            }
         }
     }
 
     /// What ``verify(_:)`` returns, when it needs no waiting: `nil` when the token names a key
     /// id the issuer's current set lacks (only ``verify(_:)`` may re-fetch the set).
     package func verifyWithoutWaiting(_ request: AuthzRequest) -> TokenVerification? {
-        let found: (token: Substring, sources: [TokenSource])
-        switch self.find(in: request) {
-        case .decided(let outcome): return outcome
-        case .token(let token, let sources): found = (token, sources)
-        }
-        do throws(TokenRejection) {
-            let parsed = try self.parse(found.token, from: found.sources)
-            guard
-                let key = try KeySelector.keyWithoutWaiting(
-                    for: parsed.header, algorithm: parsed.algorithm, issuer: parsed.issuer)
-            else { return nil }
-            return .verified(try Self.check(parsed, with: key, at: request.time))
-        } catch {
-            return .rejected(error.failure)
-        }
+        guard case .decided(let outcome) = self.attempt(request) else { return nil }
+        return outcome
     }
 
-    /// The request's one token and where it was found, or the outcome without one.
-    private enum Found {
+    /// How far verification gets without waiting.
+    private enum Attempt {
+        /// Decided: absent, verified or rejected.
         case decided(TokenVerification)
-        case token(Substring, [TokenSource])
+        /// Parsed, but its `kid` is not in the issuer's current set: only a re-fetch can tell.
+        case needsKeyFetch(ParsedToken)
     }
 
-    private func find(in request: AuthzRequest) -> Found {
+    /// Every step ``verify(_:)`` takes, up to where a key set would have to be re-fetched.
+    private func attempt(_ request: AuthzRequest) -> Attempt {
+        let found: Substring
+        let sources: [TokenSource]
         switch TokenExtractor.find(in: request, locations: self.locations) {
         case .none: return .decided(.absent)
         case .empty:
@@ -113,8 +104,18 @@ package struct TokenVerifier: Sendable {
         case .ambiguous:
             return .decided(
                 .rejected(.token(.tokenAmbiguous, "The request carries two different tokens; send exactly one.")))
-        case .token(let found, let places):
-            return .token(found, places)
+        case .token(let token, let places):
+            (found, sources) = (token, places)
+        }
+        do throws(TokenRejection) {
+            let token = try self.parse(found, from: sources)
+            guard
+                let key = try KeySelector.keyWithoutWaiting(
+                    for: token.header, algorithm: token.algorithm, issuer: token.issuer)
+            else { return .needsKeyFetch(token) }
+            return .decided(.verified(try Self.check(token, with: key, at: request.time)))
+        } catch {
+            return .decided(.rejected(error.failure))
         }
     }
 
