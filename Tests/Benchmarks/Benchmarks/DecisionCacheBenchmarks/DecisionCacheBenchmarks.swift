@@ -7,8 +7,9 @@ import Synchronization
 /// The decision cache's own costs, with the RS256 fixture of `CheckBenchmarks` (a bearer token
 /// of about 600 bytes, one policy reading method, path and the token's claims):
 ///
-/// - *lookup hit*: `DecisionCache.value(for:now:)` with the key already made — the hash-table
-///   probe under one shard lock and one bit set. Must not allocate.
+/// - *lookup hit*: `CompactDecisionCache.value(for:now:)` (what `CachingAuthorizer` keeps) with
+///   the key already made — the hash-table probe under one shard lock, one bit set, and the
+///   decision rebuilt from its shared and per-caller parts. Must not allocate.
 /// - *key*: the SHA-256 of the generations, the policy's attributes and the raw token.
 /// - *decide, hit*: `CachingAuthorizer.decide` for a request decided before: key plus lookup.
 /// - *decide, miss*: the same request after a key rotation every iteration, so it always misses:
@@ -22,7 +23,7 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(3), maxIterations: 1_000_000)
 
     Benchmark("cache lookup hit (key made)", configuration: configuration) { benchmark in
-        let cache = DecisionCache<DecisionKey, Decision>(limits: CacheLimits())
+        let cache = CompactDecisionCache(limits: CacheLimits())
         let caching = CachingAuthorizer(authorizer: fixture.authorizer)
         let revision = fixture.authorizer.revision!
         let index = revision.tree.policyIndex(for: request)!
