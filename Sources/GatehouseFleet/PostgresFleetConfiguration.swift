@@ -1,27 +1,13 @@
-package import Foundation
+package import GatehousePostgres
 
 /// Where the fleet's PostgreSQL is and how this replica follows it.
 ///
-/// Made from the `fleet.postgres` URL (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE?sslmode=…`),
-/// the replica's instance id, and defaults for the rest.
+/// Made from the `fleet.postgres` URL (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE?sslmode=…`,
+/// read as ``PostgresEndpoint`` reads it, the same as `audit.store`), the replica's instance id,
+/// and defaults for the rest.
 package struct PostgresFleetConfiguration: Sendable, CustomStringConvertible {
-    /// How the connection to PostgreSQL is protected, libpq's `sslmode` names.
-    package enum TLSMode: String, Sendable, CaseIterable {
-        /// Plain TCP.
-        case disable
-        /// TLS when the server offers it, plain otherwise (libpq's default).
-        case prefer
-        /// TLS, and the server's certificate must verify against the system's roots for the host name.
-        case require
-    }
-
-    package var host: String
-    package var port: Int
-    package var username: String
-    /// Never printed: ``description`` shows `***`.
-    package var password: String?
-    package var database: String
-    package var tls: TLSMode
+    /// Where the database is.
+    package var endpoint: PostgresEndpoint
     /// This replica's instance id, the key of its row in the replicas table.
     package var replica: String
     /// The `LISTEN`/`NOTIFY` channel; every replica of one fleet must use the same.
@@ -36,51 +22,24 @@ package struct PostgresFleetConfiguration: Sendable, CustomStringConvertible {
     package var maximumBackoff: Duration = .seconds(1)
     /// The most pooled connections for publishing, reporting and reading (the listener has its own).
     package var maximumConnections = 4
+    /// The most one publish, report or read waits for PostgreSQL, a free connection included:
+    /// then it fails (``FleetError``, `fleet_database_error`) and the admin API answers without
+    /// the fleet. The listener's reads of the desired revision have the same bound; its
+    /// connection attempts have ``connectTimeout``.
+    package var operationTimeout: Duration = .seconds(2)
+    /// The most the listener's connection attempt (connect, migrate, `LISTEN`) may take before it
+    /// counts as failed and is tried again after the backoff.
+    package var connectTimeout: Duration = .seconds(10)
 
     /// Reads `url` (`postgres://` or `postgresql://`; `sslmode` of `disable`, `prefer` (the
     /// default) or `require`; user `postgres` and database named as the user when left out).
     ///
     /// - Throws: ``FleetError`` (`fleet_invalid_url`) naming what is wrong, without the password.
     package init(url: String, replica: String) throws {
-        guard let components = URLComponents(string: url), let scheme = components.scheme,
-            scheme == "postgres" || scheme == "postgresql"
-        else {
-            throw FleetError(
-                code: .invalidURL,
-                message:
-                    "fleet.postgres '\(Self.redacted(url))' is not a postgres:// URL; write postgres://USER@HOST:PORT/DATABASE"
-            )
-        }
-        guard let host = components.host, !host.isEmpty else {
-            throw FleetError(
-                code: .invalidURL,
-                message:
-                    "fleet.postgres '\(Self.redacted(url))' names no host; write postgres://USER@HOST:PORT/DATABASE")
-        }
-        self.host = host
-        self.port = components.port ?? 5432
-        self.username = components.user.flatMap { $0.removingPercentEncoding } ?? "postgres"
-        self.password = components.password.flatMap { $0.removingPercentEncoding }
-        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        self.database = path.isEmpty ? self.username : (path.removingPercentEncoding ?? path)
-        self.tls = .prefer
-        for item in components.queryItems ?? [] {
-            switch item.name {
-            case "sslmode":
-                guard let mode = item.value.flatMap(TLSMode.init(rawValue:)) else {
-                    throw FleetError(
-                        code: .invalidURL,
-                        message: """
-                            fleet.postgres sslmode '\(item.value ?? "")' is not supported; use one of \
-                            \(TLSMode.allCases.map(\.rawValue).joined(separator: ", "))
-                            """)
-                }
-                self.tls = mode
-            default:
-                throw FleetError(
-                    code: .invalidURL,
-                    message: "fleet.postgres parameter '\(item.name)' is not supported; only sslmode is")
-            }
+        do {
+            self.endpoint = try PostgresEndpoint(url: url, setting: "fleet.postgres")
+        } catch {
+            throw FleetError(code: .invalidURL, message: error.description)
         }
         guard !replica.isEmpty else {
             throw FleetError(code: .invalidURL, message: "the fleet needs this replica's instance id; it was empty")
@@ -88,15 +47,10 @@ package struct PostgresFleetConfiguration: Sendable, CustomStringConvertible {
         self.replica = replica
     }
 
-    package var description: String {
-        let password = self.password == nil ? "" : ":***"
-        return "postgres://\(self.username)\(password)@\(self.host):\(self.port)/\(self.database)?sslmode=\(self.tls)"
-    }
+    package var description: String { self.endpoint.description }
 
     /// `url` with any password replaced by `***`, for messages.
     package static func redacted(_ url: String) -> String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "***"
-        return components.string ?? "(unreadable URL)"
+        PostgresEndpoint.redacted(url)
     }
 }

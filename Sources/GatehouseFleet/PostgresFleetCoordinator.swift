@@ -1,4 +1,5 @@
 package import GatehouseCore
+import GatehousePostgres
 package import Logging
 import PostgresNIO
 import Synchronization
@@ -8,6 +9,9 @@ import Synchronization
 ///
 /// ``run(onDesired:)`` keeps one dedicated listening connection (reconnecting with backoff when
 /// PostgreSQL goes away) and a small pool for ``publish(_:)``, ``report(active:refusal:)`` and the reads.
+/// Each of those gives up after ``PostgresFleetConfiguration/operationTimeout`` whatever
+/// PostgreSQL does (refusing logins, gone, or a query on a connection it just closed), so the
+/// admin API that calls them keeps answering.
 /// The listener reads the table after `LISTEN` succeeds on each connection, on each notification
 /// and every ``PostgresFleetConfiguration/reconcileInterval``: a notification is only a wake-up,
 /// so one lost while a replica was cut off (NOTIFY has no replay) is made good on reconnect.
@@ -44,14 +48,8 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
         var logger = logger
         logger[metadataKey: "gatehouse.fleet.replica"] = "\(configuration.replica)"
         self.logger = logger
-        var clientConfiguration = PostgresClient.Configuration(
-            host: configuration.host, port: configuration.port, username: configuration.username,
-            password: configuration.password, database: configuration.database,
-            tls: Self.clientTLS(configuration.tls))
-        clientConfiguration.options.maximumConnections = configuration.maximumConnections
-        clientConfiguration.options.additionalStartupParameters = [
-            ("application_name", Self.applicationName(configuration))
-        ]
+        let clientConfiguration = configuration.endpoint.clientConfiguration(
+            applicationName: Self.applicationName(configuration), maximumConnections: configuration.maximumConnections)
         self.client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
     }
 
@@ -81,8 +79,7 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
         while !Task.isCancelled {
             connectionID += 1
             do {
-                let connection = try await PostgresConnection.connect(
-                    configuration: try self.connectionConfiguration(), id: connectionID, logger: self.logger)
+                let connection = try await self.connect(id: connectionID)
                 do {
                     try await self.session(
                         on: connection, onConnected: { backoff = self.configuration.initialBackoff },
@@ -113,13 +110,13 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
         }
     }
 
-    /// One listening connection's life: migrate, `LISTEN`, reconcile, then reconcile on every
-    /// notification and tick until the connection fails (thrown) or the task is cancelled.
+    /// One listening connection's life (connected and migrated by ``connect(id:)``): `LISTEN`,
+    /// reconcile, then reconcile on every notification and tick until the connection fails or a
+    /// read of the table does not answer in time (thrown), or the task is cancelled.
     private func session(
         on connection: PostgresConnection, onConnected: () -> Void,
         onDesired: @escaping @Sendable (FleetRevision?) async -> Void
     ) async throws {
-        try await FleetSchema.migrate(on: connection, logger: self.logger)
         try await connection.listen(on: self.configuration.channel) { notifications in
             self.statisticsBox.withLock {
                 $0.connections += 1
@@ -154,7 +151,11 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
                 group.addTask {
                     for await _ in wakes {
                         self.statisticsBox.withLock { $0.reconciles += 1 }
-                        await onDesired(try await Self.readDesired(on: connection, logger: self.logger))
+                        // Bounded: a read that does not answer ends the session, which reconnects.
+                        let desired = try await self.bounded {
+                            try await Self.readDesired(on: connection, logger: self.logger)
+                        }
+                        await onDesired(desired)
                     }
                 }
             }
@@ -165,17 +166,19 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
 
     package func publish(_ revision: FleetRevision) async throws {
         let payload = try FleetNotice.encode(revision)
+        let (client, logger, channel) = (self.client, self.logger, self.configuration.channel)
         do {
-            try await self.client.withTransaction(logger: self.logger) { connection in
-                try await connection.query(
-                    """
-                    INSERT INTO gatehouse_fleet_desired (id, revision, digest, published_by, published_at)
-                    VALUES (1, \(revision.revision), \(revision.digest), \(revision.publishedBy), now())
-                    ON CONFLICT (id) DO UPDATE SET revision = EXCLUDED.revision, digest = EXCLUDED.digest,
-                        published_by = EXCLUDED.published_by, published_at = EXCLUDED.published_at
-                    """, logger: self.logger)
-                try await connection.query(
-                    "SELECT pg_notify(\(self.configuration.channel), \(payload))", logger: self.logger)
+            try await self.bounded {
+                try await client.withTransaction(logger: logger) { connection in
+                    try await connection.query(
+                        """
+                        INSERT INTO gatehouse_fleet_desired (id, revision, digest, published_by, published_at)
+                        VALUES (1, \(revision.revision), \(revision.digest), \(revision.publishedBy), now())
+                        ON CONFLICT (id) DO UPDATE SET revision = EXCLUDED.revision, digest = EXCLUDED.digest,
+                            published_by = EXCLUDED.published_by, published_at = EXCLUDED.published_at
+                        """, logger: logger)
+                    try await connection.query("SELECT pg_notify(\(channel), \(payload))", logger: logger)
+                }
             }
         } catch {
             throw self.databaseError("cannot publish revision '\(revision.revision)'", error)
@@ -184,29 +187,33 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
     }
 
     package func report(active revision: FleetRevision, refusal: FleetRefusal?) async throws {
+        let query: PostgresQuery = """
+            INSERT INTO gatehouse_fleet_replicas (
+                replica, revision, digest, reported_at, refused_revision, refused_digest, refusal_code,
+                refusal_message)
+            VALUES (
+                \(self.replica), \(revision.revision), \(revision.digest), now(), \(refusal?.desired.revision),
+                \(refusal?.desired.digest), \(refusal?.code), \(refusal?.message))
+            ON CONFLICT (replica) DO UPDATE SET revision = EXCLUDED.revision, digest = EXCLUDED.digest,
+                reported_at = EXCLUDED.reported_at, refused_revision = EXCLUDED.refused_revision,
+                refused_digest = EXCLUDED.refused_digest, refusal_code = EXCLUDED.refusal_code,
+                refusal_message = EXCLUDED.refusal_message
+            """
+        let (client, logger) = (self.client, self.logger)
         do {
-            try await self.client.query(
-                """
-                INSERT INTO gatehouse_fleet_replicas (
-                    replica, revision, digest, reported_at, refused_revision, refused_digest, refusal_code,
-                    refusal_message)
-                VALUES (
-                    \(self.replica), \(revision.revision), \(revision.digest), now(), \(refusal?.desired.revision),
-                    \(refusal?.desired.digest), \(refusal?.code), \(refusal?.message))
-                ON CONFLICT (replica) DO UPDATE SET revision = EXCLUDED.revision, digest = EXCLUDED.digest,
-                    reported_at = EXCLUDED.reported_at, refused_revision = EXCLUDED.refused_revision,
-                    refused_digest = EXCLUDED.refused_digest, refusal_code = EXCLUDED.refusal_code,
-                    refusal_message = EXCLUDED.refusal_message
-                """, logger: self.logger)
+            try await self.bounded { _ = try await client.query(query, logger: logger) }
         } catch {
             throw self.databaseError("cannot report revision '\(revision.revision)' active", error)
         }
     }
 
     package func desired() async throws -> FleetRevision? {
+        let (client, logger) = (self.client, self.logger)
         do {
-            return try await self.client.withConnection { connection in
-                try await Self.readDesired(on: connection, logger: self.logger)
+            return try await self.bounded {
+                try await client.withConnection { connection in
+                    try await Self.readDesired(on: connection, logger: logger)
+                }
             }
         } catch {
             throw self.databaseError("cannot read the fleet's desired revision", error)
@@ -214,33 +221,36 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
     }
 
     package func replicas() async throws -> [FleetReplicaReport] {
+        let (client, logger) = (self.client, self.logger)
         do {
-            let rows = try await self.client.query(
-                """
-                SELECT replica, revision, digest, (extract(epoch FROM reported_at) * 1000000)::bigint,
-                    refused_revision, refused_digest, refusal_code, refusal_message
-                FROM gatehouse_fleet_replicas ORDER BY replica
-                """, logger: self.logger)
-            var reports: [FleetReplicaReport] = []
-            for try await row in rows.decode(
-                (String, String, String, Int64, String?, String?, String?, String?).self)
-            {
-                let (replica, revision, digest, micros, refusedRevision, refusedDigest, code, message) = row
-                var refusal: FleetRefusal?
-                if let refusedRevision, let code {
-                    refusal = FleetRefusal(
-                        desired: FleetRevision(revision: refusedRevision, digest: refusedDigest ?? ""), code: code,
-                        message: message ?? "")
-                }
-                reports.append(
-                    FleetReplicaReport(
-                        replica: replica, active: FleetRevision(revision: revision, digest: digest),
-                        reportedAt: Self.unixTime(microseconds: micros), refusal: refusal))
-            }
-            return reports
+            return try await self.bounded { try await Self.readReplicas(client, logger: logger) }
         } catch {
             throw self.databaseError("cannot read the replicas' reported revisions", error)
         }
+    }
+
+    private static func readReplicas(_ client: PostgresClient, logger: Logger) async throws -> [FleetReplicaReport] {
+        let rows = try await client.query(
+            """
+            SELECT replica, revision, digest, (extract(epoch FROM reported_at) * 1000000)::bigint,
+                refused_revision, refused_digest, refusal_code, refusal_message
+            FROM gatehouse_fleet_replicas ORDER BY replica
+            """, logger: logger)
+        var reports: [FleetReplicaReport] = []
+        for try await row in rows.decode((String, String, String, Int64, String?, String?, String?, String?).self) {
+            let (replica, revision, digest, micros, refusedRevision, refusedDigest, code, message) = row
+            var refusal: FleetRefusal?
+            if let refusedRevision, let code {
+                refusal = FleetRefusal(
+                    desired: FleetRevision(revision: refusedRevision, digest: refusedDigest ?? ""), code: code,
+                    message: message ?? "")
+            }
+            reports.append(
+                FleetReplicaReport(
+                    replica: replica, active: FleetRevision(revision: revision, digest: digest),
+                    reportedAt: Self.unixTime(microseconds: micros), refusal: refusal))
+        }
+        return reports
     }
 
     // MARK: - Helpers
@@ -266,34 +276,28 @@ package final class PostgresFleetCoordinator: FleetCoordinator {
         return UnixTime(seconds: whole, nanoseconds: Int32(fraction * 1_000))
     }
 
-    private func connectionConfiguration() throws -> PostgresConnection.Configuration {
-        var configuration = PostgresConnection.Configuration(
-            host: self.configuration.host, port: self.configuration.port, username: self.configuration.username,
-            password: self.configuration.password, database: self.configuration.database,
-            tls: try Self.connectionTLS(self.configuration.tls))
-        configuration.options.additionalStartupParameters = [
-            ("application_name", Self.applicationName(self.configuration))
-        ]
-        return configuration
+    /// `body`, given up after ``PostgresFleetConfiguration/operationTimeout`` (``withPostgresDeadline(_:executor:abandoned:_:)``).
+    private func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withPostgresDeadline(self.configuration.operationTimeout, body)
     }
 
-    private static func clientTLS(_ mode: PostgresFleetConfiguration.TLSMode) -> PostgresClient.Configuration.TLS {
-        switch mode {
-        case .disable: .disable
-        case .prefer: .prefer(.makeClientConfiguration())
-        case .require: .require(.makeClientConfiguration())
-        }
-    }
-
-    /// The listener's TLS; a context that cannot be made (no system roots) fails the attempt, never
-    /// falls back to plain TCP.
-    private static func connectionTLS(
-        _ mode: PostgresFleetConfiguration.TLSMode
-    ) throws -> PostgresConnection.Configuration.TLS {
-        switch mode {
-        case .disable: .disable
-        case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+    /// The listener's connection, migrated, within ``PostgresFleetConfiguration/connectTimeout``;
+    /// one that comes after the attempt was given up is closed.
+    private func connect(id: Int) async throws -> PostgresConnection {
+        let configuration = try self.configuration.endpoint.connectionConfiguration(
+            applicationName: Self.applicationName(self.configuration))
+        let logger = self.logger
+        return try await withPostgresDeadline(
+            self.configuration.connectTimeout, abandoned: { try? await $0.close() }
+        ) {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+            do {
+                try await FleetSchema.migrate(on: connection, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            return connection
         }
     }
 

@@ -44,6 +44,14 @@ enum PostgresAuditFixture {
     /// A fixed clock for the writers (checkpoint times).
     static let now: @Sendable () -> UnixTime = { Self.start }
 
+    /// `instance`'s writer on `store`: batches of 100, a checkpoint every 250 records, the fixed clock.
+    static func writer(_ store: PostgresAuditStore, _ instance: String) throws -> AuditWriter {
+        try AuditWriter(
+            store: store, instance: instance, signer: Self.signer(instance),
+            settings: AuditSettings(batchSize: 100, checkpointEvery: 250, checkpointInterval: .seconds(3600)),
+            now: Self.now)
+    }
+
     /// Opens a store on `database` (migrating it), with the test server's plain TCP.
     static func store(_ database: TestPostgres.Database, readOnly: Bool = false) throws -> PostgresAuditStore {
         try PostgresAuditStore(

@@ -14,10 +14,7 @@ struct PostgresAuditStoreTests {
     private static func write(
         _ store: PostgresAuditStore, _ instance: String, count: Int, offset: Int = 0
     ) throws {
-        let writer = try AuditWriter(
-            store: store, instance: instance, signer: F.signer(instance),
-            settings: AuditSettings(batchSize: 100, checkpointEvery: 250, checkpointInterval: .seconds(3600)),
-            now: F.now)
+        let writer = try F.writer(store, instance)
         for index in 0..<count {
             _ = writer.offer(F.decision(offset + index * 3, subject: index % 2 == 0 ? "alice" : "bob"))
         }
@@ -180,10 +177,7 @@ struct PostgresAuditStoreTests {
 
     private static func outage(_ store: PostgresAuditStore, _ database: TestPostgres.Database) async throws {
         let writer = try await offPool {
-            try AuditWriter(
-                store: store, instance: "gh-1", signer: F.signer("gh-1"),
-                settings: AuditSettings(batchSize: 100, checkpointEvery: 250, checkpointInterval: .seconds(3600)),
-                now: F.now)
+            try F.writer(store, "gh-1")
         }
         var offered = 0
         func offer(_ count: Int) -> [AuditAdmission] {
@@ -222,10 +216,7 @@ struct PostgresAuditStoreTests {
             let (store, writer) = try await offPool {
                 let store = try F.store(database)
                 try store.lock(instance: "gh-1")
-                let writer = try AuditWriter(
-                    store: store, instance: "gh-1", signer: F.signer("gh-1"),
-                    settings: AuditSettings(batchSize: 100, checkpointEvery: 250, checkpointInterval: .seconds(3600)),
-                    now: F.now)
+                let writer = try F.writer(store, "gh-1")
                 for index in 0..<300 { _ = writer.offer(F.decision(index, subject: "alice")) }
                 writer.flush()
                 return (store, writer)
@@ -272,10 +263,7 @@ struct PostgresAuditStoreTests {
             let (store, writer) = try await offPool {
                 let store = try F.store(database)
                 try store.lock(instance: "gh-1")
-                let writer = try AuditWriter(
-                    store: store, instance: "gh-1", signer: F.signer("gh-1"),
-                    settings: AuditSettings(batchSize: 100, checkpointEvery: 250, checkpointInterval: .seconds(3600)),
-                    now: F.now)
+                let writer = try F.writer(store, "gh-1")
                 for index in 0..<100 { _ = writer.offer(F.decision(index, subject: "alice")) }
                 writer.flush()
                 return (store, writer)

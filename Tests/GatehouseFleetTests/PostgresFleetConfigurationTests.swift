@@ -1,5 +1,6 @@
 import GatehouseCore
 import GatehouseFleet
+import GatehousePostgres
 import Testing
 
 @Suite("PostgresFleetConfiguration")
@@ -8,12 +9,12 @@ struct PostgresFleetConfigurationTests {
     func readsURL() throws {
         let configuration = try PostgresFleetConfiguration(
             url: "postgresql://gate:s%40cret@db.example:6543/fleet?sslmode=require", replica: "r1")
-        #expect(configuration.username == "gate")
-        #expect(configuration.password == "s@cret")
-        #expect(configuration.host == "db.example")
-        #expect(configuration.port == 6543)
-        #expect(configuration.database == "fleet")
-        #expect(configuration.tls == .require)
+        #expect(configuration.endpoint.username == "gate")
+        #expect(configuration.endpoint.password == "s@cret")
+        #expect(configuration.endpoint.host == "db.example")
+        #expect(configuration.endpoint.port == 6543)
+        #expect(configuration.endpoint.database == "fleet")
+        #expect(configuration.endpoint.tls == .require)
         #expect(configuration.replica == "r1")
         #expect(configuration.description == "postgres://gate:***@db.example:6543/fleet?sslmode=require")
     }
@@ -21,11 +22,11 @@ struct PostgresFleetConfigurationTests {
     @Test("Defaults: port 5432, user postgres, database named as the user, sslmode prefer, 30 s reconcile")
     func defaults() throws {
         let configuration = try PostgresFleetConfiguration(url: "postgres://db", replica: "r1")
-        #expect(configuration.port == 5432)
-        #expect(configuration.username == "postgres")
-        #expect(configuration.database == "postgres")
-        #expect(configuration.password == nil)
-        #expect(configuration.tls == .prefer)
+        #expect(configuration.endpoint.port == 5432)
+        #expect(configuration.endpoint.username == "postgres")
+        #expect(configuration.endpoint.database == "postgres")
+        #expect(configuration.endpoint.password == nil)
+        #expect(configuration.endpoint.tls == .prefer)
         #expect(configuration.reconcileInterval == .seconds(30))
         #expect(configuration.channel == "gatehouse_fleet")
     }

@@ -87,6 +87,55 @@ package struct TestPostgres: Sendable {
         return output.stdout
     }
 
+    // MARK: - A server of the test's own
+
+    /// Starts a server for the calling test alone, which it may stop and start again (a restart
+    /// under load); like the shared one it is stopped by PID when the test process exits.
+    ///
+    /// - Throws: ``Failure`` when the binaries are missing or the server does not start.
+    package static func makePrivate() async throws -> TestPostgres {
+        try await Self.start()
+    }
+
+    /// PostgreSQL's fast shutdown (SIGINT to the postmaster, what `pg_ctl stop -m fast` sends):
+    /// every session ends, then the server exits; returns once it has. The data directory stays,
+    /// for ``restarted()``.
+    ///
+    /// - Throws: ``Failure`` when the server has not exited within 30 s (it is then killed).
+    package func stopFast() async throws {
+        Self.running.withLock { $0.removeAll { $0.pid == self.pid } }
+        kill(self.pid, SIGINT)
+        let deadline = ContinuousClock.now + .seconds(30)
+        // The server is this process's child: reap it (a zombie would still answer kill(pid, 0)).
+        while waitpid(self.pid, nil, WNOHANG) == 0 {
+            guard ContinuousClock.now < deadline else {
+                kill(self.pid, SIGKILL)
+                waitpid(self.pid, nil, 0)
+                throw Failure(description: "PostgreSQL (pid \(self.pid)) did not stop within 30 s of SIGINT; killed")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Starts the server again on the same data directory and port after ``stopFast()``.
+    ///
+    /// - Returns: The running server (its new PID).
+    /// - Throws: ``Failure`` when it does not start, with its log.
+    package func restarted() async throws -> TestPostgres {
+        let log = self.directory.appendingPathComponent("server-\(self.port)-restarted.log")
+        let process = try Self.launchPostgres(
+            data: self.directory.appendingPathComponent("data").path, port: self.port, socketDirectory: self.directory,
+            log: log, asPostgres: getuid() == 0)
+        guard try await Self.waitUntilReady(port: self.port, process: process) else {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            throw Failure(description: "PostgreSQL did not start again on port \(self.port):\n\(text)")
+        }
+        let server = TestPostgres(port: self.port, pid: process.processIdentifier, directory: self.directory)
+        Self.running.withLock { $0.append(server) }
+        return server
+    }
+
     // MARK: - Starting and stopping
 
     private static let registry = Registry()

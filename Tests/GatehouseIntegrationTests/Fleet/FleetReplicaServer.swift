@@ -26,9 +26,11 @@ final class FleetReplicaServer: Sendable {
         self.adminPort = adminPort
     }
 
-    /// Starts a replica named `name` in `directory` (created), following the fleet at `fleetURL`.
-    static func start(name: String, directory: URL, policies: URL, fleetURL: String) async throws -> FleetReplicaServer
-    {
+    /// Starts a replica named `name` in `directory` (created), following the fleet at `fleetURL`;
+    /// its decision log in `audit/decisions.db`, or in the PostgreSQL at `auditStore`.
+    static func start(
+        name: String, directory: URL, policies: URL, fleetURL: String, auditStore: String? = nil
+    ) async throws -> FleetReplicaServer {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let digest = SHA256.hash(data: Array(Self.token.utf8)).map { String(format: "%02x", $0) }.joined()
         let configuration = """
@@ -37,7 +39,7 @@ final class FleetReplicaServer: Sendable {
               listeners:
                 - address: 127.0.0.1:0
             bundles: { store: store, watch: false }
-            audit: { store: audit/decisions.db, key: audit/key.pem, instance: \(name) }
+            audit: { store: "\(auditStore ?? "audit/decisions.db")", key: audit/key.pem, instance: \(name) }
             admin:
               listen: 127.0.0.1:0
               tokens:

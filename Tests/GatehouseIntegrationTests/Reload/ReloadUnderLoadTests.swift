@@ -81,13 +81,17 @@ struct ReloadUnderLoadTests {
         }
     }
 
-    /// Sends checks one after another until `stop`, alternating an allowed and a denied path.
+    /// Sends checks one after another until `stop`, alternating an allowed and a denied path; with
+    /// `minimum`, also until it has sent that many (or `cap` has passed since it started), so a
+    /// loop starved of CPU by a busy machine still sends enough to judge.
     static func checkLoop(
-        _ client: GRPCClient<HTTP2ClientTransport.Posix>, index: Int, until stop: StopFlag
+        _ client: GRPCClient<HTTP2ClientTransport.Posix>, index: Int, until stop: StopFlag, atLeast minimum: Int = 0,
+        cap: Duration = .seconds(120)
     ) async -> [Sample] {
         var samples: [Sample] = []
         var count = 0
-        while !stop.isRaised {
+        let giveUp = ContinuousClock.now + cap
+        while !stop.isRaised || (samples.count < minimum && ContinuousClock.now < giveUp) {
             count += 1
             // Distinct paths, so that most checks are computed, not answered from the cache.
             let path = count % 2 == 0 ? "/public/\(index)/\(count % 500)" : "/private/\(count % 50)"
