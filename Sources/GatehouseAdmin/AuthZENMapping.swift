@@ -69,12 +69,32 @@ package enum AuthZENMapping {
         }
         let properties = resource.properties ?? [:]
         let headers = try Self.headers(subject: subject, resource: properties)
-        return AuthzRequest(
+        var request = AuthzRequest(
             method: method, path: path, host: try Self.text(properties["host"], "resource.properties.host") ?? "",
             scheme: try Self.text(properties["scheme"], "resource.properties.scheme") ?? "http", headers: headers,
             source: try Self.source(subjectID, properties: subject.properties ?? [:]),
             contextExtensions: try Self.contextExtensions(properties["context_extensions"]),
             time: time, id: requestID, paths: paths)
+        request.properties = Self.entityProperties(of: evaluation)
+        return request
+    }
+
+    /// The entities' `properties` as rules read them (`properties: {subject.department: …}`): every
+    /// member as sent, except the subject's credentials, which count only once verified.
+    static func entityProperties(of evaluation: AuthZENDTO.Evaluation) -> EntityProperties {
+        var objects: [PropertyEntity: [String: ClaimValue]] = [:]
+        for (entity, sent) in [
+            (PropertyEntity.subject, evaluation.subject?.properties), (.resource, evaluation.resource?.properties),
+            (.action, evaluation.action?.properties),
+        ] {
+            guard var sent, !sent.isEmpty else { continue }
+            if entity == .subject {
+                sent["token"] = nil
+                sent["certificate"] = nil
+            }
+            objects[entity] = sent.mapValues(\.claimValue)
+        }
+        return EntityProperties(objects)
     }
 
     /// The request headers: `resource.properties.headers` and the subject's bearer token.

@@ -1,3 +1,5 @@
+import GatehouseCore
+
 /// Any JSON value, for the parts of an AuthZEN request whose shape the specification leaves open
 /// (`properties`, `context`) and for the `context` Gatehouse answers with.
 package enum AuthZENValue: Codable, Sendable, Hashable {
@@ -47,5 +49,19 @@ package enum AuthZENValue: Codable, Sendable, Hashable {
     var string: String? {
         if case .string(let text) = self { return text }
         return nil
+    }
+}
+
+extension AuthZENValue {
+    /// The same JSON value in the form policies compare (claims, AuthZEN properties).
+    var claimValue: ClaimValue {
+        switch self {
+        case .null: return .null
+        case .bool(let flag): return .bool(flag)
+        case .number(let number): return .number(number)
+        case .string(let text): return .string(text)
+        case .array(let items): return .array(items.map(\.claimValue))
+        case .object(let members): return .object(members.mapValues(\.claimValue))
+        }
     }
 }

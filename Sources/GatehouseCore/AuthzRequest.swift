@@ -38,6 +38,8 @@ package struct AuthzRequest: Sendable {
     package var id: String?
     /// Whether the request carries HTTP attributes at all; `false` for Envoy's network-level filter.
     package var isHTTP: Bool
+    /// The AuthZEN entities' `properties`; none for a check from Envoy.
+    package var properties = EntityProperties()
 
     /// Builds and normalizes a request.
     ///

@@ -42,6 +42,33 @@ extension CacheKeyBuilder {
         if bytes.count % 8 != 0 { self.add(word) }
     }
 
+    /// Adds a JSON value exactly: a kind tag, then its content; object members in key order, so
+    /// two equal objects give the same key. Absent and `null` differ.
+    package mutating func add(_ value: ClaimValue?) {
+        switch value {
+        case nil: self.add(UInt64(0))
+        case .null?: self.add(UInt64(1))
+        case .bool(let flag)?: self.add(flag ? UInt64(3) : UInt64(2))
+        case .number(let number)?:
+            self.add(UInt64(4))
+            self.add(number.bitPattern)
+        case .string(let text)?:
+            self.add(UInt64(5))
+            self.add(Substring(text))
+        case .array(let items)?:
+            self.add(UInt64(6))
+            self.add(UInt64(items.count))
+            for item in items { self.add(item) }
+        case .object(let members)?:
+            self.add(UInt64(7))
+            self.add(UInt64(members.count))
+            for (name, member) in members.sorted(by: { $0.key < $1.key }) {
+                self.add(Substring(name))
+                self.add(member)
+            }
+        }
+    }
+
     /// Adds every value of a multi-valued field, and how many there are.
     @inline(__always)
     package mutating func add(_ values: [String]?) {

@@ -21,6 +21,8 @@ package enum Condition: Sendable, Hashable {
     case claim(path: [String], ClaimMatch)
     /// The caller presented a verified credential (or, when `false`, did not).
     case authenticated(Bool)
+    /// A condition on a property an AuthZEN caller sent with the subject, resource or action.
+    case property(PropertyEntity, path: [String], ClaimMatch)
 
     /// Whether the condition holds.
     ///
@@ -48,6 +50,8 @@ package enum Condition: Sendable, Hashable {
             return match.matches(identity.token?.claims.value(at: path))
         case .authenticated(let expected):
             return identity.isAuthenticated == expected
+        case .property(let entity, let path, let match):
+            return match.matches(request.properties.value(of: entity, at: path))
         }
     }
 
@@ -62,6 +66,7 @@ package enum Condition: Sendable, Hashable {
         case .sourceCIDRs: return [.sourceAddress]
         case .claim(let path, _): return [.tokenClaim(path.joined(separator: "."))]
         case .authenticated: return [.authenticated]
+        case .property(let entity, let path, _): return [.property(entity, path.joined(separator: "."))]
         }
     }
 }
@@ -161,6 +166,8 @@ extension Condition: CustomStringConvertible {
             return "source identity \(negated ? "matches none of" : "matches one of") [\(list(patterns))]"
         case .sourceCIDRs(let blocks, let negated): return "source address \(negated ? "not " : "")in [\(list(blocks))]"
         case .claim(let path, let match): return "claim '\(path.joined(separator: "."))' \(match)"
+        case .property(let entity, let path, let match):
+            return "\(entity.rawValue).properties.\(path.joined(separator: ".")) \(match)"
         case .authenticated(let flag): return flag ? "caller is authenticated" : "caller is not authenticated"
         }
     }

@@ -47,6 +47,8 @@ package struct PolicyCachePlan: Sendable {
             case .host: key.add(request.host)
             case .header(let name): key.add(request.headers[name])
             case .contextExtension(let name): key.add(request.contextExtensions[name])
+            case .property(let entity, let path):
+                key.add(request.properties.value(of: entity, at: path.split(separator: ".").map(String.init)))
             case .sourceAddress:
                 switch request.source.address {
                 case nil: key.add(UInt64(0))
@@ -70,7 +72,7 @@ extension RequestAttribute {
     /// Whether the attribute is read from the request itself rather than from the verified identity.
     package var isRequestSide: Bool {
         switch self {
-        case .method, .path, .host, .header, .sourceAddress, .contextExtension, .requestID: return true
+        case .method, .path, .host, .header, .sourceAddress, .contextExtension, .requestID, .property: return true
         case .peerIdentity, .tokenIssuer, .tokenSubject, .tokenClaim, .authenticated, .subject: return false
         }
     }

@@ -19,6 +19,8 @@ package enum RequestAttribute: Hashable, Comparable, Sendable, CustomStringConve
     case subject
     case contextExtension(String)
     case requestID
+    /// An AuthZEN entity's property at a dotted path.
+    case property(PropertyEntity, String)
 
     package var description: String {
         switch self {
@@ -35,6 +37,7 @@ package enum RequestAttribute: Hashable, Comparable, Sendable, CustomStringConve
         case .subject: return "identity.subject"
         case .contextExtension(let key): return "context_extensions[\(key)]"
         case .requestID: return "request.id"
+        case .property(let entity, let path): return "\(entity.rawValue).properties.\(path)"
         }
     }
 

@@ -48,7 +48,7 @@ enum PolicyBuilder {
         case .authenticated: return 0
         case .methods: return 1
         case .header: return 2
-        case .claim: return 3
+        case .claim, .property: return 3
         case .hosts: return 4
         case .sourceCIDRs: return 5
         case .principals: return 6

@@ -4,7 +4,7 @@ extension PolicyParser {
     static let ruleKeys = [
         "name", "description", "action", "shadow", "methods", "notMethods", "paths", "notPaths", "hosts", "notHosts",
         "headers", "spiffeIds", "notSpiffeIds", "xroadClients", "notXroadClients", "groups", "notGroups", "sourceCidrs",
-        "notSourceCidrs", "claims", "authenticated", "response",
+        "notSourceCidrs", "claims", "properties", "authenticated", "response",
     ]
 
     mutating func rule(_ node: YAMLNode) -> RuleDocument? {
@@ -35,6 +35,9 @@ extension PolicyParser {
         self.readSourceConditions(entries, into: &rule, what: what)
         if let headers = entries["headers"] { rule.conditions += self.headerConditions(headers, what: what) }
         if let claims = entries["claims"] { rule.conditions += self.claimConditions(claims, what: what) }
+        if let properties = entries["properties"] {
+            rule.conditions += self.propertyConditions(properties, what: what)
+        }
         if let authenticated = entries["authenticated"],
             let flag = self.reader.bool(authenticated, what: "\(what) authenticated")
         {
@@ -222,62 +225,84 @@ extension PolicyParser {
     }
 
     private mutating func claimConditions(_ node: YAMLNode, what: String) -> [Condition] {
+        self.valueConditions(
+            node, what: what, section: "claims", noun: "claim",
+            condition: { text in ClaimPath(text).map { path in { .claim(path: path.components, $0) } } },
+            pathError: { "The claim path '\($0)' has an empty part; write e.g. 'realm_access.roles'." })
+    }
+
+    /// `properties: {subject.department: finance, resource.owner: {exists: true}}`: conditions on
+    /// the AuthZEN entities' properties, with the same matches as `claims`.
+    private mutating func propertyConditions(_ node: YAMLNode, what: String) -> [Condition] {
+        self.valueConditions(
+            node, what: what, section: "properties", noun: "property",
+            condition: { text in
+                guard let path = ClaimPath(text), path.components.count >= 2,
+                    let entity = PropertyEntity(rawValue: path.components[0])
+                else { return nil }
+                let rest = Array(path.components.dropFirst())
+                return { .property(entity, path: rest, $0) }
+            },
+            pathError: {
+                "The property path '\($0)' must name subject, resource or action, then a property, with no empty part; write e.g. 'subject.department' or 'resource.owner.id'."
+            })
+    }
+
+    /// A mapping of dotted paths to matches (`equals` by default, `in`, `contains`, `exists`), each
+    /// made into a condition by `condition`, or reported with `pathError` when it returns `nil`.
+    private mutating func valueConditions(
+        _ node: YAMLNode, what: String, section: String, noun: String,
+        condition: (String) -> ((ClaimMatch) -> Condition)?, pathError: (String) -> String
+    ) -> [Condition] {
         guard case .mapping(let pairs) = node.content else {
             self.reader.diagnostics.error(
-                .typeError, "\(what) claims must be a mapping of claim path to condition, not \(node.typeName).",
+                .typeError, "\(what) \(section) must be a mapping of \(noun) path to condition, not \(node.typeName).",
                 at: node.location)
             return []
         }
         if pairs.isEmpty {
             self.reader.diagnostics.error(
-                .emptyRule, "\(what) claims is empty; remove it or add a condition.", at: node.location)
+                .emptyRule, "\(what) \(section) is empty; remove it or add a condition.", at: node.location)
         }
         var conditions: [Condition] = []
         for (key, value) in pairs {
-            guard let text = self.reader.string(key, what: "A claim path") else { continue }
-            guard let path = ClaimPath(text) else {
-                self.reader.diagnostics.error(
-                    .invalidValue, "The claim path '\(text)' has an empty part; write e.g. 'realm_access.roles'.",
-                    at: key.location)
+            guard let text = self.reader.string(key, what: "A \(noun) path") else { continue }
+            guard let make = condition(text) else {
+                self.reader.diagnostics.error(.invalidValue, pathError(text), at: key.location)
                 continue
             }
             guard case .mapping = value.content else {
-                if let expected = self.reader.claimValue(value, what: "claim '\(text)'") {
-                    conditions.append(.claim(path: path.components, .equals(expected)))
+                if let expected = self.reader.claimValue(value, what: "\(noun) '\(text)'") {
+                    conditions.append(make(.equals(expected)))
                 }
                 continue
             }
             guard
                 let entries = self.reader.mapping(
-                    value, allowed: ["equals", "in", "contains", "exists"], what: "The condition on claim '\(text)'")
+                    value, allowed: ["equals", "in", "contains", "exists"], what: "The condition on \(noun) '\(text)'")
             else { continue }
             guard entries.count == 1, let (kind, operand) = entries.first else {
                 self.reader.diagnostics.error(
                     .invalidValue,
-                    "The condition on claim '\(text)' must have exactly one of equals, in, contains, exists.",
+                    "The condition on \(noun) '\(text)' must have exactly one of equals, in, contains, exists.",
                     at: value.location)
                 continue
             }
             switch kind {
             case "exists":
-                if let flag = self.reader.bool(operand, what: "exists") {
-                    conditions.append(.claim(path: path.components, .exists(flag)))
-                }
+                if let flag = self.reader.bool(operand, what: "exists") { conditions.append(make(.exists(flag))) }
             case "in":
                 guard let items = self.reader.list(operand, what: "in") else { continue }
                 if items.isEmpty {
                     self.reader.diagnostics.error(
-                        .emptyRule, "The 'in' list of claim '\(text)' is empty, so it can never match.",
+                        .emptyRule, "The 'in' list of \(noun) '\(text)' is empty, so it can never match.",
                         at: operand.location)
                 }
                 let values = items.compactMap { self.reader.claimValue($0, what: "in") }
-                if values.count == items.count, !values.isEmpty {
-                    conditions.append(.claim(path: path.components, .oneOf(values)))
-                }
+                if values.count == items.count, !values.isEmpty { conditions.append(make(.oneOf(values))) }
             default:
                 guard let expected = self.reader.claimValue(operand, what: kind) else { continue }
-                conditions.append(
-                    .claim(path: path.components, kind == "equals" ? .equals(expected) : .contains(expected)))
+                conditions.append(make(kind == "equals" ? .equals(expected) : .contains(expected)))
             }
         }
         return conditions

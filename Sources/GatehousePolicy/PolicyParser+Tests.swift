@@ -26,7 +26,10 @@ extension PolicyParser {
     }
 
     private mutating func request(_ node: YAMLNode) -> AuthzRequest? {
-        let keys = ["method", "path", "host", "scheme", "headers", "contextExtensions", "sourceAddress", "dotSegments"]
+        let keys = [
+            "method", "path", "host", "scheme", "headers", "contextExtensions", "sourceAddress", "dotSegments",
+            "properties",
+        ]
         guard let entries = self.reader.mapping(node, allowed: keys, what: "A test request") else { return nil }
         func text(_ key: String, _ fallback: String) -> String {
             entries[key].flatMap { self.reader.string($0, what: key) } ?? fallback
@@ -47,10 +50,34 @@ extension PolicyParser {
         }
         var paths = PathNormalizer.Configuration.defaults
         if let node = entries["dotSegments"] { paths.dotSegments = self.dotSegments(node) ?? paths.dotSegments }
-        return AuthzRequest(
+        var request = AuthzRequest(
             method: text("method", "GET"), path: text("path", "/"), host: text("host", ""),
             scheme: text("scheme", "https"),
             headers: headers, source: source, contextExtensions: extensions, paths: paths)
+        if let node = entries["properties"] { request.properties = self.properties(node) }
+        return request
+    }
+
+    /// `properties: {subject: {department: finance}, resource: {…}, action: {…}}`: what an AuthZEN
+    /// evaluator would send with each entity.
+    private mutating func properties(_ node: YAMLNode) -> EntityProperties {
+        let names = PropertyEntity.allCases.map(\.rawValue)
+        guard let entries = self.reader.mapping(node, allowed: names, what: "request.properties") else {
+            return EntityProperties()
+        }
+        var objects: [PropertyEntity: [String: ClaimValue]] = [:]
+        for (name, value) in entries {
+            guard let entity = PropertyEntity(rawValue: name) else { continue }
+            guard case .object(let members)? = self.reader.claimValue(value, what: "request.properties.\(name)")
+            else {
+                self.reader.diagnostics.error(
+                    .typeError, "request.properties.\(name) must be a mapping of property name to value.",
+                    at: value.location)
+                continue
+            }
+            objects[entity] = members
+        }
+        return EntityProperties(objects)
     }
 
     /// The server setting `paths.dotSegments` a case is decided under: `reject` (the default) or `normalize`.

@@ -2,7 +2,8 @@ extension DecisionTree {
     /// Decides a stored check again, or says why it cannot.
     ///
     /// Refuses (``ReplayLimit``) rather than guess whenever the evaluation would read what the
-    /// record does not hold: a header, a claim that was not logged, a context extension, or the
+    /// record does not hold: a header, a claim that was not logged, a context extension, an AuthZEN
+    /// property, or the
     /// identity of a caller whose credentials were never verified because no policy selected the
     /// request then. Only the rules the request's method and path reach count, so a header rule
     /// on another route does not make every record unreplayable.
@@ -36,6 +37,7 @@ extension DecisionTree {
                     case .header(let name) where name != "x-request-id": throw .header(name)
                     case .tokenClaim(let path) where !check.holdsClaim(path): throw .claim(path)
                     case .contextExtension(let key): throw .contextExtension(key)
+                    case .property: throw .property(attribute.description)
                     default: continue
                     }
                 }

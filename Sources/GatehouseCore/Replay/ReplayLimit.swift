@@ -28,6 +28,11 @@ package struct ReplayLimit: Error, Hashable, Comparable, CustomStringConvertible
         ReplayLimit(code: "context_extension_not_recorded", detail: "context_extensions[\(key)]")
     }
 
+    /// A rule reads an AuthZEN entity's property, which records do not keep.
+    package static func property(_ attribute: String) -> ReplayLimit {
+        ReplayLimit(code: "property_not_recorded", detail: attribute)
+    }
+
     /// No policy governed the request when it was decided, so no credential was ever verified;
     /// the candidate selects one and would need the caller's identity.
     package static let credentialsNotVerified = ReplayLimit(

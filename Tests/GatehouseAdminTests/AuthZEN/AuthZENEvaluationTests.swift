@@ -56,6 +56,31 @@ struct AuthZENEvaluationTests {
         #expect(request.time == FakeAdministration.now)
     }
 
+    @Test("Entity properties reach the request for property rules; the subject's credentials do not")
+    func properties() async throws {
+        let fixture = AuthZENFixture()
+        let body = """
+            {"subject": {"type": "identity", "id": "alice",
+                         "properties": {"token": "tok", "certificate": "PEM", "department": "finance"}},
+             "action": {"name": "GET", "properties": {"purpose": "audit", "urgent": true}},
+             "resource": {"type": "route", "id": "/reports/q3",
+                          "properties": {"host": "reports.example", "owner": {"id": "bob", "level": 3}}}}
+            """
+        try await fixture.withClient { client in
+            let response = try await AuthZENFixture.post(client, "/access/v1/evaluation", body)
+            #expect(response.status == .ok)
+        }
+        let request = try #require(fixture.evaluator.requests.first)
+        #expect(request.properties.objects[.subject] == ["department": .string("finance")])
+        #expect(request.properties.value(of: .action, at: ["purpose"]) == .string("audit"))
+        #expect(request.properties.value(of: .action, at: ["urgent"]) == .bool(true))
+        #expect(request.properties.value(of: .resource, at: ["owner", "id"]) == .string("bob"))
+        #expect(request.properties.value(of: .resource, at: ["owner", "level"]) == .number(3))
+        #expect(request.properties.value(of: .resource, at: ["host"]) == .string("reports.example"))
+        #expect(request.properties.value(of: .subject, at: ["token"]) == nil)
+        #expect(request.properties.value(of: .subject, at: ["certificate"]) == nil)
+    }
+
     @Test("A deny is HTTP 200 with decision false and the reason in context")
     func deny() async throws {
         let fixture = AuthZENFixture()

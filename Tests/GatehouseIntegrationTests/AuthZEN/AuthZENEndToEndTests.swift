@@ -134,6 +134,35 @@ struct AuthZENEndToEndTests {
         }
     }
 
+    @Test("Through serve: rules on entity properties, decided and cached per property value")
+    func properties() async throws {
+        try await Self.withServer { _, url in
+            func ask(department: String, classification: String) async throws -> String {
+                let body = """
+                    {"subject": {"type": "identity", "id": "spiffe://gov.example/ns/finance/sa/reports",
+                                 "properties": {"department": "\(department)"}},
+                     "action": {"name": "GET"},
+                     "resource": {"type": "route", "id": "/reports/q3",
+                                  "properties": {"host": "reports.gov.example", "classification": "\(classification)"}}}
+                    """
+                let answer = try await Self.post(
+                    url + "/access/v1/evaluation", body: Data(body.utf8), token: Self.evaluatorToken)
+                #expect(answer.status == 200, "\(answer.body)")
+                return answer.body
+            }
+            // Twice each, alternating, so a cached decision for one value would be served for the other.
+            for _ in 0..<2 {
+                let allowed = try await ask(department: "finance", classification: "internal")
+                #expect(allowed.contains(#""decision":true"#), "\(allowed)")
+                #expect(allowed.contains(#""rule":"finance-reads-reports""#), "\(allowed)")
+                let otherDepartment = try await ask(department: "sales", classification: "internal")
+                #expect(otherDepartment.contains(#""decision":false"#), "\(otherDepartment)")
+                let secret = try await ask(department: "finance", classification: "secret")
+                #expect(secret.contains(#""decision":false"#), "\(secret)")
+            }
+        }
+    }
+
     /// Each request's (decision, reason, status, policy, rule) through the gRPC door over the
     /// Unix socket, which deploy/gatehouse.yaml trusts for forwarded identities, as the AuthZEN
     /// door trusts its evaluator.
