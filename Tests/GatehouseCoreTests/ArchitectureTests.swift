@@ -85,7 +85,8 @@ struct ArchitectureTests {
             target: "GatehouseMetrics", modules: ["GatehouseCore", "Prometheus", "Metrics"],
             system: ["Foundation", "Synchronization", "Glibc", "Darwin", "Musl"]),
         ModuleRule(
-            target: "GatehouseAudit", modules: ["GatehouseCore", "Crypto", "GRDB"],
+            // GRDBSQLite: SQLite's C API for the decision log's hot insert loops (GRDB's own product).
+            target: "GatehouseAudit", modules: ["GatehouseCore", "Crypto", "GRDB", "GRDBSQLite"],
             system: ["Foundation", "Synchronization", "Dispatch", "Glibc", "Darwin", "Musl"]),
         // What the PostgreSQL adapters share (URL, client configuration, deadline): no peer, their helper.
         ModuleRule(
@@ -104,7 +105,8 @@ struct ArchitectureTests {
         // Test-only: what the test targets share. Core's types, and the PKI libraries TestPKI builds on.
         ModuleRule(
             target: "GatehouseTestSupport", modules: ["GatehouseCore", "Crypto", "X509", "SwiftASN1"],
-            system: ["Foundation", "Synchronization", "Glibc", "Darwin", "Musl"], folder: "Tests"),
+            // Dispatch: DedicatedThreadExecutor runs load clients off the cooperative pool.
+            system: ["Foundation", "Synchronization", "Dispatch", "Glibc", "Darwin", "Musl"], folder: "Tests"),
     ]
 
     /// The targets that must meet only through Core (and GRPC through Envoy's API types).
