@@ -8,7 +8,10 @@ package enum ClaimValue: Sendable, Hashable {
     case null
 
     /// The value at a dotted path such as `realm_access.roles`, already split into its parts.
-    package func value(at path: [String]) -> ClaimValue? {
+    package func value(at path: [String]) -> ClaimValue? { self.value(at: path[...]) }
+
+    /// The value at a path given as part of a longer one, without copying it.
+    package func value(at path: ArraySlice<String>) -> ClaimValue? {
         var current = self
         for key in path {
             guard case .object(let members) = current, let next = members[key] else { return nil }

@@ -66,7 +66,7 @@ package enum Condition: Sendable, Hashable {
         case .sourceCIDRs: return [.sourceAddress]
         case .claim(let path, _): return [.tokenClaim(path.joined(separator: "."))]
         case .authenticated: return [.authenticated]
-        case .property(let entity, let path, _): return [.property(entity, path.joined(separator: "."))]
+        case .property(let entity, let path, _): return [.property(entity, path)]
         }
     }
 }

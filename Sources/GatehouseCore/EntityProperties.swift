@@ -27,6 +27,6 @@ package struct EntityProperties: Sendable, Hashable {
     @inline(__always)
     package func value(of entity: PropertyEntity, at path: [String]) -> ClaimValue? {
         guard let members = self.objects[entity], let first = path.first, let value = members[first] else { return nil }
-        return value.value(at: Array(path.dropFirst()))
+        return value.value(at: path.dropFirst())
     }
 }

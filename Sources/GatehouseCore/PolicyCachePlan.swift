@@ -47,8 +47,7 @@ package struct PolicyCachePlan: Sendable {
             case .host: key.add(request.host)
             case .header(let name): key.add(request.headers[name])
             case .contextExtension(let name): key.add(request.contextExtensions[name])
-            case .property(let entity, let path):
-                key.add(request.properties.value(of: entity, at: path.split(separator: ".").map(String.init)))
+            case .property(let entity, let path): key.add(request.properties.value(of: entity, at: path))
             case .sourceAddress:
                 switch request.source.address {
                 case nil: key.add(UInt64(0))

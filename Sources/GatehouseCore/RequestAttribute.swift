@@ -19,8 +19,8 @@ package enum RequestAttribute: Hashable, Comparable, Sendable, CustomStringConve
     case subject
     case contextExtension(String)
     case requestID
-    /// An AuthZEN entity's property at a dotted path.
-    case property(PropertyEntity, String)
+    /// An AuthZEN entity's property at a path (its parts, outermost first).
+    case property(PropertyEntity, [String])
 
     package var description: String {
         switch self {
@@ -37,7 +37,8 @@ package enum RequestAttribute: Hashable, Comparable, Sendable, CustomStringConve
         case .subject: return "identity.subject"
         case .contextExtension(let key): return "context_extensions[\(key)]"
         case .requestID: return "request.id"
-        case .property(let entity, let path): return "\(entity.rawValue).properties.\(path)"
+        case .property(let entity, let path):
+            return "\(entity.rawValue).properties.\(path.joined(separator: "."))"
         }
     }
 
