@@ -53,9 +53,20 @@ enum PostgresAuditFixture {
     }
 
     /// Opens a store on `database` (migrating it), with the test server's plain TCP.
+    ///
+    /// Opening is setup, not what these tests check: in fresh-clone CI runs (every suite starting at
+    /// once on 2 cores) PostgreSQL answered the migrations later than the store's 5 s bound, so a
+    /// late open is retried, up to 10 times.
     static func store(_ database: TestPostgres.Database, readOnly: Bool = false) throws -> PostgresAuditStore {
-        try PostgresAuditStore(
-            configuration: PostgresAuditConfiguration(url: database.url + "?sslmode=disable"), readOnly: readOnly)
+        let configuration = try PostgresAuditConfiguration(url: database.url + "?sslmode=disable")
+        var attempt = 1
+        while true {
+            do {
+                return try PostgresAuditStore(configuration: configuration, readOnly: readOnly)
+            } catch let error as AuditError where error.code == .storeUnavailable && attempt < 10 {
+                attempt += 1
+            }
+        }
     }
 }
 

@@ -145,26 +145,14 @@ struct PostgresAuditStoreTests {
     func outage() async throws {
         try await withPostgresDatabase("audit_outage") { database in
             let store = try await offPool {
-                var configuration = try PostgresAuditConfiguration(url: database.url + "?sslmode=disable")
-                // The product's bound. With 2 s, a fresh-clone CI run (all suites starting at once on
-                // 2 cores) failed to open the store in time: PostgreSQL answered the migrations late.
-                configuration.operationTimeout = .seconds(5)
-                // Opening is setup here, not under test: a late answer is retried, for up to ~50 s.
-                var attempt = 1
-                while true {
-                    do {
-                        let store = try PostgresAuditStore(configuration: configuration)
-                        do {
-                            try store.lock(instance: "gh-1")
-                        } catch {
-                            store.close()
-                            throw error
-                        }
-                        return store
-                    } catch  where attempt < 10 {
-                        attempt += 1
-                    }
+                let store = try F.store(database)
+                do {
+                    try store.lock(instance: "gh-1")
+                } catch {
+                    store.close()
+                    throw error
                 }
+                return store
             }
             do {
                 try await Self.outage(store, database)
