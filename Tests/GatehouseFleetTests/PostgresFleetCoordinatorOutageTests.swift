@@ -15,7 +15,10 @@ struct PostgresFleetCoordinatorOutageTests {
             }
             try await FleetTestHarness.withRunning([coordinator]) { _ in
                 try await poll(until: "a listens") { coordinator.statistics.isListening }
-                try await coordinator.publish(FleetRevision(revision: "r1", digest: "d1"))
+                // Setup, not under test: on a stalled CI machine one call can outlast the 1 s bound.
+                try await Self.retryingTimeouts {
+                    try await coordinator.publish(FleetRevision(revision: "r1", digest: "d1"))
+                }
                 try await database.server.psql(
                     """
                     ALTER DATABASE \(database.name) WITH ALLOW_CONNECTIONS false;
@@ -42,10 +45,12 @@ struct PostgresFleetCoordinatorOutageTests {
                 try await Self.allow(database)
                 // Back: the pool reconnects after its backoff, and the listener reconnects by itself.
                 let deadline = ContinuousClock.now + .seconds(60)
-                while (try? await coordinator.desired()) == nil, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(200))
+                var desired: FleetRevision?
+                while desired == nil, ContinuousClock.now < deadline {
+                    desired = try? await coordinator.desired()
+                    if desired == nil { try await Task.sleep(for: .milliseconds(200)) }
                 }
-                #expect(try await coordinator.desired()?.revision == "r1")
+                #expect(desired?.revision == "r1")
                 try await poll(until: "a listens again", timeout: .seconds(60)) { coordinator.statistics.isListening }
             }
         }
@@ -54,6 +59,17 @@ struct PostgresFleetCoordinatorOutageTests {
     private static func allow(_ database: TestPostgres.Database) async throws {
         try await database.server.psql(
             "ALTER DATABASE \(database.name) WITH ALLOW_CONNECTIONS true", database: "postgres")
+    }
+
+    /// Runs `call` until it does not fail with `fleet_database_error`, for at most 10 tries.
+    private static func retryingTimeouts(_ call: () async throws -> Void) async throws {
+        for attempt in 1...10 {
+            do {
+                return try await call()
+            } catch let error as FleetError where error.code == .database && attempt < 10 {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
     }
 
     /// `call` fails with `fleet_database_error` (a timeout, or the pool's own refusal) rather than hanging.
