@@ -30,24 +30,47 @@ package enum AuditLeaf {
         case .shadow(let entry): Self.write(entry, common: common, into: &writer)
         }
         writer.endObject()
-        return writer.bytes
+        return writer.finish()
     }
 
     /// The keys every record has, written where they fall in each kind's byte order.
+    ///
+    /// It holds the record's id, kind and time, not the record: a copy of the record (every
+    /// string of it retained and released) per encoding showed in the writer's profile.
     private struct Common {
-        var record: AuditRecord
+        var id: String
+        var kind: StaticString
+        var time: UnixTime
         var instance: String
         var sequence: UInt64
 
+        init(record: AuditRecord, instance: String, sequence: UInt64) {
+            self.id = record.id
+            self.kind =
+                switch record.entry {
+                case .decision: "decision"
+                case .admin: "admin"
+                case .activation: "activation"
+                case .gap: "gap"
+                case .shadow: "shadow"
+                }
+            self.time = record.time
+            self.instance = instance
+            self.sequence = sequence
+        }
+
         /// `id`, `instance`.
         func writeIdentity(_ writer: inout AuditLeafWriter) {
-            writer.string("id", self.record.id)
+            writer.string("id", self.id)
             writer.string("instance", self.instance)
         }
 
-        func writeKind(_ writer: inout AuditLeafWriter) { writer.string("kind", self.record.kind) }
+        func writeKind(_ writer: inout AuditLeafWriter) {
+            writer.key("kind")
+            writer.string(self.kind)
+        }
         func writeSequence(_ writer: inout AuditLeafWriter) { writer.integer("seq", self.sequence) }
-        func writeTime(_ writer: inout AuditLeafWriter) { writer.time("time", self.record.time) }
+        func writeTime(_ writer: inout AuditLeafWriter) { writer.time("time", self.time) }
         func writeVersion(_ writer: inout AuditLeafWriter) { writer.integer("v", AuditLeaf.version) }
     }
 

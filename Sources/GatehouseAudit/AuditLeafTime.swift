@@ -23,6 +23,18 @@ package enum AuditLeafTime {
 
     /// Appends the fixed-width text of `time` to `bytes`.
     static func write(_ time: UnixTime, into bytes: inout [UInt8]) {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: Self.width))
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            Self.write(time, to: buffer.baseAddress! + start)  // width > 0 bytes were just appended: non-nil
+        }
+    }
+
+    /// Writes the fixed-width text of `time` to the ``width`` bytes at `target`.
+    ///
+    /// Every field's digits are taken with constant divisors (multiplications once compiled), not
+    /// a loop of divisions: the writer formats each record's time twice (body and key step).
+    static func write(_ time: UnixTime, to target: UnsafeMutablePointer<UInt8>) {
         var seconds = time.seconds
         var nanoseconds = Int64(time.nanoseconds)
         if seconds < Self.earliest || (nanoseconds < 0 && seconds == Self.earliest) {
@@ -35,22 +47,37 @@ package enum AuditLeafTime {
             nanoseconds = nanoseconds.floorModulo(1_000_000_000)
         }
         let days = seconds.floorDivided(by: 86_400)
-        let secondOfDay = seconds.floorModulo(86_400)
+        let secondOfDay = Int(seconds.floorModulo(86_400))
         let (year, month, day) = Self.civil(fromDays: days)
-        Self.digits(year, 4, into: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        Self.digits(month, 2, into: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        Self.digits(day, 2, into: &bytes)
-        bytes.append(UInt8(ascii: "T"))
-        Self.digits(secondOfDay / 3600, 2, into: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        Self.digits(secondOfDay / 60 % 60, 2, into: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        Self.digits(secondOfDay % 60, 2, into: &bytes)
-        bytes.append(UInt8(ascii: "."))
-        Self.digits(nanoseconds, 9, into: &bytes)
-        bytes.append(UInt8(ascii: "Z"))
+        Self.two(Int(year) / 100, at: target)
+        Self.two(Int(year) % 100, at: target + 2)
+        target[4] = UInt8(ascii: "-")
+        Self.two(Int(month), at: target + 5)
+        target[7] = UInt8(ascii: "-")
+        Self.two(Int(day), at: target + 8)
+        target[10] = UInt8(ascii: "T")
+        Self.two(secondOfDay / 3600, at: target + 11)
+        target[13] = UInt8(ascii: ":")
+        Self.two(secondOfDay / 60 % 60, at: target + 14)
+        target[16] = UInt8(ascii: ":")
+        Self.two(secondOfDay % 60, at: target + 17)
+        target[19] = UInt8(ascii: ".")
+        // Nine digits of nanoseconds: one, then four pairs.
+        let fraction = Int(nanoseconds)
+        target[20] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: fraction / 100_000_000)
+        let low = fraction % 100_000_000
+        Self.two(low / 1_000_000, at: target + 21)
+        Self.two(low / 10_000 % 100, at: target + 23)
+        Self.two(low / 100 % 100, at: target + 25)
+        Self.two(low % 100, at: target + 27)
+        target[29] = UInt8(ascii: "Z")
+    }
+
+    /// Writes `value` (0–99) as two digits.
+    @inline(__always)
+    private static func two(_ value: Int, at target: UnsafeMutablePointer<UInt8>) {
+        target[0] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value / 10)
+        target[1] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10)
     }
 
     /// Parses exactly the fixed-width form; `nil` for anything else (another width, a field out
@@ -83,17 +110,6 @@ package enum AuditLeafTime {
             value = value * 10 + Int64(byte - UInt8(ascii: "0"))
         }
         return value
-    }
-
-    private static func digits(_ value: Int64, _ count: Int, into bytes: inout [UInt8]) {
-        var divisor: Int64 = 1
-        for _ in 1..<count { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        }
     }
 
     private static func daysIn(month: Int64, year: Int64) -> Int64 {

@@ -67,6 +67,37 @@ import Testing
                 + #""to":"2026-12-06T00:35:11.999999999Z","v":1}"#)
     }
 
+    @Test("Every escaped byte at every position of strings up to 3 words long, and multi-byte UTF-8 beside it")
+    func escapesAtEveryPosition() throws {
+        // The writer tests eight bytes at a time: an escape must be found wherever it falls in a
+        // word, at a word's edges, in a short tail and after a multi-byte character.
+        let specials: [(Character, String)] = [
+            ("\"", #"\""#), ("\\", #"\\"#), ("\u{0}", #"\u0000"#), ("\u{1F}", #"\u001f"#), ("\n", #"\u000a"#),
+        ]
+        for length in 1...24 {
+            for position in 0..<length {
+                for (special, escaped) in specials {
+                    var plain = Array(repeating: Character("a"), count: length)
+                    var expected = Array(repeating: "a", count: length)
+                    plain[position] = special
+                    expected[position] = escaped
+                    if position > 0 {
+                        plain[position - 1] = "é"
+                        expected[position - 1] = "é"
+                    }
+                    let subject = String(plain)
+                    var entry = AuditRecordSamples.minimalDecision
+                    entry.caller = AuditedCaller(subject: subject)
+                    let record = AuditRecord(id: "d", time: UnixTime(seconds: 0), entry: .decision(entry))
+                    let bytes = AuditLeaf.encode(record, instance: "i", sequence: 0)
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    #expect(text.contains(#""subject":""# + expected.joined() + #"","#), "\(length) \(position)")
+                    #expect(try AuditLeaf.decode(bytes).record == record)
+                }
+            }
+        }
+    }
+
     @Test("Bodies that are records in another encoding are refused as not canonical")
     func refusesNonCanonical() throws {
         let canonical = String(
