@@ -1,4 +1,3 @@
-import Foundation
 import GatehouseCore
 import HTTPTypes
 import Hummingbird
@@ -26,16 +25,16 @@ extension AdminAPI {
     func addAuthZENRoutes(to router: Router<AdminRequestContext>) {
         guard let evaluator = self.evaluator else { return }
         router.get(RouterPath(AuthZENPath.metadata)) { request, _ in
-            Self.echoingRequestID(of: request, AdminResponse.authZEN(self.metadata(for: request)))
+            Self.echoingRequestID(of: request, AdminResponse.authZEN(self.metadata(for: request).write(into:)))
         }
         router.post(RouterPath(AuthZENPath.evaluation)) { request, context in
             let response = try await self.authorized(
                 request, context, action: "evaluation", needs: .evaluator, level: .debug
             ) { _ in
-                let body: AuthZENDTO.Evaluation = try await Self.authZENBody(request)
-                return AdminAnswer(
-                    AdminResponse.authZEN(
-                        try await self.evaluate(body, requestID: Self.requestID(of: request), evaluator: evaluator)))
+                let body = try await Self.authZENBody(request, AuthZENDTO.Evaluation.init(json:))
+                let decision = try await self.evaluate(
+                    body, requestID: Self.requestID(of: request), evaluator: evaluator)
+                return AdminAnswer(AdminResponse.authZEN(decision.write(into:)))
             }
             return Self.echoingRequestID(of: request, response)
         }
@@ -43,7 +42,7 @@ extension AdminAPI {
             let response = try await self.authorized(
                 request, context, action: "evaluations", needs: .evaluator, level: .debug
             ) { _ in
-                let body: AuthZENDTO.Evaluations = try await Self.authZENBody(request)
+                let body = try await Self.authZENBody(request, AuthZENDTO.Evaluations.init(json:))
                 return try await self.evaluateBatch(body, requestID: Self.requestID(of: request), evaluator: evaluator)
             }
             return Self.echoingRequestID(of: request, response)
@@ -58,8 +57,8 @@ extension AdminAPI {
         let semantic = try AuthZENSemantic(body.options?.evaluationsSemantic)
         let defaults = body.defaults
         guard let items = body.evaluations, !items.isEmpty else {
-            return AdminAnswer(
-                AdminResponse.authZEN(try await self.evaluate(defaults, requestID: requestID, evaluator: evaluator)))
+            let decision = try await self.evaluate(defaults, requestID: requestID, evaluator: evaluator)
+            return AdminAnswer(AdminResponse.authZEN(decision.write(into:)))
         }
         var results: [AuthZENDTO.Decision] = []
         results.reserveCapacity(items.count)
@@ -69,7 +68,8 @@ extension AdminAPI {
             results.append(result)
             if semantic.stops(after: result.decision) { break }
         }
-        return AdminAnswer(AdminResponse.authZEN(AuthZENDTO.Decisions(evaluations: results)))
+        let decisions = AuthZENDTO.Decisions(evaluations: results)
+        return AdminAnswer(AdminResponse.authZEN(capacity: 64 + 256 * results.count, decisions.write(into:)))
     }
 
     /// One evaluation whose missing entity is the whole request's fault: 400.
@@ -128,8 +128,11 @@ extension AdminAPI {
             accessEvaluationsEndpoint: base + AuthZENPath.evaluations)
     }
 
-    /// The body as `Body`: 400 `invalid_json` when it is not JSON of that shape.
-    static func authZENBody<Body: Decodable>(_ request: Request) async throws -> Body {
+    /// The body as JSON (``AuthZENJSON``), handed to `shape`: 400 `invalid_json` when it is not
+    /// JSON, or not of the shape `shape` reads.
+    static func authZENBody<Body>(
+        _ request: Request, _ shape: (AuthZENValue) throws(AuthZENJSONError) -> Body
+    ) async throws -> Body {
         let bytes: ByteBuffer
         do {
             bytes = try await request.body.collect(upTo: Self.maxEvaluationBytes)
@@ -138,24 +141,17 @@ extension AdminAPI {
                 status: .contentTooLarge, code: "too_large",
                 message: "The body is larger than \(Self.maxEvaluationBytes) bytes; split the batch.")
         }
-        do {
-            return try JSONDecoder().decode(Body.self, from: Data(bytes.readableBytesView))
-        } catch {
+        let parsed = bytes.withUnsafeReadableBytes { raw in
+            Result { () throws(AuthZENJSONError) -> Body in try shape(AuthZENJSON.value(from: raw)) }
+        }
+        switch parsed {
+        case .success(let body): return body
+        case .failure(let error):
             throw AdminRequestError(
                 status: .badRequest, code: "invalid_json",
                 message:
-                    "The body is not an AuthZEN request: \(Self.describe(error)). Send a JSON object with subject, action and resource."
+                    "The body is not an AuthZEN request: \(error.message). Send a JSON object with subject, action and resource."
             )
-        }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context): return context.debugDescription
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return "\(path.isEmpty ? "the body" : path): \(context.debugDescription)"
-        default: return "\(error)"
         }
     }
 
@@ -206,14 +202,13 @@ enum AuthZENSemantic {
 }
 
 extension AdminResponse {
-    /// An AuthZEN body: compact JSON with sorted keys, its keys as given (no snake_case conversion).
-    static func authZEN(_ value: some Encodable) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // The values hold strings, numbers, booleans, arrays and objects only, which always encode.
-        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+    /// An AuthZEN body: compact JSON with its members in name order, written by `write` straight
+    /// into the response's buffer (``AuthZENJSON``).
+    static func authZEN(capacity: Int = 256, _ write: (inout ByteBuffer) -> Void) -> Response {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(capacity)
+        write(&buffer)
         return Response(
-            status: .ok, headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
     }
 }

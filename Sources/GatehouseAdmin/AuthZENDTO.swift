@@ -1,12 +1,13 @@
 /// The JSON bodies of the AuthZEN Authorization API 1.0, as the specification names them.
 ///
-/// Decoded with a plain `JSONDecoder` (not ``AdminJSON``'s snake_case conversion), because the
-/// keys inside `properties` and `context` are the caller's and must arrive unchanged.
+/// Read and written by ``AuthZENJSON`` (`AuthZENDTO+JSON.swift`, `AuthZENJSON+Writer.swift`), not
+/// by ``AdminJSON``'s snake_case coders: the keys inside `properties` and `context` are the
+/// caller's and must arrive unchanged.
 package enum AuthZENDTO {
     /// A subject or a resource: `{type, id, properties}`. Both `type` and `id` are required by the
     /// specification; they are optional here so that a batch item may leave them to the defaults
     /// and a missing one is reported as such (400 or an item's `context.error`), not as bad JSON.
-    package struct Entity: Codable, Sendable, Hashable {
+    package struct Entity: Sendable, Hashable {
         package var type: String?
         package var id: String?
         package var properties: [String: AuthZENValue]?
@@ -19,7 +20,7 @@ package enum AuthZENDTO {
     }
 
     /// An action: `{name, properties}`.
-    package struct Action: Codable, Sendable, Hashable {
+    package struct Action: Sendable, Hashable {
         package var name: String?
         package var properties: [String: AuthZENValue]?
 
@@ -30,7 +31,7 @@ package enum AuthZENDTO {
     }
 
     /// `POST /access/v1/evaluation`, and one item of a batch.
-    package struct Evaluation: Codable, Sendable, Hashable {
+    package struct Evaluation: Sendable, Hashable {
         package var subject: Entity?
         package var action: Action?
         package var resource: Entity?
@@ -55,8 +56,9 @@ package enum AuthZENDTO {
         }
     }
 
-    /// `POST /access/v1/evaluations`: top-level defaults, the items, and the options.
-    package struct Evaluations: Codable, Sendable, Hashable {
+    /// `POST /access/v1/evaluations`: top-level defaults, the items, and the options
+    /// (`evaluations_semantic` in JSON).
+    package struct Evaluations: Sendable, Hashable {
         package var subject: Entity?
         package var action: Action?
         package var resource: Entity?
@@ -82,38 +84,42 @@ package enum AuthZENDTO {
     }
 
     /// `options` of a batch.
-    package struct Options: Codable, Sendable, Hashable {
+    package struct Options: Sendable, Hashable {
         /// `execute_all` (the default), `deny_on_first_deny` or `permit_on_first_permit`.
         package var evaluationsSemantic: String?
 
         package init(evaluationsSemantic: String? = nil) { self.evaluationsSemantic = evaluationsSemantic }
-
-        enum CodingKeys: String, CodingKey {
-            case evaluationsSemantic = "evaluations_semantic"
-        }
     }
 
     /// One answer: `{"decision": true|false, "context": {…}}`.
-    package struct Decision: Codable, Sendable, Hashable {
+    package struct Decision: Sendable, Hashable {
         package var decision: Bool
         package var context: [String: AuthZENValue]?
+
+        package init(decision: Bool, context: [String: AuthZENValue]?) {
+            self.decision = decision
+            self.context = context
+        }
     }
 
     /// The answer to a batch: one ``Decision`` per item evaluated, in request order.
-    package struct Decisions: Codable, Sendable, Hashable {
+    package struct Decisions: Sendable, Hashable {
         package var evaluations: [Decision]
+
+        package init(evaluations: [Decision]) { self.evaluations = evaluations }
     }
 
-    /// `GET /.well-known/authzen-configuration`.
-    package struct Metadata: Codable, Sendable, Hashable {
+    /// `GET /.well-known/authzen-configuration` (`policy_decision_point`, `access_evaluation_endpoint`,
+    /// `access_evaluations_endpoint` in JSON).
+    package struct Metadata: Sendable, Hashable {
         package var policyDecisionPoint: String
         package var accessEvaluationEndpoint: String
         package var accessEvaluationsEndpoint: String
 
-        enum CodingKeys: String, CodingKey {
-            case policyDecisionPoint = "policy_decision_point"
-            case accessEvaluationEndpoint = "access_evaluation_endpoint"
-            case accessEvaluationsEndpoint = "access_evaluations_endpoint"
+        package init(policyDecisionPoint: String, accessEvaluationEndpoint: String, accessEvaluationsEndpoint: String) {
+            self.policyDecisionPoint = policyDecisionPoint
+            self.accessEvaluationEndpoint = accessEvaluationEndpoint
+            self.accessEvaluationsEndpoint = accessEvaluationsEndpoint
         }
     }
 }
