@@ -172,7 +172,7 @@ struct ServeCommand: AsyncParsableCommand {
         // One pipeline for every front door: the same cache, decision log and metrics.
         let pipeline = CheckPipeline(
             decider: decisions, logger: logger, paths: configuration.paths, observer: metrics.checkObserver,
-            audit: audit?.writer)
+            audit: audit?.writer, metadata: configuration.envoyMetadata)
         let doors = Self.frontDoors(configuration, pipeline: pipeline, peerVerifiers: peerVerifiers, logger: logger)
         let server = GRPCServerService(
             configuration: configuration.grpc,

@@ -16,6 +16,8 @@ package struct ServeConfiguration: Sendable, Hashable {
     /// Envoy's ext_authz HTTP mode: its listeners (none by default) and path prefixes.
     package var httpAuthz = HTTPAuthzConfiguration.defaults
     package var logLevel = Logger.Level.info
+    /// Which decision fields every answer carries for Envoy (`envoy.metadata`).
+    package var envoyMetadata = MetadataFields.lean
     package var cache = DecisionCacheSettings()
     package var paths = PathNormalizer.Configuration.defaults
     /// Whether Prometheus metrics are collected (served on the admin API's `GET /metrics`).

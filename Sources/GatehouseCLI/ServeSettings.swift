@@ -85,6 +85,10 @@ package enum ServeSettings {
             "httpAuthz.idleTimeout", \.httpAuthz.idleTimeout, SettingParser.duration().zeroIsOff(),
             "close an HTTP mode connection that carries no request this long"),
         ServeSetting(
+            "envoy.metadata", variable: "GATEHOUSE_ENVOY_METADATA", \.envoyMetadata, .metadataFields,
+            "the decision fields every answer carries for Envoy's access log (dynamic metadata; HTTP mode: x-gatehouse-metadata-* headers): lean (decision_id, reason, reason_detail), full, or a comma-separated list"
+        ),
+        ServeSetting(
             "log.level", variable: "GATEHOUSE_LOG_LEVEL", flag: "--log-level", \.logLevel, .choice("a log level"),
             "the lowest level logged (structured, on stderr)"),
         ServeSetting(
@@ -229,6 +233,15 @@ extension SettingParser where Value == [ListenerConfiguration] {
             }
             return listeners
         }, format: { $0.isEmpty ? "[]" : $0.map { "\($0.address)" }.joined(separator: ", ") }, combine: { $0 + $1 })
+}
+
+extension SettingParser where Value == MetadataFields {
+    /// `lean`, `full`, or a comma-separated list of metadata field names.
+    static let metadataFields = SettingParser(
+        type: "lean, full or a list of fields",
+        expected:
+            "lean, full or a comma-separated list of fields (\(MetadataFields.Field.allCases.map(\.rawValue).joined(separator: ", ")))",
+        parse: { text, _ in MetadataFields(text) }, format: { $0.description })
 }
 
 extension SettingParser where Value == ListenerConfiguration.Address {

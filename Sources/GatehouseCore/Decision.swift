@@ -79,27 +79,42 @@ package struct Decision: Sendable, Equatable {
     /// Whether the request may proceed.
     package var isAllowed: Bool { self.outcome == .allow }
 
-    /// The fields every response's dynamic metadata carries, for Envoy's access log.
+    /// The metadata fields of the answer to Envoy (gRPC dynamic metadata, HTTP mode headers),
+    /// for Envoy's access log: those of `fields` that have a value, in `fields`' order.
     ///
-    /// - Parameter decisionID: The unique id the server gave this decision.
-    package func dynamicMetadata(decisionID: String) -> [(key: String, value: String)] {
-        var fields: [(key: String, value: String)] = [
-            ("decision_id", decisionID),
-            ("decision", self.outcome.rawValue),
-            ("reason", self.reason.code),
-            ("status", String(self.status)),
-            ("policy_revision", self.policyRevision),
-            ("cache", self.cache.rawValue),
-        ]
-        if let detail = self.reasonDetail { fields.append(("reason_detail", detail.code)) }
-        if let policy = self.policy { fields.append(("policy", policy)) }
-        if let rule = self.rule { fields.append(("rule", rule)) }
-        if let subject = self.subject { fields.append(("subject", subject)) }
-        if !self.shadowMatches.isEmpty {
-            fields.append(
-                ("shadow_rules", self.shadowMatches.map { "\($0.rule):\($0.action.rawValue)" }.joined(separator: ",")))
+    /// - Parameters:
+    ///   - decisionID: The unique id the server gave this decision.
+    ///   - fields: Which fields to send (the server's `envoy.metadata`); by default all of them.
+    package func dynamicMetadata(
+        decisionID: String, fields: MetadataFields = .full
+    ) -> [(key: String, value: String)] {
+        var metadata: [(key: String, value: String)] = []
+        metadata.reserveCapacity(fields.fields.count)
+        for field in fields.fields {
+            if let value = self.metadataValue(field, decisionID: decisionID) {
+                metadata.append((field.rawValue, value))
+            }
         }
-        return fields
+        return metadata
+    }
+
+    /// The value of one metadata field; `nil` when the decision has none (no rule decided, …).
+    package func metadataValue(_ field: MetadataFields.Field, decisionID: String) -> String? {
+        switch field {
+        case .decisionID: return decisionID
+        case .decision: return self.outcome.rawValue
+        case .reason: return self.reason.code
+        case .reasonDetail: return self.reasonDetail?.code
+        case .status: return String(self.status)
+        case .policyRevision: return self.policyRevision
+        case .cache: return self.cache.rawValue
+        case .policy: return self.policy
+        case .rule: return self.rule
+        case .subject: return self.subject
+        case .shadowRules:
+            guard !self.shadowMatches.isEmpty else { return nil }
+            return self.shadowMatches.map { "\($0.rule):\($0.action.rawValue)" }.joined(separator: ",")
+        }
     }
 }
 

@@ -36,6 +36,8 @@ package struct CheckPipeline: Sendable {
     private let observer: (any CheckObserver)?
     /// The decision log: offered one record per check; `nil` when logging is off.
     private let audit: (any AuditSink)?
+    /// Which decision fields every door's answer carries for Envoy (`envoy.metadata`).
+    package let metadata: MetadataFields
 
     /// - Parameters:
     ///   - decider: Decides against the active policy revision: an ``Authorizer``, or one
@@ -47,13 +49,16 @@ package struct CheckPipeline: Sendable {
     ///   - observer: Told once about every finished check, with its decision and duration; by default none.
     ///   - audit: The decision log, offered one record per check before it is answered; when it
     ///     refuses the record, the check is denied with 503 `audit_unavailable` instead. By default none.
+    ///   - metadata: Which decision fields the doors' answers carry for Envoy (gRPC dynamic
+    ///     metadata, HTTP mode's `x-gatehouse-metadata-*` headers); by default ``MetadataFields/lean``.
     package init(
         decider: any CheckDecider,
         logger: Logger,
         clock: @escaping @Sendable () -> UnixTime = CheckPipeline.systemClock,
         paths: PathNormalizer.Configuration = .defaults,
         observer: (any CheckObserver)? = nil,
-        audit: (any AuditSink)? = nil
+        audit: (any AuditSink)? = nil,
+        metadata: MetadataFields = .lean
     ) {
         self.decider = decider
         self.logger = logger
@@ -61,6 +66,7 @@ package struct CheckPipeline: Sendable {
         self.paths = paths
         self.observer = observer
         self.audit = audit
+        self.metadata = metadata
     }
 
     /// The system's time of day.

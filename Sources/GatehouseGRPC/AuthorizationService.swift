@@ -34,6 +34,8 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     ///   - audit: The decision log, offered one record per check before it is answered; when it
     ///     refuses the record (strict auditing, log full or failing), the check is denied with 503
     ///     `audit_unavailable` instead. By default none.
+    ///   - metadata: Which decision fields the dynamic metadata carries; by default
+    ///     ``MetadataFields/lean``, as the server's `envoy.metadata`.
     package init(
         decider: any CheckDecider,
         callerPolicy: CallerPolicy = .anyCaller,
@@ -41,11 +43,13 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
         clock: @escaping @Sendable () -> UnixTime = AuthorizationService.systemClock,
         paths: PathNormalizer.Configuration = .defaults,
         observer: (any CheckObserver)? = nil,
-        audit: (any AuditSink)? = nil
+        audit: (any AuditSink)? = nil,
+        metadata: MetadataFields = .lean
     ) {
         self.init(
             pipeline: CheckPipeline(
-                decider: decider, logger: logger, clock: clock, paths: paths, observer: observer, audit: audit),
+                decider: decider, logger: logger, clock: clock, paths: paths, observer: observer, audit: audit,
+                metadata: metadata),
             callerPolicy: callerPolicy)
     }
 
@@ -85,7 +89,7 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
         let started = self.pipeline.startTime
         let check = self.pipeline.callerNotAllowed(
             AuthzRequest(request, receivedAt: self.clock()), detail: detail, started: started)
-        return Envoy_Service_Auth_V3_CheckResponse(check.decision, decisionID: check.decisionID)
+        return self.pipeline.response(check)
     }
 
     /// The answer to one check from a caller already admitted.
@@ -108,11 +112,13 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     /// A check that needs verification and evaluation.
     package struct PendingResponse: Sendable {
         fileprivate let pending: CheckPipeline.PendingCheck
+        fileprivate let metadata: MetadataFields
 
         /// Decides (fail closed on an internal error) and builds the response.
         package func response() async -> Envoy_Service_Auth_V3_CheckResponse {
             let check = await self.pending.finish()
-            return Envoy_Service_Auth_V3_CheckResponse(check.decision, decisionID: check.decisionID)
+            return Envoy_Service_Auth_V3_CheckResponse(
+                check.decision, decisionID: check.decisionID, metadata: self.metadata)
         }
     }
 
@@ -123,10 +129,16 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
         let authzRequest = AuthzRequest(request, receivedAt: self.clock(), paths: self.pipeline.paths)
         switch self.pipeline.prepare(authzRequest, caller: caller, started: started) {
         case .decided(let check):
-            return .answered(Envoy_Service_Auth_V3_CheckResponse(check.decision, decisionID: check.decisionID))
+            return .answered(self.pipeline.response(check))
         case .pending(let pending):
-            return .pending(PendingResponse(pending: pending))
+            return .pending(PendingResponse(pending: pending, metadata: self.pipeline.metadata))
         }
     }
+}
 
+extension CheckPipeline {
+    /// The `CheckResponse` of a finished check, with the pipeline's metadata fields.
+    fileprivate func response(_ check: FinishedCheck) -> Envoy_Service_Auth_V3_CheckResponse {
+        Envoy_Service_Auth_V3_CheckResponse(check.decision, decisionID: check.decisionID, metadata: self.metadata)
+    }
 }

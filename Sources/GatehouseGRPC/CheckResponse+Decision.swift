@@ -8,15 +8,18 @@ import SwiftProtobuf
 extension Envoy_Service_Auth_V3_CheckResponse {
     /// Builds the response Envoy applies: allow → OK with header and query mutations; deny →
     /// a non-OK status with the denied HTTP response. Either way the dynamic metadata carries
-    /// the decision id, outcome, reason, policy revision, policy, rule and subject.
-    package init(_ decision: Decision, decisionID: String) {
+    /// the decision's `metadata` fields (the server's `envoy.metadata`: by default the decision
+    /// id and the reason; ``MetadataFields/full`` adds outcome, status, policy revision, cache
+    /// use, policy, rule, subject and shadow rules).
+    package init(_ decision: Decision, decisionID: String, metadata: MetadataFields = .lean) {
         self.init()
-        self.dynamicMetadata = Google_Protobuf_Struct(
-            fields: Dictionary(
-                decision.dynamicMetadata(decisionID: decisionID).map {
-                    ($0.key, Google_Protobuf_Value(stringValue: $0.value))
-                },
-                uniquingKeysWith: { first, _ in first }))
+        var fields: [String: Google_Protobuf_Value] = [:]
+        fields.reserveCapacity(metadata.fields.count)
+        for field in metadata.fields {
+            guard let value = decision.metadataValue(field, decisionID: decisionID) else { continue }
+            fields[field.rawValue] = Google_Protobuf_Value(stringValue: value)
+        }
+        self.dynamicMetadata = Google_Protobuf_Struct(fields: fields)
         if decision.isAllowed {
             self.status.code = Int32(GRPCCore.Status.Code.ok.rawValue)
             var ok = Envoy_Service_Auth_V3_OkHttpResponse()

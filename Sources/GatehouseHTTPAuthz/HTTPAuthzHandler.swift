@@ -97,7 +97,8 @@ final class HTTPAuthzHandler: ChannelInboundHandler, RemovableChannelHandler {
     ) {
         guard context.channel.isActive else { return }
         let answer = HTTPAuthzAnswer(
-            check.decision, decisionID: check.decisionID, version: version, keepAlive: keepAlive)
+            check.decision, decisionID: check.decisionID, version: version, keepAlive: keepAlive,
+            metadata: self.endpoint.pipeline.metadata)
         context.write(self.wrapOutboundOut(.head(answer.head)), promise: nil)
         if !answer.body.isEmpty {
             context.write(

@@ -10,7 +10,7 @@ package import NIOHTTP1
 ///   `allowed_upstream_headers_to_append` are appended), and the headers to remove in
 ///   `x-envoy-auth-headers-to-remove` (comma-separated). Query parameter mutations have no HTTP
 ///   mode counterpart and are not sent. The decision's metadata (the fields gRPC mode sends as
-///   dynamic metadata) come as `x-gatehouse-metadata-<field>` headers
+///   dynamic metadata, as `envoy.metadata` chooses) come as `x-gatehouse-metadata-<field>` headers
 ///   (`x-gatehouse-metadata-decision-id`, `x-gatehouse-metadata-reason`, …), for
 ///   `dynamic_metadata_from_headers`; a prefix of their own, so that none collides with a
 ///   policy's allow header.
@@ -28,7 +28,12 @@ package struct HTTPAuthzAnswer: Sendable {
     /// - Parameters:
     ///   - version: The request's HTTP version.
     ///   - keepAlive: Whether the connection stays open after the answer.
-    package init(_ decision: Decision, decisionID: String, version: HTTPVersion, keepAlive: Bool) {
+    ///   - metadata: Which decision fields an allow carries as `x-gatehouse-metadata-*` headers
+    ///     (the server's `envoy.metadata`); by default ``MetadataFields/lean``.
+    package init(
+        _ decision: Decision, decisionID: String, version: HTTPVersion, keepAlive: Bool,
+        metadata: MetadataFields = .lean
+    ) {
         var headers = NIOHTTP1.HTTPHeaders()
         var body = ""
         if decision.isAllowed {
@@ -37,7 +42,7 @@ package struct HTTPAuthzAnswer: Sendable {
                 headers.add(
                     name: "x-envoy-auth-headers-to-remove", value: decision.headersToRemove.joined(separator: ","))
             }
-            for field in decision.dynamicMetadata(decisionID: decisionID) {
+            for field in decision.dynamicMetadata(decisionID: decisionID, fields: metadata) {
                 headers.add(name: Self.metadataHeader(field.key), value: field.value)
             }
         } else {

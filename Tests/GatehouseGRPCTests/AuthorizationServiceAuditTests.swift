@@ -16,9 +16,10 @@ struct AuthorizationServiceAuditTests {
         authorizer: Authorizer, audit: RecordingAuditSink,
         observer: AuthorizationServiceObserverTests.RecordingObserver? = nil
     ) -> AuthorizationService {
+        // The answers' decision is read: the full metadata.
         AuthorizationService(
             decider: CachingAuthorizer(authorizer: authorizer), logger: Logger(label: "test"), observer: observer,
-            audit: audit)
+            audit: audit, metadata: .full)
     }
 
     /// Runs one check to its response, the way both transports do.

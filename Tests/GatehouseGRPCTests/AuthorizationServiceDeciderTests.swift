@@ -25,10 +25,11 @@ struct AuthorizationServiceDeciderTests {
         return authorizer
     }
 
-    /// The service over the plain authorizer, or over a caching one.
+    /// The service over the plain authorizer, or over a caching one; its answers carry the full
+    /// metadata (the tests read `cache`, `decision` and `policy_revision`).
     static func service(_ authorizer: Authorizer, caching: Bool) -> AuthorizationService {
         let decider: any CheckDecider = caching ? CachingAuthorizer(authorizer: authorizer) : authorizer
-        return AuthorizationService(decider: decider, logger: Logger(label: "test"))
+        return AuthorizationService(decider: decider, logger: Logger(label: "test"), metadata: .full)
     }
 
     /// Whether `prepare` answered at once, and the `cache` metadata of the answer.

@@ -36,7 +36,7 @@ struct AuthorizationServiceTests {
 
     @Test("An allow is OK with header and query mutations and the decision in dynamic metadata")
     func allow() async throws {
-        let response = try await InProcessServer.with(policy: Self.policy) { authorization, _ in
+        let response = try await InProcessServer.with(policy: Self.policy, metadata: .full) { authorization, _ in
             try await authorization.check(
                 InProcessServer.request(path: "/tenants/7?token=x", headers: ["x-tenant": "7"]))
         }
@@ -57,6 +57,24 @@ struct AuthorizationServiceTests {
         #expect(metadata["policy_revision"]?.stringValue.isEmpty == false)
     }
 
+    @Test("By default the dynamic metadata is lean: the decision id and the reason, nothing else")
+    func leanMetadata() async throws {
+        let (allowed, denied) = try await InProcessServer.with(policy: Self.policy) { authorization, _ in
+            (
+                try await authorization.check(
+                    InProcessServer.request(path: "/tenants/7?token=x", headers: ["x-tenant": "7"])),
+                try await authorization.check(InProcessServer.request(path: "/admin/users"))
+            )
+        }
+        #expect(allowed.status.code == 0 && denied.status.code == 7)
+        for (response, reason) in [(allowed, "allowed"), (denied, "denied_by_rule")] {
+            let metadata = response.dynamicMetadata.fields
+            #expect(Set(metadata.keys) == ["decision_id", "reason"])
+            #expect(metadata["decision_id"]?.stringValue.count == 32)
+            #expect(metadata["reason"]?.stringValue == reason)
+        }
+    }
+
     @Test("Every response carries a different decision id")
     func uniqueDecisionIDs() async throws {
         let ids = try await InProcessServer.with(policy: Self.policy) { authorization, _ in
@@ -72,7 +90,7 @@ struct AuthorizationServiceTests {
 
     @Test("A deny is PERMISSION_DENIED with the policy's denied response")
     func forbidden() async throws {
-        let response = try await InProcessServer.with(policy: Self.policy) { authorization, _ in
+        let response = try await InProcessServer.with(policy: Self.policy, metadata: .full) { authorization, _ in
             try await authorization.check(InProcessServer.request(path: "/admin/users"))
         }
         #expect(response.status.code == 7)

@@ -27,9 +27,10 @@ struct DotSegmentServiceTests {
         let compiled = PolicyCompiler.compile(sources: [PolicySource(path: "records.yaml", text: Self.policy)])
         authorizer.activate(try #require(compiled.compiled).tree, authenticator: AnonymousAuthenticator())
         let logger = Logger(label: "test")
+        // The rule that decided (or that none did) is read from the answers: the full metadata.
         let service =
-            paths.map { AuthorizationService(decider: authorizer, logger: logger, paths: $0) }
-            ?? AuthorizationService(decider: authorizer, logger: logger)
+            paths.map { AuthorizationService(decider: authorizer, logger: logger, paths: $0, metadata: .full) }
+            ?? AuthorizationService(decider: authorizer, logger: logger, metadata: .full)
         let transport = InProcessTransport()
         return try await withGRPCServer(transport: transport.server, services: [service]) { _ in
             try await withGRPCClient(transport: transport.client) { client in

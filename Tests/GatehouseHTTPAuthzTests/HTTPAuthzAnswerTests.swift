@@ -12,7 +12,7 @@ struct HTTPAuthzAnswerTests {
             rule: "clerks-read",
             headersToSet: [HeaderMutation(name: "x-gatehouse-subject", value: "alice", action: .overwrite)],
             headersToRemove: ["authorization", "x-debug"], subject: "alice", policyRevision: "r1")
-        let answer = HTTPAuthzAnswer(decision, decisionID: "id-1", version: .http1_1, keepAlive: true)
+        let answer = HTTPAuthzAnswer(decision, decisionID: "id-1", version: .http1_1, keepAlive: true, metadata: .full)
         #expect(answer.head.status == .ok)
         #expect(answer.head.headers["x-gatehouse-subject"] == ["alice"])
         #expect(answer.head.headers["x-envoy-auth-headers-to-remove"] == ["authorization,x-debug"])
@@ -20,6 +20,17 @@ struct HTTPAuthzAnswerTests {
         #expect(answer.head.headers["x-gatehouse-metadata-rule"] == ["clerks-read"])
         #expect(answer.head.headers["content-length"] == ["0"])
         #expect(answer.body.isEmpty)
+    }
+
+    @Test("Allow with the default (lean) metadata: only the decision id and the reason as metadata headers")
+    func allowLean() {
+        let decision = Decision(
+            outcome: .allow, status: 200, reason: DecisionReason(code: "allowed"), policy: "civil-registry",
+            rule: "clerks-read", subject: "alice", policyRevision: "r1")
+        let answer = HTTPAuthzAnswer(decision, decisionID: "id-3", version: .http1_1, keepAlive: true)
+        let metadata = answer.head.headers.filter { $0.name.hasPrefix("x-gatehouse-metadata-") }
+        #expect(metadata.map(\.name) == ["x-gatehouse-metadata-decision-id", "x-gatehouse-metadata-reason"])
+        #expect(metadata.map(\.value) == ["id-3", "allowed"])
     }
 
     @Test("Deny: the policy's status, headers and body; of the metadata only the decision id")

@@ -17,7 +17,8 @@ struct EnvoyEndToEndTests {
         arguments: Self.configurations.map(\.file))
     func enforcement(configuration: String) async throws {
         let certificate = Self.configurations.first { $0.file == configuration }?.clientCertificate
-        try await Deployment.with(envoyConfig: configuration) { deployment in
+        // The access log is read for decision and rule: the full metadata.
+        try await Deployment.with(envoyConfig: configuration, envoyMetadata: "full") { deployment in
             let allowed = try deployment.request(
                 "/records/42", headers: [("x-clearance", "granted"), ("x-debug", "1")], clientCertificate: certificate)
             #expect(allowed.status == 200, "\(allowed)\n\(deployment.gatehouse.log)")
@@ -55,6 +56,23 @@ struct EnvoyEndToEndTests {
             #expect(accessLog.contains("decision=allow reason=allowed detail=- rule=cleared-readers"))
             #expect(accessLog.contains("decision=deny reason=denied_by_rule detail=- rule=no-secrets"))
             #expect(accessLog.contains("decision=deny reason=missing_credentials"))
+        }
+    }
+
+    @Test("By default Envoy gets the lean metadata: its access log has the decision id and reason, no rule")
+    func leanMetadataByDefault() async throws {
+        try await Deployment.with(envoyConfig: "front-proxy.yaml") { deployment in
+            let allowed = try deployment.request("/records/42", headers: [("x-clearance", "granted")])
+            let denied = try deployment.request("/records/secret", headers: [("x-clearance", "granted")])
+            #expect(allowed.status == 200 && denied.status == 403)
+            #expect(await deployment.stop() == 0)
+            let lines = deployment.envoy.log.split(separator: "\n").filter { $0.contains("\"GET ") }
+            #expect(lines.count == 2, "\(deployment.envoy.log)")
+            for (line, reason) in zip(lines, ["allowed", "denied_by_rule"]) {
+                #expect(line.contains("decision=- reason=\(reason) detail=- rule=- revision=- decision_id="), "\(line)")
+                let id = line.split(separator: "decision_id=").last?.prefix { $0 != " " } ?? ""
+                #expect(id.count == 32 && id.allSatisfy(\.isHexDigit), "\(line)")
+            }
         }
     }
 

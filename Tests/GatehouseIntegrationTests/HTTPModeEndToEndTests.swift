@@ -21,7 +21,8 @@ struct HTTPModeEndToEndTests {
 
     @Test("Allow with headers upstream and the credential removed, 403 with body, 401 with WWW-Authenticate")
     func enforcement() async throws {
-        try await Deployment.with(envoyConfig: "front-proxy-http.yaml") { deployment in
+        // The access log is read for the rule: the full metadata.
+        try await Deployment.with(envoyConfig: "front-proxy-http.yaml", envoyMetadata: "full") { deployment in
             let allowed = try deployment.request(
                 "/records/42",
                 headers: [("x-clearance", "granted"), ("x-debug", "1"), ("authorization", "Basic c3RheTpvdXQ=")])

@@ -52,7 +52,9 @@ struct ClientCertificateCatalogueTests {
         let pki = try CataloguePKI()
         let certificate = try entry.certificate(pki)
         let files = try pki.files(forgedCRL: entry.forgedCRL)
-        try await CertificateTestServer.with(policy: Self.policy, files: files) { authorization, loaded in
+        // The rule that decided is read from the answers: the full metadata.
+        try await CertificateTestServer.with(policy: Self.policy, files: files, metadata: .full) {
+            authorization, loaded in
             let response = try await authorization.check(
                 CertificateTestServer.request(
                     host: entry.host, path: "/records/42", certificate: certificate, principal: entry.principal))

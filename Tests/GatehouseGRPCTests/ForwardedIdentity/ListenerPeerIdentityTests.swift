@@ -67,7 +67,8 @@ struct ListenerPeerIdentityTests {
         try await ForwardedIdentityServer.with(
             listener: listener, verifier: verifier,
             clientSecurity: try pki.client().security(trusting: pki.root.certificate), policy: Self.policy,
-            directory: pki.directory
+            // The tests read the rule and the cache use from the answers.
+            directory: pki.directory, metadata: .full
         ) { server in try await body(server, pki) }
     }
 

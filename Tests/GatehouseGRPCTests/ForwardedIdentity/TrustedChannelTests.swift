@@ -40,8 +40,9 @@ struct TrustedChannelTests {
         let socket = "/tmp/gh-\(UInt32.random(in: 0...UInt32.max)).sock"
         defer { try? FileManager.default.removeItem(atPath: socket) }
         let listener = ListenerConfiguration(address: .unix(path: socket), trustsForwardedIdentity: trusted)
+        // The tests read the subject and the cache use from the answers.
         try await ForwardedIdentityServer.with(
-            listener: listener, policy: Self.policy, directory: pki.directory
+            listener: listener, policy: Self.policy, directory: pki.directory, metadata: .full
         ) { server in try await body(server, pki) }
     }
 

@@ -10,9 +10,13 @@ import Testing
 /// Runs the Authorization and health services over the in-process transport.
 enum InProcessServer {
     /// Compiles `policy` (one YAML document) and runs `body` with a client for both services.
+    ///
+    /// - Parameter metadata: The answers' metadata fields; the server's default (lean) unless
+    ///   the test reads more than the decision id and the reason.
     static func with<Result: Sendable>(
         policy: String?,
         authenticator: any Authenticator = AnonymousAuthenticator(),
+        metadata: MetadataFields = .lean,
         _ body:
             @Sendable (
                 Envoy_Service_Auth_V3_Authorization.Client<InProcessTransport.Client>,
@@ -28,7 +32,7 @@ enum InProcessServer {
         let logger = Logger(label: "test")
         let transport = InProcessTransport()
         let services: [any RegistrableRPCService] = [
-            AuthorizationService(authorizer: authorizer, logger: logger),
+            AuthorizationService(authorizer: authorizer, logger: logger, metadata: metadata),
             HealthService(pollInterval: .milliseconds(10)) { authorizer.isReady },
         ]
         return try await withGRPCServer(transport: transport.server, services: services) { _ in

@@ -22,8 +22,10 @@ struct AuditedCallerTests {
         let authorizer = Authorizer()
         authorizer.activate(
             try #require(result.compiled, "\(result.diagnostics)").tree, authenticator: fixture.authenticator)
+        // The answers' cache use is read: the full metadata.
         return AuthorizationService(
-            decider: CachingAuthorizer(authorizer: authorizer), logger: Logger(label: "test"), audit: audit)
+            decider: CachingAuthorizer(authorizer: authorizer), logger: Logger(label: "test"), audit: audit,
+            metadata: .full)
     }
 
     static func check(_ service: AuthorizationService, headers: [String: String]) async -> String? {

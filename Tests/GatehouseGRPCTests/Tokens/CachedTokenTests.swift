@@ -1,5 +1,6 @@
 import EnvoyAuthAPI
 import GRPCInProcessTransport
+import GatehouseCore
 import GatehouseIdentity
 import SwiftProtobuf
 import Testing
@@ -40,7 +41,10 @@ struct CachedTokenTests {
             .rs256, kid: "rsa-1", key: key,
             claims: TokenMinter.setting(TokenMinter.claims(), "exp", "\(TokenMinter.now + 10)"))
         let forged = TokenMinter.flippingSignatureBit(reader)
-        let outcomes = try await InProcessServer.with(policy: fixture.policy, authenticator: fixture.authenticator) {
+        // The cache use and the subject are read from the answers: the full metadata.
+        let outcomes = try await InProcessServer.with(
+            policy: fixture.policy, authenticator: fixture.authenticator, metadata: .full
+        ) {
             authorization, _ in
             let bearer = { (token: String) in ["authorization": "Bearer " + token] }
             return [

@@ -214,7 +214,9 @@ struct AuthZENEndToEndTests {
             }
             let server = try await GatehouseServer(
                 directory: directory, policies: Provisioning.fixturePolicies, ports: (ports[0], ports[1]),
-                adminPort: ports[2], adminTokens: "[\(tokens.joined(separator: ", "))]")
+                adminPort: ports[2], adminTokens: "[\(tokens.joined(separator: ", "))]",
+                // The gRPC door's answers are compared field by field (decision, status, policy, rule).
+                envoyMetadata: "full")
             do {
                 try await server.waitUntilServing()
                 try await server.process.waitForLog("gatehouse.admin.address=127.0.0.1:\(ports[2])")

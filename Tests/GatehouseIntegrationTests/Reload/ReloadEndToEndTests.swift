@@ -53,7 +53,7 @@ struct ReloadEndToEndTests {
         "An edit is enforced on the next checks, a broken edit is refused and logged, SIGHUP reloads without stopping")
     func editBrokenEditAndHangup() async throws {
         try await self.withEditablePolicies { policies in
-            try await GatehouseServer.with(policies: policies) { server in
+            try await GatehouseServer.with(policies: policies, envoyMetadata: "full") { server in
                 try await GatehouseClient.with(port: server.port) { client in
                     let before = try await Self.check(client, "/news/today")
                     let allowed = try await Self.check(client, "/public/a").reason
@@ -97,7 +97,7 @@ struct ReloadEndToEndTests {
     )
     func hangupAndRestartWithoutSource() async throws {
         try await self.withEditablePolicies { policies in
-            try await GatehouseServer.with(policies: policies) { server in
+            try await GatehouseServer.with(policies: policies, envoyMetadata: "full") { server in
                 let (first, allowed) = try await GatehouseClient.with(port: server.port) { client in
                     let answer = try await Self.check(client, "/public/a")
                     return (answer.revision, answer.reason)

@@ -47,7 +47,9 @@ struct ReloadUnderLoadTests {
         try await withTemporaryDirectory("reload-load") { directory in
             let initial = try bundles.archive(.valid, revision: "r0", in: directory)
             try await ReloadServer.with(
-                directory: directory, keys: bundles.signer.publicJWKS(), initial: initial
+                // Every answer's policy_revision is read: the full metadata.
+                directory: directory, keys: bundles.signer.publicJWKS(), initial: initial,
+                extraSettings: "envoy: {metadata: full}"
             ) { server in
                 let stop = StopFlag()
                 let (samples, reloads) = try await withThrowingTaskGroup(of: [Sample].self) { group in

@@ -35,6 +35,9 @@ final class Deployment: Sendable {
     ///   - prepare: Runs with the fresh development certificates (CA, IdP key) before Gatehouse starts.
     ///   - envoyReplacements: Further (text, replacement) edits of the Envoy file, for a test that
     ///     needs one setting changed (such as `failure_mode_allow`).
+    ///   - envoyMetadata: Gatehouse's `envoy.metadata`: `lean` (the default) gives Envoy's access
+    ///     log `decision_id`, `reason` and `reason_detail`; a test that reads `rule`, `decision` or
+    ///     `revision` from it says `full`.
     ///   - body: The test, given the running deployment.
     /// - Returns: What `body` returns.
     /// - Throws: What starting the deployment throws, or what `body` throws (after the stop).
@@ -43,13 +46,14 @@ final class Deployment: Sendable {
         policies: URL? = nil,
         prepare: (URL) async throws -> Void = { _ in },
         envoyReplacements: [(String, String)] = [],
+        envoyMetadata: String = "lean",
         _ body: (Deployment) async throws -> Result
     ) async throws -> Result {
         try await withTemporaryDirectory("e2e-" + envoyConfig.replacingOccurrences(of: ".yaml", with: "")) {
             directory in
             let deployment = try await Self.start(
                 in: directory, envoyConfig: envoyConfig, policies: policies, prepare: prepare,
-                envoyReplacements: envoyReplacements)
+                envoyReplacements: envoyReplacements, envoyMetadata: envoyMetadata)
             let result: Result
             do {
                 result = try await body(deployment)
@@ -66,7 +70,7 @@ final class Deployment: Sendable {
     /// three serve.
     private static func start(
         in root: URL, envoyConfig: String, policies: URL?, prepare: (URL) async throws -> Void,
-        envoyReplacements: [(String, String)]
+        envoyReplacements: [(String, String)], envoyMetadata: String
     ) async throws -> Deployment {
         // Ports are found free, closed, then bound by the children; in between another process on
         // the machine (a parallel test's outgoing connection) may take one. A start that fails is
@@ -78,7 +82,7 @@ final class Deployment: Sendable {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
             let deployment = try await Deployment(
                 directory: directory, envoyConfig: envoyConfig, policies: policies ?? Provisioning.fixturePolicies,
-                prepare: prepare, envoyReplacements: envoyReplacements)
+                prepare: prepare, envoyReplacements: envoyReplacements, envoyMetadata: envoyMetadata)
             do {
                 try await deployment.upstream.waitForLog("echo upstream listening")
                 try await deployment.server.waitUntilServing()
@@ -94,14 +98,15 @@ final class Deployment: Sendable {
 
     private init(
         directory: URL, envoyConfig: String, policies: URL, prepare: (URL) async throws -> Void,
-        envoyReplacements: [(String, String)]
+        envoyReplacements: [(String, String)], envoyMetadata: String
     ) async throws {
         let ports = try FreePort.next(5)
         self.envoyPort = ports[0]
         let upstreamPort = ports[3]
         let adminPort = ports[4]
         self.server = try await GatehouseServer(
-            directory: directory, policies: policies, ports: (ports[1], ports[2]), prepare: prepare)
+            directory: directory, policies: policies, ports: (ports[1], ports[2]), envoyMetadata: envoyMetadata,
+            prepare: prepare)
         // The Envoy configuration is used as written; only addresses and the certificate directory change.
         var envoyText = try String(
             contentsOf: Repository.deploy.appendingPathComponent("envoy/\(envoyConfig)"), encoding: .utf8

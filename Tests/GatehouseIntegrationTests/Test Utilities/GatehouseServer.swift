@@ -22,11 +22,13 @@ final class GatehouseServer: @unchecked Sendable {
     ///   - adminPort: The admin API's port; 0 (any free one) unless a test calls it.
     ///   - adminTokens: `admin.tokens` as YAML flow text; none by default.
     ///   - adminMoreSettings: More `admin.*` keys (YAML lines indented under `admin:`, e.g. `tls: {…}`).
+    ///   - envoyMetadata: `envoy.metadata` (the sample's `lean`, `full` or a list): a test that
+    ///     reads more than `decision_id`, `reason` and `reason_detail` from answers says `full`.
     ///   - prepare: Runs with the fresh certificate directory before Gatehouse starts,
     ///     e.g. to make a policy directory trust that CA and identity provider.
     init(
         directory: URL, policies: URL, ports: (Int, Int), adminPort: Int = 0, adminTokens: String = "[]",
-        adminMoreSettings: [String] = [],
+        adminMoreSettings: [String] = [], envoyMetadata: String = "lean",
         prepare: (URL) async throws -> Void = { _ in }
     ) async throws {
         self.directory = directory
@@ -51,6 +53,7 @@ final class GatehouseServer: @unchecked Sendable {
         .replacingOccurrences(of: "../certs-dev/", with: self.certificates.path + "/")
         .replacingOccurrences(of: "policies: ../policies", with: "policies: \(policies.path)")
         .replacingOccurrences(of: "level: info", with: "level: debug")
+        .replacingOccurrences(of: "metadata: lean", with: "metadata: \(envoyMetadata)")
         .replacingOccurrences(of: "listen: 127.0.0.1:8181", with: "listen: 127.0.0.1:\(adminPort)")
         .replacingOccurrences(
             of: "tokens: []", with: (["tokens: \(adminTokens)"] + adminMoreSettings).joined(separator: "\n  "))
@@ -68,16 +71,18 @@ final class GatehouseServer: @unchecked Sendable {
     ///
     /// - Parameters:
     ///   - policies: The policy directory; the e2e fixture by default.
+    ///   - envoyMetadata: `envoy.metadata`; the default's `lean` unless the test reads more.
     ///   - body: The test, given the serving server.
     /// - Returns: What `body` returns.
     /// - Throws: What starting the server throws, or what `body` throws (after the stop).
     static func with<Result>(
-        policies: URL = Provisioning.fixturePolicies, _ body: (GatehouseServer) async throws -> Result
+        policies: URL = Provisioning.fixturePolicies, envoyMetadata: String = "lean",
+        _ body: (GatehouseServer) async throws -> Result
     ) async throws -> Result {
         try await withTemporaryDirectory("e2e-server") { directory in
             let ports = try FreePort.next(2)
             let server = try await GatehouseServer(
-                directory: directory, policies: policies, ports: (ports[0], ports[1]))
+                directory: directory, policies: policies, ports: (ports[0], ports[1]), envoyMetadata: envoyMetadata)
             let result: Result
             do {
                 try await server.waitUntilServing()

@@ -24,10 +24,12 @@ enum CertificateTestServer {
     }
 
     /// Writes `files` (name → contents) and `policy` as `policy.yaml` into a fresh directory,
-    /// compiles it, and runs `body` with a client.
+    /// compiles it, and runs `body` with a client; the answers carry `metadata`'s fields (the
+    /// server's default, lean, unless the test reads more).
     static func with<Result: Sendable>(
         policy: String,
         files: [String: String],
+        metadata: MetadataFields = .lean,
         _ body:
             @Sendable (Envoy_Service_Auth_V3_Authorization.Client<InProcessTransport.Client>, Loaded) async throws
             -> Result
@@ -36,7 +38,8 @@ enum CertificateTestServer {
             let authorizer = Authorizer()
             let loaded = try Self.load(policy: policy, files: files, in: directory, into: authorizer)
             let transport = InProcessTransport()
-            let service = AuthorizationService(authorizer: authorizer, logger: Logger(label: "test"))
+            let service = AuthorizationService(
+                authorizer: authorizer, logger: Logger(label: "test"), metadata: metadata)
             return try await withGRPCServer(transport: transport.server, services: [service]) { _ in
                 try await withGRPCClient(transport: transport.client) { client in
                     try await body(Envoy_Service_Auth_V3_Authorization.Client(wrapping: client), loaded)

@@ -31,11 +31,12 @@ struct ForwardedIdentityServer: Sendable {
     ///   - verifier: The mTLS listener's client verifier.
     ///   - clientSecurity: How the test's clients connect.
     ///   - policy: The policy text, compiled as `policy.yaml` in `directory` (where its files are).
+    ///   - metadata: The answers' metadata fields; the server's default (lean) unless a test reads more.
     static func with<Result: Sendable>(
         listener: ListenerConfiguration,
         verifier: (any ListenerPeerVerifier)? = nil,
         clientSecurity: HTTP2ClientTransport.Posix.TransportSecurity = .plaintext,
-        policy: String, directory: String,
+        policy: String, directory: String, metadata: MetadataFields = .lean,
         _ body: (ForwardedIdentityServer) async throws -> Result
     ) async throws -> Result {
         let compiled = PolicyCompiler.compile(
@@ -54,7 +55,8 @@ struct ForwardedIdentityServer: Sendable {
                 configuration: configuration,
                 logger: logger,
                 directCheck: GRPCServerService.DirectCheck(
-                    service: AuthorizationService(decider: decider, logger: logger), isServing: { authorizer.isReady }),
+                    service: AuthorizationService(decider: decider, logger: logger, metadata: metadata),
+                    isServing: { authorizer.isReady }),
                 peerVerifiers: verifiers,
                 onListening: onListening)
         } _: { announced, _ in
