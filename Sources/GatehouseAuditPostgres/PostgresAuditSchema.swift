@@ -7,9 +7,11 @@ import GatehouseAudit
 /// its stored ones (or a row trigger) cost 50-200 µs a record to derive twelve columns from JSON
 /// (measured: PL/pgSQL assigns each field by copying the row; each generated column parses the body
 /// again). So the query columns (``AuditRecordColumns/derived``, the same list SQLite's generated
-/// columns come from) are derived by the store's own insert statement (``insertRecords``), which
-/// parses each body once in the database, about 2 µs; a trigger derives them again on any UPDATE,
-/// so editing a body or a column by hand cannot leave them disagreeing.
+/// columns come from) are read from each body by the store (``PostgresAuditColumns``, exactly
+/// `body::jsonb ->> key`) and inserted beside it (``insertRecords``); parsing the bodies in the
+/// database instead (``insertRecordsDeriving``, kept for a body the store's reader does not cover)
+/// cost 14 µs a record of PostgreSQL's time. A trigger derives them again on any UPDATE, so
+/// editing a body or a column by hand cannot leave them disagreeing.
 /// Text columns use the "C" collation: byte order, as SQLite compares, so cursors and ordering
 /// agree across stores (and btree comparisons stay cheap).
 enum PostgresAuditSchema {
@@ -21,10 +23,23 @@ enum PostgresAuditSchema {
     /// Serializes migrations between replicas starting at once (a transaction-level advisory lock).
     static let migrationLockKey: Int64 = 0x6761_7465_6175_6469  // "gateaudi"
 
-    /// Inserts one batch: `$1` the instance, `$2` the sequence numbers, `$3` the bodies (arrays of
-    /// one element per record), each body parsed once (`OFFSET 0` keeps the parse from being
-    /// inlined into every column's expression) and its query columns taken from it.
-    static var insertRecords: String {
+    /// Inserts one batch: `$1` the instance, `$2` the sequence numbers, `$3` the bodies, then one
+    /// array per query column in ``AuditRecordColumns/derived`` order (``PostgresAuditColumns``),
+    /// each of one element per record.
+    static let insertRecords: String = {
+        let derived = AuditRecordColumns.derived
+        let arrays = (0..<derived.count + 2).map { "$\($0 + 2)::\($0 == 0 ? "bigint" : "text")[]" }
+        return """
+            INSERT INTO gatehouse_audit.records (instance, seq, body, \(derived.map(\.name).joined(separator: ", ")))
+            SELECT $1, * FROM unnest(\(arrays.joined(separator: ", ")))
+            """
+    }()
+
+    /// Inserts one batch deriving the query columns in PostgreSQL: `$1` the instance, `$2` the
+    /// sequence numbers, `$3` the bodies (arrays of one element per record), each body parsed once
+    /// (`OFFSET 0` keeps the parse from being inlined into every column's expression) and its
+    /// query columns taken from it.
+    static var insertRecordsDeriving: String {
         let derived = AuditRecordColumns.derived
         return """
             INSERT INTO gatehouse_audit.records (instance, seq, body, \(derived.map(\.name).joined(separator: ", ")))

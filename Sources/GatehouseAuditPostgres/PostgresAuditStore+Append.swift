@@ -101,17 +101,35 @@ extension PostgresAuditStore {
             "DELETE FROM gatehouse_audit.checkpoints WHERE instance = \(instance) AND size > \(first)", logger: logger)
     }
 
+    /// The statement inserting `batch`'s records: the bodies as they are (valid UTF-8 by
+    /// construction, as the Merkle tree hashed them) with their query columns
+    /// (``PostgresAuditColumns``), or, when a body is outside what the store's reader covers,
+    /// the bodies alone for PostgreSQL to derive the columns.
+    static func insertRecords(_ batch: AuditBatch) -> PostgresQuery {
+        let first = Int64(batch.firstSeq)
+        var binds = PostgresBindings(capacity: 3 + AuditRecordColumns.derived.count)
+        binds.append(batch.instance)
+        binds.append((0..<Int64(batch.bodies.count)).map { first + $0 })
+        var bodies = PostgresTextArray(reservingBytes: batch.bodies.reduce(0) { $0 + $1.count + 4 })
+        var columns = PostgresAuditColumns(capacity: batch.bodies.count)
+        var derived = true
+        for body in batch.bodies {
+            bodies.append(body)
+            if derived { derived = columns.append(body) }
+        }
+        binds.append(bodies)
+        guard derived else {
+            return PostgresQuery(unsafeSQL: PostgresAuditSchema.insertRecordsDeriving, binds: binds)
+        }
+        for column in columns.columns { binds.append(column) }
+        return PostgresQuery(unsafeSQL: PostgresAuditSchema.insertRecords, binds: binds)
+    }
+
     /// The batch's records, nodes and checkpoint.
     private static func insert(_ batch: AuditBatch, on connection: PostgresConnection, logger: Logger) async throws {
         let instance = batch.instance
         if !batch.bodies.isEmpty {
-            let first = Int64(batch.firstSeq)
-            var binds = PostgresBindings()
-            binds.append(instance)
-            binds.append((0..<Int64(batch.bodies.count)).map { first + $0 })
-            binds.append(batch.bodies.map { String(decoding: $0, as: UTF8.self) })
-            try await connection.query(
-                PostgresQuery(unsafeSQL: PostgresAuditSchema.insertRecords, binds: binds), logger: logger)
+            try await connection.query(Self.insertRecords(batch), logger: logger)
         }
         if !batch.nodes.isEmpty {
             let levels = batch.nodes.map { Int32($0.level) }

@@ -1,0 +1,311 @@
+import GatehouseAudit
+import NIOCore
+import PostgresNIO
+
+/// A batch's query columns read from the records' canonical JSON by the store, so PostgreSQL does
+/// not parse every body (`body::jsonb` and twelve `->>` cost 14 µs a record of the server's time,
+/// measured: a third of an insert with every index; Tests/Benchmarks/README.md, issue #14).
+///
+/// The columns are exactly what `body::jsonb ->> key` gives (``AuditRecordColumns/derived``): a
+/// top-level key's string, unescaped; NULL when the key is absent or JSON `null`; the last value
+/// when a key repeats. Anything these rules do not cover exactly — a non-string value for a
+/// column's key, an escaped key, a NUL or lone surrogate escape, anything that is not one JSON
+/// object — makes ``append(_:)`` answer false, and the store lets PostgreSQL derive the whole
+/// batch's columns itself, as before (``PostgresAuditSchema/insertRecordsDeriving``).
+struct PostgresAuditColumns {
+    /// The column keys' bytes, in ``AuditRecordColumns/derived`` order.
+    private static let keys: [[UInt8]] = AuditRecordColumns.derived.map { Array($0.key.utf8) }
+
+    /// One `text[]` per column, in ``AuditRecordColumns/derived`` order.
+    private(set) var columns: [PostgresTextArray]
+    /// Where each column's value lies in the body being read (reused between bodies).
+    private var found: [Found]
+
+    /// A column's value in one body.
+    private enum Found {
+        case null
+        case string(Range<Int>, escaped: Bool)
+    }
+
+    init(capacity: Int) {
+        self.columns = Self.keys.map { _ in PostgresTextArray(reservingBytes: capacity * 32) }
+        self.found = Array(repeating: .null, count: Self.keys.count)
+    }
+
+    /// Appends `body`'s column values; false (nothing appended) when the body is outside the rules
+    /// above, so PostgreSQL must derive them.
+    mutating func append(_ body: [UInt8]) -> Bool {
+        for index in self.found.indices { self.found[index] = .null }
+        let read = body.withUnsafeBufferPointer { bytes in
+            var reader = TopLevelReader(bytes: bytes)
+            return reader.read { key, value in
+                guard let column = Self.column(of: key, in: bytes) else { return true }
+                guard let value else { return false }
+                self.found[column] = value
+                return true
+            }
+        }
+        guard read else { return false }
+        // Check every escaped value before appending any, so a refused body leaves no partial row.
+        var text: [[UInt8]?] = Array(repeating: nil, count: self.found.count)
+        for (column, value) in self.found.enumerated() {
+            guard case .string(let range, escaped: true) = value else { continue }
+            guard let unescaped = Self.unescape(body[range]) else { return false }
+            text[column] = unescaped
+        }
+        for (column, value) in self.found.enumerated() {
+            switch value {
+            case .null:
+                self.columns[column].appendNull()
+            case .string(let range, escaped: false):
+                body.withUnsafeBufferPointer { self.columns[column].append(UnsafeBufferPointer(rebasing: $0[range])) }
+            case .string:
+                text[column]!.withUnsafeBufferPointer { self.columns[column].append($0) }
+            }
+        }
+        return true
+    }
+
+    private static func column(of key: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        Self.keys.firstIndex { $0.count == key.count && $0.elementsEqual(bytes[key]) }
+    }
+
+    /// The JSON string between quotes (without them) decoded; nil for a NUL or a lone surrogate
+    /// (PostgreSQL's text holds neither) or a malformed escape.
+    static func unescape(_ escaped: ArraySlice<UInt8>) -> [UInt8]? {
+        var output: [UInt8] = []
+        output.reserveCapacity(escaped.count)
+        var index = escaped.startIndex
+        func hex4() -> UInt32? {
+            guard escaped.endIndex - index >= 4 else { return nil }
+            var value: UInt32 = 0
+            for byte in escaped[index..<index + 4] {
+                let digit: UInt32
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+                default: return nil
+                }
+                value = value << 4 | digit
+            }
+            index += 4
+            return value
+        }
+        while index < escaped.endIndex {
+            let byte = escaped[index]
+            index += 1
+            guard byte == UInt8(ascii: "\\") else {
+                output.append(byte)
+                continue
+            }
+            guard index < escaped.endIndex else { return nil }
+            let kind = escaped[index]
+            index += 1
+            switch kind {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): output.append(kind)
+            case UInt8(ascii: "b"): output.append(0x08)
+            case UInt8(ascii: "f"): output.append(0x0C)
+            case UInt8(ascii: "n"): output.append(0x0A)
+            case UInt8(ascii: "r"): output.append(0x0D)
+            case UInt8(ascii: "t"): output.append(0x09)
+            case UInt8(ascii: "u"):
+                guard var scalar = hex4(), scalar != 0 else { return nil }
+                if (0xD800..<0xDC00).contains(scalar) {
+                    // A high surrogate must be followed by an escaped low one.
+                    guard escaped.endIndex - index >= 6, escaped[index] == UInt8(ascii: "\\"),
+                        escaped[index + 1] == UInt8(ascii: "u")
+                    else { return nil }
+                    index += 2
+                    guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00..<0xE000).contains(scalar) {
+                    return nil
+                }
+                guard let unicode = Unicode.Scalar(scalar) else { return nil }
+                output.append(contentsOf: String(unicode).utf8)
+            default:
+                return nil
+            }
+        }
+        return output
+    }
+
+    /// Walks one JSON object's top-level members: each key's range (between its quotes) and its
+    /// value as a ``Found`` (nil for a value that is neither a string nor `null`), skipping nested values.
+    private struct TopLevelReader {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var index = 0
+
+        init(bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+        }
+
+        /// Calls `member` for every top-level member; false when the bytes are not one object as
+        /// expected, or when `member` answers false.
+        mutating func read(_ member: (Range<Int>, Found?) -> Bool) -> Bool {
+            self.skipSpace()
+            guard self.consume(UInt8(ascii: "{")) else { return false }
+            self.skipSpace()
+            if self.consume(UInt8(ascii: "}")) { return self.atEnd() }
+            while true {
+                guard let (key, keyEscaped) = self.string(), !keyEscaped else { return false }
+                self.skipSpace()
+                guard self.consume(UInt8(ascii: ":")) else { return false }
+                self.skipSpace()
+                guard self.index < self.bytes.count else { return false }
+                let value: Found?
+                switch self.bytes[self.index] {
+                case UInt8(ascii: "\""):
+                    guard let (range, escaped) = self.string() else { return false }
+                    value = .string(range, escaped: escaped)
+                case UInt8(ascii: "n"):
+                    guard self.literal("null") else { return false }
+                    value = .null
+                default:
+                    guard self.skipValue() else { return false }
+                    value = nil
+                }
+                guard member(key, value) else { return false }
+                self.skipSpace()
+                if self.consume(UInt8(ascii: ",")) {
+                    self.skipSpace()
+                    continue
+                }
+                guard self.consume(UInt8(ascii: "}")) else { return false }
+                return self.atEnd()
+            }
+        }
+
+        private mutating func atEnd() -> Bool {
+            self.skipSpace()
+            return self.index == self.bytes.count
+        }
+
+        private mutating func skipSpace() {
+            while self.index < self.bytes.count {
+                switch self.bytes[self.index] {
+                case 0x20, 0x09, 0x0A, 0x0D: self.index += 1
+                default: return
+                }
+            }
+        }
+
+        private mutating func consume(_ byte: UInt8) -> Bool {
+            guard self.index < self.bytes.count, self.bytes[self.index] == byte else { return false }
+            self.index += 1
+            return true
+        }
+
+        private mutating func literal(_ text: StaticString) -> Bool {
+            let count = text.utf8CodeUnitCount
+            guard self.bytes.count - self.index >= count else { return false }
+            for offset in 0..<count where self.bytes[self.index + offset] != text.utf8Start[offset] { return false }
+            self.index += count
+            return true
+        }
+
+        /// A string at the reader: its contents' range and whether it holds an escape.
+        private mutating func string() -> (Range<Int>, Bool)? {
+            guard self.consume(UInt8(ascii: "\"")) else { return nil }
+            let start = self.index
+            var escaped = false
+            while self.index < self.bytes.count {
+                let byte = self.bytes[self.index]
+                if byte == UInt8(ascii: "\"") {
+                    self.index += 1
+                    return (start..<self.index - 1, escaped)
+                }
+                if byte < 0x20 { return nil }
+                if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                    self.index += 1
+                }
+                self.index += 1
+            }
+            return nil
+        }
+
+        /// Skips a number, literal, object or array (strings inside them included).
+        private mutating func skipValue() -> Bool {
+            guard self.index < self.bytes.count else { return false }
+            switch self.bytes[self.index] {
+            case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: ":"): return false
+            default: break
+            }
+            var depth = 0
+            repeat {
+                guard self.index < self.bytes.count else { return false }
+                switch self.bytes[self.index] {
+                case UInt8(ascii: "\""):
+                    guard self.string() != nil else { return false }
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    guard depth > 0 else { return true }
+                    depth -= 1
+                case UInt8(ascii: ","):
+                    if depth == 0 { return true }
+                default:
+                    break
+                }
+                self.index += 1
+            } while depth > 0 || !self.atScalarEnd()
+            return true
+        }
+
+        /// Whether a number or literal ended at the reader.
+        private func atScalarEnd() -> Bool {
+            guard self.index < self.bytes.count else { return true }
+            switch self.bytes[self.index] {
+            case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D: return true
+            default: return false
+            }
+        }
+    }
+}
+
+/// A one-dimensional `text[]` in PostgreSQL's binary array format, NULL elements allowed (which
+/// PostgresNIO's `[String]` cannot say), appended to in place: no `String` per element.
+struct PostgresTextArray: PostgresNonThrowingEncodable {
+    static var psqlType: PostgresDataType { .textArray }
+    static var psqlFormat: PostgresFormat { .binary }
+
+    private var elements: ByteBuffer
+    private(set) var count = 0
+    private var hasNull = false
+
+    init(reservingBytes bytes: Int) {
+        self.elements = ByteBufferAllocator().buffer(capacity: bytes)
+    }
+
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.elements.writeInteger(Int32(bytes.count))
+        self.elements.writeBytes(UnsafeRawBufferPointer(bytes))
+        self.count += 1
+    }
+
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { self.append($0) }
+    }
+
+    mutating func appendNull() {
+        self.elements.writeInteger(Int32(-1))
+        self.hasNull = true
+        self.count += 1
+    }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(
+        into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
+    ) {
+        // Dimensions, has-null flag, element type; then the one dimension's length and lower bound.
+        buffer.writeInteger(Int32(self.count == 0 ? 0 : 1))
+        buffer.writeInteger(Int32(self.hasNull ? 1 : 0))
+        buffer.writeInteger(PostgresDataType.text.rawValue)
+        guard self.count > 0 else { return }
+        buffer.writeInteger(Int32(self.count))
+        buffer.writeInteger(Int32(1))
+        buffer.writeImmutableBuffer(self.elements)
+    }
+}
