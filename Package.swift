@@ -220,13 +220,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Envoy's ext_authz HTTP mode (`http_service`): HTTP/1.1 on the gRPC listeners' event loops,
+        // Envoy's ext_authz HTTP mode (`http_service`): HTTP/1.1 and h2c on the gRPC listeners' event loops,
         // through the same check pipeline as the gRPC door.
         .target(
             name: "GatehouseHTTPAuthz",
             dependencies: [
                 "GatehouseCore", "GatehouseFrontDoor", logging, serviceLifecycle, nioPosix,
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
             ],
             packageAccess: false,

@@ -11,10 +11,11 @@ struct HTTPAuthzEndpoint: Sendable {
     let routes: [PathPrefixRoute]
 }
 
-/// One HTTP/1.1 connection of the HTTP door: each request Envoy forwards is one check.
+/// One HTTP/1.1 connection or one HTTP/2 stream of the HTTP door: each request Envoy forwards is one check.
 ///
-/// Behind NIO's HTTP/1.1 server pipeline with pipelining assistance, so requests reach it one at
-/// a time and a quiescing connection closes once its request in flight is answered. A cache hit
+/// On HTTP/1.1, behind NIO's server pipeline with pipelining assistance, so requests reach it one at
+/// a time and a quiescing connection closes once its request in flight is answered; on HTTP/2,
+/// behind swift-nio-http2's translation of the stream into HTTP/1's parts. A cache hit
 /// or a denial before any policy is answered on the event loop; a check that needs verification
 /// runs as a task whose answer comes back to the event loop. The request body, which Envoy sends
 /// only with `with_request_body`, is not read.
@@ -63,7 +64,8 @@ final class HTTPAuthzHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func check(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let pipeline = self.endpoint.pipeline
         let started = pipeline.startTime
-        let keepAlive = head.isKeepAlive
+        // An HTTP/2 stream ends with its answer and the connection stays; HTTP/1's rules otherwise.
+        let keepAlive = head.version.major >= 2 || head.isKeepAlive
         switch self.caller.admit(at: pipeline.clock()) {
         case .refused(let detail):
             let request = AuthzRequest(

@@ -3,13 +3,16 @@ import GatehouseFrontDoor
 import NIOCore
 import NIOExtras
 import NIOHTTP1
+import NIOHTTP2
 import NIOPosix
 
-/// One listener of the HTTP door: NIO's HTTP/1.1 server pipeline and an ``HTTPAuthzHandler`` per
-/// connection, behind swift-nio-ssl (``ListenerTLS``) on a TLS listener.
+/// One listener of the HTTP door: HTTP/1.1 or HTTP/2 with prior knowledge, whichever the client
+/// opens with (``HTTPConnectionProtocolDetector``), an ``HTTPAuthzHandler`` per request stream,
+/// behind swift-nio-ssl (``ListenerTLS``) on a TLS listener.
 ///
 /// Shutdown (``beginGracefulShutdown()``): the listening socket closes, every connection is told
-/// to quiesce (NIO's pipelining handler closes an idle one at once and a busy one after its answer),
+/// to quiesce (NIO's pipelining handler closes an idle one at once and a busy one after its answer;
+/// an HTTP/2 connection sends GOAWAY and closes once its streams are answered),
 /// and ``serve()`` returns once all are closed.
 final class HTTPAuthzServer: Sendable {
     /// The listening channel.
@@ -49,12 +52,17 @@ final class HTTPAuthzServer: Sendable {
         bootstrap = bootstrap.childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 let caller = try tls?.configure(channel) ?? ConnectionCaller(unverified: callers)
-                let sync = channel.pipeline.syncOperations
-                try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
-                if let idleTimeout {
-                    try sync.addHandler(IdleStateHandler(allTimeout: TimeAmount(idleTimeout)))
-                }
-                try sync.addHandler(HTTPAuthzHandler(endpoint: endpoint, caller: caller))
+                try channel.pipeline.syncOperations.addHandler(
+                    HTTPConnectionProtocolDetector { pipeline, detected in
+                        switch detected {
+                        case .http1:
+                            try Self.configureHTTP1(
+                                pipeline, endpoint: endpoint, caller: caller, idleTimeout: idleTimeout)
+                        case .http2:
+                            try Self.configureHTTP2(
+                                pipeline, endpoint: endpoint, caller: caller, idleTimeout: idleTimeout)
+                        }
+                    })
             }
         }
         let channel: any Channel
@@ -67,6 +75,43 @@ final class HTTPAuthzServer: Sendable {
             channel = try await bootstrap.bind(unixDomainSocketPath: path).get()
         }
         return HTTPAuthzServer(channel: channel, quiescing: quiescing, stopped: group.next().makePromise())
+    }
+
+    /// HTTP/1.1: NIO's server pipeline with pipelining assistance (one request at a time, quiescing
+    /// after the answer in flight) and one ``HTTPAuthzHandler`` for the connection.
+    private static func configureHTTP1(
+        _ pipeline: ChannelPipeline.SynchronousOperations, endpoint: HTTPAuthzEndpoint, caller: ConnectionCaller,
+        idleTimeout: Duration?
+    ) throws {
+        try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+        if let idleTimeout {
+            try pipeline.addHandler(IdleStateHandler(allTimeout: TimeAmount(idleTimeout)))
+        }
+        try pipeline.addHandler(HTTPAuthzHandler(endpoint: endpoint, caller: caller))
+    }
+
+    /// HTTP/2: each stream is one request, translated to HTTP/1's parts for its own
+    /// ``HTTPAuthzHandler`` (the connection's caller shared). swift-nio-http2's connection manager
+    /// closes a connection idle for `idleTimeout` and answers a quiesce with GOAWAY, closing once
+    /// the streams in flight are answered.
+    private static func configureHTTP2(
+        _ pipeline: ChannelPipeline.SynchronousOperations, endpoint: HTTPAuthzEndpoint, caller: ConnectionCaller,
+        idleTimeout: Duration?
+    ) throws {
+        var management = NIOHTTP2ServerConnectionManagementHandler.Configuration.defaults
+        management.maxIdleTime = idleTimeout.map { TimeAmount($0) }
+        let manager = NIOHTTP2ServerConnectionManagementHandler(
+            eventLoop: pipeline.eventLoop, configuration: management)
+        _ = try pipeline.configureHTTP2Pipeline(
+            mode: .server, connectionConfiguration: .init(), streamConfiguration: .init(),
+            streamDelegate: manager.http2StreamDelegate
+        ) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                try stream.pipeline.syncOperations.addHandlers(
+                    HTTP2FramePayloadToHTTP1ServerCodec(), HTTPAuthzHandler(endpoint: endpoint, caller: caller))
+            }
+        }
+        try pipeline.addHandler(manager)
     }
 
     /// Serves until ``beginGracefulShutdown()`` has closed every connection; if the task is

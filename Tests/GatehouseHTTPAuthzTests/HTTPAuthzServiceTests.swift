@@ -92,6 +92,46 @@ struct HTTPAuthzServiceTests {
         #expect(audit.decisions.map(\.path) == ["/allow", "/deny", "/other", "/slow"])
     }
 
+    @Test(
+        "HTTP/2 with prior knowledge (h2c, as Envoy's cluster with http2_protocol_options): the same answers, several streams on one connection"
+    )
+    func priorKnowledgeHTTP2() async throws {
+        let audit = RecordingAuditSink()
+        try await self.withDoor(audit: audit) { address in
+            let paths = ["/allow", "/deny", "/other", "/slow"]
+            // One curl, one connection: --parallel multiplexes the requests as streams of it.
+            let output = try await ProcessRunner.run(
+                "/usr/bin/curl",
+                [
+                    "-s", "-i", "--max-time", "10", "--http2-prior-knowledge", "--parallel", "--parallel-immediate",
+                    "-H", "Host: civil-registry.gov.example", "-w", "connections=%{num_connects}\n",
+                ]
+                    + paths.map { "http://\(address)\($0)" })
+            let answers = output.stdout.replacingOccurrences(of: "\r\n", with: "\n")
+            #expect(answers.contains("HTTP/2 200"), "\(answers)")
+            #expect(answers.contains("x-auth-sub: alice"))
+            #expect(answers.contains("x-envoy-auth-headers-to-remove: authorization"))
+            #expect(answers.contains("HTTP/2 403"))
+            #expect(answers.contains("\n\ndenied"))
+            #expect(answers.contains("HTTP/2 401"))
+            #expect(answers.contains("www-authenticate: Bearer"))
+            #expect(answers.components(separatedBy: "HTTP/2 200").count - 1 == 2, "/allow and /slow")
+            #expect(!answers.contains("connection: close"))
+        }
+        #expect(audit.decisions.map(\.path).sorted() == ["/allow", "/deny", "/other", "/slow"])
+    }
+
+    @Test("Protocol detection: HTTP/2 on the whole preface only, HTTP/1.1 at the first byte that differs")
+    func detection() {
+        #expect(HTTPConnectionProtocol.detect(Array("P".utf8)) == nil)
+        #expect(HTTPConnectionProtocol.detect(Array("PRI * HTTP/2.0\r\n".utf8)) == nil)
+        #expect(HTTPConnectionProtocol.detect(Array("PRI * HTTP/1.1\r\n".utf8)) == .http1)
+        #expect(HTTPConnectionProtocol.detect(Array("GET / HTTP/1.1\r\n".utf8)) == .http1)
+        #expect(
+            HTTPConnectionProtocol.detect(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0".utf8))
+                == .http2)
+    }
+
     @Test("A decision log refusing the record turns the answer into 503 audit_unavailable")
     func strictAudit() async throws {
         try await self.withDoor(audit: RecordingAuditSink(answering: .refused)) { address in

@@ -51,15 +51,34 @@ struct HTTPModeEndToEndTests {
         }
     }
 
-    @Test("The same requests get the same decisions through gRPC mode and HTTP mode")
+    @Test("The same requests get the same decisions through gRPC mode and HTTP mode, over HTTP/1.1 and h2c")
     func sameDecisions() async throws {
         let grpc = try await Self.answers(envoyConfig: "front-proxy.yaml")
         let http = try await Self.answers(envoyConfig: "front-proxy-http.yaml")
+        let h2c = try await Self.answers(
+            envoyConfig: "front-proxy-http.yaml", envoyReplacements: [Self.http2Cluster],
+            protocolCounter: "cluster.gatehouse_http.upstream_cx_http2_total")
         #expect(grpc.count == Self.requests.count)
         for (index, (viaGRPC, viaHTTP)) in zip(grpc, http).enumerated() {
             #expect(viaGRPC == viaHTTP, "request \(index) \(Self.requests[index].0)")
         }
+        for (index, (viaGRPC, viaH2C)) in zip(grpc, h2c).enumerated() {
+            #expect(viaGRPC == viaH2C, "request \(index) \(Self.requests[index].0) over h2c")
+        }
     }
+
+    /// `front-proxy-http.yaml`'s Gatehouse cluster speaking HTTP/2 with prior knowledge (h2c), as
+    /// deploy/README.md shows: the only change a user makes.
+    static let http2Cluster = (
+        "    # HTTP/1.1 (the cluster's default), over the Unix socket trusted for forwarded identities.\n",
+        """
+            typed_extension_protocol_options:
+              envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                explicit_http_config: { http2_protocol_options: {} }
+
+        """
+    )
 
     @Test("Gatehouse down: Envoy denies (failure_mode_allow: false), and allows again once it is back")
     func gatehouseDown() async throws {
@@ -79,9 +98,20 @@ struct HTTPModeEndToEndTests {
 
     /// What Envoy's client sees of each of ``requests``: status, the decision-bearing headers, body, and
     /// the x-gatehouse- headers and removals the upstream received.
-    static func answers(envoyConfig: String) async throws -> [String] {
-        try await Deployment.with(envoyConfig: envoyConfig) { deployment in
-            try Self.requests.map { path, headers in
+    ///
+    /// - Parameter protocolCounter: An Envoy counter of the Gatehouse cluster's connections that must be
+    ///   above zero afterwards (proof that Envoy spoke the protocol the test meant).
+    static func answers(
+        envoyConfig: String, envoyReplacements: [(String, String)] = [], protocolCounter: String? = nil
+    ) async throws -> [String] {
+        try await Deployment.with(envoyConfig: envoyConfig, envoyReplacements: envoyReplacements) { deployment in
+            defer {
+                if let protocolCounter {
+                    let connections = try? deployment.envoyCounter(protocolCounter)
+                    #expect((connections ?? 0) > 0, "\(protocolCounter) = \(connections.map(String.init) ?? "absent")")
+                }
+            }
+            return try Self.requests.map { path, headers in
                 let response = try deployment.request(path, headers: headers)
                 let upstream = response.upstreamHeaders
                     .filter {

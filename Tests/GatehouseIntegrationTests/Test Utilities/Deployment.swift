@@ -13,6 +13,8 @@ import GatehouseTestSupport
 /// ```
 final class Deployment: Sendable {
     let envoyPort: Int
+    /// Envoy's admin listener (`/stats`, `/clusters`).
+    let envoyAdminPort: Int
     let server: GatehouseServer
     let upstream: ChildProcess
     let envoy: ChildProcess
@@ -104,6 +106,7 @@ final class Deployment: Sendable {
         self.envoyPort = ports[0]
         let upstreamPort = ports[3]
         let adminPort = ports[4]
+        self.envoyAdminPort = adminPort
         self.server = try await GatehouseServer(
             directory: directory, policies: policies, ports: (ports[1], ports[2]), envoyMetadata: envoyMetadata,
             prepare: prepare)
@@ -157,6 +160,18 @@ final class Deployment: Sendable {
         await self.envoy.terminate()
         await self.upstream.terminate()
         return status
+    }
+
+    /// Envoy's counter `name` (such as `cluster.gatehouse_http.upstream_cx_http2_total`), from its admin listener.
+    func envoyCounter(_ name: String) throws -> Int? {
+        let result = try ProcessRunner.run(
+            "/usr/bin/curl",
+            ["-s", "--max-time", "5", "http://127.0.0.1:\(self.envoyAdminPort)/stats?filter=^\(name)$"],
+            timeout: .seconds(10))
+        return result.stdout.split(separator: "\n").lazy.compactMap { line -> Int? in
+            guard line.hasPrefix(name + ": ") else { return nil }
+            return Int(line.dropFirst(name.count + 2))
+        }.first
     }
 
     /// Sends a request through Envoy with curl.
