@@ -59,7 +59,9 @@ struct HTTPAuthzServiceTests {
             onListening: { _, text in address.withLock { $0 = text } })
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await service.run() }
-            try await poll(until: "the door listens") { address.withLock { $0 } != nil }
+            // A loopback bind; the long bound only matters on a stalled machine (a fresh-clone CI run
+            // stalled the whole test process for ~90 s and two of these gave up at 30 s).
+            try await poll(until: "the door listens", timeout: .seconds(180)) { address.withLock { $0 } != nil }
             try await body(address.withLock { $0 } ?? "")
             tasks.cancelAll()
         }

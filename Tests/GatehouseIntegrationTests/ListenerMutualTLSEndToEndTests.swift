@@ -113,15 +113,18 @@ struct ListenerMutualTLSEndToEndTests {
         .bug(id: "11"))
     func resumedSessions() async throws {
         // One check per connection: Envoy resumes its TLS session on every connection after the
-        // first, which BoringSSL completes without the verification callback.
+        // first, which BoringSSL completes without the verification callback. Each check pays a
+        // handshake, so the check and connect timeouts are raised: a fresh-clone CI run on a stalled
+        // machine saw Gatehouse allow the fourth check after Envoy's 0.5 s had passed (UAEX, 403).
         let (statuses, gatehouseLog, envoyLog) = try await Deployment.with(
             envoyConfig: "front-proxy-mtls.yaml",
             envoyReplacements: [
+                ("timeout: 0.5s", "timeout: 10s"), ("connect_timeout: 1s", "connect_timeout: 10s"),
                 (
                     "        explicit_http_config:",
                     "        common_http_protocol_options: { max_requests_per_connection: 1 }\n"
                         + "        explicit_http_config:"
-                )
+                ),
             ]
         ) { deployment in
             var statuses: [Int] = []
