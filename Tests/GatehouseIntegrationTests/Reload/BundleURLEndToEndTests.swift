@@ -53,6 +53,7 @@ struct BundleURLEndToEndTests {
                 audit: { store: audit/decisions.db, key: audit/key.pem }
                 admin: { listen: "off" }
                 log: { level: debug }
+                envoy: { metadata: full }  # the checks read policy_revision, which lean metadata leaves out
                 """
             let file = directory.appendingPathComponent("gatehouse.yaml")
             try Data(configuration.utf8).write(to: file)
