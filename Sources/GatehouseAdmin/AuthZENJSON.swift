@@ -234,7 +234,7 @@ private struct Reader {
         UTF8.encode(scalar) { decoded.append($0) }
     }
 
-    /// `\uXXXX` at `index`: its code unit; `index` after it.
+    /// A `\u` escape (four hex digits) at `index`: its UTF-16 code unit; `index` after it.
     private mutating func hexUnit() throws(AuthZENJSONError) -> UInt16 {
         guard self.index + 6 <= self.bytes.count else { throw self.error("a '\\u' escape without four hex digits") }
         var unit: UInt16 = 0
