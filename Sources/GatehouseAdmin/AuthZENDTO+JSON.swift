@@ -1,3 +1,5 @@
+import GatehouseCore
+
 /// The request bodies from parsed JSON (``AuthZENJSON``), with the field types the specification
 /// gives: an entity, `properties`, `context` and `options` are objects, `type`, `id`, `name` and
 /// `evaluations_semantic` strings, `evaluations` an array of objects. A member that is absent or

@@ -92,7 +92,7 @@ package enum AuthZENMapping {
                 sent["token"] = nil
                 sent["certificate"] = nil
             }
-            objects[entity] = sent.mapValues(\.claimValue)
+            objects[entity] = sent
         }
         return EntityProperties(objects)
     }

@@ -1,4 +1,5 @@
 import GatehouseAudit
+import GatehouseCore
 import NIOCore
 import PostgresNIO
 
@@ -8,10 +9,11 @@ import PostgresNIO
 ///
 /// The columns are exactly what `body::jsonb ->> key` gives (``AuditRecordColumns/derived``): a
 /// top-level key's string, unescaped; NULL when the key is absent or JSON `null`; the last value
-/// when a key repeats. Anything these rules do not cover exactly — a non-string value for a
-/// column's key, an escaped key, a NUL or lone surrogate escape, anything that is not one JSON
-/// object — makes ``append(_:)`` answer false, and the store lets PostgreSQL derive the whole
-/// batch's columns itself, as before (``PostgresAuditSchema/insertRecordsDeriving``).
+/// when a key repeats; except that a NUL in a value becomes U+FFFD (``unescape(_:)``), where
+/// PostgreSQL cannot read the body at all. Anything these rules do not cover exactly — a
+/// non-string value for a column's key, an escaped key, a lone surrogate escape, anything that is
+/// not one JSON object — makes ``append(_:)`` answer false, and the store lets PostgreSQL derive
+/// the whole batch's columns itself, as before (``PostgresAuditSchema/insertRecordsDeriving``).
 struct PostgresAuditColumns {
     /// The column keys' bytes, in ``AuditRecordColumns/derived`` order.
     private static let keys: [[UInt8]] = AuditRecordColumns.derived.map { Array($0.key.utf8) }
@@ -70,65 +72,17 @@ struct PostgresAuditColumns {
         Self.keys.firstIndex { $0.count == key.count && $0.elementsEqual(bytes[key]) }
     }
 
-    /// The JSON string between quotes (without them) decoded; nil for a NUL or a lone surrogate
-    /// (PostgreSQL's text holds neither) or a malformed escape.
+    /// The JSON string between quotes (without them) decoded by Core's reader; nil for a malformed
+    /// escape or a lone surrogate (PostgreSQL's text cannot hold one). A NUL (`\u0000`), which
+    /// PostgreSQL's text cannot hold either, becomes U+FFFD REPLACEMENT CHARACTER in the column:
+    /// the body keeps the exact bytes (so the record and its leaf hash are unchanged), and only the
+    /// query column differs from the value. Refusing the body instead would lose the record, since
+    /// PostgreSQL's own reading (`body::jsonb`) refuses `\u0000` too.
     static func unescape(_ escaped: ArraySlice<UInt8>) -> [UInt8]? {
-        var output: [UInt8] = []
-        output.reserveCapacity(escaped.count)
-        var index = escaped.startIndex
-        func hex4() -> UInt32? {
-            guard escaped.endIndex - index >= 4 else { return nil }
-            var value: UInt32 = 0
-            for byte in escaped[index..<index + 4] {
-                let digit: UInt32
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-                default: return nil
-                }
-                value = value << 4 | digit
-            }
-            index += 4
-            return value
-        }
-        while index < escaped.endIndex {
-            let byte = escaped[index]
-            index += 1
-            guard byte == UInt8(ascii: "\\") else {
-                output.append(byte)
-                continue
-            }
-            guard index < escaped.endIndex else { return nil }
-            let kind = escaped[index]
-            index += 1
-            switch kind {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): output.append(kind)
-            case UInt8(ascii: "b"): output.append(0x08)
-            case UInt8(ascii: "f"): output.append(0x0C)
-            case UInt8(ascii: "n"): output.append(0x0A)
-            case UInt8(ascii: "r"): output.append(0x0D)
-            case UInt8(ascii: "t"): output.append(0x09)
-            case UInt8(ascii: "u"):
-                guard var scalar = hex4(), scalar != 0 else { return nil }
-                if (0xD800..<0xDC00).contains(scalar) {
-                    // A high surrogate must be followed by an escaped low one.
-                    guard escaped.endIndex - index >= 6, escaped[index] == UInt8(ascii: "\\"),
-                        escaped[index + 1] == UInt8(ascii: "u")
-                    else { return nil }
-                    index += 2
-                    guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if (0xDC00..<0xE000).contains(scalar) {
-                    return nil
-                }
-                guard let unicode = Unicode.Scalar(scalar) else { return nil }
-                output.append(contentsOf: String(unicode).utf8)
-            default:
-                return nil
-            }
-        }
-        return output
+        let decoded = escaped.withUnsafeBytes { contents in try? JSONReader.stringContents(contents) }
+        guard let decoded else { return nil }
+        guard decoded.utf8.contains(0) else { return Array(decoded.utf8) }
+        return Array(decoded.replacingNUL.utf8)
     }
 
     /// Walks one JSON object's top-level members: each key's range (between its quotes) and its
@@ -307,5 +261,12 @@ struct PostgresTextArray: PostgresNonThrowingEncodable {
         buffer.writeInteger(Int32(self.count))
         buffer.writeInteger(Int32(1))
         buffer.writeImmutableBuffer(self.elements)
+    }
+}
+
+extension String {
+    /// The text with every U+0000 replaced by U+FFFD.
+    fileprivate var replacingNUL: String {
+        String(String.UnicodeScalarView(self.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : $0 }))
     }
 }

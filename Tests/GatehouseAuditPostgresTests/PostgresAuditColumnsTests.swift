@@ -67,6 +67,34 @@ struct PostgresAuditColumnsTests {
         }
     }
 
+    @Test("A NUL in a value is stored, not lost to a gap: the body keeps it, the query column holds U+FFFD")
+    func nulInValues() async throws {
+        try await withPostgresDatabase("audit_columns_nul") { database in
+            try await offPool {
+                let store = try F.store(database)
+                defer { store.close() }
+                try store.lock(instance: "gh-nul")
+                let writer = try F.writer(store, "gh-nul")
+                let caller = AuditedCaller(issuer: "https://idp", subject: "a\u{0}b", claims: ["x": "\"n\\u0000l\""])
+                let entry = DecisionEntry(
+                    decision: .deny, status: 403, reason: "rule_denied", reasonDetail: "detail\u{0}",
+                    policyRevision: "r1",
+                    method: "GET", host: "h", path: "/p\u{0}", caller: caller)
+                _ = writer.offer(AuditRecord(id: "nul-1", time: F.start, entry: .decision(entry)))
+                _ = writer.offer(F.decision(1, subject: "after"))
+                writer.shutdown()
+                #expect(try store.query(AuditQuery(kind: "gap"), after: nil, limit: 10).rows.isEmpty)
+                let found = try store.query(AuditQuery(subject: "a\u{FFFD}b"), after: nil, limit: 10).rows
+                #expect(found.map(\.seq) == [0])
+                #expect(found.first?.body.contains(#""subject":"a\u0000b""#) == true)
+                #expect(try store.query(AuditQuery(subject: "after"), after: nil, limit: 10).rows.map(\.seq) == [1])
+                let result = try #require(try F.verifier(store).verify().first)
+                #expect(result.isIntact, "\(result.problem.map(String.init(describing:)) ?? "")")
+                #expect(result.size == 2)
+            }
+        }
+    }
+
     @Test("Bodies the store's reader does not cover are left to PostgreSQL, which derives the same columns")
     func handMadeBodies() async throws {
         try await withPostgresDatabase("audit_columns_hand") { database in

@@ -23,7 +23,17 @@ struct DrainEndToEndTests {
             let expected = "403 \(Self.denialBody.utf8.count)"
             let failed = answers.filter { $0 != expected }
             #expect(answers.count == requests)
-            #expect(failed.isEmpty, "\(failed.count) of \(requests) requests did not get the policy's answer")
+            // Envoy's access log says why a request failed (`ext_authz_error` after a timeout or a
+            // reset, a connection failure...): the policy's own denials are `ext_authz_denied`.
+            let envoyFailures = replicas.envoy.log.split(separator: "\n").filter {
+                $0.hasPrefix("/records/secret") && !$0.contains(" ext_authz_denied ")
+            }
+            #expect(
+                failed.isEmpty,
+                """
+                \(failed.count) of \(requests) requests did not get the policy's answer; Envoy's access log for \
+                them (first 20): \(envoyFailures.prefix(20).joined(separator: "\n"))
+                """)
         }
     }
 }
