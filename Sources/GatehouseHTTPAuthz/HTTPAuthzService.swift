@@ -48,8 +48,13 @@ package struct HTTPAuthzService: Service {
         let endpoint = HTTPAuthzEndpoint(pipeline: self.pipeline, routes: self.configuration.routes)
         var servers: [(ListenerConfiguration, HTTPAuthzServer)] = []
         for listener in self.configuration.listeners {
+            // ALPN: `h2` first, so a client offering both (curl, an Envoy cluster with
+            // `alpn_protocols` or `auto_config`) gets HTTP/2; either way the connection's first
+            // bytes decide the pipeline (HTTPConnectionProtocolDetector), so a client offering no
+            // ALPN at all (Envoy's default upstream TLS) is served in whichever it speaks.
             let tls = try ListenerTLS.make(
-                listener, protocols: ["http/1.1"], verifier: self.peerVerifiers[listener.address], logger: self.logger)
+                listener, protocols: ["h2", "http/1.1"], verifier: self.peerVerifiers[listener.address],
+                logger: self.logger)
             let server = try await HTTPAuthzServer.bind(
                 listener, group: self.group, endpoint: endpoint, tls: tls, idleTimeout: self.configuration.idleTimeout)
             servers.append((listener, server))

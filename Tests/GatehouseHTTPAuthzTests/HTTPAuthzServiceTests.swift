@@ -46,13 +46,14 @@ private struct PathDecider: CheckDecider {
 struct HTTPAuthzServiceTests {
     /// Serves the door on a free loopback port with `PathDecider` and `audit`, runs `body` with its address.
     private func withDoor(
-        audit: RecordingAuditSink, _ body: (String) async throws -> Void
+        audit: RecordingAuditSink, security: ListenerConfiguration.Security = .plaintext,
+        _ body: (String) async throws -> Void
     ) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let address = Mutex<String?>(nil)
         let service = HTTPAuthzService(
             configuration: HTTPAuthzConfiguration(listeners: [
-                ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0))
+                ListenerConfiguration(address: .tcp(host: "127.0.0.1", port: 0), security: security)
             ]),
             pipeline: CheckPipeline(decider: PathDecider(), logger: Logger(label: "test"), audit: audit),
             group: group, logger: Logger(label: "test"),
@@ -121,6 +122,32 @@ struct HTTPAuthzServiceTests {
             #expect(!answers.contains("connection: close"))
         }
         #expect(audit.decisions.map(\.path).sorted() == ["/allow", "/deny", "/other", "/slow"])
+    }
+
+    @Test("TLS: ALPN offers h2 before http/1.1, and a client that negotiates either gets the same answers")
+    func alpnOverTLS() async throws {
+        let audit = RecordingAuditSink()
+        let certificates = Repository.url("certs-dev")
+        let security = ListenerConfiguration.Security.tls(
+            certificateChain: certificates.appendingPathComponent("gatehouse.pem").path,
+            privateKey: certificates.appendingPathComponent("gatehouse-dev-key.pem").path)
+        try await self.withDoor(audit: audit, security: security) { address in
+            for (flag, version) in [("--http2", "HTTP/2"), ("--http1.1", "HTTP/1.1")] {
+                let output = try await ProcessRunner.run(
+                    "/usr/bin/curl",
+                    [
+                        "-s", "-i", "--max-time", "10", flag, "--cacert",
+                        certificates.appendingPathComponent("ca.pem").path,
+                        "-H", "Host: civil-registry.gov.example", "https://\(address)/allow", "https://\(address)/deny",
+                    ])
+                let answers = output.stdout.replacingOccurrences(of: "\r\n", with: "\n")
+                #expect(answers.contains("\(version) 200"), "\(flag): \(answers) \(output.stderr)")
+                #expect(answers.contains("x-auth-sub: alice"), "\(flag)")
+                #expect(answers.contains("\(version) 403"), "\(flag)")
+                #expect(answers.contains("\n\ndenied"), "\(flag)")
+            }
+        }
+        #expect(audit.decisions.map(\.path).sorted() == ["/allow", "/allow", "/deny", "/deny"])
     }
 
     @Test("Protocol detection: HTTP/2 on the whole preface only, HTTP/1.1 at the first byte that differs")
