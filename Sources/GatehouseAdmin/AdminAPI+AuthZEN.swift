@@ -32,9 +32,10 @@ extension AdminAPI {
                 request, context, action: "evaluation", needs: .evaluator, level: .debug
             ) { _ in
                 let body = try await Self.authZENBody(request, AuthZENDTO.Evaluation.init(json:))
-                let decision = try await self.evaluate(
-                    body, requestID: Self.requestID(of: request), evaluator: evaluator)
-                return AdminAnswer(AdminResponse.authZEN(decision.write(into:)))
+                let evaluation = try await self.evaluate(
+                    body, requestID: Self.requestID(of: request), time: self.clock(), evaluator: evaluator)
+                // The decision log holds the evaluation as its decision record: no admin record besides.
+                return AdminAnswer(AdminResponse.authZEN(evaluation.writeAuthZEN(into:)), recordedAsDecisions: true)
             }
             return Self.echoingRequestID(of: request, response)
         }
@@ -51,71 +52,69 @@ extension AdminAPI {
 
     /// A batch: each item over the top-level defaults, in order, stopping early as the semantic says.
     /// Without items it is one evaluation of the top-level entities, answered as one.
+    ///
+    /// The batch arrives at one time, the server's clock when its body was read: every item is
+    /// asked at that time (one clock reading, not one an item).
     func evaluateBatch(
         _ body: AuthZENDTO.Evaluations, requestID: String?, evaluator: any AccessEvaluator
     ) async throws -> AdminAnswer {
         let semantic = try AuthZENSemantic(body.options?.evaluationsSemantic)
         let defaults = body.defaults
+        let time = self.clock()
         guard let items = body.evaluations, !items.isEmpty else {
-            let decision = try await self.evaluate(defaults, requestID: requestID, evaluator: evaluator)
-            return AdminAnswer(AdminResponse.authZEN(decision.write(into:)))
+            let evaluation = try await self.evaluate(defaults, requestID: requestID, time: time, evaluator: evaluator)
+            return AdminAnswer(AdminResponse.authZEN(evaluation.writeAuthZEN(into:)), recordedAsDecisions: true)
         }
-        var results: [AuthZENDTO.Decision] = []
+        var results: [AuthZENItemAnswer] = []
         results.reserveCapacity(items.count)
+        var evaluated = false
         for item in items {
             let result = await self.evaluateItem(
-                item.filled(from: defaults), requestID: requestID, evaluator: evaluator)
+                item.filled(from: defaults), requestID: requestID, time: time, evaluator: evaluator)
             results.append(result)
+            if case .evaluated = result { evaluated = true }
             if semantic.stops(after: result.decision) { break }
         }
-        let decisions = AuthZENDTO.Decisions(evaluations: results)
-        return AdminAnswer(AdminResponse.authZEN(capacity: 64 + 256 * results.count, decisions.write(into:)))
+        let answer = AdminResponse.authZEN(capacity: 64 + 256 * results.count) { buffer in
+            AuthZENItemAnswer.write(results, into: &buffer)
+        }
+        // Each item the pipeline decided is a decision record; a batch none of whose items could be
+        // mapped has none, and keeps its admin record.
+        return AdminAnswer(answer, recordedAsDecisions: evaluated)
     }
 
     /// One evaluation whose missing entity is the whole request's fault: 400.
     func evaluate(
-        _ evaluation: AuthZENDTO.Evaluation, requestID: String?, evaluator: any AccessEvaluator
-    ) async throws -> AuthZENDTO.Decision {
+        _ evaluation: AuthZENDTO.Evaluation, requestID: String?, time: UnixTime, evaluator: any AccessEvaluator
+    ) async throws -> AccessEvaluation {
         let request: AuthzRequest
         do {
             request = try AuthZENMapping.request(
-                for: evaluation, requestID: requestID, time: self.clock(), paths: evaluator.paths)
+                for: evaluation, requestID: requestID, time: time, paths: evaluator.paths)
         } catch {
             throw AdminRequestError(status: .badRequest, code: error.code, message: error.message)
         }
-        return Self.decision(await evaluator.evaluate(request))
+        return await evaluator.evaluate(request)
     }
 
     /// One item of a batch: a problem with it is its own `decision: false` with `context.error`.
     func evaluateItem(
-        _ evaluation: AuthZENDTO.Evaluation, requestID: String?, evaluator: any AccessEvaluator
-    ) async -> AuthZENDTO.Decision {
+        _ evaluation: AuthZENDTO.Evaluation, requestID: String?, time: UnixTime, evaluator: any AccessEvaluator
+    ) async -> AuthZENItemAnswer {
         do {
             let request = try AuthZENMapping.request(
-                for: evaluation, requestID: requestID, time: self.clock(), paths: evaluator.paths)
-            return Self.decision(await evaluator.evaluate(request))
+                for: evaluation, requestID: requestID, time: time, paths: evaluator.paths)
+            return .evaluated(await evaluator.evaluate(request))
         } catch {
-            return AuthZENDTO.Decision(
-                decision: false,
-                context: [
-                    "error": .object([
-                        "status": .number(400), "code": .string(error.code), "message": .string(error.message),
-                    ])
-                ])
+            return .failed(
+                AuthZENDTO.Decision(
+                    decision: false,
+                    context: [
+                        "error": .object([
+                            "status": .number(400), "code": .string(error.code), "message": .string(error.message),
+                        ])
+                    ]))
         }
-    }
-
-    /// A decision as AuthZEN answers it: the outcome, and why in `context`.
-    static func decision(_ evaluation: AccessEvaluation) -> AuthZENDTO.Decision {
-        let decision = evaluation.decision
-        var context: [String: AuthZENValue] = [
-            "decision_id": .string(evaluation.decisionID), "reason": .string(decision.reason.code),
-            "status": .number(Double(decision.status)), "policy_revision": .string(decision.policyRevision),
-        ]
-        if let detail = decision.reasonDetail { context["reason_detail"] = .string(detail.code) }
-        if let policy = decision.policy { context["policy"] = .string(policy) }
-        if let rule = decision.rule { context["rule"] = .string(rule) }
-        return AuthZENDTO.Decision(decision: decision.isAllowed, context: context)
     }
 
     /// The metadata document, with absolute URLs on the host and scheme the caller reached.
@@ -198,6 +197,34 @@ enum AuthZENSemantic {
         case .denyOnFirstDeny: return !decision
         case .permitOnFirstPermit: return decision
         }
+    }
+}
+
+/// One item's answer in a batch: a decision of the pipeline, or the item's own mapping error.
+enum AuthZENItemAnswer {
+    /// The pipeline decided it (a decision record).
+    case evaluated(AccessEvaluation)
+    /// It could not be mapped: `decision: false` with `context.error`.
+    case failed(AuthZENDTO.Decision)
+
+    var decision: Bool {
+        switch self {
+        case .evaluated(let evaluation): return evaluation.decision.isAllowed
+        case .failed(let decision): return decision.decision
+        }
+    }
+
+    /// Appends `{"evaluations": [{…}, …]}`, each item as ``AuthZENDTO/Decisions`` writes it.
+    static func write(_ answers: [AuthZENItemAnswer], into buffer: inout ByteBuffer) {
+        buffer.writeStaticString("{\"evaluations\":[")
+        for (index, answer) in answers.enumerated() {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            switch answer {
+            case .evaluated(let evaluation): evaluation.writeAuthZEN(into: &buffer)
+            case .failed(let decision): decision.write(into: &buffer)
+            }
+        }
+        buffer.writeStaticString("]}")
     }
 }
 

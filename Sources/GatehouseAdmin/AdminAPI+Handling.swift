@@ -9,24 +9,32 @@ struct AdminAnswer {
     var response: Response
     /// `200`, `activated rev-7`, `refused compile_failed`, …
     var outcome: String
+    /// Whether the decision log already holds this call as decision records (an AuthZEN call whose
+    /// evaluations reached the check pipeline): then it gets no admin record of its own.
+    var recordedAsDecisions: Bool
 
-    init(_ response: Response, outcome: String? = nil) {
+    init(_ response: Response, outcome: String? = nil, recordedAsDecisions: Bool = false) {
         self.response = response
         self.outcome = outcome ?? "\(response.status.code)"
+        self.recordedAsDecisions = recordedAsDecisions
     }
 }
 
 extension AdminAPI {
     /// Runs `body` for a caller whose role is at least `role`; answers 401 or 403 otherwise.
     /// Either way the action is logged (at `level` when allowed, at notice when refused) and
-    /// offered to the decision log as an admin record.
+    /// offered to the decision log as an admin record, unless the answer says the log holds the
+    /// call as decision records already (``AdminAnswer/recordedAsDecisions``: an evaluation is a
+    /// decision, not an admin action; deploy/AUTHZEN.md).
     func authorized(
         _ request: Request, _ context: AdminRequestContext, action: String, needs role: AdminRole,
         level: Logger.Level, _ body: (AdminCaller) async throws -> AdminAnswer
     ) async throws -> Response {
         let outcome = self.authenticator.authenticate(
             authorization: request.headers[.authorization], peer: self.connections.peer(of: context.connection))
-        let record = AdminRecordFacts(request, time: self.clock())
+        // What was asked is put into words only for a record that is written.
+        let time = self.clock()
+        let record = { AdminRecordFacts(request, time: time) }
         switch outcome {
         case .missing:
             self.log(.notice, action: action, caller: "anonymous", outcome: "401 no credential")
@@ -72,6 +80,7 @@ extension AdminAPI {
                 answer = AdminAnswer(error.response, outcome: "\(error.status.code) \(error.code)")
             }
             self.log(level, action: action, caller: caller.description, outcome: answer.outcome)
+            if answer.recordedAsDecisions { return answer.response }
             let status = UInt16(answer.response.status.code)
             // A plain status says only that the route ran; an action's own outcome (`activated rev-7`) says more.
             self.record(
@@ -160,10 +169,11 @@ extension AdminAPI {
 
     /// Offers the admin record of one request to the decision log, if there is one.
     private func record(
-        _ facts: AdminRecordFacts, actor: String, role: String?, outcome: String, status: UInt16,
+        _ facts: () -> AdminRecordFacts, actor: String, role: String?, outcome: String, status: UInt16,
         detail: String? = nil
     ) {
         guard let audit = self.audit else { return }
+        let facts = facts()
         let entry = AdminEntry(
             actor: actor, role: role, action: facts.action, outcome: outcome, status: status, detail: detail)
         // An admin action is answered whether or not the log takes it: the log's own counters show a

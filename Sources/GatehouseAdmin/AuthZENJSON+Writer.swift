@@ -1,3 +1,4 @@
+package import GatehouseCore
 package import NIOCore
 
 extension AuthZENJSON {
@@ -118,5 +119,36 @@ extension AuthZENDTO.Metadata {
         buffer.writeStaticString(",\"policy_decision_point\":")
         AuthZENJSON.write(string: self.policyDecisionPoint, into: &buffer)
         buffer.writeInteger(UInt8(ascii: "}"))
+    }
+}
+
+extension AccessEvaluation {
+    /// Appends the AuthZEN answer to this evaluation: the outcome, and why in `context` —
+    /// `{"context": {"decision_id", "policy"?, "policy_revision", "reason", "reason_detail"?,
+    /// "rule"?, "status"}, "decision": …}`, members in name order, byte for byte what
+    /// ``AuthZENDTO/Decision/write(into:)`` writes for that context, without building a dictionary.
+    package func writeAuthZEN(into buffer: inout ByteBuffer) {
+        let decision = self.decision
+        buffer.writeStaticString("{\"context\":{\"decision_id\":")
+        AuthZENJSON.write(string: self.decisionID, into: &buffer)
+        if let policy = decision.policy {
+            buffer.writeStaticString(",\"policy\":")
+            AuthZENJSON.write(string: policy, into: &buffer)
+        }
+        buffer.writeStaticString(",\"policy_revision\":")
+        AuthZENJSON.write(string: decision.policyRevision, into: &buffer)
+        buffer.writeStaticString(",\"reason\":")
+        AuthZENJSON.write(string: decision.reason.code, into: &buffer)
+        if let detail = decision.reasonDetail {
+            buffer.writeStaticString(",\"reason_detail\":")
+            AuthZENJSON.write(string: detail.code, into: &buffer)
+        }
+        if let rule = decision.rule {
+            buffer.writeStaticString(",\"rule\":")
+            AuthZENJSON.write(string: rule, into: &buffer)
+        }
+        buffer.writeStaticString(",\"status\":")
+        buffer.writeString(String(decision.status))
+        buffer.writeStaticString(decision.isAllowed ? "},\"decision\":true}" : "},\"decision\":false}")
     }
 }

@@ -53,4 +53,26 @@ struct AdminAuthenticatorTests {
             Self.authenticator.authenticate(authorization: "Bearer  \(AdminFixture.adminToken) ", peer: nil)
                 == .authenticated(AdminCaller(name: "ops", credential: .token, role: .admin)))
     }
+
+    @Test(
+        "Every spelling of the Authorization header reads the same token as before the fast path",
+        arguments: [
+            ("Bearer admin-secret", true), ("bearer admin-secret", true), ("BEARER admin-secret", true),
+            ("bEaReR admin-secret", true), ("Bearer  admin-secret", true), ("Bearer admin-secret ", true),
+            ("Bearer admin-secret\t", true), (" Bearer admin-secret", true), ("Bearer\tadmin-secret", false),
+            ("Bearer", false), ("Bearer ", false), ("Bearer admin secret", false), ("Bearez admin-secret", false),
+            ("Bearer admin-secret\u{00A0}", true), ("Bearer admin-secrét", false), ("Basic admin-secret", false),
+        ])
+    func headerSpellings(header: String, accepted: Bool) {
+        let outcome = Self.authenticator.authenticate(authorization: header, peer: nil)
+        if accepted {
+            #expect(outcome == .authenticated(AdminCaller(name: "ops", credential: .token, role: .admin)))
+        } else {
+            #expect(outcome != .authenticated(AdminCaller(name: "ops", credential: .token, role: .admin)))
+            guard case .invalid = outcome else {
+                Issue.record("\(header) gave \(outcome), not invalid")
+                return
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseAdmin
+import GatehouseCore
 import NIOCore
 import Testing
 
@@ -220,6 +221,35 @@ struct AuthZENJSONTests {
         #expect(parsed["ctl"] as? String == "\n\t\r\u{08}\u{0C}\u{01}\u{1F}")
         #expect(parsed["status"] as? Int == 403)
         #expect(try Self.read(text) == value.replacingNaN())
+    }
+
+    @Test("An evaluation is written byte for byte as its decision with the context as a JSON object")
+    func evaluationAnswers() {
+        let decisions = [
+            Decision(
+                outcome: .allow, status: 200, reason: .allowed, policy: "mesh", rule: "read \"all\"",
+                policyRevision: "sha256:ab"),
+            Decision(outcome: .deny, status: 403, reason: .noMatchingRule, policy: "mesh", policyRevision: "r"),
+            Decision(
+                outcome: .deny, status: 401, reason: .invalidToken, reasonDetail: DecisionReason(code: "token_expired"),
+                policyRevision: "r/é\n"),
+            Decision(outcome: .deny, status: 503, reason: .auditUnavailable, policyRevision: ""),
+        ]
+        for decision in decisions {
+            let evaluation = AccessEvaluation(decision: decision, decisionID: "0123abcd")
+            var context: [String: AuthZENValue] = [
+                "decision_id": .string(evaluation.decisionID), "reason": .string(decision.reason.code),
+                "status": .number(Double(decision.status)), "policy_revision": .string(decision.policyRevision),
+            ]
+            if let detail = decision.reasonDetail { context["reason_detail"] = .string(detail.code) }
+            if let policy = decision.policy { context["policy"] = .string(policy) }
+            if let rule = decision.rule { context["rule"] = .string(rule) }
+            var expected = ByteBuffer()
+            AuthZENDTO.Decision(decision: decision.isAllowed, context: context).write(into: &expected)
+            var written = ByteBuffer()
+            evaluation.writeAuthZEN(into: &written)
+            #expect(String(buffer: written) == String(buffer: expected))
+        }
     }
 
     @Test("Decisions, batches and the metadata document are written in the specification's shape")
