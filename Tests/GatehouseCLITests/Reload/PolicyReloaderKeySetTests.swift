@@ -50,7 +50,10 @@ struct PolicyReloaderKeySetTests {
             try fixture.write(ReloadFixture.policy())
             let fetcher = StubFetcher(fails: false)
             let authorizer = Authorizer()
-            let reloader = try fixture.reloader(authorizer: authorizer, runTests: false, fetcher: fetcher)
+            // The stub answers at once; the long wait only matters on a stalled machine (a full
+            // run once froze the test process for ~90 s, past the fixture's 100 ms).
+            let reloader = try fixture.reloader(
+                authorizer: authorizer, runTests: false, fetcher: fetcher, keySetWait: .seconds(60))
             _ = await reloader.start()
             #expect(await reloader.status().keySets.isEmpty)
             try fixture.write(Self.policy(path: "/a"))

@@ -48,6 +48,7 @@ struct ReloadFixture {
     func reloader(
         authorizer: Authorizer = Authorizer(), runTests: Bool = true, source: PolicySourceLocation? = nil,
         verification: BundleVerificationPolicy = .unsigned, fetcher: any HTTPFetching = HTTPFetcher(),
+        keySetWait: Duration = .milliseconds(100),
         fetchBundle: (@Sendable (String, String?) async throws(ReloadError) -> BundleDownload)? = nil,
         afterReadingDirectory: @escaping @Sendable () -> Void = {},
         onOutcome: @escaping @Sendable (ReloadOutcome, ReloadRequest, Duration) -> Void = { _, _, _ in }
@@ -56,7 +57,7 @@ struct ReloadFixture {
         settings.verification = verification
         settings.fetchBundle = fetchBundle
         settings.runTests = runTests
-        settings.keySetWait = .milliseconds(100)
+        settings.keySetWait = keySetWait
         settings.onOutcome = onOutcome
         settings.afterReadingDirectory = afterReadingDirectory
         return try PolicyReloader(
