@@ -113,9 +113,17 @@ extension AuditStore {
         }
     }
 
-    /// `INSERT INTO records` of `rows` rows.
+    /// `INSERT OR FAIL INTO records` of `rows` rows.
+    ///
+    /// `OR FAIL`, not the default `ABORT`: under `ABORT` SQLite must be able to undo one statement
+    /// of many rows alone, so it copies every page the statement touches that the transaction had
+    /// already changed into a statement journal, a temporary file (the writer's profile: 2.2 KB a
+    /// record into `/var/tmp/etilqs_*`, as many bytes as the WAL and the database file together).
+    /// A failed statement here always ends its whole transaction (``appendUnwrapped(_:)`` runs in
+    /// `pool.write`, which rolls back on any error), so undoing the statement alone is never needed;
+    /// a duplicate `(instance, seq)` still fails with `SQLITE_CONSTRAINT` and nothing is written.
     private static func bodiesSQL(rows: Int) -> String {
-        "INSERT INTO records (instance, seq, body) VALUES "
+        "INSERT OR FAIL INTO records (instance, seq, body) VALUES "
             + Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ", ")
     }
 

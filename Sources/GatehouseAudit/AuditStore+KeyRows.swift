@@ -51,22 +51,53 @@ extension AuditStore {
         var times: [UInt8] = []
         times.reserveCapacity(rows.count * AuditLeafTime.width)
         for row in rows { AuditLeafTime.write(row.time, into: &times) }
+        var keys = KeyTexts()
         for table in AuditStoreKeys.tables {
-            let values = table.column.map { column in rows.map { $0.value(of: column) } }
             // In sequence order, not sorted by value: the step is one transaction, so each page
             // is written once whatever the order, and sorting the texts cost more than it saved.
-            var order = Array(rows.indices)
-            if let values { order.removeAll { values[$0] == nil } }
+            keys.collect(table.column, of: rows)
             let many = Self.insertSQL(table, rows: Self.keyRowsPerStatement)
             let one = Self.insertSQL(table, rows: 1)
             var start = 0
-            while start < order.count {
-                let count = order.count - start >= Self.keyRowsPerStatement ? Self.keyRowsPerStatement : 1
+            while start < keys.rows.count {
+                let count = keys.rows.count - start >= Self.keyRowsPerStatement ? Self.keyRowsPerStatement : 1
                 let insert = try db.cachedStatement(sql: count == 1 ? one : many)
                 try Self.insert(
-                    order[start..<start + count], of: rows, values: values, instance: instance, times: times,
-                    with: insert, in: db)
+                    start..<start + count, of: rows, keys: keys, instance: instance, times: times, with: insert,
+                    in: db)
                 start += count
+            }
+        }
+    }
+
+    /// One key table's rows for a step: which records have a value in its column, and those values'
+    /// UTF-8 side by side, so that every bound text lives until its statement has run and SQLite
+    /// need not copy it (`SQLITE_STATIC`; a copy was a `malloc` and a `memcpy` per key).
+    private struct KeyTexts {
+        /// The records (indexes into the step's rows) with a key in the table, in sequence order.
+        var rows: [Int] = []
+        /// `rows[i]`'s value: `texts[spans[i]]` (empty for the time table, which has no value column).
+        var spans: [Range<Int>] = []
+        var texts: [CChar] = []
+        /// Whether the table has a value column (false: the time table).
+        var hasValue = false
+
+        /// Collects the values of `column` (nil: the time table, every record) of `records`.
+        mutating func collect(_ column: String?, of records: [AuditKeyRow]) {
+            self.rows.removeAll(keepingCapacity: true)
+            self.spans.removeAll(keepingCapacity: true)
+            self.texts.removeAll(keepingCapacity: true)
+            self.hasValue = column != nil
+            guard let column else {
+                self.rows = Array(records.indices)
+                return
+            }
+            for (index, record) in records.enumerated() {
+                guard var value = record.value(of: column) else { continue }
+                let start = self.texts.count
+                value.withUTF8 { utf8 in utf8.withMemoryRebound(to: CChar.self) { self.texts.append(contentsOf: $0) } }
+                self.rows.append(index)
+                self.spans.append(start..<self.texts.count)
             }
         }
     }
@@ -78,9 +109,10 @@ extension AuditStore {
             + Array(repeating: tuple, count: rows).joined(separator: ", ")
     }
 
-    /// Binds the rows `chunk` names into `insert` ([value,] time, instance, seq for each) and steps it once.
+    /// Binds the key rows at `chunk` of `keys` ([value,] time, instance, seq for each) into `insert`
+    /// and steps it once.
     private static func insert(
-        _ chunk: ArraySlice<Int>, of rows: [AuditKeyRow], values: [String?]?, instance: String, times: [UInt8],
+        _ chunk: Range<Int>, of rows: [AuditKeyRow], keys: KeyTexts, instance: String, times: [UInt8],
         with insert: Statement, in db: Database
     ) throws {
         let statement = insert.sqliteStatement
@@ -88,47 +120,51 @@ extension AuditStore {
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)
         }
-        // SQLITE_TRANSIENT: SQLite copies a value's text at once (it lives only in this call's closure).
-        let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-        let width: Int32 = values == nil ? 3 : 4
+        let width: Int32 = keys.hasValue ? 4 : 3
+        // SQLITE_STATIC (nil) throughout: the texts, times and instance outlive the step.
         try instance.withCString { instanceText in
-            try times.withUnsafeBufferPointer { times in
-                try times.withMemoryRebound(to: CChar.self) { times in
-                    sqlite3_reset(statement)
-                    var code = SQLITE_OK
-                    for (position, index) in chunk.enumerated() where code == SQLITE_OK {
-                        var parameter = Int32(position) * width + 1
-                        if var value = values?[index] {
-                            code = value.withUTF8 { utf8 in
-                                utf8.withMemoryRebound(to: CChar.self) { text in
-                                    text.isEmpty
-                                        ? sqlite3_bind_text(statement, parameter, "", 0, transient)
-                                        : sqlite3_bind_text(
-                                            statement, parameter, text.baseAddress, Int32(text.count), transient)
-                                }
+            try keys.texts.withUnsafeBufferPointer { texts in
+                try times.withUnsafeBufferPointer { times in
+                    try times.withMemoryRebound(to: CChar.self) { times in
+                        sqlite3_reset(statement)
+                        var code = SQLITE_OK
+                        for (position, key) in chunk.enumerated() where code == SQLITE_OK {
+                            let index = keys.rows[key]
+                            var parameter = Int32(position) * width + 1
+                            if keys.hasValue {
+                                let span = keys.spans[key]
+                                // An empty value is text of length 0, not NULL (a nil pointer would bind NULL).
+                                code =
+                                    texts.baseAddress.map { base in
+                                        sqlite3_bind_text(
+                                            statement, parameter, base + span.lowerBound, Int32(span.count), nil)
+                                    } ?? sqlite3_bind_text(statement, parameter, "", 0, Self.transient)
+                                parameter += 1
                             }
-                            parameter += 1
+                            if code == SQLITE_OK {
+                                // `times` holds one time text per row, so its base address is not nil.
+                                let time = times.baseAddress! + index * AuditLeafTime.width
+                                code = sqlite3_bind_text(statement, parameter, time, Int32(AuditLeafTime.width), nil)
+                            }
+                            if code == SQLITE_OK {
+                                code = sqlite3_bind_text(statement, parameter + 1, instanceText, -1, nil)
+                            }
+                            if code == SQLITE_OK {
+                                code = sqlite3_bind_int64(statement, parameter + 2, Int64(rows[index].seq))
+                            }
                         }
-                        // SQLITE_STATIC (nil): the time and instance texts outlive the step.
-                        let time = times.baseAddress! + index * AuditLeafTime.width
-                        if code == SQLITE_OK {
-                            code = sqlite3_bind_text(statement, parameter, time, Int32(AuditLeafTime.width), nil)
+                        if code == SQLITE_OK { code = sqlite3_step(statement) }
+                        guard code == SQLITE_DONE else {
+                            throw DatabaseError(
+                                resultCode: ResultCode(rawValue: code),
+                                message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: insert.sql)
                         }
-                        if code == SQLITE_OK {
-                            code = sqlite3_bind_text(statement, parameter + 1, instanceText, -1, nil)
-                        }
-                        if code == SQLITE_OK {
-                            code = sqlite3_bind_int64(statement, parameter + 2, Int64(rows[index].seq))
-                        }
-                    }
-                    if code == SQLITE_OK { code = sqlite3_step(statement) }
-                    guard code == SQLITE_DONE else {
-                        throw DatabaseError(
-                            resultCode: ResultCode(rawValue: code),
-                            message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: insert.sql)
                     }
                 }
             }
         }
     }
+
+    /// SQLITE_TRANSIENT: SQLite copies the text at once.
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 }
