@@ -5,6 +5,12 @@ import PostgresNIO
 extension AuditQuery {
     /// The query in PostgreSQL's dialect, after `cursor`, at most `limit` rows: the SQLite
     /// store's conditions, with `LIKE` for its `GLOB` patterns (only `*` is a wildcard).
+    ///
+    /// The order is (time_key, time, instance, seq), which is (time, instance, seq)
+    /// (``PostgresAuditSchema/v2``) in a form the integer-keyed indexes give: an index scan in
+    /// time_key order, sorted further only among rows of one time key. So every bound on the time
+    /// is also stated on time_key, and an exact subject, SPIFFE ID or X-Road client also on its
+    /// hash, which is what the indexes hold; the text conditions stay, and decide.
     func postgresStatement(after cursor: AuditCursor?, limit: Int) -> PostgresQuery {
         var conditions: [String] = []
         var binds = PostgresBindings()
@@ -12,11 +18,21 @@ extension AuditQuery {
             binds.append(value)
             return "$\(binds.count)"
         }
-        if let since = self.since { conditions.append("time >= \(bind(AuditLeafTime.format(since)))") }
-        if let until = self.until { conditions.append("time < \(bind(AuditLeafTime.format(until)))") }
+        func timeKey(_ parameter: String) -> String { "gatehouse_audit.time_key(\(parameter)::text)" }
+        if let since = self.since {
+            let time = bind(AuditLeafTime.format(since))
+            conditions.append("time >= \(time) AND time_key >= \(timeKey(time))")
+        }
+        if let until = self.until {
+            let time = bind(AuditLeafTime.format(until))
+            conditions.append("time < \(time) AND time_key <= \(timeKey(time))")
+        }
         for (column, value) in self.textFilters {
             if value.contains("*") {
                 conditions.append("\(column) LIKE \(bind(Self.likePattern(value)))")
+            } else if let key = PostgresAuditSchema.queryKey(for: column) {
+                let text = bind(value)
+                conditions.append("\(column) = \(text) AND \(key.name) = \(key.expression(text + "::text"))")
             } else {
                 conditions.append("\(column) = \(bind(value))")
             }
@@ -25,12 +41,13 @@ extension AuditQuery {
             let time = bind(cursor.time)
             let instance = bind(cursor.instance)
             binds.append(Int64(cursor.seq))
-            conditions.append("(time, instance, seq) > (\(time), \(instance), $\(binds.count))")
+            conditions.append(
+                "time_key >= \(timeKey(time)) AND (time, instance, seq) > (\(time), \(instance), $\(binds.count))")
         }
         var sql = "SELECT instance, seq, time, body FROM gatehouse_audit.records"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         binds.append(limit)
-        sql += " ORDER BY time, instance, seq LIMIT $\(binds.count)"
+        sql += " ORDER BY time_key, time, instance, seq LIMIT $\(binds.count)"
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 

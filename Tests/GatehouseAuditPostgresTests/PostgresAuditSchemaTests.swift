@@ -1,0 +1,137 @@
+import Foundation
+import GatehouseAudit
+import GatehouseAuditPostgres
+import GatehouseCore
+import GatehouseTestSupport
+import Testing
+
+/// The schema's migrations against the real PostgreSQL: a store made by the first release (v1,
+/// text-keyed indexes) moves to the integer query keys (v2) with its rows, and every kind of query
+/// reads an index afterwards.
+@Suite("PostgreSQL decision store schema", .bug(id: "14"), .timeLimit(.minutes(2)))
+struct PostgresAuditSchemaTests {
+    private typealias F = PostgresAuditFixture
+
+    /// Rows made the way v1 stored them, in SQL: two instances whose times interleave (`old-2` a
+    /// microsecond after `old-1`), 100 subjects (one record in 200 has none), 125 SPIFFE IDs, 160
+    /// X-Road clients, bodies as long as a decision's: each key matches about 1 % of the rows but
+    /// more than a page, so its page is an index scan in order that stops early.
+    private static let v1Rows = """
+        INSERT INTO gatehouse_audit.records
+            (instance, seq, body, id, time, kind, decision, subject, spiffe_id, xroad_client)
+        SELECT instance, g, repeat('x', 600), md5(instance || g), time, 'decision', 'allow',
+            CASE WHEN g % 200 <> 199 THEN 'user-' || g % 100 END,
+            'spiffe://gov.example/sa/' || g % 125, 'EE/GOV/' || g % 160 || '/portal'
+        FROM generate_series(0, 9999) AS g,
+            LATERAL (VALUES ('old-1', 0), ('old-2', 1)) AS i(instance, offset_us),
+            LATERAL (SELECT to_char(timestamp '2026-12-06 00:00:00' + (g * 1000 + offset_us) * interval '1 us',
+                'YYYY-MM-DD"T"HH24:MI:SS.US') || '000Z' AS time) AS t
+        """
+
+    @Test("A v1 store migrates to the integer query keys: rows keep their order and are found through the new indexes")
+    func migratesFromV1() async throws {
+        try await withPostgresDatabase("audit_schema") { database in
+            let v1 = try #require(PostgresAuditSchema.migrations.first)
+            #expect(v1.name == "v1-records-nodes-checkpoints")
+            try await database.server.psql(
+                """
+                CREATE SCHEMA gatehouse_audit;
+                CREATE TABLE gatehouse_audit.migrations (
+                    name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+                \(v1.statements.joined(separator: ";\n"));
+                INSERT INTO gatehouse_audit.migrations (name) VALUES ('\(v1.name)');
+                \(Self.v1Rows);
+                """, database: database.name)
+            // Opening the store applies v2.
+            try await offPool { try F.store(database).close() }
+            let check = { (sql: String) in
+                try await database.server.psql(sql, database: database.name).trimmingCharacters(
+                    in: .whitespacesAndNewlines)
+            }
+            #expect(
+                try await check(
+                    """
+                    SELECT count(*) FROM gatehouse_audit.records WHERE time_key IS NULL
+                        OR (subject IS NULL) <> (subject_key IS NULL) OR spiffe_key IS NULL OR xroad_key IS NULL
+                    """) == "0")
+            #expect(
+                try await check(
+                    """
+                    SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes
+                    WHERE schemaname = 'gatehouse_audit' AND tablename = 'records'
+                    """)
+                    == "records_id,records_pkey,records_spiffe_key,records_subject_key,records_time_key,records_xroad_key"
+            )
+
+            try await offPool {
+                let store = try F.store(database)
+                defer { store.close() }
+                try Self.expectPagesInOrder(store, AuditQuery(subject: "user-13"), count: 2 * 100)
+                try Self.expectPagesInOrder(store, AuditQuery(spiffeID: "spiffe://gov.example/sa/7"), count: 2 * 80)
+                try Self.expectPagesInOrder(store, AuditQuery(xroadClient: "EE/GOV/3/portal"), count: 2 * 63)
+                let since = UnixTime(seconds: 1_796_515_200 + 9, nanoseconds: 500_000_000)
+                try Self.expectPagesInOrder(store, AuditQuery(since: since), count: 2 * 500)
+                // What each query reads: the integer-keyed index of its filter in order (a page stops
+                // early; a bitmap scan would read and sort every match), the time key's otherwise. The
+                // migration's ANALYZE and dependency statistics are what make the filters' plans.
+                let plans: [(AuditQuery, String)] = [
+                    (AuditQuery(subject: "user-13"), "Index Scan using records_subject_key"),
+                    (AuditQuery(spiffeID: "spiffe://gov.example/sa/7"), "Index Scan using records_spiffe_key"),
+                    (AuditQuery(xroadClient: "EE/GOV/3/portal"), "Index Scan using records_xroad_key"),
+                    (AuditQuery(), "Index Scan using records_time_key"),
+                    (AuditQuery(since: since), "Index Scan using records_time_key"),
+                    (AuditQuery(id: "x"), "records_id"),
+                ]
+                for (query, index) in plans {
+                    let plan = try store.plan(for: query).joined(separator: "; ")
+                    #expect(plan.contains(index), "\(query): \(plan)")
+                }
+
+                // The migrated store takes a writer's records beside the old ones, and verifies them.
+                try store.lock(instance: "gh-1")
+                let writer = try F.writer(store, "gh-1")
+                for index in 0..<300 { _ = writer.offer(F.decision(index, subject: "user-13")) }
+                writer.shutdown()
+                let result = try #require(try F.verifier(store).verify().first { $0.instance == "gh-1" })
+                #expect(result.isIntact, "\(result.problem.map(String.init(describing:)) ?? "")")
+                #expect(result.size == 300)
+                try Self.expectPagesInOrder(store, AuditQuery(subject: "user-13"), count: 2 * 100 + 300)
+            }
+        }
+    }
+
+    @Test("A time not in the log's fixed-width form is refused, not given a key that would misorder it")
+    func refusesMalformedTime() async throws {
+        try await withPostgresDatabase("audit_schema_time") { database in
+            try await offPool { try F.store(database).close() }
+            await #expect(throws: TestPostgres.Failure.self) {
+                try await database.server.psql(
+                    "INSERT INTO gatehouse_audit.records (instance, seq, body, time, time_key) "
+                        + "VALUES ('x', 0, '{}', 'yesterday', gatehouse_audit.time_key('yesterday'))",
+                    database: database.name)
+            }
+            let key = try await database.server.psql(
+                "SELECT gatehouse_audit.time_key('2026-12-06T00:35:12.123456789Z')", database: database.name)
+            #expect(key.trimmingCharacters(in: .whitespacesAndNewlines) == "202612060035121234")
+        }
+    }
+
+    /// Reads `query` 37 rows a page and expects `count` rows in (time, instance, seq) order, each
+    /// one `query` asked for.
+    private static func expectPagesInOrder(_ store: PostgresAuditStore, _ query: AuditQuery, count: Int) throws {
+        var rows: [AuditQueryRow] = []
+        var cursor: AuditCursor?
+        repeat {
+            let page = try store.query(query, after: cursor, limit: 37)
+            rows += page.rows
+            cursor = page.next
+        } while cursor != nil
+        #expect(rows.count == count, "\(query)")
+        let order = rows.map(\.cursor)
+        #expect(order == order.sorted { ($0.time, $0.instance, $0.seq) < ($1.time, $1.instance, $1.seq) }, "\(query)")
+        #expect(Set(order.map { "\($0.instance)/\($0.seq)" }).count == count, "\(query)")
+        if let since = query.since {
+            #expect(rows.allSatisfy { $0.time >= AuditLeafTime.format(since) })
+        }
+    }
+}
