@@ -64,6 +64,28 @@ package struct AuthzRequest: Sendable {
         isHTTP: Bool = true,
         paths: PathNormalizer.Configuration = .defaults
     ) {
+        self.init(
+            method: method, path: path, host: host, scheme: scheme, headers: HTTPHeaders(headers), source: source,
+            destination: destination, protocolName: protocolName, contextExtensions: contextExtensions, time: time,
+            id: id, isHTTP: isHTTP, paths: paths)
+    }
+
+    /// Builds and normalizes a request whose headers are already collected (names lower-cased).
+    package init(
+        method: String,
+        path: String,
+        host: String,
+        scheme: String,
+        headers: HTTPHeaders,
+        source: Peer,
+        destination: Peer,
+        protocolName: String,
+        contextExtensions: [String: String],
+        time: UnixTime,
+        id: String? = nil,
+        isHTTP: Bool,
+        paths: PathNormalizer.Configuration
+    ) {
         self.method = HTTPMethod(method)
         self.scheme = scheme
         (self.host, self.hostPort) = Self.splitAuthority(host)
@@ -78,13 +100,13 @@ package struct AuthzRequest: Sendable {
             self.query = QueryParameters()
             self.pathProblem = problem
         }
-        self.headers = HTTPHeaders(headers)
+        self.headers = headers
         self.source = source
         self.destination = destination
         self.protocolName = protocolName
         self.contextExtensions = contextExtensions
         self.time = time
-        self.id = id ?? self.headers["x-request-id"]?.first
+        self.id = id ?? self.headers.first("x-request-id")
         self.isHTTP = isHTTP
     }
 

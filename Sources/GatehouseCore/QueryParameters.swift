@@ -23,6 +23,8 @@ package struct QueryParameters: Sendable, Equatable {
     }
 
     private static func decode(_ text: some StringProtocol) -> String {
+        // Most names and values need no decoding: take them as they are, without two copies.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(text) }
         let bytes = Array(text.utf8)
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)

@@ -26,13 +26,18 @@ extension AuthzRequest {
         let attributes = check.attributes
         let http = attributes.request.http
         let isHTTP = attributes.hasRequest && attributes.request.hasHTTP
-        var headers: [(String, String)] = []
+        let headers: HTTPHeaders
         if http.hasHeaderMap {
-            headers = http.headerMap.headers.map { header in
-                (header.key, header.rawValue.isEmpty ? header.value : String(decoding: header.rawValue, as: UTF8.self))
-            }
+            headers = HTTPHeaders(
+                http.headerMap.headers.lazy.map { header in
+                    (
+                        header.key,
+                        header.rawValue.isEmpty ? header.value : String(decoding: header.rawValue, as: UTF8.self)
+                    )
+                })
         } else {
-            headers = http.headers.map { ($0.key, $0.value) }
+            // Envoy's names are lower-case already: the map's table becomes the headers' own.
+            headers = HTTPHeaders(singleValued: http.headers)
         }
         let time =
             attributes.request.hasTime
