@@ -154,16 +154,18 @@ extension AdminAPI {
         }
     }
 
+    /// `X-Request-ID`, validated once. A valid field name: the force unwrap cannot fail.
+    static let requestIDField = HTTPField.Name("X-Request-ID")!
+
     static func requestID(of request: Request) -> String? {
-        request.headers[HTTPField.Name("X-Request-ID")!]
+        request.headers[Self.requestIDField]
     }
 
     /// `response` with the request's `X-Request-ID`, if it had one.
     static func echoingRequestID(of request: Request, _ response: Response) -> Response {
         guard let id = Self.requestID(of: request) else { return response }
         var response = response
-        // A valid field name: the force unwrap cannot fail.
-        response.headers[HTTPField.Name("X-Request-ID")!] = id
+        response.headers[Self.requestIDField] = id
         return response
     }
 }

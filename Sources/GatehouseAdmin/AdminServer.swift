@@ -37,6 +37,9 @@ package struct AdminServer: Service {
         let host = self.configuration.host
         let logger = self.logger
         let onListening = self.onListening
+        // Hummingbird sets a request id on this logger for every request; set lazily (see the handler).
+        var requestLogger = self.logger
+        requestLogger.handler = DeferredMetadataLogHandler(wrapping: self.logger.handler)
         return Application(
             router: self.api.makeRouter(),
             server: try self.serverBuilder(),
@@ -47,7 +50,7 @@ package struct AdminServer: Service {
                     "admin API listening", metadata: ["gatehouse.admin.address": "\(host):\(port)"])
                 await onListening(port)
             },
-            logger: self.logger)
+            logger: requestLogger)
     }
 
     package func run() async throws {
