@@ -188,12 +188,12 @@ final class CheckStreamHandler: ChannelInboundHandler {
         case .admitted(let facts):
             caller = facts
         case .refused(let detail):
-            self.answer(self.endpoint.service.callerNotAllowed(request, detail: detail), context: context)
+            self.reply(self.endpoint.service.callerNotAllowed(request, detail: detail), context: context)
             return
         }
         switch self.endpoint.service.prepare(request, caller: caller) {
         case .answered(let response):
-            self.answer(response, context: context)
+            self.reply(response, context: context)
         case .pending(let pending):
             let promise = context.eventLoop.makePromise(of: Envoy_Service_Auth_V3_CheckResponse.self)
             // An event-loop handler has no task to be the parent of this one. It is not left
@@ -202,7 +202,7 @@ final class CheckStreamHandler: ChannelInboundHandler {
             let task = Task { promise.succeed(await pending.response()) }
             self.state = .deciding(task)
             promise.futureResult.assumeIsolated().whenSuccess { response in
-                self.answer(response, context: context)
+                self.reply(response, context: context)
             }
         }
     }
@@ -264,7 +264,7 @@ final class CheckStreamHandler: ChannelInboundHandler {
     private func endWatch(_ context: ChannelHandlerContext) {
         guard self.finish() else { return }
         context.writeAndFlush(
-            self.wrapOutboundOut(.headers(.init(headers: GRPCMessageFraming.okTrailers, endStream: true))),
+            self.wrapOutboundOut(.headers(.init(headers: GRPCMessageFraming.trailers(.ok), endStream: true))),
             promise: nil)
     }
 
@@ -286,26 +286,10 @@ final class CheckStreamHandler: ChannelInboundHandler {
             self.writeTrailersOnly(.internalError, "The response cannot be encoded.", context)
             return
         }
-        self.write(framed, context: context)
-    }
-
-    /// A check's answer: encoded by ``CheckResponseEncoder`` when it can (every response the
-    /// pipeline builds), by swift-protobuf otherwise.
-    private func answer(_ response: Envoy_Service_Auth_V3_CheckResponse, context: ChannelHandlerContext) {
-        guard let framed = CheckResponseEncoder.framed(response, allocator: context.channel.allocator) else {
-            self.reply(response, context: context)
-            return
-        }
-        guard self.finish() else { return }
-        self.write(framed, context: context)
-    }
-
-    /// Writes a successful call's headers, its one framed message and OK trailers.
-    private func write(_ framed: ByteBuffer, context: ChannelHandlerContext) {
         context.write(self.wrapOutboundOut(.headers(.init(headers: GRPCMessageFraming.responseHeaders))), promise: nil)
         context.write(self.wrapOutboundOut(.data(.init(data: .byteBuffer(framed)))), promise: nil)
         context.writeAndFlush(
-            self.wrapOutboundOut(.headers(.init(headers: GRPCMessageFraming.okTrailers, endStream: true))),
+            self.wrapOutboundOut(.headers(.init(headers: GRPCMessageFraming.trailers(.ok), endStream: true))),
             promise: nil)
     }
 
