@@ -14,6 +14,10 @@ package struct PostgresAuditConfiguration: Sendable, Hashable, CustomStringConve
     /// a free connection included; then it fails (the writer counts the batch into a gap and tries
     /// again at its next flush) instead of holding the writer while PostgreSQL is away.
     package var operationTimeout: Duration = .seconds(5)
+    /// How long opening the store may wait for its migrations, another replica's included (they
+    /// run one at a time): `v2-integer-query-keys` rewrites the records table once (77 s for
+    /// 1.05 M records measured), so a store's first start on a new version waits that long.
+    package var migrationTimeout: Duration = .seconds(3_600)
 
     /// Whether `text` names a PostgreSQL store (`postgres://` or `postgresql://`) rather than a SQLite file.
     package static func isURL(_ text: String) -> Bool {

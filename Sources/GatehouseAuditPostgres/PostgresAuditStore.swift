@@ -67,6 +67,7 @@ package final class PostgresAuditStore: AuditLogStore {
                         "The database \(configuration.description) holds no decision log (no gatehouse_audit.records "
                             + "table); pass the audit.store URL 'gatehouse serve' writes to.")
                 }
+                try self.requireMigrated()
             } else {
                 try self.migrate()
             }
@@ -107,15 +108,18 @@ package final class PostgresAuditStore: AuditLogStore {
     /// written to a connection PostgreSQL has just closed was seen never to end; either way the
     /// caller gets ``PostgresTimeout`` (the writer records a gap and tries again).
     ///
-    /// - Parameter abandoned: Releases a result that came after the caller stopped waiting.
+    /// - Parameters:
+    ///   - timeout: The bound, when not ``PostgresAuditConfiguration/operationTimeout``.
+    ///   - abandoned: Releases a result that came after the caller stopped waiting.
     func blocking<T: Sendable>(
+        timeout: Duration? = nil,
         abandoned: (@Sendable (T) async -> Void)? = nil,
         _ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T
     ) throws -> T {
         let result = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let (client, logger, executor) = (self.client, self.logger, self.executor)
-        let timeout = self.configuration.operationTimeout
+        let timeout = timeout ?? self.configuration.operationTimeout
         Task.detached(executorPreference: executor) {
             let outcome: Result<T, any Error>
             do {
@@ -156,7 +160,7 @@ package final class PostgresAuditStore: AuditLogStore {
     // MARK: - Migrations
 
     private func migrate() throws {
-        try self.blocking { client, logger in
+        try self.blocking(timeout: self.configuration.migrationTimeout) { client, logger in
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query(
                     "SELECT pg_advisory_xact_lock(\(PostgresAuditSchema.migrationLockKey))", logger: logger)
@@ -180,6 +184,28 @@ package final class PostgresAuditStore: AuditLogStore {
                         "INSERT INTO gatehouse_audit.migrations (name) VALUES (\(migration.name))", logger: logger)
                 }
             }
+        }
+    }
+
+    /// Throws unless every migration this version knows is applied: a reader never migrates, and
+    /// its queries need the current schema (``PostgresAuditSchema/migrations``).
+    private func requireMigrated() throws {
+        let applied = try self.blocking { client, logger in
+            var names: Set<String> = []
+            for try await name in try await client.query(
+                "SELECT name FROM gatehouse_audit.migrations", logger: logger
+            ).decode(String.self) {
+                names.insert(name)
+            }
+            return names
+        }
+        let missing = PostgresAuditSchema.migrations.map(\.name).filter { !applied.contains($0) }
+        guard missing.isEmpty else {
+            throw AuditError(
+                .storeUnavailable,
+                "The decision log \(self.configuration.description) has an older schema (missing migration "
+                    + "'\(missing.joined(separator: "', '"))'); start a replica of this version on it once "
+                    + "('gatehouse serve' with this audit.store migrates it), then read it.")
         }
     }
 

@@ -42,7 +42,15 @@ struct PostgresAuditSchemaTests {
                 INSERT INTO gatehouse_audit.migrations (name) VALUES ('\(v1.name)');
                 \(Self.v1Rows);
                 """, database: database.name)
-            // Opening the store applies v2.
+            // A reader does not migrate, and says what to do.
+            try await offPool {
+                let error = #expect(throws: AuditError.self) { try F.store(database, readOnly: true) }
+                #expect(error?.code == .storeUnavailable)
+                #expect(
+                    error?.message.contains("missing migration 'v2-integer-query-keys'") == true,
+                    "\(String(describing: error))")
+            }
+            // Opening the store for writing applies v2.
             try await offPool { try F.store(database).close() }
             let check = { (sql: String) in
                 try await database.server.psql(sql, database: database.name).trimmingCharacters(
