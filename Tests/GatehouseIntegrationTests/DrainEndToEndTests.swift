@@ -25,14 +25,20 @@ struct DrainEndToEndTests {
             #expect(answers.count == requests)
             // Envoy's access log says why a request failed (`ext_authz_error` after a timeout or a
             // reset, a connection failure...): the policy's own denials are `ext_authz_denied`.
+            // Its counters for the gatehouse cluster tell a timeout from a reset or a refused retry.
             let envoyFailures = replicas.envoy.log.split(separator: "\n").filter {
                 $0.hasPrefix("/records/secret") && !$0.contains(" ext_authz_denied ")
             }
+            let counters =
+                failed.isEmpty ? "" : replicas.envoyStats(matching: "cluster\\.gatehouse\\.upstream_(rq|cx)_")
+            let replicaLog = replicas.first.process.log.split(separator: "\n").suffix(15).joined(separator: "\n")
             #expect(
                 failed.isEmpty,
                 """
                 \(failed.count) of \(requests) requests did not get the policy's answer; Envoy's access log for \
                 them (first 20): \(envoyFailures.prefix(20).joined(separator: "\n"))
+                Envoy's counters (non-zero): \(counters)
+                The stopped replica's last log lines: \(replicaLog)
                 """)
         }
     }
@@ -44,6 +50,7 @@ struct Replicas: Sendable {
     let second: GatehouseServer
     let envoy: ChildProcess
     let envoyPort: Int
+    let envoyAdminPort: Int
     let directory: URL
 
     /// Starts both replicas and Envoy, runs `body`, and stops everything, whether `body` throws or not.
@@ -81,7 +88,8 @@ struct Replicas: Sendable {
                 ],
                 logFile: directory.appendingPathComponent("envoy.log"))
             let replicas = Replicas(
-                first: first, second: second, envoy: envoy, envoyPort: ports[4], directory: directory)
+                first: first, second: second, envoy: envoy, envoyPort: ports[4], envoyAdminPort: ports[5],
+                directory: directory)
             let result: Result
             do {
                 try await first.waitUntilServing()
@@ -118,6 +126,20 @@ struct Replicas: Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ChildProcessError(message: "Envoy did not answer through the replicas:\n\(self.envoy.log)")
+    }
+
+    /// Envoy's non-zero counters whose names match `pattern` (a regular expression), one per line;
+    /// for failure messages, so an error reading them is part of the text.
+    func envoyStats(matching pattern: String) -> String {
+        do {
+            let result = try ProcessRunner.run(
+                "/usr/bin/curl",
+                ["-s", "--max-time", "5", "http://127.0.0.1:\(self.envoyAdminPort)/stats?usedonly&filter=\(pattern)"],
+                timeout: .seconds(10))
+            return result.stdout.split(separator: "\n").filter { !$0.hasSuffix(": 0") }.joined(separator: "\n")
+        } catch {
+            return "(could not read Envoy's stats: \(error))"
+        }
     }
 
     /// Starts `requests` GETs of `path?i=N` through Envoy, `parallel` at a time, with curl.
