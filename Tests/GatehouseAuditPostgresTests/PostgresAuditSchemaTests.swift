@@ -70,11 +70,25 @@ struct PostgresAuditSchemaTests {
                     """)
                     == "records_id,records_pkey,records_spiffe_key,records_subject_key,records_time_key,records_xroad_key"
             )
+            // A body edited by hand: the trigger derives its columns and keys again.
+            try await check(
+                """
+                UPDATE gatehouse_audit.records SET body = '{"subject":"edited","time":"2026-12-05T23:59:59.000000000Z"}'
+                WHERE instance = 'old-1' AND seq = 0
+                """)
+            #expect(
+                try await check(
+                    """
+                    SELECT subject_key = hashtextextended('edited', 0) AND time_key = 202612052359590000
+                        AND spiffe_key IS NULL
+                    FROM gatehouse_audit.records WHERE instance = 'old-1' AND seq = 0
+                    """) == "t")
 
             try await offPool {
                 let store = try F.store(database)
                 defer { store.close() }
                 try Self.expectPagesInOrder(store, AuditQuery(subject: "user-13"), count: 2 * 100)
+                try Self.expectPagesInOrder(store, AuditQuery(subject: "edited"), count: 1)
                 try Self.expectPagesInOrder(store, AuditQuery(spiffeID: "spiffe://gov.example/sa/7"), count: 2 * 80)
                 try Self.expectPagesInOrder(store, AuditQuery(xroadClient: "EE/GOV/3/portal"), count: 2 * 63)
                 let since = UnixTime(seconds: 1_796_515_200 + 9, nanoseconds: 500_000_000)
