@@ -58,7 +58,8 @@ package struct Decision: Sendable, Equatable {
         queryParametersToRemove: [String] = [],
         body: String = "",
         subject: String? = nil,
-        policyRevision: String = ""
+        policyRevision: String = "",
+        caller: AuditedCaller = AuditedCaller()
     ) {
         self.outcome = outcome
         self.status = status
@@ -74,6 +75,7 @@ package struct Decision: Sendable, Equatable {
         self.body = body
         self.subject = subject
         self.policyRevision = policyRevision
+        self.caller = caller
     }
 
     /// Whether the request may proceed.

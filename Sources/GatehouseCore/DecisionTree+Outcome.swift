@@ -1,52 +1,47 @@
 extension DecisionTree {
     /// Turns the matched rules into the decision: deny overrides allow, no allow means deny.
-    func decide(_ policy: CompiledPolicy, _ match: RuleMatch, request: AuthzRequest, identity: Identity) -> Decision {
+    func decide(
+        _ policy: CompiledPolicy, _ match: RuleMatch, request: AuthzRequest, identity: Identity,
+        caller: AuditedCaller
+    ) -> Decision {
         let shadows = match.shadows.map { index in
             ShadowMatch(rule: policy.rules[Int(index)].name, action: policy.rules[Int(index)].action)
         }
         if match.deny != .max {
             let rule = policy.rules[Int(match.deny)]
-            var decision = self.denial(
+            return self.denial(
                 rule.deniedResponse ?? policy.forbiddenResponse, reason: .deniedByRule, policy: policy,
-                request: request, identity: identity)
-            decision.rule = rule.name
-            decision.shadowMatches = shadows
-            return decision
+                request: request, identity: identity, rule: rule.name, shadows: shadows, caller: caller)
         }
         if match.allow != .max {
-            var decision = self.allowance(policy, request: request, identity: identity)
-            decision.rule = policy.rules[Int(match.allow)].name
-            decision.shadowMatches = shadows
-            return decision
+            return self.allowance(
+                policy, request: request, identity: identity, rule: policy.rules[Int(match.allow)].name,
+                shadows: shadows, caller: caller)
         }
-        var decision: Decision
         if !identity.isAuthenticated, policy.authentication.acceptsCredentials {
-            decision = self.denial(
+            return self.denial(
                 policy.unauthenticatedResponse, reason: .missingCredentials, policy: policy, request: request,
-                identity: identity)
-            if policy.authentication.acceptsBearerTokens {
-                decision.headersToSet.append(Self.wwwAuthenticate(realm: policy.authentication.realm, failure: nil))
-            }
-        } else {
-            decision = self.denial(
-                policy.forbiddenResponse, reason: .noMatchingRule, policy: policy, request: request, identity: identity)
+                identity: identity, shadows: shadows, caller: caller,
+                appending: policy.authentication.acceptsBearerTokens
+                    ? Self.wwwAuthenticate(realm: policy.authentication.realm, failure: nil) : nil)
         }
-        decision.shadowMatches = shadows
-        return decision
+        return self.denial(
+            policy.forbiddenResponse, reason: .noMatchingRule, policy: policy, request: request, identity: identity,
+            shadows: shadows, caller: caller)
     }
 
     /// The 401 (or configured status) for a credential that failed verification.
     func credentialDenial(
-        _ policy: CompiledPolicy, _ failure: CredentialFailure, request: AuthzRequest, identity: Identity
+        _ policy: CompiledPolicy, _ failure: CredentialFailure, request: AuthzRequest, identity: Identity,
+        caller: AuditedCaller
     ) -> Decision {
         var shape = policy.unauthenticatedResponse
         if failure.kind == .clientCertificate { shape.status = policy.authentication.invalidCertificateStatus }
-        var decision = self.denial(shape, reason: failure.reason, policy: policy, request: request, identity: identity)
-        decision.reasonDetail = failure.detail
-        if failure.kind == .token {
-            decision.headersToSet.append(Self.wwwAuthenticate(realm: policy.authentication.realm, failure: failure))
-        }
-        return decision
+        return self.denial(
+            shape, reason: failure.reason, reasonDetail: failure.detail, policy: policy, request: request,
+            identity: identity, caller: caller,
+            appending: failure.kind == .token
+                ? Self.wwwAuthenticate(realm: policy.authentication.realm, failure: failure) : nil)
     }
 
     /// A denial made before any policy applies (bad path, no policy).
@@ -55,21 +50,32 @@ extension DecisionTree {
             outcome: .deny, status: status, reason: reason, subject: identity.subject, policyRevision: self.revision)
     }
 
+    /// A denial in `shape`, with `header` after the shape's headers (`WWW-Authenticate`).
     private func denial(
         _ shape: DeniedResponseShape,
         reason: DecisionReason,
+        reasonDetail: DecisionReason? = nil,
         policy: CompiledPolicy,
         request: AuthzRequest,
-        identity: Identity
+        identity: Identity,
+        rule: String? = nil,
+        shadows: [ShadowMatch] = [],
+        caller: AuditedCaller,
+        appending header: HeaderMutation? = nil
     ) -> Decision {
-        Decision(
-            outcome: .deny, status: shape.status, reason: reason, policy: policy.name,
-            headersToSet: shape.renderedHeaders
-                ?? AllowResponseShape.render(shape.headers, request: request, identity: identity),
-            body: shape.body, subject: identity.subject, policyRevision: self.revision)
+        var headers =
+            shape.renderedHeaders ?? AllowResponseShape.render(shape.headers, request: request, identity: identity)
+        if let header { headers.append(header) }
+        return Decision(
+            outcome: .deny, status: shape.status, reason: reason, reasonDetail: reasonDetail, policy: policy.name,
+            rule: rule, shadowMatches: shadows, headersToSet: headers, body: shape.body, subject: identity.subject,
+            policyRevision: self.revision, caller: caller)
     }
 
-    private func allowance(_ policy: CompiledPolicy, request: AuthzRequest, identity: Identity) -> Decision {
+    private func allowance(
+        _ policy: CompiledPolicy, request: AuthzRequest, identity: Identity, rule: String, shadows: [ShadowMatch],
+        caller: AuditedCaller
+    ) -> Decision {
         let response = policy.allowResponse
         var removeHeaders = response.removeHeaders
         var removeQuery = response.removeQueryParameters
@@ -83,12 +89,12 @@ extension DecisionTree {
             }
         }
         return Decision(
-            outcome: .allow, status: 200, reason: .allowed, policy: policy.name,
+            outcome: .allow, status: 200, reason: .allowed, policy: policy.name, rule: rule, shadowMatches: shadows,
             headersToSet: response.headerMutations(request: request, identity: identity),
             headersToRemove: removeHeaders,
             queryParametersToSet: response.queryMutations(request: request, identity: identity),
             queryParametersToRemove: removeQuery,
-            subject: identity.subject, policyRevision: self.revision)
+            subject: identity.subject, policyRevision: self.revision, caller: caller)
     }
 
     /// `WWW-Authenticate` per RFC 6750 §3; the description is reduced to safe characters and never holds the token.
