@@ -1,4 +1,4 @@
-package import GatehouseCore
+import GatehouseCore
 package import NIOCore
 
 extension AuthZENJSON {

@@ -71,7 +71,7 @@ struct PostgresAuditSchemaTests {
                     == "records_id,records_pkey,records_spiffe_key,records_subject_key,records_time_key,records_xroad_key"
             )
             // A body edited by hand: the trigger derives its columns and keys again.
-            try await check(
+            _ = try await check(
                 """
                 UPDATE gatehouse_audit.records SET body = '{"subject":"edited","time":"2026-12-05T23:59:59.000000000Z"}'
                 WHERE instance = 'old-1' AND seq = 0
