@@ -39,44 +39,10 @@ package struct Decision: Sendable, Equatable {
     /// The revision of the policy set that decided.
     package var policyRevision: String
     /// Where the decision came from: computed now, or reused from the decision cache.
-    package var cache: CacheUse = .bypass
+    package var cache: CacheUse
     /// The verified caller as the decision log records it (issuer, subject, SPIFFE ID, X-Road
     /// client, loggable claims); kept with a cached decision so a hit records the same caller.
-    package var caller = AuditedCaller()
-
-    package init(
-        outcome: Outcome,
-        status: UInt16,
-        reason: DecisionReason,
-        reasonDetail: DecisionReason? = nil,
-        policy: String? = nil,
-        rule: String? = nil,
-        shadowMatches: [ShadowMatch] = [],
-        headersToSet: [HeaderMutation] = [],
-        headersToRemove: [String] = [],
-        queryParametersToSet: [QueryParameterMutation] = [],
-        queryParametersToRemove: [String] = [],
-        body: String = "",
-        subject: String? = nil,
-        policyRevision: String = "",
-        caller: AuditedCaller = AuditedCaller()
-    ) {
-        self.outcome = outcome
-        self.status = status
-        self.reason = reason
-        self.reasonDetail = reasonDetail
-        self.policy = policy
-        self.rule = rule
-        self.shadowMatches = shadowMatches
-        self.headersToSet = headersToSet
-        self.headersToRemove = headersToRemove
-        self.queryParametersToSet = queryParametersToSet
-        self.queryParametersToRemove = queryParametersToRemove
-        self.body = body
-        self.subject = subject
-        self.policyRevision = policyRevision
-        self.caller = caller
-    }
+    package var caller: AuditedCaller
 
     /// Whether the request may proceed.
     package var isAllowed: Bool { self.outcome == .allow }
@@ -117,6 +83,38 @@ package struct Decision: Sendable, Equatable {
             guard !self.shadowMatches.isEmpty else { return nil }
             return self.shadowMatches.map { "\($0.rule):\($0.action.rawValue)" }.joined(separator: ",")
         }
+    }
+}
+
+extension Decision {
+    /// A decision computed now (``cache`` `bypass` until a cache says otherwise).
+    ///
+    /// It delegates to the memberwise initializer, which builds the value in one step: an
+    /// initializer that assigns `self.x = x` member by member left the optimizer a whole-value
+    /// copy and destroy at its end, every member retained and released once more on every
+    /// decision (callgrind, DecisionLoop; the SIL loads `self` twice).
+    package init(
+        outcome: Outcome,
+        status: UInt16,
+        reason: DecisionReason,
+        reasonDetail: DecisionReason? = nil,
+        policy: String? = nil,
+        rule: String? = nil,
+        shadowMatches: [ShadowMatch] = [],
+        headersToSet: [HeaderMutation] = [],
+        headersToRemove: [String] = [],
+        queryParametersToSet: [QueryParameterMutation] = [],
+        queryParametersToRemove: [String] = [],
+        body: String = "",
+        subject: String? = nil,
+        policyRevision: String = "",
+        caller: AuditedCaller = AuditedCaller()
+    ) {
+        self.init(
+            outcome: outcome, status: status, reason: reason, reasonDetail: reasonDetail, policy: policy, rule: rule,
+            shadowMatches: shadowMatches, headersToSet: headersToSet, headersToRemove: headersToRemove,
+            queryParametersToSet: queryParametersToSet, queryParametersToRemove: queryParametersToRemove, body: body,
+            subject: subject, policyRevision: policyRevision, cache: .bypass, caller: caller)
     }
 }
 

@@ -2,7 +2,7 @@ extension DecisionTree {
     /// Turns the matched rules into the decision: deny overrides allow, no allow means deny.
     func decide(
         _ policy: CompiledPolicy, _ match: RuleMatch, request: AuthzRequest, identity: Identity,
-        caller: AuditedCaller
+        caller: consuming AuditedCaller
     ) -> Decision {
         let shadows = match.shadows.map { index in
             ShadowMatch(rule: policy.rules[Int(index)].name, action: policy.rules[Int(index)].action)
@@ -33,7 +33,7 @@ extension DecisionTree {
     /// The 401 (or configured status) for a credential that failed verification.
     func credentialDenial(
         _ policy: CompiledPolicy, _ failure: CredentialFailure, request: AuthzRequest, identity: Identity,
-        caller: AuditedCaller
+        caller: consuming AuditedCaller
     ) -> Decision {
         var shape = policy.unauthenticatedResponse
         if failure.kind == .clientCertificate { shape.status = policy.authentication.invalidCertificateStatus }
@@ -60,7 +60,7 @@ extension DecisionTree {
         identity: Identity,
         rule: String? = nil,
         shadows: [ShadowMatch] = [],
-        caller: AuditedCaller,
+        caller: consuming AuditedCaller,
         appending header: HeaderMutation? = nil
     ) -> Decision {
         var headers =
@@ -74,7 +74,7 @@ extension DecisionTree {
 
     private func allowance(
         _ policy: CompiledPolicy, request: AuthzRequest, identity: Identity, rule: String, shadows: [ShadowMatch],
-        caller: AuditedCaller
+        caller: consuming AuditedCaller
     ) -> Decision {
         let response = policy.allowResponse
         var removeHeaders = response.removeHeaders

@@ -110,6 +110,13 @@ package struct DecisionEntry: Sendable, Equatable {
 /// Carried on ``Decision`` (``Decision/caller``) so that a cached decision records the same
 /// caller as the computed one.
 package struct AuditedCaller: Sendable, Hashable {
+    // `claims` is declared first so that the memberwise initializer, `init(claims:spiffeID:…)`,
+    // differs from the labelled one below, which delegates to it: an initializer that assigns
+    // `self.x = x` member by member left the optimizer a whole-value copy and destroy at its end
+    // (the SIL loads `self` twice), on every decision (callgrind, DecisionLoop).
+
+    /// The claims the policy marks loggable (`log: { claims: [...] }`), as JSON text, by name.
+    package var claims: [String: String]
     /// The SPIFFE ID of the verified client certificate.
     package var spiffeID: String?
     /// The X-Road client (`INSTANCE/CLASS/MEMBER[/SUBSYSTEM]`) of the verified certificate.
@@ -118,18 +125,14 @@ package struct AuditedCaller: Sendable, Hashable {
     package var issuer: String?
     /// The verified JWT's `sub`.
     package var subject: String?
-    /// The claims the policy marks loggable (`log: { claims: [...] }`), as JSON text, by name.
-    package var claims: [String: String]
+}
 
+extension AuditedCaller {
     package init(
         spiffeID: String? = nil, xroadClient: String? = nil, issuer: String? = nil, subject: String? = nil,
         claims: [String: String] = [:]
     ) {
-        self.spiffeID = spiffeID
-        self.xroadClient = xroadClient
-        self.issuer = issuer
-        self.subject = subject
-        self.claims = claims
+        self.init(claims: claims, spiffeID: spiffeID, xroadClient: xroadClient, issuer: issuer, subject: subject)
     }
 }
 
