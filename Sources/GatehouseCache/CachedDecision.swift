@@ -26,7 +26,7 @@ package struct CachedDecision: Sendable {
         let policyRevision: String
         let issuer: String?
 
-        init(_ decision: Decision) {
+        init(_ decision: borrowing Decision) {
             self.outcome = decision.outcome
             self.status = decision.status
             self.reason = decision.reason
@@ -108,7 +108,7 @@ package struct CachedDecision: Sendable {
     private let caller: CallerFacts?
 
     /// Keeps `decision`, sharing its common parts through `pool` (with none, they are its own).
-    package init(_ decision: Decision, pool: Pool?) {
+    package init(_ decision: borrowing Decision, pool: Pool?) {
         let shared = Shared(decision)
         self.shared = pool?.share(shared) ?? shared
         self.subject = decision.subject

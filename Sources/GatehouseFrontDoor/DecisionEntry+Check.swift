@@ -3,7 +3,7 @@ package import GatehouseCore
 extension DecisionEntry {
     /// The record of one check at the front door: Core's ``DecisionEntry/init(_:request:latencyMicroseconds:traceID:)``
     /// with the trace id of a well-formed `traceparent`, the one header besides `x-request-id` a record keeps.
-    package init(checked decision: Decision, request: AuthzRequest, latencyMicroseconds: UInt64) {
+    package init(checked decision: borrowing Decision, request: borrowing AuthzRequest, latencyMicroseconds: UInt64) {
         self.init(
             decision, request: request, latencyMicroseconds: latencyMicroseconds,
             traceID: request.headers["traceparent"]?.first.flatMap(Self.traceID(fromTraceparent:)))

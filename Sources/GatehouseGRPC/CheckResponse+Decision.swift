@@ -11,7 +11,7 @@ extension Envoy_Service_Auth_V3_CheckResponse {
     /// the decision's `metadata` fields (the server's `envoy.metadata`: by default the decision
     /// id and the reason; ``MetadataFields/full`` adds outcome, status, policy revision, cache
     /// use, policy, rule, subject and shadow rules).
-    package init(_ decision: Decision, decisionID: String, metadata: MetadataFields = .lean) {
+    package init(_ decision: borrowing Decision, decisionID: String, metadata: MetadataFields = .lean) {
         self.init()
         var fields: [String: Google_Protobuf_Value] = [:]
         fields.reserveCapacity(metadata.fields.count)

@@ -8,7 +8,10 @@ extension DecisionEntry {
     ///   - latencyMicroseconds: From the decoded request to the decision (0 where unknown: a
     ///     shadow record's copy of the active decision).
     ///   - traceID: The W3C trace id, where the caller read one.
-    package init(_ decision: Decision, request: AuthzRequest, latencyMicroseconds: UInt64 = 0, traceID: String? = nil) {
+    package init(
+        _ decision: borrowing Decision, request: borrowing AuthzRequest, latencyMicroseconds: UInt64 = 0,
+        traceID: String? = nil
+    ) {
         self.init(
             decision: decision.outcome, status: decision.status, reason: decision.reason.code,
             reasonDetail: decision.reasonDetail?.code, policy: decision.policy,
