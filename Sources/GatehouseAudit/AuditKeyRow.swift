@@ -32,6 +32,11 @@ package struct AuditKeyRow: Sendable, Equatable {
         }
     }
 
+    /// The caller key's fields (nil when the record names none of them).
+    var caller: AuditCaller? {
+        AuditCaller(subject: self.subject, spiffeID: self.spiffeID, xroadClient: self.xroadClient)
+    }
+
     /// The value of key column `column` (``AuditStoreKeys/Table/column``; nil is the time table's).
     func value(of column: String?) -> String? {
         switch column {

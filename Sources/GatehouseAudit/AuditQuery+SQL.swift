@@ -37,16 +37,62 @@ extension AuditQuery {
         return (conditions, arguments)
     }
 
-    /// The keyed part: the query's key table (``AuditStoreKeys``) walked in (time, instance, seq)
-    /// order, each key joined to its record, every filter checked on the record itself.
-    func keyedStatement(after cursor: AuditCursor?, limit: Int?) -> (sql: String, arguments: StatementArguments) {
-        let (table, value) = AuditStoreKeys.table(for: self)
+    /// The keyed part's statements, each walking a key table in (time, instance, seq) order; no
+    /// record is in two of them, so merged in that order they give the keyed rows once each.
+    ///
+    /// With `callers` (a v4 store) the matching callers are found first, in this snapshot `db`:
+    /// one walk of the caller key table for each (none when no caller matches), or one sorted walk
+    /// of all of them when more than ``AuditStoreKeys/callerWalksMerged`` match. Without (a v2 or
+    /// v3 store read without upgrading), one walk of its text key tables.
+    func keyedStatements(
+        after cursor: AuditCursor?, limit: Int?, callers: Bool, in db: Database
+    ) throws -> [(sql: String, arguments: StatementArguments)] {
+        guard callers else {
+            let (table, value) = AuditStoreKeys.textTable(for: self)
+            return [self.keyedStatement(walking: table, key: value.map { self.keyCondition(table, $0) }, cursor, limit)]
+        }
+        switch AuditStoreKeys.walk(for: self) {
+        case .table(let table, let value):
+            return [self.keyedStatement(walking: table, key: value.map { self.keyCondition(table, $0) }, cursor, limit)]
+        case .callers(let filters):
+            let table = AuditStoreKeys.callerTable
+            let (conditions, arguments) = AuditStoreKeys.callerConditions(filters)
+            let ids = try Int64.fetchAll(
+                db, sql: Self.callerLookup(conditions) + " LIMIT \(AuditStoreKeys.callerWalksMerged + 1)",
+                arguments: arguments)
+            guard ids.count <= AuditStoreKeys.callerWalksMerged else {
+                let key = ("\(table.name).caller IN (\(Self.callerLookup(conditions)))", arguments)
+                return [self.keyedStatement(walking: table, key: key, cursor, limit)]
+            }
+            return ids.map { id in
+                self.keyedStatement(walking: table, key: ("\(table.name).caller = ?", [id]), cursor, limit)
+            }
+        }
+    }
+
+    /// The ids of the callers matching `conditions` (``AuditStoreKeys/callerConditions(_:)``).
+    static func callerLookup(_ conditions: String) -> String {
+        "SELECT caller FROM callers WHERE \(conditions) ORDER BY caller"
+    }
+
+    /// The condition selecting `value` in key table `table` (a GLOB for a pattern), with its argument.
+    private func keyCondition(_ table: AuditStoreKeys.Table, _ value: String) -> (String, StatementArguments) {
+        let column = "\(table.name).\(table.column ?? "time")"
+        return value.contains("*") ? ("\(column) GLOB ?", [Self.glob(value)]) : ("\(column) = ?", [value])
+    }
+
+    /// One walk of key table `table` (restricted by `key`) in (time, instance, seq) order, each key
+    /// joined to its record, every filter checked on the record itself.
+    private func keyedStatement(
+        walking table: AuditStoreKeys.Table, key: (String, StatementArguments)?, _ cursor: AuditCursor?,
+        _ limit: Int?
+    ) -> (sql: String, arguments: StatementArguments) {
         let keys = table.name
         var conditions: [String] = []
         var arguments: StatementArguments = []
-        if let column = table.column, let value {
-            conditions.append(value.contains("*") ? "\(keys).\(column) GLOB ?" : "\(keys).\(column) = ?")
-            arguments += [value.contains("*") ? Self.glob(value) : value]
+        if let key {
+            conditions.append(key.0)
+            arguments += key.1
         }
         // The time range and cursor on the key too, so they bound the walk.
         let (checks, checkArguments) = self.recordConditions(after: cursor, keys: keys)
@@ -142,50 +188,53 @@ extension AuditStore {
     }
 
     /// How SQLite answers the keyed part of `query` (EXPLAIN QUERY PLAN's details), to check that
-    /// it walks a key table; the unkeyed tail is always a range of the position index.
+    /// it walks a key table; the unkeyed tail is always a range of the position index. For a walk
+    /// by caller, the lookup of the callers and then one caller's walk.
     package func plan(for query: AuditQuery) throws -> [String] {
-        let (sql, arguments) =
-            self.hasKeyTables
-            ? query.keyedStatement(after: nil, limit: 100)
-            : query.tailStatement(after: nil, limit: 100, everything: true)
-        return try self.reading { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] }
+        try self.reading { db in
+            var statements: [(sql: String, arguments: StatementArguments)]
+            if !self.hasKeyTables {
+                statements = [query.tailStatement(after: nil, limit: 100, everything: true)]
+            } else {
+                statements = Array(
+                    try query.keyedStatements(after: nil, limit: 100, callers: self.hasCallerKeys, in: db).prefix(1))
+                if self.hasCallerKeys, case .callers(let filters) = AuditStoreKeys.walk(for: query) {
+                    let (conditions, arguments) = AuditStoreKeys.callerConditions(filters)
+                    statements.insert((AuditQuery.callerLookup(conditions), arguments), at: 0)
+                }
+            }
+            return try statements.flatMap { statement in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + statement.sql, arguments: statement.arguments)
+                    .map { $0["detail"] as String }
+            }
         }
     }
 
-    /// The keyed part and the tail of `query`, merged in (time, instance, seq) order: the two
-    /// never overlap (a record has keys exactly when it is below its instance's watermark).
+    /// The keyed part's walks and the tail of `query`, merged in (time, instance, seq) order: no
+    /// two overlap (a record has keys exactly when it is below its instance's watermark, and one
+    /// caller).
     private func merged(
         _ query: AuditQuery, after cursor: AuditCursor?, limit: Int?, in db: Database,
         _ body: (AuditQueryRow) throws -> Bool
     ) throws {
         let tail = query.tailStatement(after: cursor, limit: limit, everything: !self.hasKeyTables)
-        let tailRows = try Row.fetchCursor(db, sql: tail.sql, arguments: tail.arguments)
-        guard self.hasKeyTables else {
-            while let row = try tailRows.next() {
-                guard try body(Self.queryRow(row)) else { return }
+        var cursors = [try Row.fetchCursor(db, sql: tail.sql, arguments: tail.arguments)]
+        if self.hasKeyTables {
+            for keyed in try query.keyedStatements(after: cursor, limit: limit, callers: self.hasCallerKeys, in: db) {
+                cursors.append(try Row.fetchCursor(db, sql: keyed.sql, arguments: keyed.arguments))
             }
-            return
         }
-        let keyed = query.keyedStatement(after: cursor, limit: limit)
-        let keyedRows = try Row.fetchCursor(db, sql: keyed.sql, arguments: keyed.arguments)
-        var nextKeyed = try keyedRows.next().map(Self.queryRow)
-        var nextTail = try tailRows.next().map(Self.queryRow)
+        var heads = try cursors.map { try $0.next().map(Self.queryRow) }
         while true {
-            let row: AuditQueryRow
-            switch (nextKeyed, nextTail) {
-            case (nil, nil):
-                return
-            case (let left?, let right?) where Self.precedes(right, left):
-                row = right
-                nextTail = try tailRows.next().map(Self.queryRow)
-            case (let left?, _):
-                row = left
-                nextKeyed = try keyedRows.next().map(Self.queryRow)
-            case (nil, let right?):
-                row = right
-                nextTail = try tailRows.next().map(Self.queryRow)
+            var first: Int?
+            for index in heads.indices {
+                guard let head = heads[index] else { continue }
+                if let current = first.flatMap({ heads[$0] }), !Self.precedes(head, current) { continue }
+                first = index
             }
+            // `first` indexes a head that is not nil (it was chosen for being one).
+            guard let first, let row = heads[first] else { return }
+            heads[first] = try cursors[first].next().map(Self.queryRow)
             guard try body(row) else { return }
         }
     }

@@ -1,5 +1,6 @@
 import GRDB
 import GRDBSQLite
+import Synchronization
 
 extension AuditStore {
     /// ``buildKeys(of:upTo:)`` from the keys the writer kept of the records it wrote
@@ -15,6 +16,8 @@ extension AuditStore {
     package func buildKeys(of instance: String, rows: ArraySlice<AuditKeyRow>, upTo end: UInt64) throws -> UInt64 {
         guard self.hasKeyTables, let first = rows.first else { return try self.buildKeys(of: instance, upTo: end) }
         let built: UInt64?
+        // Callers this step interned: known to the next steps only once it committed.
+        var added: [AuditCaller: Int64] = [:]
         do {
             built = try self.pool.write { db -> UInt64? in
                 let next = UInt64(
@@ -23,7 +26,7 @@ extension AuditStore {
                 guard next == first.seq else { return nil }
                 let upTo = min(end, next + UInt64(Self.keyStepRecords), first.seq + UInt64(rows.count))
                 guard upTo > next else { return next }
-                try Self.insertKeys(of: instance, rows: rows.prefix(Int(upTo - next)), into: db)
+                try self.insertKeys(of: instance, rows: rows.prefix(Int(upTo - next)), added: &added, into: db)
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO records_indexed (instance, next) VALUES (?, ?)",
                     arguments: [instance, Int64(upTo)]
@@ -36,6 +39,12 @@ extension AuditStore {
                 path: self.path, cause: error
             )
         }
+        if !added.isEmpty {
+            self.callerIDs.withLock { known in
+                if known.count + added.count > Self.callerIDsKept { known.removeAll() }
+                known.merge(added) { _, new in new }
+            }
+        }
         return try built ?? self.buildKeys(of: instance, upTo: end)
     }
 
@@ -44,9 +53,14 @@ extension AuditStore {
     /// writer's instructions with one row a statement).
     static let keyRowsPerStatement = 32
 
-    /// Inserts `rows`' keys into every key table with SQLite's own calls (no argument arrays).
-    private static func insertKeys(of instance: String, rows: ArraySlice<AuditKeyRow>, into db: Database) throws {
+    /// Inserts `rows`' keys into every key table with SQLite's own calls (no argument arrays),
+    /// interning their callers first (the ones new to ``callerIDs`` go to `added`).
+    private func insertKeys(
+        of instance: String, rows: ArraySlice<AuditKeyRow>, added: inout [AuditCaller: Int64], into db: Database
+    ) throws {
         let rows = Array(rows)
+        let callers = try AuditStoreKeys.callerIDs(
+            of: rows, known: self.callerIDs.withLock { $0 }, added: &added, in: db)
         // Every row's time text once, side by side: each table binds a slice of it.
         var times: [UInt8] = []
         times.reserveCapacity(rows.count * AuditLeafTime.width)
@@ -55,7 +69,11 @@ extension AuditStore {
         for table in AuditStoreKeys.tables {
             // In sequence order, not sorted by value: the step is one transaction, so each page
             // is written once whatever the order, and sorting the texts cost more than it saved.
-            keys.collect(table.column, of: rows)
+            if table.name == AuditStoreKeys.callerTable.name {
+                keys.collect(callers)
+            } else {
+                keys.collect(table.column, of: rows)
+            }
             let many = Self.insertSQL(table, rows: Self.keyRowsPerStatement)
             let one = Self.insertSQL(table, rows: 1)
             var start = 0
@@ -70,20 +88,35 @@ extension AuditStore {
         }
     }
 
-    /// One key table's rows for a step: which records have a value in its column, and those values'
-    /// UTF-8 side by side, so that every bound text lives until its statement has run and SQLite
-    /// need not copy it (`SQLITE_STATIC`; a copy was a `malloc` and a `memcpy` per key).
+    /// One key table's rows for a step: which records have a value in its column, and those values
+    /// (texts: their UTF-8 side by side, so that every bound text lives until its statement has run
+    /// and SQLite need not copy it, `SQLITE_STATIC`; a copy was a `malloc` and a `memcpy` per key).
     private struct KeyTexts {
         /// The records (indexes into the step's rows) with a key in the table, in sequence order.
         var rows: [Int] = []
         /// `rows[i]`'s value: `texts[spans[i]]` (empty for the time table, which has no value column).
         var spans: [Range<Int>] = []
         var texts: [CChar] = []
+        /// `rows[i]`'s value in the caller table: `ids[i]`.
+        var ids: [Int64] = []
         /// Whether the table has a value column (false: the time table).
         var hasValue = false
 
+        /// Collects the caller ids of the step's records (nil: no caller, no row).
+        mutating func collect(_ callers: [Int64?]) {
+            self.rows.removeAll(keepingCapacity: true)
+            self.ids.removeAll(keepingCapacity: true)
+            self.hasValue = true
+            for (index, caller) in callers.enumerated() {
+                guard let caller else { continue }
+                self.rows.append(index)
+                self.ids.append(caller)
+            }
+        }
+
         /// Collects the values of `column` (nil: the time table, every record) of `records`.
         mutating func collect(_ column: String?, of records: [AuditKeyRow]) {
+            self.ids.removeAll(keepingCapacity: true)
             self.rows.removeAll(keepingCapacity: true)
             self.spans.removeAll(keepingCapacity: true)
             self.texts.removeAll(keepingCapacity: true)
@@ -131,7 +164,10 @@ extension AuditStore {
                         for (position, key) in chunk.enumerated() where code == SQLITE_OK {
                             let index = keys.rows[key]
                             var parameter = Int32(position) * width + 1
-                            if keys.hasValue {
+                            if !keys.ids.isEmpty {
+                                code = sqlite3_bind_int64(statement, parameter, keys.ids[key])
+                                parameter += 1
+                            } else if keys.hasValue {
                                 let span = keys.spans[key]
                                 // An empty value is text of length 0, not NULL (a nil pointer would bind NULL).
                                 code =

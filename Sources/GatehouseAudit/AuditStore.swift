@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The decision log's SQLite database: records, stored Merkle nodes, checkpoints and retention anchors.
 ///
@@ -24,6 +25,14 @@ package final class AuditStore: Sendable {
     /// Whether the store has the query key tables (``AuditStoreKeys``); false for a store made
     /// before them and opened read-only (not upgraded), whose queries use its v1 indexes.
     let hasKeyTables: Bool
+    /// Whether the key tables are migration v4's, with one caller key (``AuditStoreKeys/callerTable``);
+    /// false for a v2 or v3 store opened read-only, whose queries walk its text key tables.
+    let hasCallerKeys: Bool
+    /// The ids of callers committed to `callers` (never deleted or changed), so that the writer's
+    /// key step finds a repeat caller without a query; bounded by ``callerIDsKept``.
+    let callerIDs = Mutex<[AuditCaller: Int64]>([:])
+    /// Caller ids kept at most; beyond that the map starts again (the ids stay in the table).
+    static let callerIDsKept = 65_536
 
     /// Opens (creating if needed) the store at `path` and applies pending migrations.
     ///
@@ -61,7 +70,9 @@ package final class AuditStore: Sendable {
             }
             self.pool = try DatabasePool(path: path, configuration: configuration)
             if !readOnly { try AuditStoreSchema.migrator.migrate(self.pool) }
-            self.hasKeyTables = try self.pool.read { db in try db.tableExists("records_indexed") }
+            (self.hasKeyTables, self.hasCallerKeys) = try self.pool.read { db in
+                (try db.tableExists("records_indexed"), try db.tableExists("callers"))
+            }
         } catch {
             throw AuditError.storeUnavailable(path: path, cause: error)
         }

@@ -21,9 +21,18 @@ enum AuditStoreKeys {
         var columns: [String] { (self.column.map { [$0] } ?? []) + ["time", "instance", "seq"] }
     }
 
-    /// The time table first (every record has one), then the columns auditors select on without a
-    /// time range, in the order a query prefers them (most selective first).
+    /// The key tables since migration v4: time (every record has a row), id, and the caller key
+    /// (``AuditStoreKeys/callerTable``: an integer caller id, see `AuditStoreCallers.swift`).
     static let tables = [
+        Table(name: "records_time", column: nil), Table(name: "records_id", column: "id"),
+        Table(name: "records_caller", column: "caller"),
+    ]
+
+    /// The key tables of migrations v2 and v3: time, id, then one text table per caller field, in
+    /// the order a query prefers them (most selective first). Migration v2 creates exactly these (a
+    /// released migration never changes), and a v2 or v3 store opened read-only (not upgraded) is
+    /// queried through them.
+    static let textTables = [
         Table(name: "records_time", column: nil), Table(name: "records_id", column: "id"),
         Table(name: "records_subject", column: "subject"), Table(name: "records_spiffe", column: "spiffe_id"),
         Table(name: "records_xroad", column: "xroad_client"),
@@ -37,7 +46,7 @@ enum AuditStoreKeys {
     /// Migration v2: creates the key tables, fills them from the v1 indexes (a covering scan, no
     /// JSON parsing), sets every instance's watermark past its last record, then drops the indexes.
     static func migrate(_ db: Database) throws {
-        for table in self.tables {
+        for table in self.textTables {
             let columns = table.columns
             let definitions = columns.map { $0 == "seq" ? "seq INTEGER NOT NULL" : "\($0) TEXT NOT NULL" }
             try db.execute(
@@ -57,25 +66,26 @@ enum AuditStoreKeys {
         try db.execute(sql: self.watermarkTable)
         try db.execute(sql: "INSERT INTO records_indexed SELECT instance, max(seq) + 1 FROM records GROUP BY instance")
         // The v1 indexes share the key tables' names; dropped, the tables take them (query plans name them).
-        for table in self.tables {
+        for table in self.textTables {
             try db.execute(sql: "DROP INDEX \(table.name)")
             try db.execute(sql: "ALTER TABLE \(table.name)_keys RENAME TO \(table.name)")
         }
     }
 
-    /// The key table a query walks: an exact id, subject, SPIFFE ID or X-Road client (in that
-    /// order), else one of them as a pattern with a literal prefix, else the time table.
-    static func table(for query: AuditQuery) -> (table: Table, value: String?) {
+    /// The key table a query walks in a v2 or v3 store (``textTables``): an exact id, subject,
+    /// SPIFFE ID or X-Road client (in that order), else one of them as a pattern with a literal
+    /// prefix, else the time table.
+    static func textTable(for query: AuditQuery) -> (table: Table, value: String?) {
         let values = Dictionary(
             query.textFilters.map { ($0.column, $0.value) }, uniquingKeysWith: { first, _ in first })
-        let keyed = self.tables.dropFirst()
+        let keyed = self.textTables.dropFirst()
         for table in keyed {
             if let column = table.column, let value = values[column], !value.contains("*") { return (table, value) }
         }
         for table in keyed {
             if let column = table.column, let value = values[column], !value.hasPrefix("*") { return (table, value) }
         }
-        return (self.tables[0], nil)
+        return (self.textTables[0], nil)
     }
 }
 
@@ -110,13 +120,8 @@ extension AuditStore {
                         db, sql: "SELECT next FROM records_indexed WHERE instance = ?", arguments: [instance]) ?? 0
                 let upTo = min(Int64(end), next + Int64(Self.keyStepRecords))
                 guard upTo > next else { return UInt64(next) }
-                try db.execute(
-                    sql: """
-                        CREATE TEMP TABLE IF NOT EXISTS pending_keys (
-                            time, instance, seq, id, subject, spiffe_id, xroad_client)
-                        """
-                )
-                let derived = ["time", "instance", "seq", "id", "subject", "spiffe_id", "xroad_client"]
+                try AuditStoreKeys.createPendingKeys(db)
+                let derived = AuditStoreKeys.pendingColumns
                     .map { AuditStoreSchema.derived($0, of: nil) }.joined(separator: ", ")
                 try db.execute(
                     sql: """
@@ -125,7 +130,7 @@ extension AuditStore {
                         """,
                     arguments: [instance, next, upTo]
                 )
-                for table in AuditStoreKeys.tables {
+                for table in AuditStoreKeys.tables where table.name != AuditStoreKeys.callerTable.name {
                     let list = table.columns.joined(separator: ", ")
                     try db.execute(
                         sql: """
@@ -134,6 +139,7 @@ extension AuditStore {
                             """
                     )
                 }
+                try AuditStoreKeys.insertCallerKeys(db)
                 try db.execute(sql: "DELETE FROM temp.pending_keys")
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO records_indexed (instance, next) VALUES (?, ?)",
@@ -152,7 +158,8 @@ extension AuditStore {
     /// Deletes the query keys of `instance`'s records below `point` (before retention deletes the
     /// records): each key row found from its record's columns, by its primary key.
     static func deleteKeys(of instance: String, below point: UInt64, in db: Database) throws {
-        for table in AuditStoreKeys.tables {
+        try AuditStoreKeys.deleteCallerKeys(of: instance, below: point, in: db)
+        for table in AuditStoreKeys.tables where table.name != AuditStoreKeys.callerTable.name {
             let list = table.columns.joined(separator: ", ")
             let derived = table.columns.map { AuditStoreSchema.derived($0, of: nil) }
             try db.execute(

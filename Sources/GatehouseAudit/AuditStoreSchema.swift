@@ -46,6 +46,11 @@ enum AuditStoreSchema {
                 try db.execute(sql: "ALTER TABLE records DROP COLUMN \(column.name)")
             }
         }
+        migrator.registerMigration("v4-one-caller-key") { db in
+            // One integer caller key a record instead of a text key each for its subject, SPIFFE ID
+            // and X-Road client (AuditStoreCallers.swift): the key step was half the writer's CPU.
+            try AuditStoreKeys.migrateToCallers(db)
+        }
         return migrator
     }
 

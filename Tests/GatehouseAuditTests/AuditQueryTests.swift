@@ -84,11 +84,12 @@ struct AuditQueryTests {
         }
     }
 
-    @Test("One subject is answered from the (subject, time) index, not a scan")
+    @Test("One subject is answered from the (caller, time) index, not a scan")
     func subjectUsesIndex() throws {
         try self.withStore { (store: AuditStore) throws in
             let plan = try store.plan(for: AuditQuery(subject: "alice")).joined(separator: "; ")
-            #expect(plan.contains("records_subject"))
+            #expect(plan.contains("callers_subject"))
+            #expect(plan.contains("records_caller USING PRIMARY KEY (caller=?"))
             #expect(!plan.contains("TEMP B-TREE"))
         }
     }
