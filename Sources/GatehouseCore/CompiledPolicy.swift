@@ -139,25 +139,39 @@ package final class CompiledPolicy: Sendable {
         }
         self.tries = tries
         self.pathlessRules = pathless
+        let templates =
+            allowResponse.headers.map(\.value) + allowResponse.setQueryParameters.map(\.value)
+            + (unauthenticatedResponse.headers + forbiddenResponse.headers).map(\.value)
+            + rules.flatMap { $0.deniedResponse?.headers.map(\.value) ?? [] }
+        self.attributes = Self.attributes(
+            selector: selector, rules: rules, authentication: authentication, templates: templates)
     }
 
     /// The number of trie nodes over all method buckets.
     package var nodeCount: Int { self.tries.reduce(0) { $0 + $1.nodeCount } }
 
     /// The attributes the policy reads: its selector, its rules and its response templates.
-    package var attributes: Set<RequestAttribute> {
+    ///
+    /// Computed once at init: the linter, the tree and the cache plan each ask for it, and over a
+    /// 100,000-rule policy each computation was ~2 % of the compile.
+    package let attributes: Set<RequestAttribute>
+
+    private static func attributes(
+        selector: PolicySelector, rules: [CompiledRule], authentication: AuthenticationSummary,
+        templates: [ValueTemplate]
+    ) -> Set<RequestAttribute> {
+        // `.method` and `.path` are in from the start, so a rule adds exactly its conditions'
+        // attributes (``CompiledRule/attributes`` adds those two when it has methods or paths).
         var attributes: Set<RequestAttribute> = [.method, .path, .authenticated]
-        if !self.selector.hosts.isEmpty { attributes.insert(.host) }
-        for requirement in self.selector.contextExtensions { attributes.insert(.contextExtension(requirement.key)) }
-        for rule in self.rules { attributes.formUnion(rule.attributes) }
-        let templates =
-            self.allowResponse.headers.map(\.value) + self.allowResponse.setQueryParameters.map(\.value)
-            + (self.unauthenticatedResponse.headers + self.forbiddenResponse.headers).map(\.value)
-            + self.rules.flatMap { $0.deniedResponse?.headers.map(\.value) ?? [] }
+        if !selector.hosts.isEmpty { attributes.insert(.host) }
+        for requirement in selector.contextExtensions { attributes.insert(.contextExtension(requirement.key)) }
+        for rule in rules {
+            for condition in rule.conditions { for attribute in condition.attributes { attributes.insert(attribute) } }
+        }
         for template in templates {
             for case .attribute(let attribute) in template.parts { attributes.insert(attribute.requestAttribute) }
         }
-        if self.authentication.acceptsBearerTokens { attributes.insert(.tokenIssuer) }
+        if authentication.acceptsBearerTokens { attributes.insert(.tokenIssuer) }
         return attributes
     }
 }

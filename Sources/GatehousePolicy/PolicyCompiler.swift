@@ -55,13 +55,19 @@ package enum PolicyCompiler {
 
     /// Compiles in-memory sources.
     ///
-    /// - Parameter checksFiles: Whether files the policies reference (JWKS, trust bundles) must exist.
-    package static func compile(sources: [PolicySource], checksFiles: Bool = false) -> Result {
+    /// - Parameters:
+    ///   - checksFiles: Whether files the policies reference (JWKS, trust bundles) must exist.
+    ///   - rulesPerChunk: Above this many rules, one policy's rules are read and linted in chunks
+    ///     of this size on all cores; the result does not depend on it (tests compare chunked
+    ///     with serial).
+    package static func compile(
+        sources: [PolicySource], checksFiles: Bool = false, rulesPerChunk: Int = Self.rulesPerChunk
+    ) -> Result {
         var bag = DiagnosticBag()
         var policies: [PolicyDocument] = []
         var groups: [GroupDocument] = []
         var tests: [PolicyTestCase] = []
-        for file in self.parseFiles(sources, checksFiles: checksFiles) {
+        for file in self.parseFiles(sources, checksFiles: checksFiles, rulesPerChunk: rulesPerChunk) {
             for diagnostic in file.errors { bag.error(diagnostic.code, diagnostic.message, at: diagnostic.location) }
             policies += file.parsed.policies
             groups += file.parsed.groups
@@ -84,7 +90,7 @@ package enum PolicyCompiler {
         }
         guard !bag.hasErrors else { return Result(compiled: nil, diagnostics: Array(Set(bag.items)).sorted()) }
         // Lint only what compiled: advice about a broken rule would only distract from its error.
-        for warnings in self.lint(compiled) { bag.append(contentsOf: warnings) }
+        for warnings in self.lint(compiled, rulesPerChunk: rulesPerChunk) { bag.append(contentsOf: warnings) }
         let diagnostics = Array(Set(bag.items)).sorted()
         let tree = DecisionTree(revision: PolicySource.revision(of: sources), policies: compiled.map(\.0))
         let set = CompiledPolicySet(

@@ -9,7 +9,14 @@ enum PolicyLinter {
     /// The most earlier rules each rule is compared with, so linting stays linear on huge generated policies.
     static let maximumComparisons = 2_000
 
-    static func lint(_ policy: CompiledPolicy, document: PolicyDocument, into bag: inout DiagnosticBag) {
+    /// Lints one compiled policy.
+    ///
+    /// - Parameter rulesPerChunk: Above this many rules, the per-rule checks run in chunks of this
+    ///   size on all cores; the warnings do not depend on it.
+    static func lint(
+        _ policy: CompiledPolicy, document: PolicyDocument, rulesPerChunk: Int = PolicyCompiler.rulesPerChunk,
+        into bag: inout DiagnosticBag
+    ) {
         if policy.rules.isEmpty {
             bag.warning(
                 .noRules, "The policy '\(policy.name)' has no rules, so it denies every request it selects.",
@@ -22,29 +29,65 @@ enum PolicyLinter {
                 "The policy '\(policy.name)' puts ${request.id} in a response, so no decision under it can be cached and every check verifies its credentials again; drop the placeholder (Envoy's access log has x-request-id) or say 'cache: { enabled: false }'.",
                 at: policy.location)
         }
-        var duplicates: [RuleShape: Int] = [:]
+        guard !policy.rules.isEmpty else { return }
+        let duplicates = self.earlierDuplicates(policy.rules, rulesPerChunk: rulesPerChunk)
         var index = CoverageIndex()
-        for (position, rule) in policy.rules.enumerated() {
-            if rule.action == .allow, !rule.isShadow, rule.isUnconditional {
-                bag.warning(
-                    .allowAll,
-                    "The rule '\(rule.name)' allows every request the policy selects; add conditions or mark the intent with a description.",
-                    at: rule.location)
+        for (position, rule) in policy.rules.enumerated() { index.add(rule, at: position) }
+        let frozenIndex = index
+        let chunks = PolicyCompiler.concurrentChunks(policy.rules.count, chunkSize: rulesPerChunk) { range in
+            var bag = DiagnosticBag()
+            for position in range {
+                self.lintRule(
+                    at: position, in: policy, duplicateOf: duplicates[position], index: frozenIndex, into: &bag)
             }
-            let shape = RuleShape(rule)
-            if let earlier = duplicates[shape] {
-                let other = policy.rules[earlier]
-                bag.warning(
-                    .duplicateRule,
-                    "The rule '\(rule.name)' has the same conditions as '\(other.name)' (\(other.location)); remove one.",
-                    at: rule.location)
-            } else {
-                duplicates[shape] = position
-                self.lintCoverage(rule, at: position, in: policy, index: index, into: &bag)
-            }
-            index.add(rule, at: position)
+            return bag
         }
-        if !policy.rules.isEmpty { self.lintUnreachable(policy, into: &bag) }
+        for chunk in chunks { bag.append(contentsOf: chunk) }
+        self.lintUnreachable(policy, rulesPerChunk: rulesPerChunk, into: &bag)
+    }
+
+    /// For each rule, the first earlier rule with the same shape (`-1` for none).
+    ///
+    /// The shapes (sets of methods, paths and conditions) are built on all cores; the table that
+    /// finds the first of each shape is filled in rule order.
+    private static func earlierDuplicates(_ rules: [CompiledRule], rulesPerChunk: Int) -> [Int] {
+        let shapes = PolicyCompiler.concurrentChunks(rules.count, chunkSize: rulesPerChunk) { range in
+            rules[range].map(RuleShape.init)
+        }
+        var first: [RuleShape: Int] = [:]
+        first.reserveCapacity(rules.count)
+        var duplicates = [Int](repeating: -1, count: rules.count)
+        var position = 0
+        for chunk in shapes {
+            for shape in chunk {
+                if let earlier = first[shape] { duplicates[position] = earlier } else { first[shape] = position }
+                position += 1
+            }
+        }
+        return duplicates
+    }
+
+    /// The warnings about one rule against the rules before it.
+    private static func lintRule(
+        at position: Int, in policy: CompiledPolicy, duplicateOf earlier: Int, index: CoverageIndex,
+        into bag: inout DiagnosticBag
+    ) {
+        let rule = policy.rules[position]
+        if rule.action == .allow, !rule.isShadow, rule.isUnconditional {
+            bag.warning(
+                .allowAll,
+                "The rule '\(rule.name)' allows every request the policy selects; add conditions or mark the intent with a description.",
+                at: rule.location)
+        }
+        if earlier >= 0 {
+            let other = policy.rules[earlier]
+            bag.warning(
+                .duplicateRule,
+                "The rule '\(rule.name)' has the same conditions as '\(other.name)' (\(other.location)); remove one.",
+                at: rule.location)
+        } else {
+            self.lintCoverage(rule, at: position, in: policy, index: index, into: &bag)
+        }
     }
 
     private static func lintCoverage(
@@ -52,7 +95,7 @@ enum PolicyLinter {
         into bag: inout DiagnosticBag
     ) {
         guard !rule.isShadow else { return }
-        for earlier in index.candidates(for: rule).prefix(maximumComparisons) {
+        for earlier in index.candidates(for: rule, before: position).prefix(maximumComparisons) {
             let other = policy.rules[earlier]
             guard !other.isShadow, other.action == rule.action, self.covers(other, rule) else { continue }
             bag.warning(
@@ -64,23 +107,28 @@ enum PolicyLinter {
     }
 
     /// An allow rule that some enforced deny rule always overrides.
-    private static func lintUnreachable(_ policy: CompiledPolicy, into bag: inout DiagnosticBag) {
+    private static func lintUnreachable(_ policy: CompiledPolicy, rulesPerChunk: Int, into bag: inout DiagnosticBag) {
         var denies = CoverageIndex()
         for (position, rule) in policy.rules.enumerated() where rule.action == .deny && !rule.isShadow {
             denies.add(rule, at: position)
         }
-        for rule in policy.rules where rule.action == .allow && !rule.isShadow {
-            guard
-                let deny = denies.candidates(for: rule).prefix(maximumComparisons).first(where: {
-                    self.covers(policy.rules[$0], rule)
-                })
-            else { continue }
-            let other = policy.rules[deny]
-            bag.warning(
-                .unreachableRule,
-                "The allow rule '\(rule.name)' can never take effect: the deny rule '\(other.name)' (\(other.location)) matches every request it matches.",
-                at: rule.location)
+        let frozenDenies = denies
+        let chunks = PolicyCompiler.concurrentChunks(policy.rules.count, chunkSize: rulesPerChunk) { range in
+            var bag = DiagnosticBag()
+            for rule in policy.rules[range] where rule.action == .allow && !rule.isShadow {
+                guard
+                    let deny = frozenDenies.candidates(for: rule, before: .max).prefix(maximumComparisons).first(
+                        where: { self.covers(policy.rules[$0], rule) })
+                else { continue }
+                let other = policy.rules[deny]
+                bag.warning(
+                    .unreachableRule,
+                    "The allow rule '\(rule.name)' can never take effect: the deny rule '\(other.name)' (\(other.location)) matches every request it matches.",
+                    at: rule.location)
+            }
+            return bag
         }
+        for chunk in chunks { bag.append(contentsOf: chunk) }
     }
 
     /// Whether `general` matches every request `specific` matches.
@@ -162,12 +210,24 @@ enum PolicyLinter {
             for case .literal(let text)? in Set(firsts) { self.byFirstSegment[text, default: []].append(position) }
         }
 
-        func candidates(for rule: CompiledRule) -> [Int] {
-            var result = self.anyPath
+        /// The rules before `position` that could cover `rule`, ascending (a rule listed under two
+        /// of `rule`'s first segments appears twice).
+        func candidates(for rule: CompiledRule, before position: Int) -> [Int] {
+            var result = Array(Self.prefix(self.anyPath, before: position))
             var firsts: Set<String> = []
             for path in rule.paths { if case .literal(let text)? = path.segments.first { firsts.insert(text) } }
-            for first in firsts { result += self.byFirstSegment[first] ?? [] }
+            for first in firsts { result += Self.prefix(self.byFirstSegment[first] ?? [], before: position) }
             return result.sorted()
+        }
+
+        /// The positions below `position` of an ascending list.
+        private static func prefix(_ positions: [Int], before position: Int) -> ArraySlice<Int> {
+            var (low, high) = (0, positions.count)
+            while low < high {
+                let middle = (low + high) / 2
+                if positions[middle] < position { low = middle + 1 } else { high = middle }
+            }
+            return positions[..<low]
         }
     }
 }
