@@ -268,6 +268,9 @@ let package = Package(
                 "GatehouseCore", "GatehouseTLS", hummingbird, nioSSL, logging, crypto, serviceLifecycle,
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                // The AuthZEN listener: NIO's HTTP/1 server pipeline, without Hummingbird.
+                nioPosix, .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
             ],
             packageAccess: false,
             swiftSettings: swiftSettings

@@ -16,6 +16,29 @@ package protocol AccessEvaluator: Sendable {
     /// - Returns: The final decision (after the decision log, which may turn it into 503
     ///   `audit_unavailable`) and the decision log's id of it.
     func evaluate(_ request: AuthzRequest) async -> AccessEvaluation
+
+    /// Decides `request` at once when the pipeline can (a cached decision, a denial before any
+    /// policy), else hands back the wait for it; the listeners answer a decided step on the
+    /// event loop, without a task.
+    ///
+    /// - Parameter request: The AuthZEN question, mapped into Core's request model.
+    /// - Returns: The evaluation, or the asynchronous rest of it. By default always the latter
+    ///   (``evaluate(_:)``).
+    func prepare(_ request: AuthzRequest) -> AccessEvaluationStep
+}
+
+extension AccessEvaluator {
+    package func prepare(_ request: AuthzRequest) -> AccessEvaluationStep {
+        .pending { await self.evaluate(request) }
+    }
+}
+
+/// An evaluation decided at once, or the wait for it (verification of a token or a certificate).
+package enum AccessEvaluationStep: Sendable {
+    /// Decided without waiting.
+    case decided(AccessEvaluation)
+    /// Decided by awaiting this.
+    case pending(@Sendable () async -> AccessEvaluation)
 }
 
 /// One decided AuthZEN evaluation.

@@ -13,7 +13,7 @@ import NIOCore
 /// `evaluator` role. Every answer echoes the request's `X-Request-ID`.
 extension AdminAPI {
     /// The largest AuthZEN body: 1 MiB (a batch of thousands of evaluations).
-    static let maxEvaluationBytes = 1 << 20
+    package static let maxEvaluationBytes = 1 << 20
 
     /// The paths this API serves.
     package enum AuthZENPath {
@@ -22,105 +22,160 @@ extension AdminAPI {
         package static let metadata = "/.well-known/authzen-configuration"
     }
 
+    /// Serves the AuthZEN paths on the admin listener: each method of each path goes to the
+    /// shared handler, which answers 405 for a method its route does not take (as the AuthZEN
+    /// listener does).
     func addAuthZENRoutes(to router: Router<AdminRequestContext>) {
-        guard let evaluator = self.evaluator else { return }
-        router.get(RouterPath(AuthZENPath.metadata)) { request, _ in
-            Self.echoingRequestID(of: request, AdminResponse.authZEN(self.metadata(for: request).write(into:)))
-        }
-        router.post(RouterPath(AuthZENPath.evaluation)) { request, context in
-            let response = try await self.authorized(
-                request, context, action: "evaluation", needs: .evaluator, level: .debug
-            ) { _ in
-                let body = try await Self.authZENBody(request, AuthZENDTO.Evaluation.init(json:))
-                let evaluation = try await self.evaluate(
-                    body, requestID: Self.requestID(of: request), time: self.clock(), evaluator: evaluator)
-                // The decision log holds the evaluation as its decision record: no admin record besides.
-                return AdminAnswer(AdminResponse.authZEN(evaluation.writeAuthZEN(into:)), recordedAsDecisions: true)
+        guard self.evaluator != nil else { return }
+        let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch]
+        for path in [AuthZENPath.metadata, AuthZENPath.evaluation, AuthZENPath.evaluations] {
+            for method in methods {
+                router.on(RouterPath(path), method: method) { request, context in
+                    try await self.serveAuthZEN(request, context)
+                }
             }
-            return Self.echoingRequestID(of: request, response)
-        }
-        router.post(RouterPath(AuthZENPath.evaluations)) { request, context in
-            let response = try await self.authorized(
-                request, context, action: "evaluations", needs: .evaluator, level: .debug
-            ) { _ in
-                let body = try await Self.authZENBody(request, AuthZENDTO.Evaluations.init(json:))
-                return try await self.evaluateBatch(body, requestID: Self.requestID(of: request), evaluator: evaluator)
-            }
-            return Self.echoingRequestID(of: request, response)
         }
     }
 
-    /// A batch: each item over the top-level defaults, in order, stopping early as the semantic says.
-    /// Without items it is one evaluation of the top-level entities, answered as one.
+    /// One AuthZEN call on the admin listener, through the handler the AuthZEN listener shares.
+    func serveAuthZEN(_ request: Request, _ context: AdminRequestContext) async throws -> AdminReply {
+        let call = AuthZENCall(
+            method: request.method, path: request.uri.path, authority: request.head.authority,
+            scheme: request.head.scheme ?? self.scheme, authorization: request.headers[.authorization],
+            requestID: request.headers[Self.requestIDField], peer: self.connections.peer(of: context.connection),
+            receivedAt: self.clock())
+        switch self.startAuthZEN(call) {
+        case .answered(let reply):
+            return reply
+        case .readBody(let route, let caller):
+            let body: AuthZENBody
+            do {
+                body = .bytes(try await request.body.collect(upTo: Self.maxEvaluationBytes))
+            } catch is NIOTooManyBytesError {
+                body = .tooLarge
+            }
+            return await self.finishAuthZEN(call, route: route, caller: caller, body: body).reply()
+        }
+    }
+
+    /// What a call's head decides: the metadata, 404 or 405, a refusal (logged and recorded), or
+    /// the admitted caller whose body is to be read.
     ///
-    /// The batch arrives at one time, the server's clock when its body was read: every item is
-    /// asked at that time (one clock reading, not one an item).
-    func evaluateBatch(
-        _ body: AuthZENDTO.Evaluations, requestID: String?, evaluator: any AccessEvaluator
-    ) async throws -> AdminAnswer {
-        let semantic = try AuthZENSemantic(body.options?.evaluationsSemantic)
-        let defaults = body.defaults
-        let time = self.clock()
-        guard let items = body.evaluations, !items.isEmpty else {
-            let evaluation = try await self.evaluate(defaults, requestID: requestID, time: time, evaluator: evaluator)
-            return AdminAnswer(AdminResponse.authZEN(evaluation.writeAuthZEN(into:)), recordedAsDecisions: true)
+    /// - Parameter call: The request head, as either listener read it.
+    /// - Returns: The whole answer, or the route and caller to finish with the body.
+    package func startAuthZEN(_ call: AuthZENCall) -> AuthZENStart {
+        guard let route = AuthZENRoute(path: call.path), self.evaluator != nil else {
+            return .answered(
+                Self.echoing(
+                    call,
+                    AdminResponse.json(
+                        AdminDTO.Error(
+                            error: "not_found",
+                            message:
+                                "'\(call.path)' is not an AuthZEN path; use \(AuthZENPath.evaluation), \(AuthZENPath.evaluations) or \(AuthZENPath.metadata)."
+                        ), status: .notFound)))
         }
-        var results: [AuthZENItemAnswer] = []
-        results.reserveCapacity(items.count)
-        var evaluated = false
-        for item in items {
-            let result = await self.evaluateItem(
-                item.filled(from: defaults), requestID: requestID, time: time, evaluator: evaluator)
-            results.append(result)
-            if case .evaluated = result { evaluated = true }
-            if semantic.stops(after: result.decision) { break }
+        guard call.method == route.method else {
+            var reply = AdminResponse.json(
+                AdminDTO.Error(
+                    error: "method_not_allowed",
+                    message: "\(call.path) takes \(route.method.rawValue), not \(call.method.rawValue)."),
+                status: .methodNotAllowed)
+            reply.headers[.allow] = route.method.rawValue
+            return .answered(Self.echoing(call, reply))
         }
-        let answer = AdminResponse.authZEN(capacity: 64 + 256 * results.count) { buffer in
-            AuthZENItemAnswer.write(results, into: &buffer)
+        if route == .metadata {
+            return .answered(Self.echoing(call, AdminResponse.authZEN(self.metadata(for: call).write(into:))))
         }
-        // Each item the pipeline decided is a decision record; a batch none of whose items could be
-        // mapped has none, and keeps its admin record.
-        return AdminAnswer(answer, recordedAsDecisions: evaluated)
+        let admission = self.admit(
+            authorization: call.authorization, peer: call.peer, action: route.action, needs: .evaluator,
+            record: { call.recordFacts })
+        switch admission {
+        case .refused(let reply): return .answered(Self.echoing(call, reply))
+        case .admitted(let caller): return .readBody(route, caller)
+        }
+    }
+
+    /// The answer to an admitted call with its body: now when every evaluation is decided at once
+    /// (a cached decision), else once the pipeline has verified what it must. Logged at debug,
+    /// and recorded as an admin record only when no evaluation reached the decision log.
+    ///
+    /// - Parameters:
+    ///   - call: The request head.
+    ///   - route: `evaluation` or `evaluations`, as ``startAuthZEN(_:)`` found it.
+    ///   - caller: The admitted caller.
+    ///   - body: The body, or that it was too large.
+    package func finishAuthZEN(
+        _ call: AuthZENCall, route: AuthZENRoute, caller: AdminCaller, body: AuthZENBody
+    ) -> AuthZENStep {
+        let conclude: @Sendable (AdminAnswer) -> AdminReply = { answer in
+            Self.echoing(
+                call,
+                self.conclude(answer, caller: caller, action: route.action, level: .debug, record: { call.recordFacts })
+            )
+        }
+        do {
+            guard let evaluator = self.evaluator else { throw AdminRequestError.notServed }
+            guard case .bytes(let bytes) = body else {
+                throw AdminRequestError(
+                    status: .contentTooLarge, code: "too_large",
+                    message: "The body is larger than \(Self.maxEvaluationBytes) bytes; split the batch.")
+            }
+            switch route {
+            case .evaluation:
+                let evaluation = try Self.authZENBody(bytes, AuthZENDTO.Evaluation.init(json:))
+                let request = try self.request(
+                    for: evaluation, requestID: call.requestID, time: self.clock(), evaluator: evaluator)
+                return Self.decisionStep(evaluator.prepare(request), conclude: conclude)
+            case .evaluations, .metadata:
+                let batch = try AuthZENBatch(
+                    try Self.authZENBody(bytes, AuthZENDTO.Evaluations.init(json:)), requestID: call.requestID,
+                    time: self.clock(), evaluator: evaluator)
+                if let single = batch.single {
+                    let request = try self.request(
+                        for: single, requestID: call.requestID, time: batch.time, evaluator: evaluator)
+                    return Self.decisionStep(evaluator.prepare(request), conclude: conclude)
+                }
+                return batch.run(conclude: conclude)
+            }
+        } catch let error as AdminRequestError {
+            return .answered(conclude(AdminAnswer(error.response, outcome: "\(error.status.code) \(error.code)")))
+        } catch {
+            // Only AdminRequestError is thrown above.
+            return .answered(conclude(AdminAnswer(AdminRequestError.notServed.response)))
+        }
+    }
+
+    /// One evaluation's answer, now or once decided: the decision log holds it as its decision record.
+    private static func decisionStep(
+        _ step: AccessEvaluationStep, conclude: @escaping @Sendable (AdminAnswer) -> AdminReply
+    ) -> AuthZENStep {
+        let answer: @Sendable (AccessEvaluation) -> AdminReply = { evaluation in
+            conclude(
+                AdminAnswer(AdminResponse.authZEN(evaluation.writeAuthZEN(into:)), recordedAsDecisions: true))
+        }
+        switch step {
+        case .decided(let evaluation): return .answered(answer(evaluation))
+        case .pending(let wait): return .pending { answer(await wait()) }
+        }
     }
 
     /// One evaluation whose missing entity is the whole request's fault: 400.
-    func evaluate(
-        _ evaluation: AuthZENDTO.Evaluation, requestID: String?, time: UnixTime, evaluator: any AccessEvaluator
-    ) async throws -> AccessEvaluation {
-        let request: AuthzRequest
+    func request(
+        for evaluation: AuthZENDTO.Evaluation, requestID: String?, time: UnixTime, evaluator: any AccessEvaluator
+    ) throws -> AuthzRequest {
         do {
-            request = try AuthZENMapping.request(
+            return try AuthZENMapping.request(
                 for: evaluation, requestID: requestID, time: time, paths: evaluator.paths)
         } catch {
             throw AdminRequestError(status: .badRequest, code: error.code, message: error.message)
         }
-        return await evaluator.evaluate(request)
-    }
-
-    /// One item of a batch: a problem with it is its own `decision: false` with `context.error`.
-    func evaluateItem(
-        _ evaluation: AuthZENDTO.Evaluation, requestID: String?, time: UnixTime, evaluator: any AccessEvaluator
-    ) async -> AuthZENItemAnswer {
-        do {
-            let request = try AuthZENMapping.request(
-                for: evaluation, requestID: requestID, time: time, paths: evaluator.paths)
-            return .evaluated(await evaluator.evaluate(request))
-        } catch {
-            return .failed(
-                AuthZENDTO.Decision(
-                    decision: false,
-                    context: [
-                        "error": .object([
-                            "status": .number(400), "code": .string(error.code), "message": .string(error.message),
-                        ])
-                    ]))
-        }
     }
 
     /// The metadata document, with absolute URLs on the host and scheme the caller reached.
-    func metadata(for request: Request) -> AuthZENDTO.Metadata {
-        let host = request.head.authority ?? "localhost"
-        let scheme = request.head.scheme ?? self.scheme
+    func metadata(for call: AuthZENCall) -> AuthZENDTO.Metadata {
+        let host = call.authority ?? "localhost"
+        let scheme = call.scheme
         let base = "\(scheme)://\(host)"
         return AuthZENDTO.Metadata(
             policyDecisionPoint: base, accessEvaluationEndpoint: base + AuthZENPath.evaluation,
@@ -130,16 +185,8 @@ extension AdminAPI {
     /// The body as JSON (``AuthZENJSON``), handed to `shape`: 400 `invalid_json` when it is not
     /// JSON, or not of the shape `shape` reads.
     static func authZENBody<Body>(
-        _ request: Request, _ shape: (AuthZENValue) throws(AuthZENJSONError) -> Body
-    ) async throws -> Body {
-        let bytes: ByteBuffer
-        do {
-            bytes = try await request.body.collect(upTo: Self.maxEvaluationBytes)
-        } catch is NIOTooManyBytesError {
-            throw AdminRequestError(
-                status: .contentTooLarge, code: "too_large",
-                message: "The body is larger than \(Self.maxEvaluationBytes) bytes; split the batch.")
-        }
+        _ bytes: ByteBuffer, _ shape: (AuthZENValue) throws(AuthZENJSONError) -> Body
+    ) throws -> Body {
         let parsed = bytes.withUnsafeReadableBytes { raw in
             Result { () throws(AuthZENJSONError) -> Body in try shape(AuthZENJSON.value(from: raw)) }
         }
@@ -157,16 +204,12 @@ extension AdminAPI {
     /// `X-Request-ID`, validated once. A valid field name: the force unwrap cannot fail.
     static let requestIDField = HTTPField.Name("X-Request-ID")!
 
-    static func requestID(of request: Request) -> String? {
-        request.headers[Self.requestIDField]
-    }
-
-    /// `response` with the request's `X-Request-ID`, if it had one.
-    static func echoingRequestID(of request: Request, _ response: Response) -> Response {
-        guard let id = Self.requestID(of: request) else { return response }
-        var response = response
-        response.headers[Self.requestIDField] = id
-        return response
+    /// `reply` with the call's `X-Request-ID`, if it had one.
+    static func echoing(_ call: AuthZENCall, _ reply: AdminReply) -> AdminReply {
+        guard let id = call.requestID else { return reply }
+        var reply = reply
+        reply.headers[Self.requestIDField] = id
+        return reply
     }
 }
 
@@ -232,12 +275,17 @@ enum AuthZENItemAnswer {
 
 extension AdminResponse {
     /// An AuthZEN body: compact JSON with its members in name order, written by `write` straight
-    /// into the response's buffer (``AuthZENJSON``).
-    static func authZEN(capacity: Int = 256, _ write: (inout ByteBuffer) -> Void) -> Response {
+    /// into the reply's buffer (``AuthZENJSON``).
+    static func authZEN(capacity: Int = 256, _ write: (inout ByteBuffer) -> Void) -> AdminReply {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(capacity)
         write(&buffer)
-        return Response(
-            status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
+        return AdminReply(status: .ok, headers: [.contentType: "application/json"], body: buffer)
     }
+}
+
+extension AdminRequestError {
+    /// The AuthZEN routes without an evaluator (the server serves none).
+    static let notServed = AdminRequestError(
+        status: .notFound, code: "not_found", message: "This server answers no AuthZEN evaluations.")
 }

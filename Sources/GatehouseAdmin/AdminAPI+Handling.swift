@@ -6,18 +6,25 @@ import NIOCore
 
 /// What a route answered, and the outcome the log names.
 struct AdminAnswer {
-    var response: Response
+    var response: AdminReply
     /// `200`, `activated rev-7`, `refused compile_failed`, …
     var outcome: String
     /// Whether the decision log already holds this call as decision records (an AuthZEN call whose
     /// evaluations reached the check pipeline): then it gets no admin record of its own.
     var recordedAsDecisions: Bool
 
-    init(_ response: Response, outcome: String? = nil, recordedAsDecisions: Bool = false) {
+    init(_ response: AdminReply, outcome: String? = nil, recordedAsDecisions: Bool = false) {
         self.response = response
         self.outcome = outcome ?? "\(response.status.code)"
         self.recordedAsDecisions = recordedAsDecisions
     }
+}
+
+/// Whether a caller may go on with a route: its caller, or the 401/403 that refuses it (already
+/// logged and recorded).
+enum AdminAdmission {
+    case admitted(AdminCaller)
+    case refused(AdminReply)
 }
 
 extension AdminAPI {
@@ -29,72 +36,108 @@ extension AdminAPI {
     func authorized(
         _ request: Request, _ context: AdminRequestContext, action: String, needs role: AdminRole,
         level: Logger.Level, _ body: (AdminCaller) async throws -> AdminAnswer
-    ) async throws -> Response {
-        let outcome = self.authenticator.authenticate(
-            authorization: request.headers[.authorization], peer: self.connections.peer(of: context.connection))
+    ) async throws -> AdminReply {
         // What was asked is put into words only for a record that is written.
         let time = self.clock()
         let record = { AdminRecordFacts(request, time: time) }
-        switch outcome {
-        case .missing:
-            self.log(.notice, action: action, caller: "anonymous", outcome: "401 no credential")
-            self.record(record, actor: "anonymous", role: nil, outcome: "refused", status: 401, detail: "no credential")
-            return AdminResponse.unauthorized(
-                AdminDTO.Error(
-                    error: "unauthenticated",
-                    message:
-                        "This route needs a credential: send 'Authorization: Bearer TOKEN' or a client certificate."),
-                challenge: "Bearer")
-        case .invalid(let why):
-            self.log(.notice, action: action, caller: "anonymous", outcome: "401 \(why)")
-            self.record(record, actor: "anonymous", role: nil, outcome: "refused", status: 401, detail: why)
-            return AdminResponse.unauthorized(
-                AdminDTO.Error(error: "invalid_credential", message: "The credential was not accepted: \(why)."),
-                challenge: "Bearer error=\"invalid_token\"")
-        case .withoutRole(let name):
-            self.log(.notice, action: action, caller: "certificate:\(name)", outcome: "403 no role")
-            self.record(
-                record, actor: "certificate:\(name)", role: nil, outcome: "refused", status: 403, detail: "no role")
-            return AdminResponse.json(
-                AdminDTO.Error(
-                    error: "forbidden",
-                    message:
-                        "The client certificate '\(name)' has no role here; add it to admin.clients with a role."),
-                status: .forbidden)
-        case .authenticated(let caller) where caller.role < role:
-            self.log(.notice, action: action, caller: caller.description, outcome: "403 role \(caller.role.rawValue)")
-            self.record(
-                record, actor: caller.description, role: caller.role.rawValue, outcome: "refused", status: 403,
-                detail: "needs role \(role.rawValue)")
-            return AdminResponse.json(
-                AdminDTO.Error(
-                    error: "forbidden",
-                    message:
-                        "'\(caller.name)' has the role '\(caller.role.rawValue)'; \(action) needs '\(role.rawValue)'."),
-                status: .forbidden)
-        case .authenticated(let caller):
+        let admission = self.admit(
+            authorization: request.headers[.authorization], peer: self.connections.peer(of: context.connection),
+            action: action, needs: role, record: record)
+        switch admission {
+        case .refused(let reply):
+            return reply
+        case .admitted(let caller):
             let answer: AdminAnswer
             do {
                 answer = try await body(caller)
             } catch let error as AdminRequestError {
                 answer = AdminAnswer(error.response, outcome: "\(error.status.code) \(error.code)")
             }
-            self.log(level, action: action, caller: caller.description, outcome: answer.outcome)
-            if answer.recordedAsDecisions { return answer.response }
-            let status = UInt16(answer.response.status.code)
-            // A plain status says only that the route ran; an action's own outcome (`activated rev-7`) says more.
-            self.record(
-                record, actor: caller.description, role: caller.role.rawValue,
-                outcome: answer.outcome == String(status) ? "allowed" : answer.outcome, status: status)
-            return answer.response
+            return self.conclude(answer, caller: caller, action: action, level: level, record: record)
         }
+    }
+
+    /// Who the caller is, and whether its role is at least `role`: a refusal (401 without an
+    /// accepted credential, 403 below the role) is logged at notice and recorded before it is returned.
+    ///
+    /// - Parameters:
+    ///   - authorization: The request's `Authorization` header.
+    ///   - peer: The client certificate its connection's handshake verified, if any.
+    ///   - action: The action's name, for the log and the 403's message.
+    ///   - record: What was asked and when, for the admin record.
+    func admit(
+        authorization: String?, peer: PeerIdentity?, action: String, needs role: AdminRole,
+        record: () -> AdminRecordFacts
+    ) -> AdminAdmission {
+        switch self.authenticator.authenticate(authorization: authorization, peer: peer) {
+        case .missing:
+            self.log(.notice, action: action, caller: "anonymous", outcome: "401 no credential")
+            self.record(record, actor: "anonymous", role: nil, outcome: "refused", status: 401, detail: "no credential")
+            return .refused(
+                AdminResponse.unauthorized(
+                    AdminDTO.Error(
+                        error: "unauthenticated",
+                        message:
+                            "This route needs a credential: send 'Authorization: Bearer TOKEN' or a client certificate."
+                    ),
+                    challenge: "Bearer"))
+        case .invalid(let why):
+            self.log(.notice, action: action, caller: "anonymous", outcome: "401 \(why)")
+            self.record(record, actor: "anonymous", role: nil, outcome: "refused", status: 401, detail: why)
+            return .refused(
+                AdminResponse.unauthorized(
+                    AdminDTO.Error(error: "invalid_credential", message: "The credential was not accepted: \(why)."),
+                    challenge: "Bearer error=\"invalid_token\""))
+        case .withoutRole(let name):
+            self.log(.notice, action: action, caller: "certificate:\(name)", outcome: "403 no role")
+            self.record(
+                record, actor: "certificate:\(name)", role: nil, outcome: "refused", status: 403, detail: "no role")
+            return .refused(
+                AdminResponse.json(
+                    AdminDTO.Error(
+                        error: "forbidden",
+                        message:
+                            "The client certificate '\(name)' has no role here; add it to admin.clients with a role."),
+                    status: .forbidden))
+        case .authenticated(let caller) where caller.role < role:
+            self.log(.notice, action: action, caller: caller.description, outcome: "403 role \(caller.role.rawValue)")
+            self.record(
+                record, actor: caller.description, role: caller.role.rawValue, outcome: "refused", status: 403,
+                detail: "needs role \(role.rawValue)")
+            return .refused(
+                AdminResponse.json(
+                    AdminDTO.Error(
+                        error: "forbidden",
+                        message:
+                            "'\(caller.name)' has the role '\(caller.role.rawValue)'; \(action) needs '\(role.rawValue)'."
+                    ),
+                    status: .forbidden))
+        case .authenticated(let caller):
+            return .admitted(caller)
+        }
+    }
+
+    /// Logs an admitted caller's answer at `level` and records it as an admin record, unless the
+    /// decision log holds it as decision records already; returns its reply.
+    func conclude(
+        _ answer: AdminAnswer, caller: AdminCaller, action: String, level: Logger.Level,
+        record: () -> AdminRecordFacts
+    ) -> AdminReply {
+        self.log(level, action: action, caller: caller.description, outcome: answer.outcome)
+        if answer.recordedAsDecisions { return answer.response }
+        let status = UInt16(answer.response.status.code)
+        // A plain status says only that the route ran; an action's own outcome (`activated rev-7`) says more.
+        self.record(
+            record, actor: caller.description, role: caller.role.rawValue,
+            outcome: answer.outcome == String(status) ? "allowed" : answer.outcome, status: status)
+        return answer.response
     }
 
     /// notify and rollback: an admin's request with an optional `{"revision": "…"}` body.
     func change(
         _ request: Request, _ context: AdminRequestContext, action: String, trigger: ReloadTrigger,
         _ body: @escaping (AdminCaller, String?) async -> ReloadOutcome
-    ) async throws -> Response {
+    ) async throws -> AdminReply {
         try await self.authorized(request, context, action: action, needs: .admin, level: .notice) { caller in
             let revision = try await Self.revision(of: request)
             return Self.answer(await body(caller, revision))
@@ -203,33 +246,8 @@ struct AdminRequestError: Error {
             message: "The body is larger than \(limit) bytes; raise admin.maxBundleBytes or send a smaller bundle.")
     }
 
-    var response: Response {
+    var response: AdminReply {
         AdminResponse.json(AdminDTO.Error(error: self.code, message: self.message), status: self.status)
-    }
-}
-
-/// Building the API's responses.
-enum AdminResponse {
-    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
-        // The DTOs hold strings, numbers and arrays only, which JSONEncoder always encodes.
-        let data = (try? AdminJSON.encoder.encode(value)) ?? Data("{}".utf8)
-        return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data + Data("\n".utf8))))
-    }
-
-    static func unauthorized(_ error: AdminDTO.Error, challenge: String) -> Response {
-        var response = Self.json(error, status: .unauthorized)
-        response.headers[.wwwAuthenticate] = challenge
-        return response
-    }
-
-    static func text(
-        _ text: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8"
-    ) -> Response {
-        Response(
-            status: status, headers: [.contentType: contentType],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 }
 
@@ -239,7 +257,11 @@ struct AdminRecordFacts {
     var time: UnixTime
 
     init(_ request: Request, time: UnixTime) {
-        self.action = "\(request.method.rawValue) \(request.uri.path)"
+        self.init(method: request.method.rawValue, path: request.uri.path, time: time)
+    }
+
+    init(method: String, path: String, time: UnixTime) {
+        self.action = "\(method) \(path)"
         self.time = time
     }
 

@@ -1,11 +1,9 @@
 import GatehouseCore
-import GatehouseTLS
 package import Hummingbird
 import HummingbirdCore
 package import Logging
 import NIOCore
-import NIOSSL
-package import ServiceLifecycle
+import ServiceLifecycle
 
 /// The admin API as a `Service`: a Hummingbird application on its own listener that stops
 /// accepting and finishes its requests on graceful shutdown, with the rest of the server.
@@ -59,33 +57,12 @@ package struct AdminServer: Service {
 
     private func serverBuilder() throws -> HTTPServerBuilder {
         let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(60))
-        switch self.configuration.security {
-        case .plaintext:
-            return .http1(configuration: http1)
-        case .tls(let chain, let key):
-            let tls = try ListenerTLSConfiguration.server(
-                chain: chain, key: key, protocols: ["http/1.1"], clientCertificates: .none)
-            let context = try NIOSSLContext(configuration: tls)
-            let connections = self.api.connections
-            return HTTPServerBuilder { responder in
-                AdminTLSChannel(
-                    base: HTTP1Channel(responder: responder, configuration: http1), configuration: tls,
-                    handshake: nil, sharedContext: context, connections: connections)
-            }
-        case .mutualTLS(let chain, let key, let verifier):
-            let tls = try ListenerTLSConfiguration.server(
-                // Optional: a client without a certificate may still authenticate with a bearer token.
-                chain: chain, key: key, protocols: ["http/1.1"], clientCertificates: .optional)
-            let context = try NIOSSLContext(configuration: tls)
-            let connections = self.api.connections
-            let handshake = HandshakeVerification(
-                verifier: verifier, listener: "admin \(self.configuration.host):\(self.configuration.port)",
-                logger: self.logger, clock: self.api.clock)
-            return HTTPServerBuilder { responder in
-                AdminTLSChannel(
-                    base: HTTP1Channel(responder: responder, configuration: http1), configuration: tls,
-                    handshake: handshake, sharedContext: context, connections: connections)
-            }
+        let tls = try AdminListenerTLS.make(
+            self.configuration.security, listener: "admin \(self.configuration.host):\(self.configuration.port)",
+            protocols: ["http/1.1"], connections: self.api.connections, logger: self.logger, clock: self.api.clock)
+        guard let tls else { return .http1(configuration: http1) }
+        return HTTPServerBuilder { responder in
+            AdminTLSChannel(base: HTTP1Channel(responder: responder, configuration: http1), tls: tls)
         }
     }
 }

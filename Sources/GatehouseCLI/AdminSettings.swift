@@ -51,6 +51,10 @@ package struct AdminSettings: Sendable, Hashable {
     package var tokens: [AdminAccess.Token] = []
     package var clients: [AdminAccess.Client] = []
     package var tls: TLS?
+    /// Where the AuthZEN API has a listener of its own (`authzen.listen`); `nil` (the default) for none.
+    package var authzenListen: Address?
+    /// Whether the admin listener serves the AuthZEN API too (`authzen.onAdmin`, default on).
+    package var authzenOnAdmin = true
 
     package init() {}
 

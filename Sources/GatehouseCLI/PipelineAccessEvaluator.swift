@@ -16,11 +16,21 @@ struct PipelineAccessEvaluator: AccessEvaluator {
     private static let caller = CallerFacts(trustsForwardedIdentity: true)
 
     func evaluate(_ request: AuthzRequest) async -> AccessEvaluation {
-        let finished: CheckPipeline.FinishedCheck
-        switch self.pipeline.prepare(request, caller: Self.caller) {
-        case .decided(let check): finished = check
-        case .pending(let pending): finished = await pending.finish()
+        switch self.prepare(request) {
+        case .decided(let evaluation): return evaluation
+        case .pending(let wait): return await wait()
         }
-        return AccessEvaluation(decision: finished.decision, decisionID: finished.decisionID)
+    }
+
+    func prepare(_ request: AuthzRequest) -> AccessEvaluationStep {
+        switch self.pipeline.prepare(request, caller: Self.caller) {
+        case .decided(let check):
+            return .decided(AccessEvaluation(decision: check.decision, decisionID: check.decisionID))
+        case .pending(let pending):
+            return .pending {
+                let check = await pending.finish()
+                return AccessEvaluation(decision: check.decision, decisionID: check.decisionID)
+            }
+        }
     }
 }

@@ -1,9 +1,11 @@
 import GatehouseAdmin
 import GatehouseCore
 import Logging
+import ServiceLifecycle
 
 extension ServeCommand {
-    /// The admin API of `gatehouse serve` (`admin.*`), or `nil` when `admin.listen` is `off`.
+    /// The admin API of `gatehouse serve` (`admin.*`; none when `admin.listen` is `off`), and the
+    /// AuthZEN API's own listener when `authzen.listen` names one.
     ///
     /// Client certificates on `admin.tls` are verified by the same ``ClientCertificateVerifier``
     /// the gRPC listeners use, built from the admin listener's own `clientCA`, `crls` and
@@ -18,16 +20,52 @@ extension ServeCommand {
     ///   - audit: The decision log, offered a record of every request that needs a role.
     ///   - auditStatus: Its counters, for `/v1/status`.
     ///   - decisionLog: The store `GET /v1/decisions` reads.
-    ///   - evaluator: Answers the AuthZEN routes (`/access/v1/*`, role `evaluator`); `nil` serves none.
+    ///   - evaluator: Answers the AuthZEN routes (`/access/v1/*`, role `evaluator`) on the admin
+    ///     listener (unless `authzen.onAdmin` is off) and on `authzen.listen`; `nil` serves none.
+    /// - Returns: The listeners' services: the admin listener's, then the AuthZEN listener's.
     /// - Throws: ``IdentityError`` when the client CA or a CRL cannot be read.
-    static func adminService(
+    static func adminServices(
         _ settings: AdminSettings, administration: any PolicyAdministration,
         isReady: @escaping @Sendable () -> Bool, metrics: @escaping @Sendable () async -> String, file: String?,
         audit: (any AuditSink)? = nil, auditStatus: (@Sendable () -> AuditLogStatus)? = nil,
         decisionLog: (any DecisionLogReader)? = nil, evaluator: (any AccessEvaluator)? = nil
-    ) throws -> AdminServer? {
-        guard let address = settings.listen else { return nil }
+    ) throws -> [any Service] {
         let logger = Logger(label: "gatehouse.admin")
+        let security = try Self.adminSecurity(settings, file: file)
+        let scheme = settings.tls == nil ? "http" : "https"
+        var services: [any Service] = []
+        if let address = settings.listen {
+            let api = AdminAPI(
+                administration: administration, isReady: isReady, metrics: metrics, access: settings.access,
+                maxBundleBytes: settings.maxBundleBytes, logger: logger, audit: audit, decisionLog: decisionLog,
+                auditStatus: auditStatus, evaluator: settings.authzenOnAdmin ? evaluator : nil, scheme: scheme)
+            services.append(
+                AdminServer(
+                    api: api,
+                    configuration: AdminServerConfiguration(host: address.host, port: address.port, security: security),
+                    logger: logger))
+        }
+        if let address = settings.authzenListen, let evaluator {
+            // The AuthZEN listener's own API value: the same callers, limits and decision log, its own
+            // connections (each listener keeps the client certificates of its own).
+            let api = AdminAPI(
+                administration: administration, isReady: isReady, metrics: metrics, access: settings.access,
+                maxBundleBytes: settings.maxBundleBytes, logger: logger, audit: audit, decisionLog: decisionLog,
+                auditStatus: auditStatus, evaluator: evaluator, scheme: scheme)
+            services.append(
+                AuthZENServer(
+                    api: api,
+                    configuration: AuthZENServerConfiguration(
+                        host: address.host, port: address.port, security: security),
+                    logger: Logger(label: "gatehouse.authzen")))
+        }
+        return services
+    }
+
+    /// The admin listener's TLS (`admin.tls`), which the AuthZEN listener shares.
+    private static func adminSecurity(_ settings: AdminSettings, file: String?) throws
+        -> AdminServerConfiguration.Security
+    {
         let security: AdminServerConfiguration.Security
         switch settings.tls {
         case nil:
@@ -42,13 +80,6 @@ extension ServeCommand {
                 certificateChain: tls.certificateChain, privateKey: tls.privateKey,
                 verifier: try ListenerVerifiers.verifier(for: clients, clientCAAt: location))
         }
-        let api = AdminAPI(
-            administration: administration, isReady: isReady, metrics: metrics, access: settings.access,
-            maxBundleBytes: settings.maxBundleBytes, logger: logger, audit: audit, decisionLog: decisionLog,
-            auditStatus: auditStatus, evaluator: evaluator, scheme: settings.tls == nil ? "http" : "https")
-        return AdminServer(
-            api: api,
-            configuration: AdminServerConfiguration(host: address.host, port: address.port, security: security),
-            logger: logger)
+        return security
     }
 }

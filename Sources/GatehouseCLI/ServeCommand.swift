@@ -198,7 +198,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let http = doors.http { services.append(.init(service: http)) }
         var auditStatus: (@Sendable () -> AuditLogStatus)?
         if let audit { auditStatus = { audit.status } }
-        let admin = try Self.adminService(
+        let admin = try Self.adminServices(
             configuration.admin,
             administration: Self.administration(
                 ShadowingAdministration(reloader: reloader, authorizer: authorizer, audit: audit?.writer),
@@ -210,7 +210,7 @@ struct ServeCommand: AsyncParsableCommand {
             audit: audit?.writer, auditStatus: auditStatus, decisionLog: audit?.store,
             // AuthZEN: the pipeline of the gRPC and HTTP doors (the same cache, decision log and metrics).
             evaluator: PipelineAccessEvaluator(pipeline: pipeline))
-        if let admin { services.append(.init(service: admin)) }
+        services += admin.map { .init(service: $0) }
         // ServiceLifecycle describes every service at debug level; keep that out of debug request logs.
         var lifecycleLogger = logger
         lifecycleLogger.logLevel = max(logger.logLevel, .info)

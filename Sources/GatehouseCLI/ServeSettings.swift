@@ -127,6 +127,13 @@ package enum ServeSettings {
             "admin.tls", \.admin.tls, .adminTLS, nodeReader: .adminTLS,
             "HTTPS for the admin API: certificate, key; clientCA, crls, trustDomain for client certificates"),
         ServeSetting(
+            "authzen.listen", variable: "GATEHOUSE_AUTHZEN_LISTEN", \.admin.authzenListen, .adminListen,
+            "a listener of its own for the AuthZEN API (HOST:PORT; admin.tls, admin.tokens and admin.clients apply), or off (deploy/AUTHZEN.md)"
+        ),
+        ServeSetting(
+            "authzen.onAdmin", variable: "GATEHOUSE_AUTHZEN_ON_ADMIN", \.admin.authzenOnAdmin, .toggle,
+            "whether the admin listener serves the AuthZEN API too"),
+        ServeSetting(
             "audit.enabled", variable: "GATEHOUSE_AUDIT", \.audit.isEnabled, .toggle,
             "record every decision, admin action and activation in the decision log (deploy/README.md#decision-log)"),
         ServeSetting(

@@ -124,7 +124,8 @@ struct AdminMutualTLSTests {
 
     /// One request on a connection of its own.
     static func send(
-        _ method: NIOHTTP1.HTTPMethod, _ url: String, tls: TLSConfiguration, token: String? = nil
+        _ method: NIOHTTP1.HTTPMethod, _ url: String, tls: TLSConfiguration, token: String? = nil,
+        body: ByteBuffer? = nil
     ) async throws -> Outcome {
         var configuration = HTTPClient.Configuration()
         configuration.tlsConfiguration = tls
@@ -132,6 +133,7 @@ struct AdminMutualTLSTests {
             var request = HTTPClientRequest(url: url)
             request.method = method
             if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            if let body { request.body = .bytes(body) }
             do {
                 let response = try await client.execute(request, timeout: .seconds(10))
                 _ = try await response.body.collect(upTo: 1 << 20)

@@ -78,7 +78,7 @@ struct ArchitectureTests {
             target: "GatehouseAdmin",
             modules: [
                 "GatehouseCore", "GatehouseTLS", "Hummingbird", "HummingbirdCore", "HTTPTypes", "NIOSSL", "NIOCore",
-                "Logging", "Crypto", "ServiceLifecycle",
+                "NIOPosix", "NIOHTTP1", "NIOExtras", "Logging", "Crypto", "ServiceLifecycle",
             ],
             system: ["Foundation", "Synchronization", "Glibc", "Darwin", "Musl"]),
         ModuleRule(

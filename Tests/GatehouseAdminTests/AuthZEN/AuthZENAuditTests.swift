@@ -17,15 +17,17 @@ struct AuthZENAuditTests {
         "\(entry.actor) \(entry.role ?? "-") \(entry.action) \(entry.outcome) \(entry.status) \(entry.detail ?? "-")"
     }
 
-    @Test("Evaluated calls are no admin records; refused, malformed and wholly unmappable calls are")
-    func recordsPerCall() async throws {
+    @Test(
+        "Evaluated calls are no admin records; refused, malformed and wholly unmappable calls are",
+        arguments: AuthZENListener.allCases)
+    func recordsPerCall(listener: AuthZENListener) async throws {
         let audit = RecordingAuditSink()
         let evaluator = RecordingEvaluator()
         let api = AdminAPI(
             administration: FakeAdministration(outcome: .unchanged(revision: "rev-1")), isReady: { true },
             metrics: { "" }, access: AuthZENFixture.access, clock: { FakeAdministration.now },
             logger: Logger(label: "authzen-audit-test"), audit: audit, evaluator: evaluator)
-        let statuses = try await Application(router: api.makeRouter()).test(.router) { client in
+        let statuses = try await listener.withClient(api: api) { client in
             let evaluation = AdminAPI.AuthZENPath.evaluation
             let evaluations = AdminAPI.AuthZENPath.evaluations
             let batch =

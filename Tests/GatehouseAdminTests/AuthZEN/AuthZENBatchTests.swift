@@ -23,14 +23,16 @@ struct AuthZENBatchTests {
     static let deny = #"{"resource": {"type": "route", "id": "/secret"}}"#
     static let denyByAction = #"{"action": {"name": "POST"}}"#
 
-    static func decisions(_ response: TestResponse) throws -> [[String: Any]] {
+    static func decisions(_ response: AuthZENResponse) throws -> [[String: Any]] {
         try #require(AuthZENFixture.object(response)["evaluations"] as? [[String: Any]])
     }
 
-    @Test("execute_all (the default): every item, in order, each over the defaults it does not override")
-    func executeAll() async throws {
+    @Test(
+        "execute_all (the default): every item, in order, each over the defaults it does not override",
+        arguments: AuthZENListener.allCases)
+    func executeAll(listener: AuthZENListener) async throws {
         let fixture = AuthZENFixture()
-        try await fixture.withClient { client in
+        try await fixture.withClient(listener) { client in
             let response = try await AuthZENFixture.post(
                 client, "/access/v1/evaluations", Self.batch([Self.allow, Self.deny, "{}", Self.denyByAction]))
             #expect(response.status == .ok)
@@ -45,13 +47,17 @@ struct AuthZENBatchTests {
 
     @Test(
         "deny_on_first_deny stops after the first deny, permit_on_first_permit after the first permit",
-        arguments: [
+        arguments: AuthZENListener.allCases,
+        [
             ("deny_on_first_deny", [true, false], 2), ("permit_on_first_permit", [true], 1),
             ("execute_all", [true, false, true, false], 4),
         ])
-    func shortCircuit(semantic: String, expected: [Bool], evaluated: Int) async throws {
+    func shortCircuit(listener: AuthZENListener, example: (semantic: String, expected: [Bool], evaluated: Int))
+        async throws
+    {
+        let (semantic, expected, evaluated) = example
         let fixture = AuthZENFixture()
-        try await fixture.withClient { client in
+        try await fixture.withClient(listener) { client in
             let response = try await AuthZENFixture.post(
                 client, "/access/v1/evaluations",
                 Self.batch([Self.allow, Self.deny, Self.allow, Self.deny], semantic: semantic))
@@ -61,10 +67,10 @@ struct AuthZENBatchTests {
         #expect(fixture.evaluator.requests.count == evaluated)
     }
 
-    @Test("permit_on_first_permit evaluates denials until the first permit")
-    func permitAfterDenials() async throws {
+    @Test("permit_on_first_permit evaluates denials until the first permit", arguments: AuthZENListener.allCases)
+    func permitAfterDenials(listener: AuthZENListener) async throws {
         let fixture = AuthZENFixture()
-        try await fixture.withClient { client in
+        try await fixture.withClient(listener) { client in
             let response = try await AuthZENFixture.post(
                 client, "/access/v1/evaluations",
                 Self.batch([Self.deny, Self.denyByAction, Self.allow, Self.deny], semantic: "permit_on_first_permit"))
@@ -73,10 +79,12 @@ struct AuthZENBatchTests {
         #expect(fixture.evaluator.requests.count == 3)
     }
 
-    @Test("A failing item is decision false with context.error; the others are still evaluated")
-    func failingItem() async throws {
+    @Test(
+        "A failing item is decision false with context.error; the others are still evaluated",
+        arguments: AuthZENListener.allCases)
+    func failingItem(listener: AuthZENListener) async throws {
         let fixture = AuthZENFixture()
-        try await fixture.withClient { client in
+        try await fixture.withClient(listener) { client in
             let bad = #"{"resource": {"type": "document", "id": "7"}}"#
             let response = try await AuthZENFixture.post(
                 client, "/access/v1/evaluations", Self.batch([bad, Self.allow]))
@@ -90,10 +98,10 @@ struct AuthZENBatchTests {
         #expect(fixture.evaluator.requests.count == 1)
     }
 
-    @Test("A failing item counts as a deny for deny_on_first_deny")
-    func failingItemStops() async throws {
+    @Test("A failing item counts as a deny for deny_on_first_deny", arguments: AuthZENListener.allCases)
+    func failingItemStops(listener: AuthZENListener) async throws {
         let fixture = AuthZENFixture()
-        try await fixture.withClient { client in
+        try await fixture.withClient(listener) { client in
             let missing = #"{"subject": {"type": "identity"}}"#
             let response = try await AuthZENFixture.post(
                 client, "/access/v1/evaluations", Self.batch([missing, Self.allow], semantic: "deny_on_first_deny"))
@@ -102,10 +110,12 @@ struct AuthZENBatchTests {
         #expect(fixture.evaluator.requests.isEmpty)
     }
 
-    @Test("Without items a batch is one evaluation of its top-level entities, answered as one")
-    func noItems() async throws {
+    @Test(
+        "Without items a batch is one evaluation of its top-level entities, answered as one",
+        arguments: AuthZENListener.allCases)
+    func noItems(listener: AuthZENListener) async throws {
         let fixture = AuthZENFixture()
-        try await fixture.withClient { client in
+        try await fixture.withClient(listener) { client in
             let response = try await AuthZENFixture.post(
                 client, "/access/v1/evaluations",
                 #"{"subject": {"type": "identity", "id": "a"}, "action": {"name": "GET"}, "resource": {"type": "route", "id": "/allowed"}}"#
@@ -114,10 +124,12 @@ struct AuthZENBatchTests {
         }
     }
 
-    @Test("An unknown evaluations_semantic or malformed JSON is 400 for the whole batch")
-    func badBatch() async throws {
+    @Test(
+        "An unknown evaluations_semantic or malformed JSON is 400 for the whole batch",
+        arguments: AuthZENListener.allCases)
+    func badBatch(listener: AuthZENListener) async throws {
         let fixture = AuthZENFixture()
-        try await fixture.withClient { client in
+        try await fixture.withClient(listener) { client in
             let unknown = try await AuthZENFixture.post(
                 client, "/access/v1/evaluations", Self.batch([Self.allow], semantic: "first_wins"))
             #expect(unknown.status == .badRequest)

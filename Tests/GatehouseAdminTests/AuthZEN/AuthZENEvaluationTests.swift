@@ -21,10 +21,11 @@ struct AuthZENEvaluationTests {
         """
 
     @Test(
-        "Every field of the gateway profile reaches the request; an allow is decision true with the decision's context")
-    func mapping() async throws {
+        "Every field of the gateway profile reaches the request; an allow is decision true with the decision's context",
+        arguments: AuthZENListener.allCases)
+    func mapping(listener: AuthZENListener) async throws {
         let fixture = AuthZENFixture()
-        try await fixture.withClient { client in
+        try await fixture.withClient(listener) { client in
             let response = try await AuthZENFixture.post(
                 client, "/access/v1/evaluation", Self.allowed, extra: [AuthZENFixture.requestID: "req-7"])
             #expect(response.status == .ok)
@@ -56,8 +57,10 @@ struct AuthZENEvaluationTests {
         #expect(request.time == FakeAdministration.now)
     }
 
-    @Test("Entity properties reach the request for property rules; the subject's credentials do not")
-    func properties() async throws {
+    @Test(
+        "Entity properties reach the request for property rules; the subject's credentials do not",
+        arguments: AuthZENListener.allCases)
+    func properties(listener: AuthZENListener) async throws {
         let fixture = AuthZENFixture()
         let body = """
             {"subject": {"type": "identity", "id": "alice",
@@ -66,7 +69,7 @@ struct AuthZENEvaluationTests {
              "resource": {"type": "route", "id": "/reports/q3",
                           "properties": {"host": "reports.example", "owner": {"id": "bob", "level": 3}}}}
             """
-        try await fixture.withClient { client in
+        try await fixture.withClient(listener) { client in
             let response = try await AuthZENFixture.post(client, "/access/v1/evaluation", body)
             #expect(response.status == .ok)
         }
@@ -81,10 +84,10 @@ struct AuthZENEvaluationTests {
         #expect(request.properties.value(of: .subject, at: ["certificate"]) == nil)
     }
 
-    @Test("A deny is HTTP 200 with decision false and the reason in context")
-    func deny() async throws {
+    @Test("A deny is HTTP 200 with decision false and the reason in context", arguments: AuthZENListener.allCases)
+    func deny(listener: AuthZENListener) async throws {
         let fixture = AuthZENFixture()
-        try await fixture.withClient { client in
+        try await fixture.withClient(listener) { client in
             let json = Self.allowed.replacingOccurrences(of: "\"GET\"", with: "\"DELETE\"")
             let response = try await AuthZENFixture.post(client, "/access/v1/evaluation", json)
             #expect(response.status == .ok)
@@ -98,7 +101,8 @@ struct AuthZENEvaluationTests {
 
     @Test(
         "Malformed JSON, a missing entity or a bad field is 400 for the whole request, nothing evaluated",
-        arguments: [
+        arguments: AuthZENListener.allCases,
+        [
             ("{not json", "invalid_json"),
             ("[]", "invalid_json"),
             (
@@ -132,9 +136,10 @@ struct AuthZENEvaluationTests {
                 "invalid_subject"
             ),
         ])
-    func badRequest(json: String, code: String) async throws {
+    func badRequest(listener: AuthZENListener, example: (json: String, code: String)) async throws {
+        let (json, code) = example
         let fixture = AuthZENFixture()
-        try await fixture.withClient { client in
+        try await fixture.withClient(listener) { client in
             let response = try await AuthZENFixture.post(
                 client, "/access/v1/evaluation", json, extra: [AuthZENFixture.requestID: "bad-1"])
             #expect(response.status == .badRequest)
@@ -144,10 +149,12 @@ struct AuthZENEvaluationTests {
         #expect(fixture.evaluator.requests.isEmpty)
     }
 
-    @Test("No credential is 401, a role below evaluator 403; evaluator and admin may evaluate")
-    func roles() async throws {
+    @Test(
+        "No credential is 401, a role below evaluator 403; evaluator and admin may evaluate",
+        arguments: AuthZENListener.allCases)
+    func roles(listener: AuthZENListener) async throws {
         let fixture = AuthZENFixture()
-        try await fixture.withClient { client in
+        try await fixture.withClient(listener) { client in
             for path in ["/access/v1/evaluation", "/access/v1/evaluations"] {
                 let anonymous = try await AuthZENFixture.post(
                     client, path, Self.allowed, token: nil, extra: [AuthZENFixture.requestID: "r"])
@@ -168,9 +175,11 @@ struct AuthZENEvaluationTests {
         #expect(fixture.evaluator.requests.count == 2)
     }
 
-    @Test("The metadata document names the PDP and the endpoints served, on the host the caller reached")
-    func metadata() async throws {
-        try await AuthZENFixture().withClient { client in
+    @Test(
+        "The metadata document names the PDP and the endpoints served, on the host the caller reached",
+        arguments: AuthZENListener.allCases)
+    func metadata(listener: AuthZENListener) async throws {
+        try await AuthZENFixture().withClient(listener) { client in
             let response = try await client.execute(
                 uri: "/.well-known/authzen-configuration", method: .get,
                 headers: [AuthZENFixture.requestID: "m1"])

@@ -44,19 +44,23 @@ struct AuthZENFixture {
         .init(name: "ops", digest: AdminFixture.digest(AdminFixture.adminToken), role: .admin),
     ])
 
-    func withClient<Value>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+    /// Runs `body` with a client of `listener` serving an API over this fixture's evaluator.
+    func withClient<Value: Sendable>(
+        _ listener: AuthZENListener = .admin, audit: (any AuditSink)? = nil,
+        _ body: @Sendable (any AuthZENTestClient) async throws -> Value
+    ) async throws -> Value {
         let api = AdminAPI(
             administration: FakeAdministration(outcome: .unchanged(revision: "rev-1")), isReady: { true },
             metrics: { "" }, access: Self.access, clock: { FakeAdministration.now },
-            logger: Logger(label: "authzen-test"), evaluator: self.evaluator)
-        return try await Application(router: api.makeRouter()).test(.router, body)
+            logger: Logger(label: "authzen-test"), audit: audit, evaluator: self.evaluator)
+        return try await listener.withClient(api: api, body)
     }
 
     /// POSTs `json` with the evaluator's token (or `token`) and `extra` headers.
     static func post(
-        _ client: any TestClientProtocol, _ path: String, _ json: String, token: String? = Self.evaluatorToken,
+        _ client: any AuthZENTestClient, _ path: String, _ json: String, token: String? = Self.evaluatorToken,
         extra: HTTPFields = [:]
-    ) async throws -> TestResponse {
+    ) async throws -> AuthZENResponse {
         var headers = extra
         headers[.contentType] = "application/json"
         if let token { headers[.authorization] = "Bearer \(token)" }
@@ -64,7 +68,7 @@ struct AuthZENFixture {
     }
 
     /// The body as a JSON object.
-    static func object(_ response: TestResponse) throws -> [String: Any] {
+    static func object(_ response: AuthZENResponse) throws -> [String: Any] {
         let value = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))
         guard let object = value as? [String: Any] else { throw CocoaError(.coderReadCorrupt) }
         return object

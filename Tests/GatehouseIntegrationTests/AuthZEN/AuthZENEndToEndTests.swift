@@ -76,9 +76,11 @@ struct AuthZENEndToEndTests {
         }
     }
 
-    @Test("Generated requests: the AuthZEN batch and the gRPC door (trusted Unix socket) give the same decisions")
-    func differential() async throws {
-        try await Self.withServer { server, url in
+    @Test(
+        "Generated requests: the AuthZEN batch and the gRPC door (trusted Unix socket) give the same decisions",
+        arguments: Listener.allCases)
+    func differential(listener: Listener) async throws {
+        try await Self.withServer(listener) { server, url in
             var random = SplitMix64(seed: 16)
             let facts = (0..<150).map { _ in Facts.generate(&random) }
             let batch = try JSONSerialization.data(withJSONObject: ["evaluations": facts.map(\.evaluation)])
@@ -104,9 +106,11 @@ struct AuthZENEndToEndTests {
         }
     }
 
-    @Test("Through serve: one evaluation, the metadata on the listener's address, X-Request-ID, 401 and 403")
-    func singleAndRoles() async throws {
-        try await Self.withServer { _, url in
+    @Test(
+        "Through serve: one evaluation, the metadata on the listener's address, X-Request-ID, 401 and 403",
+        arguments: Listener.allCases)
+    func singleAndRoles(listener: Listener) async throws {
+        try await Self.withServer(listener) { _, url in
             var random = SplitMix64(seed: 7)
             var fact = Facts.generate(&random)
             (fact.method, fact.path, fact.host) = ("GET", "/public/x", "civil-registry.gov.example")
@@ -203,9 +207,18 @@ struct AuthZENEndToEndTests {
     }
 
     /// `gatehouse serve` (deploy/gatehouse.yaml, the e2e fixture policies) with an evaluator and a metrics token.
-    static func withServer(_ body: (GatehouseServer, String) async throws -> Void) async throws {
+    /// Where `serve` answers AuthZEN in a test: the admin listener, or `authzen.listen` with
+    /// `authzen.onAdmin: false`.
+    enum Listener: String, CaseIterable, Sendable {
+        case admin
+        case authzen
+    }
+
+    static func withServer(
+        _ listener: Listener = .admin, _ body: (GatehouseServer, String) async throws -> Void
+    ) async throws {
         try await withTemporaryDirectory("e2e-authzen") { directory in
-            let ports = try FreePort.next(3)
+            let ports = try FreePort.next(4)
             var tokens: [String] = []
             for (name, token, role) in [
                 ("pep", Self.evaluatorToken, "evaluator"), ("scraper", Self.metricsToken, "metrics"),
@@ -215,12 +228,25 @@ struct AuthZENEndToEndTests {
             let server = try await GatehouseServer(
                 directory: directory, policies: Provisioning.fixturePolicies, ports: (ports[0], ports[1]),
                 adminPort: ports[2], adminTokens: "[\(tokens.joined(separator: ", "))]",
+                moreSettings: listener == .authzen
+                    ? ["authzen:", "  listen: 127.0.0.1:\(ports[3])", "  onAdmin: false"] : [],
                 // The gRPC door's answers are compared field by field (decision, status, policy, rule).
                 envoyMetadata: "full")
             do {
                 try await server.waitUntilServing()
                 try await server.process.waitForLog("gatehouse.admin.address=127.0.0.1:\(ports[2])")
-                try await body(server, "http://127.0.0.1:\(ports[2])")
+                switch listener {
+                case .admin:
+                    try await body(server, "http://127.0.0.1:\(ports[2])")
+                case .authzen:
+                    try await server.process.waitForLog("gatehouse.authzen.address=127.0.0.1:\(ports[3])")
+                    // authzen.onAdmin off: the admin listener no longer answers AuthZEN.
+                    let admin = try await Self.post(
+                        "http://127.0.0.1:\(ports[2])/access/v1/evaluation", body: Data("{}".utf8),
+                        token: Self.evaluatorToken)
+                    #expect(admin.status == 404)
+                    try await body(server, "http://127.0.0.1:\(ports[3])")
+                }
             } catch {
                 await server.process.terminate()
                 throw error

@@ -22,13 +22,14 @@ final class GatehouseServer: @unchecked Sendable {
     ///   - adminPort: The admin API's port; 0 (any free one) unless a test calls it.
     ///   - adminTokens: `admin.tokens` as YAML flow text; none by default.
     ///   - adminMoreSettings: More `admin.*` keys (YAML lines indented under `admin:`, e.g. `tls: {…}`).
+    ///   - moreSettings: Top-level YAML lines appended to the configuration (e.g. an `authzen:` section).
     ///   - envoyMetadata: `envoy.metadata` (the sample's `lean`, `full` or a list): a test that
     ///     reads more than `decision_id`, `reason` and `reason_detail` from answers says `full`.
     ///   - prepare: Runs with the fresh certificate directory before Gatehouse starts,
     ///     e.g. to make a policy directory trust that CA and identity provider.
     init(
         directory: URL, policies: URL, ports: (Int, Int), adminPort: Int = 0, adminTokens: String = "[]",
-        adminMoreSettings: [String] = [], envoyMetadata: String = "lean",
+        adminMoreSettings: [String] = [], moreSettings: [String] = [], envoyMetadata: String = "lean",
         prepare: (URL) async throws -> Void = { _ in }
     ) async throws {
         self.directory = directory
@@ -43,20 +44,22 @@ final class GatehouseServer: @unchecked Sendable {
         guard certs.status == 0 else {
             throw ChildProcessError(message: "gatehouse certs dev failed: \(certs.combined)")
         }
-        let configuration = try String(
-            contentsOf: Repository.deploy.appendingPathComponent("gatehouse.yaml"), encoding: .utf8
-        )
-        .replacingOccurrences(of: "127.0.0.1:9191", with: "127.0.0.1:\(self.port)")
-        .replacingOccurrences(of: "127.0.0.1:9443", with: "127.0.0.1:\(self.tlsPort)")
-        .replacingOccurrences(of: "unix:/tmp/gatehouse.sock", with: "unix:\(self.socketPath)")
-        .replacingOccurrences(of: "unix:/tmp/gatehouse-http.sock", with: "unix:\(self.httpSocketPath)")
-        .replacingOccurrences(of: "../certs-dev/", with: self.certificates.path + "/")
-        .replacingOccurrences(of: "policies: ../policies", with: "policies: \(policies.path)")
-        .replacingOccurrences(of: "level: info", with: "level: debug")
-        .replacingOccurrences(of: "metadata: lean", with: "metadata: \(envoyMetadata)")
-        .replacingOccurrences(of: "listen: 127.0.0.1:8181", with: "listen: 127.0.0.1:\(adminPort)")
-        .replacingOccurrences(
-            of: "tokens: []", with: (["tokens: \(adminTokens)"] + adminMoreSettings).joined(separator: "\n  "))
+        let configuration =
+            try String(
+                contentsOf: Repository.deploy.appendingPathComponent("gatehouse.yaml"), encoding: .utf8
+            )
+            .replacingOccurrences(of: "127.0.0.1:9191", with: "127.0.0.1:\(self.port)")
+            .replacingOccurrences(of: "127.0.0.1:9443", with: "127.0.0.1:\(self.tlsPort)")
+            .replacingOccurrences(of: "unix:/tmp/gatehouse.sock", with: "unix:\(self.socketPath)")
+            .replacingOccurrences(of: "unix:/tmp/gatehouse-http.sock", with: "unix:\(self.httpSocketPath)")
+            .replacingOccurrences(of: "../certs-dev/", with: self.certificates.path + "/")
+            .replacingOccurrences(of: "policies: ../policies", with: "policies: \(policies.path)")
+            .replacingOccurrences(of: "level: info", with: "level: debug")
+            .replacingOccurrences(of: "metadata: lean", with: "metadata: \(envoyMetadata)")
+            .replacingOccurrences(of: "listen: 127.0.0.1:8181", with: "listen: 127.0.0.1:\(adminPort)")
+            .replacingOccurrences(
+                of: "tokens: []", with: (["tokens: \(adminTokens)"] + adminMoreSettings).joined(separator: "\n  "))
+            + moreSettings.map { "\n" + $0 }.joined()
         try Data(configuration.utf8).write(to: directory.appendingPathComponent("gatehouse.yaml"))
         try await prepare(self.certificates)
         self.process = try Self.spawn(directory, generation: 0)
