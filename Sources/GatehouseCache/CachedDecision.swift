@@ -124,20 +124,22 @@ package struct CachedDecision: Sendable {
     /// The decision as it was stored (its ``Decision/cache`` is `.bypass`; the caller sets it).
     package var decision: Decision {
         let shared = self.shared
-        var decision = Decision(
+        // Built in one step, the caller first: setting `decision.caller` afterwards copied the
+        // whole decision once more on every hit.
+        let caller: AuditedCaller
+        if let facts = self.caller {
+            caller = AuditedCaller(
+                spiffeID: facts.spiffeID, xroadClient: facts.xroadClient, issuer: shared.issuer,
+                subject: facts.subject, claims: facts.claims)
+        } else {
+            caller = AuditedCaller(issuer: shared.issuer, subject: self.subject)
+        }
+        return Decision(
             outcome: shared.outcome, status: shared.status, reason: shared.reason, reasonDetail: shared.reasonDetail,
             policy: shared.policy, rule: shared.rule, shadowMatches: shared.shadowMatches,
             headersToSet: self.headersToSet, headersToRemove: shared.headersToRemove,
             queryParametersToSet: self.queryParametersToSet, queryParametersToRemove: shared.queryParametersToRemove,
-            body: shared.body, subject: self.subject, policyRevision: shared.policyRevision)
-        if let caller = self.caller {
-            decision.caller = AuditedCaller(
-                spiffeID: caller.spiffeID, xroadClient: caller.xroadClient, issuer: shared.issuer,
-                subject: caller.subject, claims: caller.claims)
-        } else {
-            decision.caller = AuditedCaller(issuer: shared.issuer, subject: self.subject)
-        }
-        return decision
+            body: shared.body, subject: self.subject, policyRevision: shared.policyRevision, caller: caller)
     }
 
     /// Whether both hold the very same shared parts (one object, not two equal ones).

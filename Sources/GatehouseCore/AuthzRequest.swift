@@ -41,6 +41,22 @@ package struct AuthzRequest: Sendable {
     /// The AuthZEN entities' `properties`; none for a check from Envoy.
     package var properties = EntityProperties()
 
+    /// Splits `Host:port` (or `[v6]:port`) and lower-cases the host.
+    private static func splitAuthority(_ authority: String) -> (String, UInt32?) {
+        var host = Substring(authority)
+        var port: UInt32? = nil
+        if let colon = host.lastIndex(of: ":"), !host[colon...].contains("]"),
+            host.first == "[" || host.firstIndex(of: ":") == colon
+        {
+            port = UInt32(host[host.index(after: colon)...])
+            host = host[..<colon]
+        }
+        if host.hasSuffix(".") { host = host.dropLast() }
+        return (ASCII.lowercased(host), port)
+    }
+}
+
+extension AuthzRequest {
     /// Builds and normalizes a request.
     ///
     /// - Parameters:
@@ -71,6 +87,10 @@ package struct AuthzRequest: Sendable {
     }
 
     /// Builds and normalizes a request whose headers are already collected (names lower-cased).
+    ///
+    /// It delegates to the memberwise initializer, which builds the value in one step: assigned
+    /// member by member, the request was copied whole and destroyed at the end of the initializer
+    /// (every header, peer and string retained and released once more) on every check.
     package init(
         method: String,
         path: String,
@@ -86,41 +106,24 @@ package struct AuthzRequest: Sendable {
         isHTTP: Bool,
         paths: PathNormalizer.Configuration
     ) {
-        self.method = HTTPMethod(method)
-        self.scheme = scheme
-        (self.host, self.hostPort) = Self.splitAuthority(host)
-        self.rawPath = path
+        let (normalizedHost, hostPort) = Self.splitAuthority(host)
+        let normalizedPath: String
+        let query: QueryParameters
+        let pathProblem: PathProblem?
         switch PathNormalizer.normalize(path, dotSegments: paths.dotSegments) {
         case .success(let normalized):
-            self.path = normalized.path
-            self.query = QueryParameters(parsing: normalized.query)
-            self.pathProblem = nil
+            normalizedPath = normalized.path
+            query = QueryParameters(parsing: normalized.query)
+            pathProblem = nil
         case .failure(let problem):
-            self.path = path
-            self.query = QueryParameters()
-            self.pathProblem = problem
+            normalizedPath = path
+            query = QueryParameters()
+            pathProblem = problem
         }
-        self.headers = headers
-        self.source = source
-        self.destination = destination
-        self.protocolName = protocolName
-        self.contextExtensions = contextExtensions
-        self.time = time
-        self.id = id ?? self.headers.first("x-request-id")
-        self.isHTTP = isHTTP
-    }
-
-    /// Splits `Host:port` (or `[v6]:port`) and lower-cases the host.
-    private static func splitAuthority(_ authority: String) -> (String, UInt32?) {
-        var host = Substring(authority)
-        var port: UInt32? = nil
-        if let colon = host.lastIndex(of: ":"), !host[colon...].contains("]"),
-            host.first == "[" || host.firstIndex(of: ":") == colon
-        {
-            port = UInt32(host[host.index(after: colon)...])
-            host = host[..<colon]
-        }
-        if host.hasSuffix(".") { host = host.dropLast() }
-        return (ASCII.lowercased(host), port)
+        self.init(
+            source: source, destination: destination, method: HTTPMethod(method), scheme: scheme,
+            host: normalizedHost, hostPort: hostPort, rawPath: path, path: normalizedPath, pathProblem: pathProblem,
+            query: query, headers: headers, protocolName: protocolName, contextExtensions: contextExtensions,
+            time: time, id: id ?? headers.first("x-request-id"), isHTTP: isHTTP)
     }
 }

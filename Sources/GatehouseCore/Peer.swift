@@ -3,6 +3,12 @@
 /// These are the facts Envoy reports, not verified identities: the identity layer verifies
 /// the certificate and fills ``Identity/peer``, which is what policies match on.
 package struct Peer: Sendable, Equatable {
+    // `labels` is declared first so that the memberwise initializer, `init(labels:address:…)`,
+    // differs from the labelled one below, which delegates to it: assigned member by member, the
+    // peer was copied whole and destroyed at the end of the initializer, twice on every check.
+
+    /// Envoy's labels for the peer.
+    package var labels: [String: String]
     /// The socket address, when it is an IP address.
     package var address: IPAddress?
     /// The socket port.
@@ -13,9 +19,9 @@ package struct Peer: Sendable, Equatable {
     package var certificate: String?
     /// Envoy's `service` name for the peer.
     package var service: String?
-    /// Envoy's labels for the peer.
-    package var labels: [String: String]
+}
 
+extension Peer {
     package init(
         address: IPAddress? = nil,
         port: UInt32? = nil,
@@ -24,11 +30,8 @@ package struct Peer: Sendable, Equatable {
         service: String? = nil,
         labels: [String: String] = [:]
     ) {
-        self.address = address
-        self.port = port
-        self.principal = principal
-        self.certificate = certificate
-        self.service = service
-        self.labels = labels
+        self.init(
+            labels: labels, address: address, port: port, principal: principal, certificate: certificate,
+            service: service)
     }
 }

@@ -180,9 +180,9 @@ package struct CheckPipeline: Sendable {
     /// - Returns: The decision to answer with: `decision`, or 503 `audit_unavailable` when the
     ///   decision log refused its record.
     package func finish(
-        _ decision: Decision, request: AuthzRequest, decisionID: String, started: UInt64
+        _ decision: consuming Decision, request: AuthzRequest, decisionID: String, started: UInt64
     ) -> FinishedCheck {
-        var decision = decision
+        // Consumed, not copied into a `var`: that copy retained every member of the decision on every check.
         let elapsed: UInt64
         if self.observer != nil || self.audit != nil {
             let now = Self.monotonicNanoseconds()

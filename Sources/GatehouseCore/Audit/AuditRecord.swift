@@ -43,6 +43,12 @@ package struct AuditRecord: Sendable, Equatable {
 
 /// A check's decision and the request attributes an auditor asks about.
 package struct DecisionEntry: Sendable, Equatable {
+    // `caller` is declared first so that the memberwise initializer, `init(caller:decision:…)`,
+    // differs from the labelled one below, which delegates to it: assigned member by member, the
+    // entry was copied whole and destroyed at the end of the initializer, on every record.
+
+    /// Who the caller is, as the policy's identity layer established it.
+    package var caller: AuditedCaller
     /// `allow` or `deny`.
     package var decision: Decision.Outcome
     /// The response status (200 on allow).
@@ -67,8 +73,6 @@ package struct DecisionEntry: Sendable, Equatable {
     package var path: String
     /// The downstream source address (Envoy's `source.address`), without the port.
     package var sourceAddress: String?
-    /// Who the caller is, as the policy's identity layer established it.
-    package var caller: AuditedCaller
     /// Whether the decision came from the decision cache.
     package var cache: CacheUse
     /// From the decoded request to the decision, in microseconds.
@@ -77,7 +81,9 @@ package struct DecisionEntry: Sendable, Equatable {
     package var requestID: String?
     /// The W3C trace id from `traceparent` (32 hex digits), if present and well formed.
     package var traceID: String?
+}
 
+extension DecisionEntry {
     package init(
         decision: Decision.Outcome, status: UInt16, reason: String, reasonDetail: String? = nil,
         policy: String? = nil, policyRevision: String, rule: String? = nil, shadowRules: [String] = [],
@@ -85,23 +91,11 @@ package struct DecisionEntry: Sendable, Equatable {
         caller: AuditedCaller = AuditedCaller(), cache: CacheUse = .bypass, latencyMicroseconds: UInt64 = 0,
         requestID: String? = nil, traceID: String? = nil
     ) {
-        self.decision = decision
-        self.status = status
-        self.reason = reason
-        self.reasonDetail = reasonDetail
-        self.policy = policy
-        self.policyRevision = policyRevision
-        self.rule = rule
-        self.shadowRules = shadowRules
-        self.method = method
-        self.host = host
-        self.path = path
-        self.sourceAddress = sourceAddress
-        self.caller = caller
-        self.cache = cache
-        self.latencyMicroseconds = latencyMicroseconds
-        self.requestID = requestID
-        self.traceID = traceID
+        self.init(
+            caller: caller, decision: decision, status: status, reason: reason, reasonDetail: reasonDetail,
+            policy: policy, policyRevision: policyRevision, rule: rule, shadowRules: shadowRules, method: method,
+            host: host, path: path, sourceAddress: sourceAddress, cache: cache,
+            latencyMicroseconds: latencyMicroseconds, requestID: requestID, traceID: traceID)
     }
 }
 
