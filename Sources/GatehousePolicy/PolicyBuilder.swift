@@ -4,6 +4,8 @@ import GatehouseCore
 enum PolicyBuilder {
     static func compile(_ policy: PolicyDocument, groups: inout GroupResolver) -> CompiledPolicy {
         var rules: [CompiledRule] = []
+        rules.reserveCapacity(policy.rules.count)
+        var storage = RuleStorage()
         for rule in policy.rules {
             var conditions = rule.conditions
             if !rule.groups.isEmpty, let patterns = groups.patterns(of: rule.groups) {
@@ -14,9 +16,10 @@ enum PolicyBuilder {
             }
             rules.append(
                 CompiledRule(
-                    name: rule.name.value, action: rule.action, isShadow: rule.isShadow, methods: rule.methods,
-                    excludesMethods: rule.excludesMethods, paths: rule.paths,
-                    conditions: conditions.sorted(by: Self.cheaperFirst),
+                    name: RuleStorage.copy(rule.name.value), action: rule.action, isShadow: rule.isShadow,
+                    methods: storage.shared(rule.methods), excludesMethods: rule.excludesMethods,
+                    paths: RuleStorage.copy(rule.paths.map { storage.pattern($0) }),
+                    conditions: conditions.sorted(by: Self.cheaperFirst).map { storage.condition($0) },
                     location: rule.location, deniedResponse: rule.deniedResponse))
         }
         let authentication =
