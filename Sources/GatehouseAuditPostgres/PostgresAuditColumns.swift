@@ -17,11 +17,26 @@ import PostgresNIO
 struct PostgresAuditColumns {
     /// The column keys' bytes, in ``AuditRecordColumns/derived`` order.
     private static let keys: [[UInt8]] = AuditRecordColumns.derived.map { Array($0.key.utf8) }
+    /// For each column in ``AuditRecordColumns/derived`` order: its place among `records`' columns
+    /// (``PostgresAuditSchema/recordColumns``), or nil for a caller field.
+    private static let recordIndex: [Int?] = AuditRecordColumns.derived.map { column in
+        PostgresAuditSchema.recordColumns.firstIndex { $0.name == column.name }
+    }
+    /// For each column in ``AuditRecordColumns/derived`` order: its place among the caller's fields
+    /// (``PostgresAuditSchema/callerColumns``), or nil.
+    private static let callerIndex: [Int?] = AuditRecordColumns.derived.map { column in
+        PostgresAuditSchema.callerColumns.firstIndex(of: column.name)
+    }
 
-    /// One `text[]` per column, in ``AuditRecordColumns/derived`` order.
+    /// One `text[]` per column of `records`, in ``PostgresAuditSchema/recordColumns`` order.
     private(set) var columns: [PostgresTextArray]
+    /// Each record's caller (its subject, SPIFFE ID and X-Road client, each nil when absent).
+    private(set) var callers: [PostgresCaller] = []
     /// Where each column's value lies in the body being read (reused between bodies).
     private var found: [Found]
+    /// ``recordIndex`` and ``callerIndex``, read once a batch rather than once a value.
+    private let recordPlaces: [Int?]
+    private let callerPlaces: [Int?]
 
     /// A column's value in one body.
     private enum Found {
@@ -30,8 +45,11 @@ struct PostgresAuditColumns {
     }
 
     init(capacity: Int) {
-        self.columns = Self.keys.map { _ in PostgresTextArray(reservingBytes: capacity * 32) }
+        self.columns = PostgresAuditSchema.recordColumns.map { _ in PostgresTextArray(reservingBytes: capacity * 32) }
+        self.callers.reserveCapacity(capacity)
         self.found = Array(repeating: .null, count: Self.keys.count)
+        self.recordPlaces = Self.recordIndex
+        self.callerPlaces = Self.callerIndex
     }
 
     /// Appends `body`'s column values; false (nothing appended) when the body is outside the rules
@@ -55,16 +73,29 @@ struct PostgresAuditColumns {
             guard let unescaped = Self.unescape(body[range]) else { return false }
             text[column] = unescaped
         }
+        var caller = PostgresCaller(reservingBytes: 128)
         for (column, value) in self.found.enumerated() {
+            // The caller's fields come in ``PostgresAuditSchema/callerColumns`` order (as in the derived columns).
+            if self.callerPlaces[column] != nil {
+                switch value {
+                case .null: caller.append(nil)
+                case .string(let range, escaped: false):
+                    body.withUnsafeBufferPointer { caller.append(UnsafeBufferPointer(rebasing: $0[range])) }
+                case .string: text[column]!.withUnsafeBufferPointer { caller.append($0) }
+                }
+                continue
+            }
+            guard let index = self.recordPlaces[column] else { continue }
             switch value {
             case .null:
-                self.columns[column].appendNull()
+                self.columns[index].appendNull()
             case .string(let range, escaped: false):
-                body.withUnsafeBufferPointer { self.columns[column].append(UnsafeBufferPointer(rebasing: $0[range])) }
+                body.withUnsafeBufferPointer { self.columns[index].append(UnsafeBufferPointer(rebasing: $0[range])) }
             case .string:
-                text[column]!.withUnsafeBufferPointer { self.columns[column].append($0) }
+                text[column]!.withUnsafeBufferPointer { self.columns[index].append($0) }
             }
         }
+        self.callers.append(caller)
         return true
     }
 
@@ -220,6 +251,51 @@ struct PostgresAuditColumns {
     }
 }
 
+/// A record's caller as `callers` keeps it: the subject, SPIFFE ID and X-Road client (in
+/// ``PostgresAuditSchema/callerColumns`` order) as PostgreSQL's text of each, absent or not, in
+/// one buffer (one allocation a record, one hash a look-up): each field a 0 byte when absent, else
+/// a 1 byte, its length (4 bytes) and its bytes.
+struct PostgresCaller: Hashable, Sendable {
+    private(set) var encoded: [UInt8] = []
+    /// Whether the record has no caller at all (its `caller_id` is NULL).
+    private(set) var isEmpty = true
+
+    init(reservingBytes bytes: Int = 0) {
+        self.encoded.reserveCapacity(bytes)
+    }
+
+    /// Appends the next field (nil: absent).
+    mutating func append(_ field: UnsafeBufferPointer<UInt8>?) {
+        guard let field else {
+            self.encoded.append(0)
+            return
+        }
+        self.isEmpty = false
+        let count = UInt32(field.count)
+        self.encoded.append(1)
+        for shift in stride(from: 0, to: 32, by: 8) { self.encoded.append(UInt8(truncatingIfNeeded: count >> shift)) }
+        self.encoded.append(contentsOf: UnsafeRawBufferPointer(field))
+    }
+
+    /// The fields, in order (nil: absent).
+    var fields: [ArraySlice<UInt8>?] {
+        var fields: [ArraySlice<UInt8>?] = []
+        var index = 0
+        while index < self.encoded.count {
+            guard self.encoded[index] == 1 else {
+                fields.append(nil)
+                index += 1
+                continue
+            }
+            var count = 0
+            for offset in 0..<4 { count |= Int(self.encoded[index + 1 + offset]) << (8 * offset) }
+            fields.append(self.encoded[(index + 5)..<(index + 5 + count)])
+            index += 5 + count
+        }
+        return fields
+    }
+}
+
 /// A one-dimensional `text[]` in PostgreSQL's binary array format, NULL elements allowed (which
 /// PostgresNIO's `[String]` cannot say), appended to in place: no `String` per element.
 struct PostgresTextArray: PostgresNonThrowingEncodable {
@@ -268,5 +344,32 @@ extension String {
     /// The text with every U+0000 replaced by U+FFFD.
     fileprivate var replacingNUL: String {
         String(String.UnicodeScalarView(self.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : $0 }))
+    }
+}
+
+/// A one-dimensional `integer[]` in PostgreSQL's binary array format, NULL elements allowed.
+struct PostgresIntegerArray: PostgresNonThrowingEncodable {
+    static var psqlType: PostgresDataType { .int4Array }
+    static var psqlFormat: PostgresFormat { .binary }
+
+    var elements: [Int32?]
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(
+        into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
+    ) {
+        buffer.writeInteger(Int32(self.elements.isEmpty ? 0 : 1))
+        buffer.writeInteger(Int32(self.elements.contains(nil) ? 1 : 0))
+        buffer.writeInteger(PostgresDataType.int4.rawValue)
+        guard !self.elements.isEmpty else { return }
+        buffer.writeInteger(Int32(self.elements.count))
+        buffer.writeInteger(Int32(1))
+        for element in self.elements {
+            if let element {
+                buffer.writeInteger(Int32(4))
+                buffer.writeInteger(element)
+            } else {
+                buffer.writeInteger(Int32(-1))
+            }
+        }
     }
 }

@@ -15,13 +15,15 @@ import GatehouseAudit
 /// Text columns use the "C" collation: byte order, as SQLite compares, so cursors and ordering
 /// agree across stores (and btree comparisons stay cheap).
 ///
-/// Since v2 the query indexes hold two 8-byte integers an entry, not text: ``QueryKey`` lists the
-/// key columns the inserts compute beside the text ones, and ``PostgresAuditSchema/v2`` says why.
+/// Since v2 the query indexes hold integers, not text (``PostgresAuditSchema/v2`` says why); since
+/// v3 a record's subject, SPIFFE ID and X-Road client are one integer caller id, the caller kept
+/// once in `callers` (``PostgresAuditSchema/v3``).
 package enum PostgresAuditSchema {
     /// The migrations, oldest first. Once released, a migration is never edited.
     package static let migrations: [(name: String, statements: [String])] = [
         ("v1-records-nodes-checkpoints", v1),
         ("v2-integer-query-keys", v2),
+        ("v3-one-caller-key", v3),
     ]
 
     /// A query index's integer key: a bigint column computed from a text column on insert.
@@ -39,60 +41,91 @@ package enum PostgresAuditSchema {
         }
     }
 
-    /// The key columns, in the order the inserts write them.
+    /// v2's key columns on `records`, in the order its inserts wrote them. Since v3 `records` keeps
+    /// only `time_key`; the others are columns of `callers` (``callerKeys``).
     static let queryKeys = [
         QueryKey(name: "time_key", source: "time"), QueryKey(name: "subject_key", source: "subject"),
         QueryKey(name: "spiffe_key", source: "spiffe_id"), QueryKey(name: "xroad_key", source: "xroad_client"),
     ]
 
-    /// The key column for an exact filter on text column `column`, if that column has one.
-    static func queryKey(for column: String) -> QueryKey? {
-        self.queryKeys.first { $0.source == column && $0.source != "time" }
+    /// The caller's fields (v3): query columns kept in `callers`, once per distinct caller, not in
+    /// every record; `records.caller_id` names the row.
+    static let callerColumns = ["subject", "spiffe_id", "xroad_client"]
+
+    /// The hash key of each caller field in `callers`, which its lookups use.
+    static var callerKeys: [QueryKey] { queryKeys.filter { callerColumns.contains($0.source) } }
+
+    /// The query columns `records` keeps since v3 (``AuditRecordColumns/derived`` without the
+    /// caller's fields), in that order.
+    static let recordColumns = AuditRecordColumns.derived.filter { !callerColumns.contains($0.name) }
+
+    /// The hash key for an exact filter on caller field `column`, if it is one.
+    static func callerKey(for column: String) -> QueryKey? {
+        self.callerKeys.first { $0.source == column }
     }
 
     /// Serializes migrations between replicas starting at once (a transaction-level advisory lock).
     static let migrationLockKey: Int64 = 0x6761_7465_6175_6469  // "gateaudi"
 
     /// Inserts one batch: `$1` the instance, `$2` the sequence numbers, `$3` the bodies, then one
-    /// array per query column in ``AuditRecordColumns/derived`` order (``PostgresAuditColumns``),
-    /// each of one element per record. The integer keys (``queryKeys``) are computed here from the
-    /// text columns, once a row (stored generated columns for them measured no cheaper than the
-    /// text indexes: PostgreSQL forms the ~1 KB row a second time to add them).
+    /// `text[]` per column of ``recordColumns`` (``PostgresAuditColumns``) and the caller ids
+    /// (`integer[]`, NULL for a record without caller; ``PostgresAuditStore/callerIDs(_:on:logger:)``),
+    /// each of one element per record. `time_key` is computed here from the time, once a row
+    /// (stored generated columns measured no cheaper: PostgreSQL forms the ~1 KB row a second time).
+    ///
+    /// The arrays are unnested in the select list, which PostgreSQL runs in lockstep and streams
+    /// row by row; `unnest(a, b, …)` in `FROM` first copies the whole batch into a tuple store,
+    /// which spills to a temporary file beyond `work_mem` (4 MB by default; a batch of 16,384
+    /// records is ~16 MB): 1.6 µs a record more of the backend's CPU, measured
+    /// (Tests/Benchmarks/README.md).
     static let insertRecords: String = {
-        let derived = AuditRecordColumns.derived
-        let arrays = (0..<derived.count + 2).map { "$\($0 + 2)::\($0 == 0 ? "bigint" : "text")[]" }
-        let names = derived.map(\.name)
+        let names = ["seq", "body"] + recordColumns.map(\.name)
+        var unnested = names.enumerated().map { index, name in
+            "unnest($\(index + 2)::\(index == 0 ? "bigint" : "text")[]) AS \(name)"
+        }
+        unnested.append("unnest($\(names.count + 2)::integer[]) AS caller_id")
         return """
-            INSERT INTO gatehouse_audit.records (instance, seq, body, \(names.joined(separator: ", ")), \(keyNames))
-            SELECT $1, seq, body, \(names.joined(separator: ", ")), \(keyExpressions)
-            FROM unnest(\(arrays.joined(separator: ", "))) AS t(seq, body, \(names.joined(separator: ", ")))
+            INSERT INTO gatehouse_audit.records (instance, \(names.joined(separator: ", ")), caller_id, time_key)
+            SELECT $1, \(names.joined(separator: ", ")), caller_id, gatehouse_audit.time_key(time)
+            FROM (SELECT \(unnested.joined(separator: ", "))) AS t
             """
     }()
 
-    /// The key columns' names, as the inserts list them.
-    private static var keyNames: String { queryKeys.map(\.name).joined(separator: ", ") }
-
-    /// The key columns computed from the text columns of the row being inserted.
-    private static var keyExpressions: String {
-        queryKeys.map { $0.expression($0.source) }.joined(separator: ", ")
-    }
-
     /// Inserts one batch deriving the query columns in PostgreSQL: `$1` the instance, `$2` the
     /// sequence numbers, `$3` the bodies (arrays of one element per record), each body parsed once
-    /// (`OFFSET 0` keeps the parse from being inlined into every column's expression) and its
-    /// query columns taken from it.
+    /// (`OFFSET 0` keeps the parse from being inlined into every column's expression), its query
+    /// columns taken from it and its caller interned row by row (``v3``'s `caller_id()`).
     static var insertRecordsDeriving: String {
-        let derived = AuditRecordColumns.derived
-        let names = derived.map(\.name)
+        let names = recordColumns.map(\.name)
+        let callers = callerColumns.map { "doc->>'\($0)'" }.joined(separator: ", ")
         return """
-            INSERT INTO gatehouse_audit.records (instance, seq, body, \(names.joined(separator: ", ")), \(keyNames))
-            SELECT $1, seq, body, \(names.joined(separator: ", ")), \(keyExpressions)
+            INSERT INTO gatehouse_audit.records (instance, seq, body, \(names.joined(separator: ", ")), caller_id, time_key)
+            SELECT $1, seq, body, \(names.joined(separator: ", ")), gatehouse_audit.caller_id(\(callers)),
+                gatehouse_audit.time_key(time)
             FROM (
-                SELECT seq, body, \(derived.map { "doc->>'\($0.key)' AS \($0.name)" }.joined(separator: ", "))
+                SELECT seq, body, doc, \(recordColumns.map { "doc->>'\($0.key)' AS \($0.name)" }.joined(separator: ", "))
                 FROM (SELECT seq, body, body::jsonb AS doc FROM unnest($2::bigint[], $3::text[]) AS t(seq, body) OFFSET 0) AS t
             ) AS t
             """
     }
+
+    /// Adds the callers `$1`, `$2`, `$3` (the subjects, SPIFFE IDs and X-Road clients, one element
+    /// a caller) that `callers` does not hold yet. Run outside the batch's transaction, so a
+    /// caller's id, once read, is never rolled back.
+    static var internCallers: String {
+        """
+        INSERT INTO gatehouse_audit.callers (digest, \(callerColumns.joined(separator: ", ")), \(callerKeys.map(\.name).joined(separator: ", ")))
+        SELECT gatehouse_audit.caller_digest(s, p, x), s, p, x, \(callerKeys.map { $0.expression(["subject": "s", "spiffe_id": "p", "xroad_client": "x"][$0.source]!) }.joined(separator: ", "))
+        FROM unnest($1::text[], $2::text[], $3::text[]) AS t(s, p, x)
+        ON CONFLICT (digest) DO NOTHING
+        """
+    }
+
+    /// The ids of the callers `$1`, `$2`, `$3` (as ``internCallers``), with each one's position (1-based).
+    static let callerIDs = """
+        SELECT t.n, c.id FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(s, p, x, n)
+        JOIN gatehouse_audit.callers c ON c.digest = gatehouse_audit.caller_digest(s, p, x)
+        """
 
     /// v2: the four query indexes on integer keys. With text keys (`subject, time, instance, seq`)
     /// an entry took ~75 bytes, too wide for PostgreSQL's split rule for grouped ascending inserts
@@ -169,6 +202,112 @@ package enum PostgresAuditSchema {
                 ON \(key.source), \(key.name) FROM gatehouse_audit.records
                 """
             } + ["ANALYZE gatehouse_audit.records"]
+    }
+
+    /// v3: one integer caller key a record instead of three hash keys. A record's subject, SPIFFE ID
+    /// and X-Road client (its caller) are kept once per distinct caller in `callers`, and the record
+    /// holds the caller's id: one index `(caller_id, time_key)` instead of the subject's, SPIFFE
+    /// ID's and X-Road client's, so a record enters four B-trees instead of six, and ~100 bytes of
+    /// text leave every row (the SQLite store's `v4-one-caller-key` made the same move). A query by
+    /// any of the three finds the callers first (`callers` is small, and each field's hash key is
+    /// indexed there), then their records in time order (``AuditQuery/postgresStatement(after:limit:)``).
+    ///
+    /// `callers` is unique on a digest of the three fields (NULL included), which any length of
+    /// text fits (a B-tree entry over the text itself could not take a value beyond ~2,700 bytes).
+    /// The store interns a batch's new callers before the batch (``internCallers``); a body
+    /// PostgreSQL must read itself, and the UPDATE trigger, intern theirs with `caller_id()`.
+    /// Existing rows get their caller here, once (a rewrite of the table, like v2's); the dropped
+    /// columns' bytes stay in those rows until PostgreSQL rewrites them.
+    private static var v3: [String] {
+        let assignments = recordColumns.map { "NEW.\($0.name) := doc->>'\($0.key)';" }.joined(separator: "\n    ")
+        let callerArguments = callerColumns.map { "doc->>'\($0)'" }.joined(separator: ", ")
+        let fields = callerColumns.joined(separator: ", ")
+        let keys = callerKeys.map(\.name).joined(separator: ", ")
+        let keyValues = callerKeys.map { $0.expression($0.source) }.joined(separator: ", ")
+        let argumentKeys = callerKeys.map { key in
+            key.expression(["subject": "s", "spiffe_id": "p", "xroad_client": "x"][key.source]!)
+        }.joined(separator: ", ")
+        return [
+            // Each field as `-` (absent) or `+`, its length in bytes, `:` and itself: no two callers
+            // alike. Only immutable functions (`decode(…, 'escape')` with the backslashes doubled is
+            // the text's bytes; `convert_to` and `text || integer` are not), so PostgreSQL inlines it:
+            // a third less time for a batch of new callers, measured.
+            """
+            CREATE FUNCTION gatehouse_audit.caller_digest(s text, p text, x text) RETURNS bytea
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                SELECT sha256(decode(replace(coalesce('+' || octet_length(s)::text || ':' || s, '-')
+                    || coalesce('+' || octet_length(p)::text || ':' || p, '-')
+                    || coalesce('+' || octet_length(x)::text || ':' || x, '-'), '\\', '\\\\'), 'escape'))
+            $$
+            """,
+            """
+            CREATE TABLE gatehouse_audit.callers (
+                id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                digest bytea NOT NULL UNIQUE,
+                \(callerColumns.map { "\($0) text COLLATE \"C\"" }.joined(separator: ", ")),
+                \(callerKeys.map { "\($0.name) bigint" }.joined(separator: ", "))
+            )
+            """,
+            "CREATE INDEX callers_subject_key ON gatehouse_audit.callers (subject_key) WHERE subject_key IS NOT NULL",
+            "CREATE INDEX callers_spiffe_key ON gatehouse_audit.callers (spiffe_key) WHERE spiffe_key IS NOT NULL",
+            "CREATE INDEX callers_xroad_key ON gatehouse_audit.callers (xroad_key) WHERE xroad_key IS NOT NULL",
+            // The id of caller (s, p, x), added when new; NULL for a record without any of the three.
+            """
+            CREATE FUNCTION gatehouse_audit.caller_id(s text, p text, x text) RETURNS integer
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                wanted bytea := gatehouse_audit.caller_digest(s, p, x);
+                found integer;
+            BEGIN
+                IF s IS NULL AND p IS NULL AND x IS NULL THEN
+                    RETURN NULL;
+                END IF;
+                SELECT c.id INTO found FROM gatehouse_audit.callers c WHERE c.digest = wanted;
+                IF found IS NULL THEN
+                    INSERT INTO gatehouse_audit.callers (digest, \(fields), \(keys))
+                    VALUES (wanted, s, p, x, \(argumentKeys)) ON CONFLICT (digest) DO NOTHING;
+                    SELECT c.id INTO found FROM gatehouse_audit.callers c WHERE c.digest = wanted;
+                END IF;
+                RETURN found;
+            END
+            $$
+            """,
+            """
+            INSERT INTO gatehouse_audit.callers (digest, \(fields), \(keys))
+            SELECT gatehouse_audit.caller_digest(\(fields)), \(fields), \(keyValues)
+            FROM (SELECT DISTINCT \(fields) FROM gatehouse_audit.records
+                WHERE \(callerColumns.map { "\($0) IS NOT NULL" }.joined(separator: " OR "))) AS d
+            """,
+            "ALTER TABLE gatehouse_audit.records ADD COLUMN caller_id integer",
+            "ALTER TABLE gatehouse_audit.records DISABLE TRIGGER derive_columns",
+            """
+            UPDATE gatehouse_audit.records r SET caller_id = c.id FROM gatehouse_audit.callers c
+            WHERE c.digest = gatehouse_audit.caller_digest(\(callerColumns.map { "r.\($0)" }.joined(separator: ", ")))
+            """,
+            "ALTER TABLE gatehouse_audit.records ENABLE TRIGGER derive_columns",
+            // A body edited by hand keeps its columns, time key and caller in step.
+            """
+            CREATE OR REPLACE FUNCTION gatehouse_audit.derive_columns() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+                doc jsonb := NEW.body::jsonb;
+            BEGIN
+                \(assignments)
+                NEW.time_key := gatehouse_audit.time_key(NEW.time);
+                NEW.caller_id := gatehouse_audit.caller_id(\(callerArguments));
+                RETURN NEW;
+            END
+            $$
+            """,
+            // Dropping the columns drops their indexes and v2's dependency statistics with them.
+            "ALTER TABLE gatehouse_audit.records "
+                + (callerColumns + callerKeys.map(\.name)).map { "DROP COLUMN \($0)" }.joined(separator: ", "),
+            """
+            CREATE INDEX records_caller ON gatehouse_audit.records (caller_id, time_key)
+            WHERE caller_id IS NOT NULL
+            """,
+            "ANALYZE gatehouse_audit.records",
+            "ANALYZE gatehouse_audit.callers",
+        ]
     }
 
     private static var v1: [String] {

@@ -6,9 +6,9 @@ import PostgresNIO
 import Synchronization
 
 extension PostgresAuditStore {
-    /// Writes `batch` in one transaction: the records as one multi-row insert (two arrays
-    /// unnested: one statement and one round trip for the whole batch, query columns derived in
-    /// the database), its nodes, its checkpoint.
+    /// Writes `batch` in one transaction: the records as one multi-row insert (arrays unnested:
+    /// one statement and one round trip for the whole batch, query columns read by the store), its
+    /// nodes, its checkpoint; the batch's new callers just before it (``callerIDs(_:on:logger:)``).
     ///
     /// The writer's account is the truth. A failed append is counted lost by the writer, which
     /// then writes a gap record at the same sequence number; but a failure may hide a commit
@@ -34,15 +34,23 @@ extension PostgresAuditStore {
         }
         let holder = self.lockHolder(instance)
         let reconcile = self.unsure.withLock { $0.contains(instance) } && holder != nil
+        let records = Self.recordRows(batch)
         do {
             try self.blocking { client, logger in
                 try await client.withConnection { connection in
+                    var insert = records.binds
+                    if let callers = records.callers {
+                        // Before the transaction: a caller's id, once read, is committed.
+                        let ids = try await self.callerIDs(callers, on: connection, logger: logger)
+                        insert.append(PostgresIntegerArray(elements: ids))
+                    }
+                    let statement = PostgresQuery(unsafeSQL: records.sql, binds: insert)
                     try await Self.transaction(on: connection, logger: logger) {
                         if let holder {
                             try await Self.checkLock(instance, heldBy: holder, on: connection, logger: logger)
                         }
                         if reconcile { try await Self.removeUnacknowledged(batch, on: connection, logger: logger) }
-                        try await Self.insert(batch, on: connection, logger: logger)
+                        try await Self.insert(batch, records: statement, on: connection, logger: logger)
                     }
                 }
             }
@@ -101,13 +109,14 @@ extension PostgresAuditStore {
             "DELETE FROM gatehouse_audit.checkpoints WHERE instance = \(instance) AND size > \(first)", logger: logger)
     }
 
-    /// The statement inserting `batch`'s records: the bodies as they are (valid UTF-8 by
-    /// construction, as the Merkle tree hashed them) with their query columns
-    /// (``PostgresAuditColumns``), or, when a body is outside what the store's reader covers,
-    /// the bodies alone for PostgreSQL to derive the columns.
-    static func insertRecords(_ batch: AuditBatch) -> PostgresQuery {
+    /// What inserts `batch`'s records: the bodies as they are (valid UTF-8 by construction, as the
+    /// Merkle tree hashed them) with their query columns (``PostgresAuditColumns``) and each
+    /// record's caller, whose ids complete the binds (``callerIDs(_:on:logger:)``); or, when a body
+    /// is outside what the store's reader covers, the bodies alone for PostgreSQL to derive the
+    /// columns and callers (`callers` nil).
+    static func recordRows(_ batch: AuditBatch) -> (sql: String, binds: PostgresBindings, callers: [PostgresCaller]?) {
         let first = Int64(batch.firstSeq)
-        var binds = PostgresBindings(capacity: 3 + AuditRecordColumns.derived.count)
+        var binds = PostgresBindings(capacity: 4 + PostgresAuditSchema.recordColumns.count)
         binds.append(batch.instance)
         binds.append((0..<Int64(batch.bodies.count)).map { first + $0 })
         var bodies = PostgresTextArray(reservingBytes: batch.bodies.reduce(0) { $0 + $1.count + 4 })
@@ -118,18 +127,68 @@ extension PostgresAuditStore {
             if derived { derived = columns.append(body) }
         }
         binds.append(bodies)
-        guard derived else {
-            return PostgresQuery(unsafeSQL: PostgresAuditSchema.insertRecordsDeriving, binds: binds)
-        }
+        guard derived else { return (PostgresAuditSchema.insertRecordsDeriving, binds, nil) }
         for column in columns.columns { binds.append(column) }
-        return PostgresQuery(unsafeSQL: PostgresAuditSchema.insertRecords, binds: binds)
+        return (PostgresAuditSchema.insertRecords, binds, columns.callers)
     }
 
+    /// Each record's caller id (nil for a record without caller): from the store's memory of the
+    /// callers it has seen, the others added to `callers` when new and read in one round trip.
+    func callerIDs(
+        _ callers: [PostgresCaller], on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Int32?] {
+        var ids = [Int32?](repeating: nil, count: callers.count)
+        var pending: [Int] = []
+        self.callerCache.withLock { cache in
+            for (index, caller) in callers.enumerated() where !caller.isEmpty {
+                if let id = cache[caller] { ids[index] = id } else { pending.append(index) }
+            }
+        }
+        guard !pending.isEmpty else { return ids }
+        var unknown: [PostgresCaller] = []
+        var seen: Set<PostgresCaller> = []
+        for index in pending where seen.insert(callers[index]).inserted { unknown.append(callers[index]) }
+        var fields = PostgresAuditSchema.callerColumns.map { _ in PostgresTextArray(reservingBytes: unknown.count * 48)
+        }
+        for caller in unknown {
+            for (index, field) in caller.fields.enumerated() {
+                if let field {
+                    field.withUnsafeBufferPointer { fields[index].append($0) }
+                } else {
+                    fields[index].appendNull()
+                }
+            }
+        }
+        var binds = PostgresBindings(capacity: fields.count)
+        for field in fields { binds.append(field) }
+        try await connection.query(
+            PostgresQuery(unsafeSQL: PostgresAuditSchema.internCallers, binds: binds), logger: logger)
+        var found: [PostgresCaller: Int32] = [:]
+        for try await (position, id) in try await connection.query(
+            PostgresQuery(unsafeSQL: PostgresAuditSchema.callerIDs, binds: binds), logger: logger
+        ).decode((Int64, Int32).self) {
+            found[unknown[Int(position) - 1]] = id
+        }
+        guard found.count == unknown.count else { throw PostgresCallerMissing(count: unknown.count - found.count) }
+        self.callerCache.withLock { cache in
+            // A bound on the memory: a store meeting very many callers starts over.
+            if cache.count + found.count > Self.callerCacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache.merge(found) { old, _ in old }
+        }
+        for index in pending { ids[index] = found[callers[index]] }
+        return ids
+    }
+
+    /// Callers the store remembers at most (``callerIDs(_:on:logger:)``).
+    static var callerCacheLimit: Int { 200_000 }
+
     /// The batch's records, nodes and checkpoint.
-    private static func insert(_ batch: AuditBatch, on connection: PostgresConnection, logger: Logger) async throws {
+    private static func insert(
+        _ batch: AuditBatch, records: PostgresQuery, on connection: PostgresConnection, logger: Logger
+    ) async throws {
         let instance = batch.instance
         if !batch.bodies.isEmpty {
-            try await connection.query(Self.insertRecords(batch), logger: logger)
+            try await connection.query(records, logger: logger)
         }
         if !batch.nodes.isEmpty {
             let levels = batch.nodes.map { Int32($0.level) }
@@ -150,5 +209,15 @@ extension PostgresAuditStore {
                 VALUES (\(checkpoint.instance), \(Int64(checkpoint.size)), \(checkpoint.time), \(checkpoint.note))
                 """, logger: logger)
         }
+    }
+}
+
+/// Callers just added to `callers` that could not be read back (which PostgreSQL's own
+/// constraint rules out): the batch is not written rather than written without its callers.
+struct PostgresCallerMissing: Error, CustomStringConvertible {
+    var count: Int
+
+    var description: String {
+        "\(self.count) caller(s) added to gatehouse_audit.callers were not found there afterwards"
     }
 }

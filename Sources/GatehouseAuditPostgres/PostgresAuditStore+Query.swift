@@ -8,64 +8,63 @@ extension AuditQuery {
     ///
     /// The order is (time_key, time, instance, seq), which is (time, instance, seq)
     /// (``PostgresAuditSchema/v2``) in a form the integer-keyed indexes give: an index scan in
-    /// time_key order, sorted further only among rows of one time key. So an exact subject, SPIFFE
-    /// ID or X-Road client is also stated on its hash, which is what the indexes hold (the text
-    /// conditions stay, and decide), and every bound on the time also on time_key: with such a key
-    /// as the pair (key, time_key), which only that key's index can use.
+    /// time_key order, sorted further only among rows of one time key. Filters on the caller
+    /// (subject, SPIFFE ID, X-Road client) find the matching callers in `callers` first (an exact
+    /// value by its hash key, which is indexed there, and the text itself, which decides), then
+    /// those callers' records through `(caller_id, time_key)` (``PostgresAuditSchema/v3``).
     ///
-    /// The page is bounded first: the time_key of the `limit`-th match in time_key order (exactly
-    /// an index's order, so a scan that stops there), and only matches up to it are read and
-    /// sorted. Without that bound, and without the pairs, the plan rested on PostgreSQL's
-    /// estimates: statistics taken while the table was small (a 1,000-row table's n_distinct and
-    /// time histogram) made it read and sort all of a subject's rows for each page at 1 M records,
-    /// or walk the time index from the cursor on: 50-100 ms a page instead of about 1.
+    /// The page is bounded first: the time_key of the `limit`-th match in time_key order, and
+    /// only matches up to it are read and sorted. Without that bound the plan rested on
+    /// PostgreSQL's estimates: statistics taken while the table was small made it read and sort all
+    /// of a subject's rows for each page at 1 M records, or walk the time index from the cursor on.
     func postgresStatement(after cursor: AuditCursor?, limit: Int) -> PostgresQuery {
         var conditions: [String] = []
+        var callerConditions: [String] = []
         var binds = PostgresBindings()
         func bind(_ value: String) -> String {
             binds.append(value)
             return "$\(binds.count)"
         }
-        var keyed: (column: String, hash: String)?
         for (column, value) in self.textFilters {
+            let caller = PostgresAuditSchema.callerColumns.contains(column)
             if value.contains("*") {
-                conditions.append("\(column) LIKE \(bind(Self.likePattern(value)))")
-            } else if let key = PostgresAuditSchema.queryKey(for: column) {
+                let condition = "\(column) LIKE \(bind(Self.likePattern(value)))"
+                if caller { callerConditions.append(condition) } else { conditions.append(condition) }
+            } else if let key = PostgresAuditSchema.callerKey(for: column) {
                 let text = bind(value)
-                let hash = key.expression(text + "::text")
-                conditions.append("\(column) = \(text) AND \(key.name) = \(hash)")
-                if keyed == nil { keyed = (key.name, hash) }
+                callerConditions.append("\(column) = \(text) AND \(key.name) = \(key.expression(text + "::text"))")
             } else {
                 conditions.append("\(column) = \(bind(value))")
             }
         }
-        /// `time_key <op> key`, as the pair with the exact key's hash when there is one.
-        func timeBound(_ op: String, _ key: String) -> String {
-            guard let keyed else { return "time_key \(op) \(key)" }
-            return "(\(keyed.column), time_key) \(op) (\(keyed.hash), \(key))"
+        if !callerConditions.isEmpty {
+            conditions.append(
+                """
+                caller_id = ANY(ARRAY(SELECT id FROM gatehouse_audit.callers WHERE \(callerConditions.joined(separator: " AND "))))
+                """)
         }
         func timeKey(_ parameter: String) -> String { "gatehouse_audit.time_key(\(parameter)::text)" }
         if let since = self.since {
             let time = bind(AuditLeafTime.format(since))
-            conditions.append("time >= \(time) AND \(timeBound(">=", timeKey(time)))")
+            conditions.append("time >= \(time) AND time_key >= \(timeKey(time))")
         }
         if let until = self.until {
             let time = bind(AuditLeafTime.format(until))
-            conditions.append("time < \(time) AND \(timeBound("<=", timeKey(time)))")
+            conditions.append("time < \(time) AND time_key <= \(timeKey(time))")
         }
         if let cursor {
             let time = bind(cursor.time)
             let instance = bind(cursor.instance)
             binds.append(Int64(cursor.seq))
             conditions.append(
-                "\(timeBound(">=", timeKey(time))) AND (time, instance, seq) > (\(time), \(instance), $\(binds.count))")
+                "time_key >= \(timeKey(time)) AND (time, instance, seq) > (\(time), \(instance), $\(binds.count))")
         }
         let matches = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         binds.append(max(0, limit - 1))
         let last = """
             (SELECT time_key FROM gatehouse_audit.records\(matches) ORDER BY time_key OFFSET $\(binds.count) LIMIT 1)
             """
-        conditions.append(timeBound("<=", "coalesce(\(last), \(Int64.max))"))
+        conditions.append("time_key <= coalesce(\(last), \(Int64.max))")
         binds.append(limit)
         let sql = """
             SELECT instance, seq, time, body FROM gatehouse_audit.records WHERE \(conditions.joined(separator: " AND "))

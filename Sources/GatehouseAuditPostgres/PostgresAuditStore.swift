@@ -37,6 +37,9 @@ package final class PostgresAuditStore: AuditLogStore {
     /// passed, or the connection was lost after `COMMIT` was sent): the next append of one
     /// first removes whatever lies at or beyond its first sequence number (``appendUnwrapped(_:)``).
     let unsure = Mutex<Set<String>>([])
+    /// The callers this store has read or added, by their fields: their ids in `callers`
+    /// (``callerIDs(_:on:logger:)``), so a batch's known callers cost no round trip.
+    let callerCache = Mutex<[PostgresCaller: Int32]>([:])
 
     package var location: String { self.configuration.description }
 

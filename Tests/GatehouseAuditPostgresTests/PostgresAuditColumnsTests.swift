@@ -10,15 +10,17 @@ import Testing
 struct PostgresAuditColumnsTests {
     private typealias F = PostgresAuditFixture
 
-    /// Rows of `gatehouse_audit.records` whose query columns differ from PostgreSQL's reading of their body, and all rows.
+    /// Rows of `gatehouse_audit.records` whose query columns (the caller's fields through its
+    /// `callers` row) differ from PostgreSQL's reading of their body, and all rows.
     private static func disagreements(_ database: TestPostgres.Database) async throws -> (differ: Int, rows: Int) {
         let columns = AuditRecordColumns.derived
-        let stored = columns.map(\.name).joined(separator: ", ")
-        let parsed = columns.map { "body::jsonb ->> '\($0.key)'" }.joined(separator: ", ")
+        let callerFields = ["subject", "spiffe_id", "xroad_client"]
+        let stored = columns.map { (callerFields.contains($0.name) ? "c." : "r.") + $0.name }.joined(separator: ", ")
+        let parsed = columns.map { "r.body::jsonb ->> '\($0.key)'" }.joined(separator: ", ")
         let output = try await database.server.psql(
             """
             SELECT count(*) FILTER (WHERE (\(stored)) IS DISTINCT FROM (\(parsed))) || ' ' || count(*)
-            FROM gatehouse_audit.records
+            FROM gatehouse_audit.records r LEFT JOIN gatehouse_audit.callers c ON c.id = r.caller_id
             """, database: database.name)
         let numbers = output.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
         return (numbers.first ?? -1, numbers.last ?? -1)

@@ -6,8 +6,8 @@ import GatehouseTestSupport
 import Testing
 
 /// The schema's migrations against the real PostgreSQL: a store made by the first release (v1,
-/// text-keyed indexes) moves to the integer query keys (v2) with its rows, and every kind of query
-/// reads an index afterwards.
+/// text-keyed indexes) moves to the integer query keys (v2) and the one caller key (v3) with its
+/// rows, and every kind of query reads an index afterwards.
 @Suite("PostgreSQL decision store schema", .bug(id: "14"), .timeLimit(.minutes(2)))
 struct PostgresAuditSchemaTests {
     private typealias F = PostgresAuditFixture
@@ -28,7 +28,9 @@ struct PostgresAuditSchemaTests {
                 'YYYY-MM-DD"T"HH24:MI:SS.US') || '000Z' AS time) AS t
         """
 
-    @Test("A v1 store migrates to the integer query keys: rows keep their order and are found through the new indexes")
+    @Test(
+        "A v1 store migrates to the integer keys and one caller key: rows keep their order and are found through the new indexes"
+    )
     func migratesFromV1() async throws {
         try await withPostgresDatabase("audit_schema") { database in
             let v1 = try #require(PostgresAuditSchema.migrations.first)
@@ -50,7 +52,7 @@ struct PostgresAuditSchemaTests {
                     error?.message.contains("missing migration 'v2-integer-query-keys'") == true,
                     "\(String(describing: error))")
             }
-            // Opening the store for writing applies v2.
+            // Opening the store for writing applies v2 and v3.
             try await offPool { try F.store(database).close() }
             let check = { (sql: String) in
                 try await database.server.psql(sql, database: database.name).trimmingCharacters(
@@ -59,18 +61,31 @@ struct PostgresAuditSchemaTests {
             #expect(
                 try await check(
                     """
-                    SELECT count(*) FROM gatehouse_audit.records WHERE time_key IS NULL
-                        OR (subject IS NULL) <> (subject_key IS NULL) OR spiffe_key IS NULL OR xroad_key IS NULL
+                    SELECT count(*) FROM gatehouse_audit.records r LEFT JOIN gatehouse_audit.callers c ON c.id = r.caller_id
+                    WHERE r.time_key IS NULL OR c.id IS NULL
+                        OR c.subject IS DISTINCT FROM CASE WHEN r.seq % 200 <> 199 THEN 'user-' || r.seq % 100 END
+                        OR c.spiffe_id IS DISTINCT FROM 'spiffe://gov.example/sa/' || r.seq % 125
+                        OR c.xroad_client IS DISTINCT FROM 'EE/GOV/' || r.seq % 160 || '/portal'
+                        OR c.subject_key IS DISTINCT FROM hashtextextended(c.subject, 0)
+                        OR c.spiffe_key <> hashtextextended(c.spiffe_id, 0) OR c.xroad_key <> hashtextextended(c.xroad_client, 0)
                     """) == "0")
+            // The caller digest is SHA-256 of each field's byte length and bytes (a backslash is itself).
+            #expect(
+                try await check(
+                    #"SELECT gatehouse_audit.caller_digest('a\b', 'é', NULL) = sha256(convert_to('+3:a\b+2:é-', 'UTF8'))"#
+                )
+                    == "t")
+            // One row a distinct caller: the v1 rows' (subject, SPIFFE ID, X-Road client) repeat every 4,000 (lcm of 200, 125, 160).
+            #expect(try await check("SELECT count(*) FROM gatehouse_audit.callers") == "4000")
             #expect(
                 try await check(
                     """
                     SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes
                     WHERE schemaname = 'gatehouse_audit' AND tablename = 'records'
                     """)
-                    == "records_id,records_pkey,records_spiffe_key,records_subject_key,records_time_key,records_xroad_key"
+                    == "records_caller,records_id,records_pkey,records_time_key"
             )
-            // A body edited by hand: the trigger derives its columns and keys again.
+            // A body edited by hand: the trigger derives its columns, time key and caller again.
             _ = try await check(
                 """
                 UPDATE gatehouse_audit.records SET body = '{"subject":"edited","time":"2026-12-05T23:59:59.000000000Z"}'
@@ -79,9 +94,10 @@ struct PostgresAuditSchemaTests {
             #expect(
                 try await check(
                     """
-                    SELECT subject_key = hashtextextended('edited', 0) AND time_key = 202612052359590000
-                        AND spiffe_key IS NULL
-                    FROM gatehouse_audit.records WHERE instance = 'old-1' AND seq = 0
+                    SELECT c.subject = 'edited' AND c.subject_key = hashtextextended('edited', 0)
+                        AND r.time_key = 202612052359590000 AND c.spiffe_id IS NULL AND c.spiffe_key IS NULL
+                    FROM gatehouse_audit.records r JOIN gatehouse_audit.callers c ON c.id = r.caller_id
+                    WHERE r.instance = 'old-1' AND r.seq = 0
                     """) == "t")
 
             try await offPool {
@@ -93,13 +109,13 @@ struct PostgresAuditSchemaTests {
                 try Self.expectPagesInOrder(store, AuditQuery(xroadClient: "EE/GOV/3/portal"), count: 2 * 63)
                 let since = UnixTime(seconds: 1_796_515_200 + 9, nanoseconds: 500_000_000)
                 try Self.expectPagesInOrder(store, AuditQuery(since: since), count: 2 * 500)
-                // What each query reads: the integer-keyed index of its filter in order (a page stops
-                // early; a bitmap scan would read and sort every match), the time key's otherwise. The
-                // migration's ANALYZE and dependency statistics are what make the filters' plans.
+                // What each query reads: the caller key's index for a filter on the caller, the time
+                // key's in order otherwise (a page stops early). The migration's ANALYZE makes the plans.
                 let plans: [(AuditQuery, String)] = [
-                    (AuditQuery(subject: "user-13"), "Index Scan using records_subject_key"),
-                    (AuditQuery(spiffeID: "spiffe://gov.example/sa/7"), "Index Scan using records_spiffe_key"),
-                    (AuditQuery(xroadClient: "EE/GOV/3/portal"), "Index Scan using records_xroad_key"),
+                    (AuditQuery(subject: "user-13"), "records_caller"),
+                    (AuditQuery(spiffeID: "spiffe://gov.example/sa/7"), "records_caller"),
+                    (AuditQuery(xroadClient: "EE/GOV/3/portal"), "records_caller"),
+                    (AuditQuery(subject: "user-1*"), "records_caller"),
                     (AuditQuery(), "Index Scan using records_time_key"),
                     (AuditQuery(since: since), "Index Scan using records_time_key"),
                     (AuditQuery(id: "x"), "records_id"),
