@@ -48,13 +48,13 @@ enum PolicyLinter {
 
     /// For each rule, the first earlier rule with the same shape (`-1` for none).
     ///
-    /// The shapes (sets of methods, paths and conditions) are built on all cores; the table that
-    /// finds the first of each shape is filled in rule order.
+    /// The shapes (sets of methods, paths and conditions) and their hashes are computed on all
+    /// cores; the table that finds the first of each shape is filled in rule order.
     private static func earlierDuplicates(_ rules: [CompiledRule], rulesPerChunk: Int) -> [Int] {
         let shapes = PolicyCompiler.concurrentChunks(rules.count, chunkSize: rulesPerChunk) { range in
-            rules[range].map(RuleShape.init)
+            rules[range].map { HashedShape(RuleShape($0)) }
         }
-        var first: [RuleShape: Int] = [:]
+        var first: [HashedShape: Int] = [:]
         first.reserveCapacity(rules.count)
         var duplicates = [Int](repeating: -1, count: rules.count)
         var position = 0
@@ -192,6 +192,22 @@ enum PolicyLinter {
             self.paths = Set(rule.paths)
             self.conditions = Set(rule.conditions)
         }
+    }
+
+    /// A rule shape with its hash computed once, where the shapes are built, so the serial table
+    /// that finds duplicates hashes one integer per rule.
+    private struct HashedShape: Hashable {
+        let shape: RuleShape
+        let hash: Int
+
+        init(_ shape: RuleShape) {
+            self.shape = shape
+            self.hash = shape.hashValue
+        }
+
+        static func == (lhs: HashedShape, rhs: HashedShape) -> Bool { lhs.hash == rhs.hash && lhs.shape == rhs.shape }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(self.hash) }
     }
 
     /// Rules indexed by the first literal segment of their paths, so only rules that could cover each other are compared.

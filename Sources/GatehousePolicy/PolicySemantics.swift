@@ -36,6 +36,7 @@ enum PolicySemantics {
 
     private static func checkUnique(_ names: [Located<String>], what: String, into bag: inout DiagnosticBag) {
         var first: [String: SourceLocation] = [:]
+        first.reserveCapacity(names.count)
         for name in names {
             if let earlier = first[name.value] {
                 bag.error(
