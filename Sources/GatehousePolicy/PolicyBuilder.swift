@@ -2,26 +2,35 @@ import GatehouseCore
 
 /// The tree-build stage: documents → compiled policies.
 enum PolicyBuilder {
-    static func compile(_ policy: PolicyDocument, groups: inout GroupResolver) -> CompiledPolicy {
-        var rules: [CompiledRule] = []
-        rules.reserveCapacity(policy.rules.count)
-        var storage = RuleStorage()
-        for rule in policy.rules {
-            var conditions = rule.conditions
+    /// Compiles one policy document.
+    ///
+    /// - Parameter rulesPerChunk: Above this many rules, the rules are built in chunks of this size
+    ///   on all cores (each chunk shares repeated lists within itself); the rules do not depend on it.
+    static func compile(
+        _ policy: PolicyDocument, groups: inout GroupResolver, rulesPerChunk: Int = PolicyCompiler.rulesPerChunk
+    ) -> CompiledPolicy {
+        // Groups first, in rule order: the resolver records which groups are used and reports
+        // unknown and circular ones as it goes.
+        var groupConditions: [Int: [Condition]] = [:]
+        for (index, rule) in policy.rules.enumerated() where !rule.groups.isEmpty || !rule.excludedGroups.isEmpty {
+            var conditions: [Condition] = []
             if !rule.groups.isEmpty, let patterns = groups.patterns(of: rule.groups) {
                 conditions.append(.principals(patterns, negated: false))
             }
             if !rule.excludedGroups.isEmpty, let patterns = groups.patterns(of: rule.excludedGroups) {
                 conditions.append(.principals(patterns, negated: true))
             }
-            rules.append(
-                CompiledRule(
-                    name: RuleStorage.copy(rule.name.value), action: rule.action, isShadow: rule.isShadow,
-                    methods: storage.shared(rule.methods), excludesMethods: rule.excludesMethods,
-                    paths: RuleStorage.copy(rule.paths.map { storage.pattern($0) }),
-                    conditions: conditions.sorted(by: Self.cheaperFirst).map { storage.condition($0) },
-                    location: rule.location, deniedResponse: rule.deniedResponse))
+            groupConditions[index] = conditions
         }
+        let documents = policy.rules
+        let resolved = groupConditions
+        let chunks = PolicyCompiler.concurrentChunks(documents.count, chunkSize: rulesPerChunk) { range in
+            var storage = RuleStorage()
+            return range.map { Self.rule(documents[$0], groupConditions: resolved[$0] ?? [], storage: &storage) }
+        }
+        var rules: [CompiledRule] = []
+        rules.reserveCapacity(documents.count)
+        for chunk in chunks { rules += chunk }
         let authentication =
             policy.authentication.map { document in
                 AuthenticationSummary(
@@ -39,6 +48,18 @@ enum PolicyBuilder {
             authentication: authentication, allowResponse: policy.response.allow,
             unauthenticatedResponse: policy.response.unauthenticated, forbiddenResponse: policy.response.forbidden,
             cache: policy.cache, logClaims: policy.logClaims)
+    }
+
+    /// One compiled rule, in storage of its own.
+    private static func rule(
+        _ rule: RuleDocument, groupConditions: [Condition], storage: inout RuleStorage
+    ) -> CompiledRule {
+        CompiledRule(
+            name: RuleStorage.copy(rule.name.value), action: rule.action, isShadow: rule.isShadow,
+            methods: storage.shared(rule.methods), excludesMethods: rule.excludesMethods,
+            paths: RuleStorage.copy(rule.paths.map { storage.pattern($0) }),
+            conditions: (rule.conditions + groupConditions).sorted(by: Self.cheaperFirst).map { storage.condition($0) },
+            location: rule.location, deniedResponse: rule.deniedResponse)
     }
 
     /// Orders leaf conditions so the cheap ones that most often fail run first.

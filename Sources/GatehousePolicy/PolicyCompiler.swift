@@ -77,7 +77,8 @@ package enum PolicyCompiler {
         var resolver = GroupResolver(groups: groups)
         var compiled: [(CompiledPolicy, PolicyDocument)] = []
         for policy in policies.sorted(by: { $0.name.value < $1.name.value }) {
-            compiled.append((PolicyBuilder.compile(policy, groups: &resolver), policy))
+            compiled.append(
+                (PolicyBuilder.compile(policy, groups: &resolver, rulesPerChunk: rulesPerChunk), policy))
         }
         resolver.resolveAll()
         for diagnostic in resolver.diagnostics.items {

@@ -9,7 +9,7 @@ struct ChunkedCompileTests {
     static let smallChunk = 7
 
     /// A policy of `count` rules; `special` replaces the rule at an index with other YAML lines.
-    static func policy(rules count: Int, special: [Int: [String]]) -> PolicySource {
+    static func policy(rules count: Int, special: [Int: [String]], after: [String] = []) -> PolicySource {
         var lines = ["kind: Policy", "name: big", "rules:"]
         for index in 0..<count {
             lines +=
@@ -18,7 +18,7 @@ struct ChunkedCompileTests {
                     "    claims: { realm_access.roles: { contains: reader-\(index) } }",
                 ]
         }
-        return PolicySource(path: "policies/big.yaml", text: lines.joined(separator: "\n") + "\n")
+        return PolicySource(path: "policies/big.yaml", text: (lines + after).joined(separator: "\n") + "\n")
     }
 
     @Test("Schema errors in several chunks come out as a serial read reports them")
@@ -58,6 +58,19 @@ struct ChunkedCompileTests {
                 11: ["  - name: r11", "    action: allow", "    methods: [GET]", "    paths: [/same]"],
                 20: ["  - name: r20", "    action: allow", "    methods: [GET]", "    paths: [/r20/**]"],
                 40: ["  - name: r40", "    action: allow", "    methods: [GET]", "    paths: [/r20/deep/x]"],
+                // Group conditions, resolved in rule order before the rules are built in chunks.
+                45: [
+                    "  - name: r45", "    action: allow", "    methods: [GET]", "    paths: [/r45/*]",
+                    "    groups: [readers]",
+                ],
+                46: [
+                    "  - name: r46", "    action: allow", "    methods: [GET]", "    paths: [/r46/*]",
+                    "    notGroups: [readers]",
+                ],
+            ],
+            after: [
+                "---", "kind: Group", "name: readers",
+                "members: { spiffeIds: [\"spiffe://gov.example/ns/records/sa/reader\"] }",
             ])
         let serial = PolicyCompiler.compile(sources: [source], rulesPerChunk: .max)
         let chunked = PolicyCompiler.compile(sources: [source], rulesPerChunk: Self.smallChunk)
@@ -65,6 +78,11 @@ struct ChunkedCompileTests {
         let chunkedSet = try #require(chunked.compiled)
         #expect(chunked.diagnostics == serial.diagnostics)
         #expect(chunkedSet.tree.policies.map(\.rules) == serialSet.tree.policies.map(\.rules))
+        let withGroups = try #require(chunkedSet.tree.policies.first?.rules[45...46])
+        #expect(
+            withGroups.map { $0.conditions.contains { if case .principals = $0 { true } else { false } } } == [
+                true, true,
+            ])
         let warnings = serial.warnings.map { "\($0.location.line): \($0.code.rawValue)" }
         #expect(
             warnings == [
