@@ -21,14 +21,17 @@ package protocol AccessEvaluator: Sendable {
     /// policy), else hands back the wait for it; the listeners answer a decided step on the
     /// event loop, without a task.
     ///
-    /// - Parameter request: The AuthZEN question, mapped into Core's request model.
+    /// - Parameters:
+    ///   - request: The AuthZEN question, mapped into Core's request model.
+    ///   - decisionID: The decision log id to give it (a batch makes its items' ids together,
+    ///     ``AuthZENDecisionIDs``); `nil` for a new one.
     /// - Returns: The evaluation, or the asynchronous rest of it. By default always the latter
-    ///   (``evaluate(_:)``).
-    func prepare(_ request: AuthzRequest) -> AccessEvaluationStep
+    ///   (``evaluate(_:)``, which makes its own id).
+    func prepare(_ request: AuthzRequest, decisionID: String?) -> AccessEvaluationStep
 }
 
 extension AccessEvaluator {
-    package func prepare(_ request: AuthzRequest) -> AccessEvaluationStep {
+    package func prepare(_ request: AuthzRequest, decisionID: String?) -> AccessEvaluationStep {
         .pending { await self.evaluate(request) }
     }
 }

@@ -126,7 +126,7 @@ extension AdminAPI {
                 let evaluation = try Self.authZENBody(bytes, AuthZENDTO.Evaluation.init(json:))
                 let request = try self.request(
                     for: evaluation, requestID: call.requestID, time: self.clock(), evaluator: evaluator)
-                return Self.decisionStep(evaluator.prepare(request), conclude: conclude)
+                return Self.decisionStep(evaluator.prepare(request, decisionID: nil), conclude: conclude)
             case .evaluations, .metadata:
                 let batch = try AuthZENBatch(
                     try Self.authZENBody(bytes, AuthZENDTO.Evaluations.init(json:)), requestID: call.requestID,
@@ -134,7 +134,7 @@ extension AdminAPI {
                 if let single = batch.single {
                     let request = try self.request(
                         for: single, requestID: call.requestID, time: batch.time, evaluator: evaluator)
-                    return Self.decisionStep(evaluator.prepare(request), conclude: conclude)
+                    return Self.decisionStep(evaluator.prepare(request, decisionID: nil), conclude: conclude)
                 }
                 return batch.run(conclude: conclude)
             }

@@ -15,6 +15,8 @@ struct AuthZENBatch: Sendable {
     private let requestID: String?
     let time: UnixTime
     private let evaluator: any AccessEvaluator
+    /// The items' decision log ids, made together (one random fill for the batch).
+    private let decisionIDs: AuthZENDecisionIDs
     private var results: [AuthZENItemAnswer] = []
     /// Whether any item reached the pipeline (a decision record).
     private var evaluated = false
@@ -30,6 +32,7 @@ struct AuthZENBatch: Sendable {
         self.requestID = requestID
         self.time = time
         self.evaluator = evaluator
+        self.decisionIDs = AuthZENDecisionIDs(count: self.items.count, at: time)
         self.results.reserveCapacity(self.items.count)
     }
 
@@ -63,7 +66,7 @@ struct AuthZENBatch: Sendable {
                 self.add(.failed(Self.failure(code: error.code, message: error.message)))
                 continue
             }
-            switch self.evaluator.prepare(request) {
+            switch self.evaluator.prepare(request, decisionID: self.decisionIDs[self.results.count]) {
             case .decided(let evaluation): self.add(.evaluated(evaluation))
             case .pending(let wait): return wait
             }

@@ -16,14 +16,14 @@ struct PipelineAccessEvaluator: AccessEvaluator {
     private static let caller = CallerFacts(trustsForwardedIdentity: true)
 
     func evaluate(_ request: AuthzRequest) async -> AccessEvaluation {
-        switch self.prepare(request) {
+        switch self.prepare(request, decisionID: nil) {
         case .decided(let evaluation): return evaluation
         case .pending(let wait): return await wait()
         }
     }
 
-    func prepare(_ request: AuthzRequest) -> AccessEvaluationStep {
-        switch self.pipeline.prepare(request, caller: Self.caller) {
+    func prepare(_ request: AuthzRequest, decisionID: String?) -> AccessEvaluationStep {
+        switch self.pipeline.prepare(request, caller: Self.caller, decisionID: decisionID) {
         case .decided(let check):
             return .decided(AccessEvaluation(decision: check.decision, decisionID: check.decisionID))
         case .pending(let pending):

@@ -135,9 +135,14 @@ package struct CheckPipeline: Sendable {
     ///   - request: The door's request, mapped into Core's model.
     ///   - caller: What the listener knows of the door's client (pinning, forwarded-identity trust, mTLS peer).
     ///   - started: ``startTime`` when the door began the check; by default now.
-    package func prepare(_ request: AuthzRequest, caller: CallerFacts, started: UInt64? = nil) -> Preparation {
+    ///   - decisionID: The decision log id to give the check; by default a new one
+    ///     (`DecisionID.make()`). A door that decides many checks at once (an AuthZEN batch) makes
+    ///     their ids together, with one random fill.
+    package func prepare(
+        _ request: AuthzRequest, caller: CallerFacts, started: UInt64? = nil, decisionID: String? = nil
+    ) -> Preparation {
         let started = started ?? self.startTime
-        let decisionID = DecisionID.make()
+        let decisionID = decisionID ?? DecisionID.make()
         switch self.decider.prepare(request, caller: caller) {
         case .decided(let decision):
             return .decided(self.finish(decision, request: request, decisionID: decisionID, started: started))

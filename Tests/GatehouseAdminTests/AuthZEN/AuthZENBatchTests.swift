@@ -67,6 +67,34 @@ struct AuthZENBatchTests {
         #expect(fixture.evaluator.requests.count == evaluated)
     }
 
+    @Test(
+        "Items decided at once are answered on the spot, each with its own id from the batch's one random fill",
+        arguments: AuthZENListener.allCases)
+    func decidedAtOnce(listener: AuthZENListener) async throws {
+        var fixture = AuthZENFixture()
+        fixture.evaluator = RecordingEvaluator(decidesAtOnce: true)
+        let response = try await fixture.withClient(listener) { client in
+            try await AuthZENFixture.post(
+                client, "/access/v1/evaluations",
+                Self.batch([Self.allow, Self.deny, #"{"resource": {"type": "route", "id": "/allowed/2"}}"#]))
+        }
+        #expect(response.status == .ok)
+        let ids = fixture.evaluator.decisionIDs.compactMap { $0 }
+        #expect(ids.count == 3)
+        #expect(Set(ids).count == 3)
+        // The batch's time is every id's prefix (48 bits of milliseconds), as DecisionID makes one.
+        let prefix = DecisionID.make(at: FakeAdministration.now, entropy: (0, 0)).prefix(12)
+        for id in ids {
+            #expect(id.count == 32 && id.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+            #expect(id.hasPrefix(prefix))
+        }
+        let answered = try Self.decisions(response).compactMap {
+            ($0["context"] as? [String: Any])?["decision_id"] as? String
+        }
+        #expect(answered == ids)
+        #expect(try Self.decisions(response).map { $0["decision"] as? Bool } == [true, false, true])
+    }
+
     @Test("permit_on_first_permit evaluates denials until the first permit", arguments: AuthZENListener.allCases)
     func permitAfterDenials(listener: AuthZENListener) async throws {
         let fixture = AuthZENFixture()

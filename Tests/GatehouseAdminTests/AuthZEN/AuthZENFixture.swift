@@ -11,6 +11,25 @@ import Synchronization
 /// An evaluator that allows `GET` of paths under `/allowed` and records every request it is asked.
 final class RecordingEvaluator: AccessEvaluator {
     private let asked = Mutex<[AuthzRequest]>([])
+    private let ids = Mutex<[String?]>([])
+    /// Whether ``prepare(_:decisionID:)`` decides at once (a cached decision), keeping the id it is
+    /// given, or leaves every evaluation to ``evaluate(_:)`` (the protocol's default).
+    let decidesAtOnce: Bool
+
+    init(decidesAtOnce: Bool = false) {
+        self.decidesAtOnce = decidesAtOnce
+    }
+
+    /// The decision ids ``prepare(_:decisionID:)`` was given, in order.
+    var decisionIDs: [String?] { self.ids.withLock { $0 } }
+
+    func prepare(_ request: AuthzRequest, decisionID: String?) -> AccessEvaluationStep {
+        guard self.decidesAtOnce else { return .pending { await self.evaluate(request) } }
+        self.ids.withLock { $0.append(decisionID) }
+        let evaluation = self.decide(request)
+        return .decided(
+            AccessEvaluation(decision: evaluation.decision, decisionID: decisionID ?? evaluation.decisionID))
+    }
 
     var paths: PathNormalizer.Configuration { .defaults }
 
@@ -18,6 +37,10 @@ final class RecordingEvaluator: AccessEvaluator {
     var requests: [AuthzRequest] { self.asked.withLock { $0 } }
 
     func evaluate(_ request: AuthzRequest) async -> AccessEvaluation {
+        self.decide(request)
+    }
+
+    private func decide(_ request: AuthzRequest) -> AccessEvaluation {
         let index = self.asked.withLock { asked in
             asked.append(request)
             return asked.count
@@ -36,7 +59,7 @@ struct AuthZENFixture {
     static let evaluatorToken = "evaluator-secret"
     // A valid field name: the force unwrap cannot fail.
     static let requestID = HTTPField.Name("X-Request-ID")!
-    let evaluator = RecordingEvaluator()
+    var evaluator = RecordingEvaluator()
 
     static let access = AdminAccess(tokens: [
         .init(name: "pep", digest: AdminFixture.digest(Self.evaluatorToken), role: .evaluator),
