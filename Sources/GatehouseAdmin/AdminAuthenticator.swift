@@ -1,5 +1,4 @@
 import Crypto
-import Foundation
 package import GatehouseCore
 
 /// Finds out who an admin API request comes from: the verified client certificate of its
@@ -47,30 +46,13 @@ package struct AdminAuthenticator: Sendable {
         return .authenticated(AdminCaller(name: match.name, credential: .token, role: match.role))
     }
 
-    /// The token of a `Bearer TOKEN` header value (the scheme in any case, RFC 9110 11.1).
+    /// The token of a `Bearer TOKEN` header value, read as the Envoy path reads bearer tokens
+    /// (``AuthorizationCredentials``): the scheme in any case (RFC 9110 §11.1), blanks (SP, HTAB)
+    /// around and after it ignored. `nil` for another scheme or no token.
     private static func bearerToken(_ value: String) -> String? {
-        if let token = Self.plainBearerToken(value) { return token }
-        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
-    }
-
-    /// The common shape, read without Foundation: `Bearer` in any case, one space, then printable
-    /// ASCII without a space. `nil` for anything else (several spaces, tabs, trailing blanks,
-    /// non-ASCII), which ``bearerToken(_:)`` reads the general way, so both give the same token.
-    private static func plainBearerToken(_ value: String) -> String? {
-        var value = value
-        return value.withUTF8 { bytes -> String? in
-            let scheme: StaticString = "bearer"
-            let length = scheme.utf8CodeUnitCount
-            guard bytes.count > length + 1, bytes[length] == UInt8(ascii: " ") else { return nil }
-            for index in 0..<length where bytes[index] | 0x20 != scheme.utf8Start[index] { return nil }
-            let token = UnsafeBufferPointer(rebasing: bytes[(length + 1)...])
-            // Printable ASCII other than the space: nothing a trim or a second split could change.
-            guard token.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
-            return String(decoding: token, as: UTF8.self)
-        }
+        guard let token = AuthorizationCredentials.credentials(in: value[...], scheme: "Bearer"), !token.isEmpty
+        else { return nil }
+        return String(token)
     }
 
     /// The configured token whose hash is the token's; every hash is compared in full.

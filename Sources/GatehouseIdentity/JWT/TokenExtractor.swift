@@ -54,43 +54,23 @@ package enum TokenExtractor {
     /// `token_ambiguous`, never one token of five segments.
     private static func credentials(inEach value: String, scheme: String?) -> [Substring] {
         guard value.utf8.contains(UInt8(ascii: ",")) else {
-            return self.credentials(in: value, scheme: scheme).map { [$0] } ?? []
+            return AuthorizationCredentials.credentials(in: value[...], scheme: scheme).map { [$0] } ?? []
         }
         return value.split(separator: ",").compactMap { part in
             // A blank part (`a.b.c, `) is the join of nothing, not a header sent empty.
-            self.trimmed(part).isEmpty ? nil : self.credentials(in: String(part), scheme: scheme)
+            AuthorizationCredentials.trimmed(part).isEmpty
+                ? nil : AuthorizationCredentials.credentials(in: part, scheme: scheme)
         }
-    }
-
-    /// The token in one header value: after `scheme` (case-insensitive) when one is configured, else the whole value.
-    ///
-    /// `nil` when the value uses another scheme (`Basic …`): that is not a bearer token at all.
-    package static func credentials(in value: String, scheme: String?) -> Substring? {
-        let trimmed = self.trimmed(Substring(value))
-        guard let scheme else { return trimmed }
-        guard let space = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
-            return ASCII.equal(ASCII.lowercased(trimmed), ASCII.lowercased(scheme)) ? "" : nil
-        }
-        guard ASCII.equal(ASCII.lowercased(trimmed[..<space]), ASCII.lowercased(scheme)) else { return nil }
-        return self.trimmed(trimmed[space...])
     }
 
     /// The values of the cookie `name` in one `Cookie` header (RFC 6265 §4.2), quotes removed.
     package static func cookies(named name: String, in header: String) -> [Substring] {
         header.split(separator: ";").compactMap { pair in
-            let pair = self.trimmed(pair)
+            let pair = AuthorizationCredentials.trimmed(pair)
             guard let equals = pair.firstIndex(of: "="), ASCII.equal(pair[..<equals], name) else { return nil }
-            var value = self.trimmed(pair[pair.index(after: equals)...])
+            var value = AuthorizationCredentials.trimmed(pair[pair.index(after: equals)...])
             if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
             return value
         }
-    }
-
-    private static func trimmed(_ text: Substring) -> Substring {
-        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let start = text.firstIndex(where: { !isBlank($0) }) else { return "" }
-        // Cannot fail: a non-blank character exists.
-        let end = text.lastIndex(where: { !isBlank($0) })!
-        return text[start...end]
     }
 }

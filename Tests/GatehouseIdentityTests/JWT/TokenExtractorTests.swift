@@ -4,26 +4,7 @@ import Testing
 
 @Suite("Token extraction")
 struct TokenExtractorTests {
-    @Test(
-        "The Bearer scheme is matched case-insensitively and whitespace trimmed",
-        arguments: [
-            ("Bearer abc", "abc"), ("bearer abc", "abc"), ("BEARER\tabc", "abc"), ("  Bearer   abc  ", "abc"),
-            ("Bearer", ""), ("Bearer   ", ""),
-        ])
-    func bearer(value: String, token: String) {
-        #expect(TokenExtractor.credentials(in: value, scheme: "Bearer") == Substring(token))
-    }
-
-    @Test(
-        "Other schemes hold no bearer token", arguments: ["Basic dXNlcg==", "Bearerabc", "Digest x", "Token abc", ""])
-    func otherSchemes(value: String) {
-        #expect(TokenExtractor.credentials(in: value, scheme: "Bearer") == nil)
-    }
-
-    @Test("A header without a scheme yields its trimmed value")
-    func bareHeader() {
-        #expect(TokenExtractor.credentials(in: "  a.b.c ", scheme: nil) == "a.b.c")
-    }
+    // How a header value is read (scheme, blanks) is AuthorizationCredentialsTests' (GatehouseCore).
 
     @Test("Cookies are split on ';', matched by exact name, unquoted")
     func cookies() {
