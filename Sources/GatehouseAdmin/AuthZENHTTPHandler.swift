@@ -132,6 +132,12 @@ final class AuthZENHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 self.finish(reading, head: head, body: .tooLarge, context: context)
                 return
             }
+            // A client that waits for leave to send its body (curl does past 1 MiB) gets it now, once admitted.
+            if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                context.writeAndFlush(
+                    self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
+                    promise: nil)
+            }
             var body = context.channel.allocator.buffer(capacity: min(length ?? 1024, AdminAPI.maxEvaluationBytes))
             body.clear()
             self.state = .reading(Reading(call: call, route: route, caller: caller, body: body), head)

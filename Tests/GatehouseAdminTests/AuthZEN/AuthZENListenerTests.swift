@@ -83,6 +83,23 @@ struct AuthZENListenerTests {
         #expect(fixture.evaluator.requests.map(\.id) == ["one", "two"])
     }
 
+    @Test("An admitted caller that sends Expect: 100-continue gets 100 Continue, then the answer")
+    func expectContinue() async throws {
+        let fixture = AuthZENFixture()
+        try await Self.withListener(fixture) { port in
+            let body = Self.single
+            let text = try await RawConnection.exchange(
+                port: port,
+                send: [
+                    "POST /access/v1/evaluation HTTP/1.1\r\nHost: pdp\r\nAuthorization: Bearer \(AuthZENFixture.evaluatorToken)\r\n"
+                        + "Expect: 100-continue\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+                        + body
+                ])
+            #expect(text.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK"), "\(text.prefix(200))")
+        }
+        #expect(fixture.evaluator.requests.count == 1)
+    }
+
     @Test("A request that never finishes is 408 at the request timeout; other connections are answered meanwhile")
     func slowClient() async throws {
         let fixture = AuthZENFixture()
