@@ -57,7 +57,7 @@ enum PolicyBuilder {
         CompiledRule(
             name: RuleStorage.copy(rule.name.value), action: rule.action, isShadow: rule.isShadow,
             methods: storage.shared(rule.methods), excludesMethods: rule.excludesMethods,
-            paths: RuleStorage.copy(rule.paths.map { storage.pattern($0) }),
+            paths: rule.paths.map { storage.pattern($0) },
             conditions: (rule.conditions + groupConditions).sorted(by: Self.cheaperFirst).map { storage.condition($0) },
             location: rule.location, deniedResponse: rule.deniedResponse)
     }

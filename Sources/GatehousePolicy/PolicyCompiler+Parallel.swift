@@ -49,14 +49,10 @@ extension PolicyCompiler {
     /// results keep the elements' order, so whatever is merged from them (diagnostics) comes out
     /// as a serial map would give it.
     static func concurrentMap<Element: Sendable, Transformed: Sendable>(
-        _ elements: some RandomAccessCollection<Element> & Sendable, chunkSize: Int = 16,
-        _ transform: @Sendable (Element) -> Transformed
+        _ elements: [Element], chunkSize: Int = 16, _ transform: @Sendable (Element) -> Transformed
     ) -> [Transformed] {
-        self.concurrentChunks(elements.count, chunkSize: chunkSize) { range in
-            let start = elements.index(elements.startIndex, offsetBy: range.lowerBound)
-            let end = elements.index(start, offsetBy: range.count)
-            return elements[start..<end].map(transform)
-        }.flatMap { $0 }
+        self.concurrentChunks(elements.count, chunkSize: chunkSize) { range in elements[range].map(transform) }
+            .flatMap { $0 }
     }
 
     /// `transform` applied to `0..<count` cut into consecutive ranges of `chunkSize`, on all

@@ -51,18 +51,12 @@ enum PolicyLinter {
     /// The shapes (sets of methods, paths and conditions) and their hashes are computed on all
     /// cores; the table that finds the first of each shape is filled in rule order.
     private static func earlierDuplicates(_ rules: [CompiledRule], rulesPerChunk: Int) -> [Int] {
-        let shapes = PolicyCompiler.concurrentChunks(rules.count, chunkSize: rulesPerChunk) { range in
-            rules[range].map { HashedShape(RuleShape($0)) }
-        }
+        let shapes = PolicyCompiler.concurrentMap(rules, chunkSize: rulesPerChunk) { HashedShape(RuleShape($0)) }
         var first: [HashedShape: Int] = [:]
         first.reserveCapacity(rules.count)
         var duplicates = [Int](repeating: -1, count: rules.count)
-        var position = 0
-        for chunk in shapes {
-            for shape in chunk {
-                if let earlier = first[shape] { duplicates[position] = earlier } else { first[shape] = position }
-                position += 1
-            }
+        for (position, shape) in shapes.enumerated() {
+            if let earlier = first[shape] { duplicates[position] = earlier } else { first[shape] = position }
         }
         return duplicates
     }

@@ -23,7 +23,8 @@ struct RuleStorage {
         }
     }
 
-    /// A copy of `array` in a buffer of its own (elements shared).
+    /// A copy of `array` in a buffer of its own (elements shared), for an array taken from the
+    /// document as it is; a `map` result is already one.
     static func copy<Element>(_ array: [Element]) -> [Element] {
         guard !array.isEmpty else { return [] }
         return array.withUnsafeBufferPointer { Array($0) }
@@ -40,7 +41,8 @@ struct RuleStorage {
     /// One shared copy of each distinct list of strings (method lists, claim paths).
     mutating func shared(_ list: [String]) -> [String] {
         if let existing = self.stringLists[list] { return existing }
-        let copy = Self.copy(list.map { self.shared($0) })
+        // `map` makes a new array here, after the YAML is gone: it is the copy.
+        let copy = list.map { self.shared($0) }
         self.stringLists[copy] = copy
         return copy
     }
@@ -48,11 +50,10 @@ struct RuleStorage {
     /// A path pattern with its own segment array.
     mutating func pattern(_ pattern: PathPattern) -> PathPattern {
         PathPattern(
-            segments: Self.copy(
-                pattern.segments.map { segment in
-                    if case .literal(let text) = segment { return .literal(Self.copy(text)) }
-                    return segment
-                }))
+            segments: pattern.segments.map { segment in
+                if case .literal(let text) = segment { return .literal(Self.copy(text)) }
+                return segment
+            })
     }
 
     /// A condition whose strings and arrays are copies or shared.
@@ -83,7 +84,7 @@ struct RuleStorage {
         switch match {
         case .equals(let value): return .equals(Self.claimValue(value))
         case .contains(let value): return .contains(Self.claimValue(value))
-        case .oneOf(let values): return .oneOf(Self.copy(values.map(Self.claimValue)))
+        case .oneOf(let values): return .oneOf(values.map(Self.claimValue))
         case .exists: return match
         }
     }
@@ -91,7 +92,7 @@ struct RuleStorage {
     private static func claimValue(_ value: ClaimValue) -> ClaimValue {
         switch value {
         case .string(let text): return .string(Self.copy(text))
-        case .array(let values): return .array(Self.copy(values.map(Self.claimValue)))
+        case .array(let values): return .array(values.map(Self.claimValue))
         case .number, .bool, .null, .object: return value
         }
     }
