@@ -4,4 +4,7 @@
 package enum AuditRecordColumns {
     /// (column name, top-level key in the body), in the schema's order.
     package static var derived: [(name: String, key: String)] { AuditStoreSchema.derivedColumns }
+    /// The caller's fields among them, in this order: kept once per distinct caller (a `callers`
+    /// table in each dialect), a record naming its caller by an integer id.
+    package static let callerColumns = ["subject", "spiffe_id", "xroad_client"]
 }

@@ -31,7 +31,7 @@ package struct AuditCaller: Hashable, Sendable {
 /// the writer's CPU (Tests/Benchmarks/README.md).
 extension AuditStoreKeys {
     /// The caller fields, as the derived columns name them.
-    static let callerColumns = ["subject", "spiffe_id", "xroad_client"]
+    static var callerColumns: [String] { AuditRecordColumns.callerColumns }
 
     /// Caller ids a query walks one by one (each in time order, merged); above this many, one walk
     /// of all of them sorted by SQLite.
@@ -76,7 +76,7 @@ extension AuditStoreKeys {
     }
 
     /// The columns of `temp.pending_keys`, the keys of one step's records read from their bodies.
-    static let pendingColumns = ["time", "instance", "seq", "id", "subject", "spiffe_id", "xroad_client"]
+    static let pendingColumns = ["time", "instance", "seq", "id"] + AuditRecordColumns.callerColumns
 
     static func createPendingKeys(_ db: Database) throws {
         try db.execute(

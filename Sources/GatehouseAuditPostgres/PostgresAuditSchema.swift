@@ -50,7 +50,7 @@ package enum PostgresAuditSchema {
 
     /// The caller's fields (v3): query columns kept in `callers`, once per distinct caller, not in
     /// every record; `records.caller_id` names the row.
-    static let callerColumns = ["subject", "spiffe_id", "xroad_client"]
+    static var callerColumns: [String] { AuditRecordColumns.callerColumns }
 
     /// The hash key of each caller field in `callers`, which its lookups use.
     static var callerKeys: [QueryKey] { queryKeys.filter { callerColumns.contains($0.source) } }
