@@ -24,6 +24,7 @@ package enum PostgresAuditSchema {
         ("v1-records-nodes-checkpoints", v1),
         ("v2-integer-query-keys", v2),
         ("v3-one-caller-key", v3),
+        ("v4-callers-interned-in-one-call", v4),
     ]
 
     /// A query index's integer key: a bigint column computed from a text column on insert.
@@ -109,23 +110,11 @@ package enum PostgresAuditSchema {
             """
     }
 
-    /// Adds the callers `$1`, `$2`, `$3` (the subjects, SPIFFE IDs and X-Road clients, one element
-    /// a caller) that `callers` does not hold yet. Run outside the batch's transaction, so a
-    /// caller's id, once read, is never rolled back.
-    static var internCallers: String {
-        """
-        INSERT INTO gatehouse_audit.callers (digest, \(callerColumns.joined(separator: ", ")), \(callerKeys.map(\.name).joined(separator: ", ")))
-        SELECT gatehouse_audit.caller_digest(s, p, x), s, p, x, \(callerKeys.map { $0.expression(["subject": "s", "spiffe_id": "p", "xroad_client": "x"][$0.source]!) }.joined(separator: ", "))
-        FROM unnest($1::text[], $2::text[], $3::text[]) AS t(s, p, x)
-        ON CONFLICT (digest) DO NOTHING
-        """
-    }
-
-    /// The ids of the callers `$1`, `$2`, `$3` (as ``internCallers``), with each one's position (1-based).
-    static let callerIDs = """
-        SELECT t.n, c.id FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(s, p, x, n)
-        JOIN gatehouse_audit.callers c ON c.digest = gatehouse_audit.caller_digest(s, p, x)
-        """
+    /// The ids of the callers `$1`, `$2`, `$3` (the subjects, SPIFFE IDs and X-Road clients, one
+    /// element a caller), each added to `callers` when new, with each one's position (1-based):
+    /// one round trip (``v4``). Run outside the batch's transaction, so a caller's id, once read,
+    /// is never rolled back.
+    static let internCallers = "SELECT n, id FROM gatehouse_audit.intern_callers($1::text[], $2::text[], $3::text[])"
 
     /// v2: the four query indexes on integer keys. With text keys (`subject, time, instance, seq`)
     /// an entry took ~75 bytes, too wide for PostgreSQL's split rule for grouped ascending inserts
@@ -307,6 +296,46 @@ package enum PostgresAuditSchema {
             """,
             "ANALYZE gatehouse_audit.records",
             "ANALYZE gatehouse_audit.callers",
+        ]
+    }
+
+    /// v4: callers interned by one function, `intern_callers(subjects, SPIFFE IDs, X-Road clients)`,
+    /// which adds the new ones and returns every one's id with its position. Before, the store sent
+    /// the same insert as v3's `caller_id()` held (the SQL written twice) and then read the ids in a
+    /// second round trip; now the store calls it once a batch with new callers (``internCallers``)
+    /// and `caller_id()`, which the UPDATE trigger and the deriving insert use, calls it for one.
+    /// PL/pgSQL takes a new snapshot for each statement, so the read sees a caller that a
+    /// concurrent writer committed while the insert waited on it.
+    private static var v4: [String] {
+        let fields = callerColumns.joined(separator: ", ")
+        let keys = callerKeys.map(\.name).joined(separator: ", ")
+        let keyValues = callerKeys.map { key in
+            key.expression(["subject": "t.s", "spiffe_id": "t.p", "xroad_client": "t.x"][key.source]!)
+        }.joined(separator: ", ")
+        return [
+            """
+            CREATE FUNCTION gatehouse_audit.intern_callers(s text[], p text[], x text[])
+            RETURNS TABLE (n bigint, id integer) LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO gatehouse_audit.callers (digest, \(fields), \(keys))
+                SELECT gatehouse_audit.caller_digest(t.s, t.p, t.x), t.s, t.p, t.x, \(keyValues)
+                FROM unnest(s, p, x) AS t(s, p, x)
+                WHERE t.s IS NOT NULL OR t.p IS NOT NULL OR t.x IS NOT NULL
+                ON CONFLICT (digest) DO NOTHING;
+                RETURN QUERY SELECT t.n, c.id FROM unnest(s, p, x) WITH ORDINALITY AS t(s, p, x, n)
+                    JOIN gatehouse_audit.callers c ON c.digest = gatehouse_audit.caller_digest(t.s, t.p, t.x);
+            END
+            $$
+            """,
+            // The id of caller (s, p, x), added when new; NULL for a record without any of the three.
+            """
+            CREATE OR REPLACE FUNCTION gatehouse_audit.caller_id(s text, p text, x text) RETURNS integer
+            LANGUAGE sql AS $$
+                SELECT CASE WHEN s IS NOT NULL OR p IS NOT NULL OR x IS NOT NULL THEN
+                    (SELECT i.id FROM gatehouse_audit.intern_callers(ARRAY[s], ARRAY[p], ARRAY[x]) AS i)
+                END
+            $$
+            """,
         ]
     }
 

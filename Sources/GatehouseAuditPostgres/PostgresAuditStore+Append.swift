@@ -133,7 +133,8 @@ extension PostgresAuditStore {
     }
 
     /// Each record's caller id (nil for a record without caller): from the store's memory of the
-    /// callers it has seen, the others added to `callers` when new and read in one round trip.
+    /// callers it has seen, the others added to `callers` when new and read back in the same call
+    /// (``PostgresAuditSchema/internCallers``): one round trip.
     func callerIDs(
         _ callers: [PostgresCaller], on connection: PostgresConnection, logger: Logger
     ) async throws -> [Int32?] {
@@ -161,11 +162,9 @@ extension PostgresAuditStore {
         }
         var binds = PostgresBindings(capacity: fields.count)
         for field in fields { binds.append(field) }
-        try await connection.query(
-            PostgresQuery(unsafeSQL: PostgresAuditSchema.internCallers, binds: binds), logger: logger)
         var found: [PostgresCaller: Int32] = [:]
         for try await (position, id) in try await connection.query(
-            PostgresQuery(unsafeSQL: PostgresAuditSchema.callerIDs, binds: binds), logger: logger
+            PostgresQuery(unsafeSQL: PostgresAuditSchema.internCallers, binds: binds), logger: logger
         ).decode((Int64, Int32).self) {
             found[unknown[Int(position) - 1]] = id
         }

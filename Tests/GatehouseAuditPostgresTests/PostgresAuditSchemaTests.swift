@@ -109,6 +109,18 @@ struct PostgresAuditSchemaTests {
                 try Self.expectPagesInOrder(store, AuditQuery(xroadClient: "EE/GOV/3/portal"), count: 2 * 63)
                 let since = UnixTime(seconds: 1_796_515_200 + 9, nanoseconds: 500_000_000)
                 try Self.expectPagesInOrder(store, AuditQuery(since: since), count: 2 * 500)
+                // Pages of one and two rows through a subject between two times: `old-2`'s record
+                // shares each time key (100 µs) with `old-1`'s, and `since` is a record's own time,
+                // so rows at the cursor's, since's and until's keys must be found beyond the bound.
+                var window = AuditQuery(subject: "user-13")
+                window.since = UnixTime(seconds: 1_796_515_200 + 9, nanoseconds: 613_000_000)
+                window.until = UnixTime(seconds: 1_796_515_200 + 9, nanoseconds: 913_000_000)
+                for limit in [1, 2, 3] {
+                    try Self.expectPagesInOrder(store, window, count: 2 * 3, limit: limit)
+                }
+                var other = AuditQuery(subject: "user-1*")
+                other.instance = "old-2"
+                try Self.expectPagesInOrder(store, other, count: 11 * 100, limit: 250)
                 // What each query reads: the caller key's index for a filter on the caller, the time
                 // key's in order otherwise (a page stops early). The migration's ANALYZE makes the plans.
                 let plans: [(AuditQuery, String)] = [
@@ -124,6 +136,14 @@ struct PostgresAuditSchemaTests {
                     let plan = try store.plan(for: query).joined(separator: "; ")
                     #expect(plan.contains(index), "\(query): \(plan)")
                 }
+                // A page deep into a subject: each of its callers' entries read from the index
+                // just past the cursor, cut at a page (a LIMIT over each caller's scan), not all
+                // that remain sorted.
+                let deep = try store.query(AuditQuery(subject: "user-13"), limit: 150)
+                let lines = try store.plan(for: AuditQuery(subject: "user-13"), after: try #require(deep.next))
+                let scan = try #require(lines.firstIndex { $0.contains("using records_caller on records r") })
+                #expect(scan > 0 && lines[scan - 1].contains("Limit"), "\(lines.joined(separator: "; "))")
+                #expect(lines[scan + 1].contains("Index Cond: ((caller_id = c.id) AND (time_key > "), "\(lines)")
 
                 // The migrated store takes a writer's records beside the old ones, and verifies them.
                 try store.lock(instance: "gh-1")
@@ -154,13 +174,16 @@ struct PostgresAuditSchemaTests {
         }
     }
 
-    /// Reads `query` 37 rows a page and expects `count` rows in (time, instance, seq) order, each
-    /// one `query` asked for.
-    private static func expectPagesInOrder(_ store: PostgresAuditStore, _ query: AuditQuery, count: Int) throws {
+    /// Reads `query` `limit` rows a page and expects `count` rows in (time, instance, seq) order,
+    /// each one `query` asked for.
+    private static func expectPagesInOrder(
+        _ store: PostgresAuditStore, _ query: AuditQuery, count: Int, limit: Int = 37
+    ) throws {
         var rows: [AuditQueryRow] = []
         var cursor: AuditCursor?
         repeat {
-            let page = try store.query(query, after: cursor, limit: 37)
+            let page = try store.query(query, after: cursor, limit: limit)
+            #expect(page.rows.count == limit || page.next == nil, "\(query): a short page before the end")
             rows += page.rows
             cursor = page.next
         } while cursor != nil
@@ -170,6 +193,12 @@ struct PostgresAuditSchemaTests {
         #expect(Set(order.map { "\($0.instance)/\($0.seq)" }).count == count, "\(query)")
         if let since = query.since {
             #expect(rows.allSatisfy { $0.time >= AuditLeafTime.format(since) })
+        }
+        if let until = query.until {
+            #expect(rows.allSatisfy { $0.time < AuditLeafTime.format(until) })
+        }
+        if let instance = query.instance {
+            #expect(rows.allSatisfy { $0.instance == instance })
         }
     }
 }

@@ -112,7 +112,11 @@ case "query":
         pages += 1
     } while cursor != nil && pages < 50
     print(String(format: "50 pages (5,000 rows) by cursor: %.1f ms", seconds(clock.now - deep) * 1000))
-    for line in try store.plan(for: AuditQuery(subject: subject)) { print("plan: \(line)") }
+    for line in try store.plan(for: AuditQuery(subject: subject), analyze: true) { print("first page: \(line)") }
+    // The page after the 50th, run and timed by PostgreSQL step by step.
+    for line in try store.plan(for: AuditQuery(subject: subject), after: cursor, analyze: true) {
+        print("page 51: \(line)")
+    }
     store.close()
 default:
     print("unknown mode \(arguments[1])")
