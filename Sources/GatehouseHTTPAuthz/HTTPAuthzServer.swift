@@ -85,9 +85,12 @@ final class HTTPAuthzServer: Sendable {
     ) throws {
         try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
         if let idleTimeout {
-            try pipeline.addHandler(IdleStateHandler(allTimeout: TimeAmount(idleTimeout)))
+            // A read timeout: "no request" is nothing read. (An all-timeout also tracks every write
+            // with a promise of its own, three allocations and callbacks an answer.)
+            try pipeline.addHandler(IdleStateHandler(readTimeout: TimeAmount(idleTimeout)))
         }
-        try pipeline.addHandler(HTTPAuthzHandler(endpoint: endpoint, caller: caller))
+        try pipeline.addHandler(
+            HTTPAuthzHandler(endpoint: endpoint, caller: caller, idsAtOnce: DecisionIDEntropy.maxIDsAtOnce))
     }
 
     /// HTTP/2: each stream is one request, translated to HTTP/1's parts for its own
@@ -108,7 +111,8 @@ final class HTTPAuthzServer: Sendable {
         ) { stream in
             stream.eventLoop.makeCompletedFuture {
                 try stream.pipeline.syncOperations.addHandlers(
-                    HTTP2FramePayloadToHTTP1ServerCodec(), HTTPAuthzHandler(endpoint: endpoint, caller: caller))
+                    HTTP2FramePayloadToHTTP1ServerCodec(),
+                    HTTPAuthzHandler(endpoint: endpoint, caller: caller, idsAtOnce: 1))
             }
         }
         try pipeline.addHandler(manager)

@@ -42,8 +42,10 @@ package struct HTTPAuthzAnswer: Sendable {
                 headers.add(
                     name: "x-envoy-auth-headers-to-remove", value: decision.headersToRemove.joined(separator: ","))
             }
-            for field in decision.dynamicMetadata(decisionID: decisionID, fields: metadata) {
-                headers.add(name: Self.metadataHeader(field.key), value: field.value)
+            for field in metadata.fields {
+                if let value = decision.metadataValue(field, decisionID: decisionID) {
+                    headers.add(name: Self.metadataHeader(field), value: value)
+                }
             }
         } else {
             for mutation in decision.headersToSet { headers.add(name: mutation.name, value: mutation.value) }
@@ -59,8 +61,21 @@ package struct HTTPAuthzAnswer: Sendable {
     }
 
     /// `x-gatehouse-metadata-` and the metadata field with `_` as `-` (`decision_id` →
-    /// `x-gatehouse-metadata-decision-id`).
-    static func metadataHeader(_ field: String) -> String {
-        "x-gatehouse-metadata-" + field.replacing("_", with: "-")
+    /// `x-gatehouse-metadata-decision-id`). Literals, not built a request: replacing `_` in the
+    /// field's name on every answer cost 5 % of an HTTP-mode check.
+    package static func metadataHeader(_ field: MetadataFields.Field) -> String {
+        switch field {
+        case .decisionID: return "x-gatehouse-metadata-decision-id"
+        case .decision: return "x-gatehouse-metadata-decision"
+        case .reason: return "x-gatehouse-metadata-reason"
+        case .reasonDetail: return "x-gatehouse-metadata-reason-detail"
+        case .status: return "x-gatehouse-metadata-status"
+        case .policyRevision: return "x-gatehouse-metadata-policy-revision"
+        case .cache: return "x-gatehouse-metadata-cache"
+        case .policy: return "x-gatehouse-metadata-policy"
+        case .rule: return "x-gatehouse-metadata-rule"
+        case .subject: return "x-gatehouse-metadata-subject"
+        case .shadowRules: return "x-gatehouse-metadata-shadow-rules"
+        }
     }
 }

@@ -49,4 +49,38 @@ struct HTTPAuthzAnswerTests {
         #expect(answer.head.headers["connection"] == ["close"])
         #expect(answer.body == "no token")
     }
+
+    @Test("Every metadata field's header is x-gatehouse-metadata- and its name with - for _")
+    func metadataHeaderNames() {
+        for field in MetadataFields.Field.allCases {
+            let expected = "x-gatehouse-metadata-" + String(field.rawValue.map { $0 == "_" ? "-" : $0 })
+            #expect(HTTPAuthzAnswer.metadataHeader(field) == expected)
+        }
+    }
+}
+
+@Suite("Decision ids of HTTP-mode checks")
+struct DecisionIDEntropyTests {
+    @Test("Ids across several refills: 32 hex digits, the check's time first, all different")
+    func idsAcrossRefills() {
+        var entropy = DecisionIDEntropy(idsAtOnce: 4)
+        let time = UnixTime(seconds: 1_765_000_000, nanoseconds: 123_000_000)
+        let ids = (0..<(3 * DecisionIDEntropy.maxIDsAtOnce)).map { _ in entropy.next(at: time) }
+        let prefix = DecisionID.make(at: time, entropy: (0, 0)).prefix(12)
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            #expect(id.utf8.count == 32)
+            #expect(id.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+            #expect(id.hasPrefix(prefix))
+        }
+    }
+
+    @Test("A refill larger than one getentropy call is capped, and one id at a time works")
+    func bounds() {
+        var large = DecisionIDEntropy(idsAtOnce: 1000)
+        var single = DecisionIDEntropy(idsAtOnce: 1)
+        let time = UnixTime(seconds: 1, nanoseconds: 0)
+        let ids = (0..<40).flatMap { _ in [large.next(at: time), single.next(at: time)] }
+        #expect(Set(ids).count == ids.count)
+    }
 }
