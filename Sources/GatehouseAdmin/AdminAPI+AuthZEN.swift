@@ -47,14 +47,14 @@ extension AdminAPI {
         switch self.startAuthZEN(call) {
         case .answered(let reply):
             return reply
-        case .readBody(let route, let caller):
+        case .readBody(let admission):
             let body: AuthZENBody
             do {
                 body = .bytes(try await request.body.collect(upTo: Self.maxEvaluationBytes))
             } catch is NIOTooManyBytesError {
                 body = .tooLarge
             }
-            return await self.finishAuthZEN(call, route: route, caller: caller, body: body).reply()
+            return await self.finishAuthZEN(call, admission, body: body).reply()
         }
     }
 
@@ -64,7 +64,7 @@ extension AdminAPI {
     /// - Parameter call: The request head, as either listener read it.
     /// - Returns: The whole answer, or the route and caller to finish with the body.
     package func startAuthZEN(_ call: AuthZENCall) -> AuthZENStart {
-        guard let route = AuthZENRoute(path: call.path), self.evaluator != nil else {
+        guard let route = AuthZENRoute(path: call.path), let evaluator = self.evaluator else {
             return .answered(
                 Self.echoing(
                     call,
@@ -84,15 +84,20 @@ extension AdminAPI {
             reply.headers[.allow] = route.method.rawValue
             return .answered(Self.echoing(call, reply))
         }
-        if route == .metadata {
+        let evaluationRoute: AuthZENAdmission.Route
+        switch route {
+        case .metadata:
             return .answered(Self.echoing(call, AdminResponse.authZEN(self.metadata(for: call).write(into:))))
+        case .evaluation: evaluationRoute = .evaluation
+        case .evaluations: evaluationRoute = .evaluations
         }
         let admission = self.admit(
             authorization: call.authorization, peer: call.peer, action: route.action, needs: .evaluator,
             record: { call.recordFacts })
         switch admission {
         case .refused(let reply): return .answered(Self.echoing(call, reply))
-        case .admitted(let caller): return .readBody(route, caller)
+        case .admitted(let caller):
+            return .readBody(AuthZENAdmission(route: evaluationRoute, caller: caller, evaluator: evaluator))
         }
     }
 
@@ -102,47 +107,51 @@ extension AdminAPI {
     ///
     /// - Parameters:
     ///   - call: The request head.
-    ///   - route: `evaluation` or `evaluations`, as ``startAuthZEN(_:)`` found it.
-    ///   - caller: The admitted caller.
+    ///   - admission: The route, caller and evaluator ``startAuthZEN(_:)`` admitted.
     ///   - body: The body, or that it was too large.
-    package func finishAuthZEN(
-        _ call: AuthZENCall, route: AuthZENRoute, caller: AdminCaller, body: AuthZENBody
-    ) -> AuthZENStep {
+    package func finishAuthZEN(_ call: AuthZENCall, _ admission: AuthZENAdmission, body: AuthZENBody) -> AuthZENStep {
+        let action = admission.route.action
+        let caller = admission.caller
         let conclude: @Sendable (AdminAnswer) -> AdminReply = { answer in
             Self.echoing(
-                call,
-                self.conclude(answer, caller: caller, action: route.action, level: .debug, record: { call.recordFacts })
+                call, self.conclude(answer, caller: caller, action: action, level: .debug, record: { call.recordFacts })
             )
         }
-        do {
-            guard let evaluator = self.evaluator else { throw AdminRequestError.notServed }
-            guard case .bytes(let bytes) = body else {
-                throw AdminRequestError(
-                    status: .contentTooLarge, code: "too_large",
-                    message: "The body is larger than \(Self.maxEvaluationBytes) bytes; split the batch.")
-            }
-            switch route {
-            case .evaluation:
-                let evaluation = try Self.authZENBody(bytes, AuthZENDTO.Evaluation.init(json:))
-                let request = try self.request(
-                    for: evaluation, requestID: call.requestID, time: self.clock(), evaluator: evaluator)
-                return Self.decisionStep(evaluator.prepare(request, decisionID: nil), conclude: conclude)
-            case .evaluations, .metadata:
-                let batch = try AuthZENBatch(
-                    try Self.authZENBody(bytes, AuthZENDTO.Evaluations.init(json:)), requestID: call.requestID,
-                    time: self.clock(), evaluator: evaluator)
-                if let single = batch.single {
-                    let request = try self.request(
-                        for: single, requestID: call.requestID, time: batch.time, evaluator: evaluator)
-                    return Self.decisionStep(evaluator.prepare(request, decisionID: nil), conclude: conclude)
-                }
-                return batch.run(conclude: conclude)
-            }
-        } catch let error as AdminRequestError {
-            return .answered(conclude(AdminAnswer(error.response, outcome: "\(error.status.code) \(error.code)")))
+        do throws(AdminRequestError) {
+            return try self.evaluate(call, admission, body: body, conclude: conclude)
         } catch {
-            // Only AdminRequestError is thrown above.
-            return .answered(conclude(AdminAnswer(AdminRequestError.notServed.response)))
+            return .answered(conclude(AdminAnswer(error.response, outcome: "\(error.status.code) \(error.code)")))
+        }
+    }
+
+    /// The evaluations of an admitted call's body; ``AdminRequestError`` for a request wrong as a
+    /// whole (413, 400).
+    private func evaluate(
+        _ call: AuthZENCall, _ admission: AuthZENAdmission, body: AuthZENBody,
+        conclude: @escaping @Sendable (AdminAnswer) -> AdminReply
+    ) throws(AdminRequestError) -> AuthZENStep {
+        let evaluator = admission.evaluator
+        guard case .bytes(let bytes) = body else {
+            throw AdminRequestError(
+                status: .contentTooLarge, code: "too_large",
+                message: "The body is larger than \(Self.maxEvaluationBytes) bytes; split the batch.")
+        }
+        switch admission.route {
+        case .evaluation:
+            let evaluation = try Self.authZENBody(bytes, AuthZENDTO.Evaluation.init(json:))
+            let request = try self.request(
+                for: evaluation, requestID: call.requestID, time: self.clock(), evaluator: evaluator)
+            return Self.decisionStep(evaluator.prepare(request, decisionID: nil), conclude: conclude)
+        case .evaluations:
+            let batch = try AuthZENBatch(
+                try Self.authZENBody(bytes, AuthZENDTO.Evaluations.init(json:)), requestID: call.requestID,
+                time: self.clock(), evaluator: evaluator)
+            if let single = batch.single {
+                let request = try self.request(
+                    for: single, requestID: call.requestID, time: batch.time, evaluator: evaluator)
+                return Self.decisionStep(evaluator.prepare(request, decisionID: nil), conclude: conclude)
+            }
+            return batch.run(conclude: conclude)
         }
     }
 
@@ -163,7 +172,7 @@ extension AdminAPI {
     /// One evaluation whose missing entity is the whole request's fault: 400.
     func request(
         for evaluation: AuthZENDTO.Evaluation, requestID: String?, time: UnixTime, evaluator: any AccessEvaluator
-    ) throws -> AuthzRequest {
+    ) throws(AdminRequestError) -> AuthzRequest {
         do {
             return try AuthZENMapping.request(
                 for: evaluation, requestID: requestID, time: time, paths: evaluator.paths)
@@ -186,7 +195,7 @@ extension AdminAPI {
     /// JSON, or not of the shape `shape` reads.
     static func authZENBody<Body>(
         _ bytes: ByteBuffer, _ shape: (AuthZENValue) throws(AuthZENJSONError) -> Body
-    ) throws -> Body {
+    ) throws(AdminRequestError) -> Body {
         let parsed = bytes.withUnsafeReadableBytes { raw in
             Result { () throws(AuthZENJSONError) -> Body in try shape(AuthZENJSON.value(from: raw)) }
         }
@@ -222,7 +231,7 @@ enum AuthZENSemantic {
     /// Stop after the first `decision: true`.
     case permitOnFirstPermit
 
-    init(_ text: String?) throws {
+    init(_ text: String?) throws(AdminRequestError) {
         switch text {
         case nil, "execute_all": self = .executeAll
         case "deny_on_first_deny": self = .denyOnFirstDeny
@@ -282,10 +291,4 @@ extension AdminResponse {
         write(&buffer)
         return AdminReply(status: .ok, headers: [.contentType: "application/json"], body: buffer)
     }
-}
-
-extension AdminRequestError {
-    /// The AuthZEN routes without an evaluator (the server serves none).
-    static let notServed = AdminRequestError(
-        status: .notFound, code: "not_found", message: "This server answers no AuthZEN evaluations.")
 }

@@ -25,7 +25,7 @@ struct AuthZENBatch: Sendable {
     /// - Throws: ``AdminRequestError`` (400 `invalid_options`) for an unknown `evaluations_semantic`.
     init(
         _ body: AuthZENDTO.Evaluations, requestID: String?, time: UnixTime, evaluator: any AccessEvaluator
-    ) throws {
+    ) throws(AdminRequestError) {
         self.semantic = try AuthZENSemantic(body.options?.evaluationsSemantic)
         self.items = body.evaluations ?? []
         self.defaults = body.defaults

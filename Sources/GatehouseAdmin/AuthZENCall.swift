@@ -87,9 +87,31 @@ package enum AuthZENRoute: Sendable, Hashable {
 package enum AuthZENStart: Sendable {
     /// The whole answer: the metadata, a refusal (401, 403), 404 or 405. Its body, if any, is not read.
     case answered(AdminReply)
-    /// An admitted caller: read the body (at most ``AdminAPI/maxEvaluationBytes``), then
-    /// ``AdminAPI/finishAuthZEN(_:route:caller:body:)``.
-    case readBody(AuthZENRoute, AdminCaller)
+    /// An admitted evaluation call: read the body (at most ``AdminAPI/maxEvaluationBytes``), then
+    /// ``AdminAPI/finishAuthZEN(_:_:body:)``.
+    case readBody(AuthZENAdmission)
+}
+
+/// An evaluation call whose head was admitted: what answering its body needs, so that
+/// ``AdminAPI/finishAuthZEN(_:_:body:)`` has no route or evaluator left to check again.
+package struct AuthZENAdmission: Sendable {
+    /// Which of the two evaluation routes (never the metadata, which has no body).
+    package enum Route: Sendable {
+        /// `POST /access/v1/evaluation`.
+        case evaluation
+        /// `POST /access/v1/evaluations`.
+        case evaluations
+
+        /// The action's name in the log and the admin record.
+        var action: String { self == .evaluation ? AuthZENRoute.evaluation.action : AuthZENRoute.evaluations.action }
+    }
+
+    /// The route.
+    let route: Route
+    /// The admitted caller (role `evaluator` or above).
+    let caller: AdminCaller
+    /// The pipeline that answers.
+    let evaluator: any AccessEvaluator
 }
 
 /// An admitted call's body, as the listener read it.

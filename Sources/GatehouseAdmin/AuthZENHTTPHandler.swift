@@ -1,3 +1,4 @@
+import GatehouseCore
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
@@ -8,7 +9,7 @@ import NIOHTTP1
 /// The head is judged at once (``AdminAPI/startAuthZEN(_:)``: 404, 405, metadata, 401/403); an
 /// admitted call's body is gathered up to ``AdminAPI/maxEvaluationBytes`` (a larger one is 413 and
 /// the connection closes without reading the rest), then answered by
-/// ``AdminAPI/finishAuthZEN(_:route:caller:body:)``: on the event loop when every evaluation is
+/// ``AdminAPI/finishAuthZEN(_:_:body:)``: on the event loop when every evaluation is
 /// decided at once, else from a task whose answer comes back to the event loop.
 ///
 /// A slow client cannot hold the connection: a request whose head and body do not arrive within
@@ -28,9 +29,9 @@ final class AuthZENHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The request being read, from its head to its end.
     private struct Reading {
         var call: AuthZENCall
-        var route: AuthZENRoute
-        var caller: AdminCaller
-        var body: ByteBuffer
+        var admission: AuthZENAdmission
+        /// The body so far: the first part as it came, the others appended to it; `nil` before any.
+        var body: ByteBuffer?
     }
 
     /// Where the connection is in its current request.
@@ -49,6 +50,10 @@ final class AuthZENHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private let endpoint: Endpoint
+    /// The client certificate the connection's handshake verified, looked up once, at the first
+    /// request (the handshake records it before any request can arrive), not at every request
+    /// under the listener's shared lock.
+    private var peer: PeerIdentity??
     private var state = State.idle
     /// The request timeout of the request being read.
     private var deadline: Scheduled<Void>?
@@ -65,20 +70,28 @@ final class AuthZENHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.begin(head, context: context)
         case .body(let part):
             guard case .reading(var reading, let head) = self.state else { return }
-            guard reading.body.readableBytes + part.readableBytes <= AdminAPI.maxEvaluationBytes else {
+            let received = reading.body?.readableBytes ?? 0
+            guard received + part.readableBytes <= AdminAPI.maxEvaluationBytes else {
                 self.finish(reading, head: head, body: .tooLarge, context: context)
                 return
             }
             // Take the buffer out of the state so that appending does not copy it.
             self.state = .answering
-            reading.body.writeImmutableBuffer(part)
+            if var body = reading.body {
+                reading.body = nil
+                body.writeImmutableBuffer(part)
+                reading.body = body
+            } else {
+                // The first part is kept as it came (most bodies arrive in one): no copy.
+                reading.body = part
+            }
             self.state = .reading(reading, head)
         case .end:
             self.deadline?.cancel()
             self.deadline = nil
             switch self.state {
             case .reading(let reading, let head):
-                self.finish(reading, head: head, body: .bytes(reading.body), context: context)
+                self.finish(reading, head: head, body: .bytes(reading.body ?? ByteBuffer()), context: context)
             case .discarding(let reply, let head):
                 self.write(reply, head: head, context: context)
             case .draining:
@@ -117,7 +130,7 @@ final class AuthZENHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             authority: head.headers.first(name: "host"), scheme: api.scheme,
             authorization: head.headers.first(name: "authorization"),
             requestID: head.headers.first(name: "x-request-id"),
-            peer: api.connections.peer(of: ObjectIdentifier(context.channel)), receivedAt: api.clock())
+            peer: self.connectionPeer(context: context), receivedAt: api.clock())
         let timeout = TimeAmount(self.endpoint.requestTimeout)
         self.deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
             self.timedOut(context: context)
@@ -125,8 +138,8 @@ final class AuthZENHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch api.startAuthZEN(call) {
         case .answered(let reply):
             self.state = .discarding(reply, head)
-        case .readBody(let route, let caller):
-            let reading = Reading(call: call, route: route, caller: caller, body: ByteBuffer())
+        case .readBody(let admission):
+            let reading = Reading(call: call, admission: admission, body: nil)
             let length = head.headers.first(name: "content-length").flatMap { Int($0) }
             if let length, length > AdminAPI.maxEvaluationBytes {
                 self.finish(reading, head: head, body: .tooLarge, context: context)
@@ -138,10 +151,16 @@ final class AuthZENHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                     self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
                     promise: nil)
             }
-            var body = context.channel.allocator.buffer(capacity: min(length ?? 1024, AdminAPI.maxEvaluationBytes))
-            body.clear()
-            self.state = .reading(Reading(call: call, route: route, caller: caller, body: body), head)
+            self.state = .reading(reading, head)
         }
+    }
+
+    /// The connection's verified client certificate, if any: looked up at its first request and kept.
+    private func connectionPeer(context: ChannelHandlerContext) -> PeerIdentity? {
+        if let peer = self.peer { return peer }
+        let peer = self.endpoint.api.connections.peer(of: ObjectIdentifier(context.channel))
+        self.peer = .some(peer)
+        return peer
     }
 
     /// The request did not arrive within the request timeout: 408, and the connection closes.
@@ -168,8 +187,7 @@ final class AuthZENHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// answered 413 at once; the rest of it is dropped and the connection closes when it ends.
     private func finish(_ reading: Reading, head: HTTPRequestHead, body: AuthZENBody, context: ChannelHandlerContext) {
         self.state = .answering
-        let step = self.endpoint.api.finishAuthZEN(
-            reading.call, route: reading.route, caller: reading.caller, body: body)
+        let step = self.endpoint.api.finishAuthZEN(reading.call, reading.admission, body: body)
         let afterwards: Afterwards
         if case .tooLarge = body { afterwards = .drain } else { afterwards = .keepAlive }
         switch step {

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// Hummingbird's request and response machinery.
 ///
 /// The handler is the admin listener's (``AdminAPI/startAuthZEN(_:)``,
-/// ``AdminAPI/finishAuthZEN(_:route:caller:body:)``): the same routes, authentication, limits,
+/// ``AdminAPI/finishAuthZEN(_:_:body:)``): the same routes, authentication, limits,
 /// errors and decision log records. TLS and client certificates go through ``AdminListenerTLS``,
 /// as on the admin listener. HTTP/2 is not offered (ALPN `http/1.1` only).
 ///

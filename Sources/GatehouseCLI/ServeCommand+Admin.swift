@@ -33,28 +33,26 @@ extension ServeCommand {
         let logger = Logger(label: "gatehouse.admin")
         let security = try Self.adminSecurity(settings, file: file)
         let scheme = settings.tls == nil ? "http" : "https"
-        var services: [any Service] = []
-        if let address = settings.listen {
-            let api = AdminAPI(
+        // Each listener gets an API value of its own (its own connections: each keeps the client
+        // certificates of its own), with the same callers, limits and decision log.
+        let api = { (evaluator: (any AccessEvaluator)?) in
+            AdminAPI(
                 administration: administration, isReady: isReady, metrics: metrics, access: settings.access,
                 maxBundleBytes: settings.maxBundleBytes, logger: logger, audit: audit, decisionLog: decisionLog,
-                auditStatus: auditStatus, evaluator: settings.authzenOnAdmin ? evaluator : nil, scheme: scheme)
+                auditStatus: auditStatus, evaluator: evaluator, scheme: scheme)
+        }
+        var services: [any Service] = []
+        if let address = settings.listen {
             services.append(
                 AdminServer(
-                    api: api,
+                    api: api(settings.authzenOnAdmin ? evaluator : nil),
                     configuration: AdminServerConfiguration(host: address.host, port: address.port, security: security),
                     logger: logger))
         }
         if let address = settings.authzenListen, let evaluator {
-            // The AuthZEN listener's own API value: the same callers, limits and decision log, its own
-            // connections (each listener keeps the client certificates of its own).
-            let api = AdminAPI(
-                administration: administration, isReady: isReady, metrics: metrics, access: settings.access,
-                maxBundleBytes: settings.maxBundleBytes, logger: logger, audit: audit, decisionLog: decisionLog,
-                auditStatus: auditStatus, evaluator: evaluator, scheme: scheme)
             services.append(
                 AuthZENServer(
-                    api: api,
+                    api: api(evaluator),
                     configuration: AuthZENServerConfiguration(
                         host: address.host, port: address.port, security: security),
                     logger: Logger(label: "gatehouse.authzen")))

@@ -168,4 +168,16 @@ struct AuthZENBatchTests {
         }
         #expect(fixture.evaluator.requests.isEmpty)
     }
+
+    @Test("A batch's decision ids: one time prefix, all different, random bits past getentropy's 256 bytes")
+    func decisionIDs() {
+        let time = UnixTime(seconds: 1_765_000_000, nanoseconds: 0)
+        let ids = AuthZENDecisionIDs(count: 100, at: time)
+        let all = (0..<100).map { ids[$0] }
+        let prefix = DecisionID.make(at: time, entropy: (0, 0)).prefix(12)
+        #expect(Set(all).count == 100)
+        #expect(all.allSatisfy { $0.utf8.count == 32 && $0.hasPrefix(prefix) })
+        // Items 16 on come from later getentropy calls: none of them all zeros.
+        #expect(all[16...].allSatisfy { !$0.dropFirst(12).allSatisfy { $0 == "0" } })
+    }
 }
