@@ -32,11 +32,15 @@ struct PostgresAuditColumns {
     private(set) var columns: [PostgresTextArray]
     /// Each record's caller (its subject, SPIFFE ID and X-Road client, each nil when absent).
     private(set) var callers: [PostgresCaller] = []
+    /// Each record's time key (``timeKey(_:)``), nil where PostgreSQL must compute it.
+    private(set) var timeKeys: [Int64?] = []
     /// Where each column's value lies in the body being read (reused between bodies).
     private var found: [Found]
     /// ``recordIndex`` and ``callerIndex``, read once a batch rather than once a value.
     private let recordPlaces: [Int?]
     private let callerPlaces: [Int?]
+    /// The time's place in ``AuditRecordColumns/derived``.
+    private static let timeIndex = AuditRecordColumns.derived.firstIndex { $0.name == "time" }
 
     /// A column's value in one body.
     private enum Found {
@@ -47,6 +51,7 @@ struct PostgresAuditColumns {
     init(capacity: Int) {
         self.columns = PostgresAuditSchema.recordColumns.map { _ in PostgresTextArray(reservingBytes: capacity * 32) }
         self.callers.reserveCapacity(capacity)
+        self.timeKeys.reserveCapacity(capacity)
         self.found = Array(repeating: .null, count: Self.keys.count)
         self.recordPlaces = Self.recordIndex
         self.callerPlaces = Self.callerIndex
@@ -96,7 +101,34 @@ struct PostgresAuditColumns {
             }
         }
         self.callers.append(caller)
+        if let time = Self.timeIndex, case .string(let range, escaped: false) = self.found[time] {
+            self.timeKeys.append(Self.timeKey(body[range]))
+        } else {
+            self.timeKeys.append(nil)
+        }
         return true
+    }
+
+    /// What `gatehouse_audit.time_key()` gives for `time` (``PostgresAuditSchema/v2``: its first
+    /// 24 characters without `-`, `T`, `:` and `.`, as a bigint) when `time` begins in the log's
+    /// fixed-width form, `YYYY-MM-DDTHH:MM:SS.` and at least four digits; else nil, and PostgreSQL
+    /// computes it (refusing a malformed time as before). Computed here, it saves PostgreSQL the
+    /// `translate()` of every record, 4 % of its CPU in the three writers' profile.
+    static func timeKey(_ time: ArraySlice<UInt8>) -> Int64? {
+        guard time.count >= 24 else { return nil }
+        var key: Int64 = 0
+        for (offset, byte) in time.prefix(24).enumerated() {
+            switch offset {
+            case 4, 7: guard byte == UInt8(ascii: "-") else { return nil }
+            case 10: guard byte == UInt8(ascii: "T") else { return nil }
+            case 13, 16: guard byte == UInt8(ascii: ":") else { return nil }
+            case 19: guard byte == UInt8(ascii: ".") else { return nil }
+            default:
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                key = key * 10 + Int64(byte - UInt8(ascii: "0"))
+            }
+        }
+        return key
     }
 
     private static func column(of key: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
@@ -344,6 +376,33 @@ extension String {
     /// The text with every U+0000 replaced by U+FFFD.
     fileprivate var replacingNUL: String {
         String(String.UnicodeScalarView(self.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : $0 }))
+    }
+}
+
+/// A one-dimensional `bigint[]` in PostgreSQL's binary array format, NULL elements allowed.
+struct PostgresBigIntArray: PostgresNonThrowingEncodable {
+    static var psqlType: PostgresDataType { .int8Array }
+    static var psqlFormat: PostgresFormat { .binary }
+
+    var elements: [Int64?]
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(
+        into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
+    ) {
+        buffer.writeInteger(Int32(self.elements.isEmpty ? 0 : 1))
+        buffer.writeInteger(Int32(self.elements.contains(nil) ? 1 : 0))
+        buffer.writeInteger(PostgresDataType.int8.rawValue)
+        guard !self.elements.isEmpty else { return }
+        buffer.writeInteger(Int32(self.elements.count))
+        buffer.writeInteger(Int32(1))
+        for element in self.elements {
+            if let element {
+                buffer.writeInteger(Int32(8))
+                buffer.writeInteger(element)
+            } else {
+                buffer.writeInteger(Int32(-1))
+            }
+        }
     }
 }
 

@@ -69,10 +69,11 @@ package enum PostgresAuditSchema {
     static let migrationLockKey: Int64 = 0x6761_7465_6175_6469  // "gateaudi"
 
     /// Inserts one batch: `$1` the instance, `$2` the sequence numbers, `$3` the bodies, then one
-    /// `text[]` per column of ``recordColumns`` (``PostgresAuditColumns``) and the caller ids
+    /// `text[]` per column of ``recordColumns`` (``PostgresAuditColumns``), the time keys (`bigint[]`,
+    /// read by the store, NULL where PostgreSQL computes `time_key()` itself) and the caller ids
     /// (`integer[]`, NULL for a record without caller; ``PostgresAuditStore/callerIDs(_:on:logger:)``),
-    /// each of one element per record. `time_key` is computed here from the time, once a row
-    /// (stored generated columns measured no cheaper: PostgreSQL forms the ~1 KB row a second time).
+    /// each of one element per record. Stored generated columns were measured no cheaper than
+    /// computing a key in the statement: PostgreSQL forms the ~1 KB row a second time.
     ///
     /// The arrays are unnested in the select list, which PostgreSQL runs in lockstep and streams
     /// row by row; `unnest(a, b, …)` in `FROM` first copies the whole batch into a tuple store,
@@ -84,10 +85,11 @@ package enum PostgresAuditSchema {
         var unnested = names.enumerated().map { index, name in
             "unnest($\(index + 2)::\(index == 0 ? "bigint" : "text")[]) AS \(name)"
         }
-        unnested.append("unnest($\(names.count + 2)::integer[]) AS caller_id")
+        unnested.append("unnest($\(names.count + 2)::bigint[]) AS sent_time_key")
+        unnested.append("unnest($\(names.count + 3)::integer[]) AS caller_id")
         return """
             INSERT INTO gatehouse_audit.records (instance, \(names.joined(separator: ", ")), caller_id, time_key)
-            SELECT $1, \(names.joined(separator: ", ")), caller_id, gatehouse_audit.time_key(time)
+            SELECT $1, \(names.joined(separator: ", ")), caller_id, coalesce(sent_time_key, gatehouse_audit.time_key(time))
             FROM (SELECT \(unnested.joined(separator: ", "))) AS t
             """
     }()

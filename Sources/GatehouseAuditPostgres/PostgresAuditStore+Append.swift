@@ -110,13 +110,13 @@ extension PostgresAuditStore {
     }
 
     /// What inserts `batch`'s records: the bodies as they are (valid UTF-8 by construction, as the
-    /// Merkle tree hashed them) with their query columns (``PostgresAuditColumns``) and each
-    /// record's caller, whose ids complete the binds (``callerIDs(_:on:logger:)``); or, when a body
+    /// Merkle tree hashed them) with their query columns and time keys (``PostgresAuditColumns``)
+    /// and each record's caller, whose ids complete the binds (``callerIDs(_:on:logger:)``); or, when a body
     /// is outside what the store's reader covers, the bodies alone for PostgreSQL to derive the
     /// columns and callers (`callers` nil).
     static func recordRows(_ batch: AuditBatch) -> (sql: String, binds: PostgresBindings, callers: [PostgresCaller]?) {
         let first = Int64(batch.firstSeq)
-        var binds = PostgresBindings(capacity: 4 + PostgresAuditSchema.recordColumns.count)
+        var binds = PostgresBindings(capacity: 5 + PostgresAuditSchema.recordColumns.count)
         binds.append(batch.instance)
         binds.append((0..<Int64(batch.bodies.count)).map { first + $0 })
         var bodies = PostgresTextArray(reservingBytes: batch.bodies.reduce(0) { $0 + $1.count + 4 })
@@ -129,6 +129,7 @@ extension PostgresAuditStore {
         binds.append(bodies)
         guard derived else { return (PostgresAuditSchema.insertRecordsDeriving, binds, nil) }
         for column in columns.columns { binds.append(column) }
+        binds.append(PostgresBigIntArray(elements: columns.timeKeys))
         return (PostgresAuditSchema.insertRecords, binds, columns.callers)
     }
 

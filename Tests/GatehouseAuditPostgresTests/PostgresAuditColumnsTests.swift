@@ -11,7 +11,7 @@ struct PostgresAuditColumnsTests {
     private typealias F = PostgresAuditFixture
 
     /// Rows of `gatehouse_audit.records` whose query columns (the caller's fields through its
-    /// `callers` row) differ from PostgreSQL's reading of their body, and all rows.
+    /// `callers` row) or time key differ from PostgreSQL's reading of their body, and all rows.
     private static func disagreements(_ database: TestPostgres.Database) async throws -> (differ: Int, rows: Int) {
         let columns = AuditRecordColumns.derived
         let callerFields = ["subject", "spiffe_id", "xroad_client"]
@@ -19,7 +19,8 @@ struct PostgresAuditColumnsTests {
         let parsed = columns.map { "r.body::jsonb ->> '\($0.key)'" }.joined(separator: ", ")
         let output = try await database.server.psql(
             """
-            SELECT count(*) FILTER (WHERE (\(stored)) IS DISTINCT FROM (\(parsed))) || ' ' || count(*)
+            SELECT count(*) FILTER (WHERE (\(stored), r.time_key) IS DISTINCT FROM (\(parsed), gatehouse_audit.time_key(r.time)))
+                || ' ' || count(*)
             FROM gatehouse_audit.records r LEFT JOIN gatehouse_audit.callers c ON c.id = r.caller_id
             """, database: database.name)
         let numbers = output.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
