@@ -5,7 +5,7 @@
 /// everything the decision tree compares, so evaluation itself parses nothing:
 /// the host is lower-cased with its port removed, the path normalized by
 /// ``PathNormalizer``, the query decoded, header names lower-cased.
-package struct AuthzRequest: Sendable {
+package struct AuthzRequest: Sendable, Equatable {
     /// Who connected.
     package var source: Peer
     /// Where the connection arrived.

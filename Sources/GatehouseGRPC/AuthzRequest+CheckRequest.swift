@@ -23,40 +23,92 @@ extension AuthzRequest {
         _ check: Envoy_Service_Auth_V3_CheckRequest, receivedAt: UnixTime,
         paths: PathNormalizer.Configuration = .defaults
     ) {
+        self.init(CheckRequestFields(check), receivedAt: receivedAt, paths: paths)
+    }
+
+    /// Builds the normalized request from the encoded `CheckRequest` when
+    /// ``CheckRequestFields/init(encoded:)`` can read it; `nil` when swift-protobuf must.
+    package init?(
+        encodedCheck bytes: UnsafeRawBufferPointer, receivedAt: UnixTime,
+        paths: PathNormalizer.Configuration = .defaults
+    ) {
+        guard let fields = CheckRequestFields(encoded: bytes) else { return nil }
+        self.init(fields, receivedAt: receivedAt, paths: paths)
+    }
+
+    /// The one mapping from what a `CheckRequest` says to the request model, whichever decoder read it.
+    init(_ fields: consuming CheckRequestFields, receivedAt: UnixTime, paths: PathNormalizer.Configuration) {
+        self.init(
+            method: fields.method,
+            path: fields.isHTTP ? fields.path : "",
+            host: fields.host,
+            scheme: fields.scheme,
+            headers: fields.headers,
+            source: fields.source,
+            destination: fields.destination,
+            protocolName: fields.protocolName,
+            contextExtensions: fields.contextExtensions,
+            time: fields.time ?? receivedAt,
+            isHTTP: fields.isHTTP,
+            paths: paths
+        )
+    }
+}
+
+/// What Gatehouse reads of a `CheckRequest`: read from swift-protobuf's message, or straight from
+/// the encoded bytes by ``init(encoded:)`` (CheckRequestFields+Wire.swift).
+struct CheckRequestFields {
+    /// Whether `attributes.request.http` was sent (Envoy's HTTP filter, not its network filter).
+    var isHTTP = false
+    var method = ""
+    var path = ""
+    var host = ""
+    var scheme = ""
+    var protocolName = ""
+    var headers = HTTPHeaders()
+    var source = Peer()
+    var destination = Peer()
+    var contextExtensions: [String: String] = [:]
+    /// `attributes.request.time`, when sent.
+    var time: UnixTime?
+
+    init() {}
+
+    init(_ check: Envoy_Service_Auth_V3_CheckRequest) {
         let attributes = check.attributes
         let http = attributes.request.http
-        let isHTTP = attributes.hasRequest && attributes.request.hasHTTP
-        let headers: HTTPHeaders
+        self.isHTTP = attributes.hasRequest && attributes.request.hasHTTP
         if http.hasHeaderMap {
-            headers = HTTPHeaders(
+            self.headers = HTTPHeaders(
                 http.headerMap.headers.lazy.map { header in
-                    (
-                        header.key,
-                        header.rawValue.isEmpty ? header.value : String(decoding: header.rawValue, as: UTF8.self)
-                    )
+                    (header.key, Self.headerValue(header.value, raw: header.rawValue))
                 })
         } else {
             // Envoy's names are lower-case already: the map's table becomes the headers' own.
-            headers = HTTPHeaders(singleValued: http.headers)
+            self.headers = HTTPHeaders(singleValued: http.headers)
         }
-        let time =
-            attributes.request.hasTime
-            ? UnixTime(seconds: attributes.request.time.seconds, nanoseconds: attributes.request.time.nanos)
-            : receivedAt
-        self.init(
-            method: http.method,
-            path: isHTTP ? http.path : "",
-            host: http.host,
-            scheme: http.scheme,
-            headers: headers,
-            source: Peer(attributes.source, hasValue: attributes.hasSource),
-            destination: Peer(attributes.destination, hasValue: attributes.hasDestination),
-            protocolName: http.protocol,
-            contextExtensions: attributes.contextExtensions,
-            time: time,
-            isHTTP: isHTTP,
-            paths: paths
-        )
+        if attributes.request.hasTime {
+            self.time = Self.time(seconds: attributes.request.time.seconds, nanos: attributes.request.time.nanos)
+        }
+        self.method = http.method
+        self.path = http.path
+        self.host = http.host
+        self.scheme = http.scheme
+        self.protocolName = http.protocol
+        self.source = Peer(attributes.source, hasValue: attributes.hasSource)
+        self.destination = Peer(attributes.destination, hasValue: attributes.hasDestination)
+        self.contextExtensions = attributes.contextExtensions
+    }
+
+    /// A `header_map` entry's value: its `raw_value` decoded as UTF-8 with replacement when set,
+    /// else its `value`.
+    static func headerValue(_ value: String, raw: some Collection<UInt8>) -> String {
+        raw.isEmpty ? value : String(decoding: raw, as: UTF8.self)
+    }
+
+    /// `request.time` as Gatehouse's time.
+    static func time(seconds: Int64, nanos: Int32) -> UnixTime {
+        UnixTime(seconds: seconds, nanoseconds: nanos)
     }
 }
 
@@ -66,19 +118,30 @@ extension Peer {
             self.init()
             return
         }
-        var address: IPAddress? = nil
+        var socketAddress: String? = nil
         var port: UInt32? = nil
         if case .socketAddress(let socket)? = peer.address.address {
-            address = IPAddress(socket.address)
+            socketAddress = socket.address
             if case .portValue(let value)? = socket.portSpecifier { port = value }
         }
         self.init(
-            address: address,
+            envoySocketAddress: socketAddress, port: port, principal: peer.principal, certificate: peer.certificate,
+            service: peer.service, labels: peer.labels)
+    }
+
+    /// The one mapping from Envoy's peer fields, whichever decoder read them: empty strings are
+    /// absent, and `socketAddress` is `nil` when the address is not a socket address.
+    init(
+        envoySocketAddress socketAddress: String?, port: UInt32?, principal: String, certificate: String,
+        service: String, labels: [String: String]
+    ) {
+        self.init(
+            address: socketAddress.flatMap { IPAddress($0) },
             port: port,
-            principal: peer.principal.isEmpty ? nil : peer.principal,
-            certificate: peer.certificate.isEmpty ? nil : peer.certificate,
-            service: peer.service.isEmpty ? nil : peer.service,
-            labels: peer.labels
+            principal: principal.isEmpty ? nil : principal,
+            certificate: certificate.isEmpty ? nil : certificate,
+            service: service.isEmpty ? nil : service,
+            labels: labels
         )
     }
 }

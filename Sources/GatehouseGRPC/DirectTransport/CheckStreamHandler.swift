@@ -176,22 +176,22 @@ final class CheckStreamHandler: ChannelInboundHandler {
     }
 
     private func check(_ message: ByteBuffer, context: ChannelHandlerContext) {
-        let request: Envoy_Service_Auth_V3_CheckRequest
-        do {
-            request = try Envoy_Service_Auth_V3_CheckRequest(serializedBytes: Array(message.readableBytesView))
-        } catch {
+        let service = self.endpoint.service
+        let started = service.pipeline.startTime
+        let receivedAt = service.clock()
+        guard let request = Self.request(message, receivedAt: receivedAt, paths: service.pipeline.paths) else {
             self.fail(.invalidArgument, "The CheckRequest cannot be decoded.", context)
             return
         }
         let caller: CallerFacts
-        switch self.caller.admit(at: self.endpoint.service.clock()) {
+        switch self.caller.admit(at: receivedAt) {
         case .admitted(let facts):
             caller = facts
         case .refused(let detail):
-            self.reply(self.endpoint.service.callerNotAllowed(request, detail: detail), context: context)
+            self.reply(service.callerNotAllowed(request, detail: detail, started: started), context: context)
             return
         }
-        switch self.endpoint.service.prepare(request, caller: caller) {
+        switch service.prepare(request, caller: caller, started: started) {
         case .answered(let response):
             self.reply(response, context: context)
         case .pending(let pending):
@@ -205,6 +205,21 @@ final class CheckStreamHandler: ChannelInboundHandler {
                 self.reply(response, context: context)
             }
         }
+    }
+
+    /// The request model of an encoded `CheckRequest`: read straight from the bytes when
+    /// ``CheckRequestFields/init(encoded:)`` can, else decoded by swift-protobuf; `nil` when
+    /// swift-protobuf refuses it.
+    private static func request(
+        _ message: ByteBuffer, receivedAt: UnixTime, paths: PathNormalizer.Configuration
+    ) -> AuthzRequest? {
+        let read = message.withUnsafeReadableBytes {
+            AuthzRequest(encodedCheck: $0, receivedAt: receivedAt, paths: paths)
+        }
+        if let read { return read }
+        guard let decoded = try? Envoy_Service_Auth_V3_CheckRequest(serializedBytes: Array(message.readableBytesView))
+        else { return nil }
+        return AuthzRequest(decoded, receivedAt: receivedAt, paths: paths)
     }
 
     private func health(_ message: ByteBuffer, context: ChannelHandlerContext) {
