@@ -22,13 +22,9 @@ extension AuditQuery {
             arguments += [AuditLeafTime.format(until)]
         }
         for (name, value) in self.textFilters {
-            if value.contains("*") {
-                conditions.append("\(column(name)) GLOB ?")
-                arguments += [Self.glob(value)]
-            } else {
-                conditions.append("\(column(name)) = ?")
-                arguments += [value]
-            }
+            let match = Self.match(column(name), value)
+            conditions.append(match.condition)
+            arguments += [match.argument]
         }
         if let cursor {
             conditions.append("(\(time), \(prefix).instance, \(prefix).seq) > (?, ?, ?)")
@@ -77,8 +73,8 @@ extension AuditQuery {
 
     /// The condition selecting `value` in key table `table` (a GLOB for a pattern), with its argument.
     private func keyCondition(_ table: AuditStoreKeys.Table, _ value: String) -> (String, StatementArguments) {
-        let column = "\(table.name).\(table.column ?? "time")"
-        return value.contains("*") ? ("\(column) GLOB ?", [Self.glob(value)]) : ("\(column) = ?", [value])
+        let match = Self.match("\(table.name).\(table.column ?? "time")", value)
+        return (match.condition, [match.argument])
     }
 
     /// One walk of key table `table` (restricted by `key`) in (time, instance, seq) order, each key
@@ -137,6 +133,14 @@ extension AuditQuery {
             arguments += [limit]
         }
         return (sql, arguments)
+    }
+
+    /// How a text filter's `value` selects `column`, the one rule for every table a query reads: a
+    /// pattern (with `*`) by `GLOB` of ``glob(_:)``, anything else by `=`.
+    ///
+    /// - Returns: The condition, with one `?`, and its argument.
+    static func match(_ column: String, _ value: String) -> (condition: String, argument: String) {
+        value.contains("*") ? ("\(column) GLOB ?", Self.glob(value)) : ("\(column) = ?", value)
     }
 
     /// A user pattern as a GLOB: `*` stays a wildcard, GLOB's other specials (`?`, `[`) match themselves.

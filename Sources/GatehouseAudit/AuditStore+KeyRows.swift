@@ -65,26 +65,31 @@ extension AuditStore {
         var times: [UInt8] = []
         times.reserveCapacity(rows.count * AuditLeafTime.width)
         for row in rows { AuditLeafTime.write(row.time, into: &times) }
+        // In sequence order, not sorted by value: the step is one transaction, so each page is
+        // written once whatever the order, and sorting the texts cost more than it saved.
         var keys = KeyTexts()
-        for table in AuditStoreKeys.tables {
-            // In sequence order, not sorted by value: the step is one transaction, so each page
-            // is written once whatever the order, and sorting the texts cost more than it saved.
-            if table.name == AuditStoreKeys.callerTable.name {
-                keys.collect(callers)
-            } else {
-                keys.collect(table.column, of: rows)
-            }
-            let many = Self.insertSQL(table, rows: Self.keyRowsPerStatement)
-            let one = Self.insertSQL(table, rows: 1)
-            var start = 0
-            while start < keys.rows.count {
-                let count = keys.rows.count - start >= Self.keyRowsPerStatement ? Self.keyRowsPerStatement : 1
-                let insert = try db.cachedStatement(sql: count == 1 ? one : many)
-                try Self.insert(
-                    start..<start + count, of: rows, keys: keys, instance: instance, times: times, with: insert,
-                    in: db)
-                start += count
-            }
+        for table in AuditStoreKeys.recordTables {
+            keys.collect(table.column, of: rows)
+            try Self.insert(keys, into: table, of: rows, instance: instance, times: times, in: db)
+        }
+        keys.collect(callers)
+        try Self.insert(keys, into: AuditStoreKeys.callerTable, of: rows, instance: instance, times: times, in: db)
+    }
+
+    /// Inserts the key rows `keys` collected into `table`, ``keyRowsPerStatement`` a statement.
+    private static func insert(
+        _ keys: KeyTexts, into table: AuditStoreKeys.Table, of rows: [AuditKeyRow], instance: String,
+        times: [UInt8], in db: Database
+    ) throws {
+        let many = Self.insertSQL(table, rows: Self.keyRowsPerStatement)
+        let one = Self.insertSQL(table, rows: 1)
+        var start = 0
+        while start < keys.rows.count {
+            let count = keys.rows.count - start >= Self.keyRowsPerStatement ? Self.keyRowsPerStatement : 1
+            let insert = try db.cachedStatement(sql: count == 1 ? one : many)
+            try Self.insert(
+                start..<start + count, of: rows, keys: keys, instance: instance, times: times, with: insert, in: db)
+            start += count
         }
     }
 

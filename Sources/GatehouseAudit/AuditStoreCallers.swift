@@ -165,26 +165,28 @@ extension AuditStoreKeys {
         case callers([(column: String, value: String)])
     }
 
-    /// The caller key table.
-    static var callerTable: Table { self.tables[2] }
+    /// The caller key table: its value is the id of the record's caller in `callers`, interned
+    /// from the record's three caller fields, never a column of the record.
+    static let callerTable = Table(name: "records_caller", column: "caller")
 
     /// The walk for `query`: an exact id, else any exact caller filter or one with a literal
     /// prefix, else an id with a literal prefix, else time.
     static func walk(for query: AuditQuery) -> Walk {
         let id = query.textFilters.first { $0.column == "id" }?.value
-        if let id, !id.contains("*") { return .table(self.tables[1], value: id) }
+        if let id, !id.contains("*") { return .table(self.idTable, value: id) }
         let callers = query.textFilters.filter { self.callerColumns.contains($0.column) }
         if callers.contains(where: { !$0.value.hasPrefix("*") }) { return .callers(callers) }
-        if let id, !id.hasPrefix("*") { return .table(self.tables[1], value: id) }
-        return .table(self.tables[0], value: nil)
+        if let id, !id.hasPrefix("*") { return .table(self.idTable, value: id) }
+        return .table(self.timeTable, value: nil)
     }
 
     /// The conditions on `callers` for caller filters, with their arguments.
     static func callerConditions(_ filters: [(column: String, value: String)]) -> (String, StatementArguments) {
         var arguments: StatementArguments = []
         let conditions = filters.map { column, value in
-            arguments += [value.contains("*") ? AuditQuery.glob(value) : value]
-            return value.contains("*") ? "\(column) GLOB ?" : "\(column) = ?"
+            let match = AuditQuery.match(column, value)
+            arguments += [match.argument]
+            return match.condition
         }
         return (conditions.joined(separator: " AND "), arguments)
     }

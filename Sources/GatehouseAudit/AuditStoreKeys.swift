@@ -21,20 +21,26 @@ enum AuditStoreKeys {
         var columns: [String] { (self.column.map { [$0] } ?? []) + ["time", "instance", "seq"] }
     }
 
-    /// The key tables since migration v4: time (every record has a row), id, and the caller key
-    /// (``AuditStoreKeys/callerTable``: an integer caller id, see `AuditStoreCallers.swift`).
-    static let tables = [
-        Table(name: "records_time", column: nil), Table(name: "records_id", column: "id"),
-        Table(name: "records_caller", column: "caller"),
-    ]
+    /// The time key table: every record has a row, in log order.
+    static let timeTable = Table(name: "records_time", column: nil)
+    /// The id key table: every record has a row, by its decision id.
+    static let idTable = Table(name: "records_id", column: "id")
+
+    /// The key tables whose value is a column of the record itself (none for time, the id), copied
+    /// as it is.
+    static let recordTables = [timeTable, idTable]
+
+    /// Every key table since migration v4: ``recordTables`` and ``callerTable``, whose value is not
+    /// the record's but its caller's id in `callers` (`AuditStoreCallers.swift`).
+    static let tables = recordTables + [callerTable]
 
     /// The key tables of migrations v2 and v3: time, id, then one text table per caller field, in
     /// the order a query prefers them (most selective first). Migration v2 creates exactly these (a
     /// released migration never changes), and a v2 or v3 store opened read-only (not upgraded) is
     /// queried through them.
     static let textTables = [
-        Table(name: "records_time", column: nil), Table(name: "records_id", column: "id"),
-        Table(name: "records_subject", column: "subject"), Table(name: "records_spiffe", column: "spiffe_id"),
+        timeTable, idTable, Table(name: "records_subject", column: "subject"),
+        Table(name: "records_spiffe", column: "spiffe_id"),
         Table(name: "records_xroad", column: "xroad_client"),
     ]
 
@@ -130,7 +136,7 @@ extension AuditStore {
                         """,
                     arguments: [instance, next, upTo]
                 )
-                for table in AuditStoreKeys.tables where table.name != AuditStoreKeys.callerTable.name {
+                for table in AuditStoreKeys.recordTables {
                     let list = table.columns.joined(separator: ", ")
                     try db.execute(
                         sql: """
@@ -159,7 +165,7 @@ extension AuditStore {
     /// records): each key row found from its record's columns, by its primary key.
     static func deleteKeys(of instance: String, below point: UInt64, in db: Database) throws {
         try AuditStoreKeys.deleteCallerKeys(of: instance, below: point, in: db)
-        for table in AuditStoreKeys.tables where table.name != AuditStoreKeys.callerTable.name {
+        for table in AuditStoreKeys.recordTables {
             let list = table.columns.joined(separator: ", ")
             let derived = table.columns.map { AuditStoreSchema.derived($0, of: nil) }
             try db.execute(
