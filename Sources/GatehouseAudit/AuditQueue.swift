@@ -8,11 +8,18 @@ import Synchronization
 /// (`gap`) or refuses it (`strict`) when the queue is at capacity or the store is failing. The
 /// writer takes everything pending at once (an O(1) swap) and keeps it counted against the
 /// capacity until written, so memory stays bounded by `capacity` records.
+///
+/// The two buffers take turns: the writer hands the one it drained back (``recycle(_:)``), emptied
+/// with its capacity kept, and the next ``take()`` gives it to the offers. So neither side
+/// allocates per flush: a fresh buffer reserved for 4,096 records (1.5 MB) in every `take` was a
+/// large allocation under the lock and new pages faulted in by the event loops' appends.
 final class AuditQueue: Sendable {
     /// What the lock guards.
     struct State {
         /// Records offered and not yet taken by the writer, oldest first.
         var pending: [AuditRecord] = []
+        /// An empty buffer with capacity, handed back by the writer, which `pending` becomes at the next take.
+        var spare: [AuditRecord] = []
         /// Records the writer has taken and not yet committed.
         var inFlight = 0
         /// Why the store cannot write right now (nil when it can): offers are dropped or refused meanwhile.
@@ -63,13 +70,29 @@ final class AuditQueue: Sendable {
     }
 
     /// Takes every pending record for writing; they stay counted against the capacity until ``written(_:)``.
+    ///
+    /// Hand the buffer back with ``recycle(_:)`` once its records are written or counted lost.
     func take() -> [AuditRecord] {
         self.state.withLock { state in
             var taken: [AuditRecord] = []
+            swap(&taken, &state.spare)
             swap(&taken, &state.pending)
-            state.pending.reserveCapacity(min(self.capacity, 4096))
             state.inFlight += taken.count
             return taken
+        }
+    }
+
+    /// Buffers larger than this are not kept for reuse (a backlog's buffer is let go once drained).
+    static let recycledCapacity = 16_384
+
+    /// Takes back a buffer from ``take()`` as the next one offers fill: emptied here, on the
+    /// caller's thread (its records released outside the lock), its capacity kept.
+    func recycle(_ buffer: consuming [AuditRecord]) {
+        guard buffer.capacity <= Self.recycledCapacity else { return }
+        var buffer = buffer
+        buffer.removeAll(keepingCapacity: true)
+        self.state.withLock { state in
+            if state.spare.capacity < buffer.capacity { swap(&state.spare, &buffer) }
         }
     }
 

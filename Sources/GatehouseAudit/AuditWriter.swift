@@ -86,14 +86,32 @@ package final class AuditWriter: AuditSink {
     /// Starts the writer thread (once): it writes every `flushInterval`, or sooner when a batch is pending.
     package func start() {
         guard !self.started.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        // The thread keeps the default priority: at nice 5 (254dc89) a saturated server starved it
-        // and its queue overflowed into gap records (Tests/Benchmarks/README.md, decision log).
+        // The thread keeps the default priority (its class is SCHED_BATCH, below): at nice 5 (254dc89)
+        // a saturated server starved it and its queue overflowed into gap records
+        // (Tests/Benchmarks/README.md, decision log).
         let thread = Thread { [self] in
+            Self.yieldOnWakeUp()
             self.runLoop()
             self.finished.signal()
         }
         thread.name = "gatehouse-audit-writer"
         thread.start()
+    }
+
+    /// Puts the calling thread (the writer's) in Linux's `SCHED_BATCH` class: the same share of the
+    /// CPU as any thread at its nice level (so a saturated server does not starve it, as nice 5
+    /// did), but its wake-ups do not preempt the thread running, an event loop answering a check;
+    /// it runs at that thread's next scheduling point. Every flush is a wake-up followed by
+    /// milliseconds of encoding, hashing and SQLite work, which on two cores could otherwise land in
+    /// the middle of a check (a suspect for the log's p99 cost; Tests/Benchmarks/README.md). A
+    /// failure (a platform without the class) leaves the default policy; nothing depends on it.
+    private static func yieldOnWakeUp() {
+        #if os(Linux)
+            // SCHED_BATCH from <linux/sched.h>: Glibc declares it only under _GNU_SOURCE, so Swift does not see it.
+            let batchPolicy: Int32 = 3
+            var parameters = sched_param(sched_priority: 0)
+            _ = sched_setscheduler(0, batchPolicy, &parameters)
+        #endif
     }
 
     /// Stops accepting records, writes everything queued, signs a final checkpoint, and returns
@@ -144,15 +162,19 @@ package final class AuditWriter: AuditSink {
             // Failing with nothing to report: probe with a checkpoint; success lifts the failure.
             guard self.checkpoint(force: true) else { return }
         }
-        var records = self.queue.take()[...]
-        while !records.isEmpty {
-            let batch = records.prefix(self.settings.batchSize)
-            records = records.dropFirst(batch.count)
-            guard self.write(batch, gap: nil) else {
-                self.queue.lost(records, cause: self.queue.counters.failure ?? "store_failed")
+        // Batches by index, so that no slice outlives its write and the buffer goes back unshared.
+        let taken = self.queue.take()
+        var start = taken.startIndex
+        while start < taken.endIndex {
+            let end = min(start + self.settings.batchSize, taken.endIndex)
+            guard self.write(taken[start..<end], gap: nil) else {
+                self.queue.lost(taken[end...], cause: self.queue.counters.failure ?? "store_failed")
+                self.queue.recycle(taken)
                 return
             }
+            start = end
         }
+        self.queue.recycle(taken)
         self.checkpoint(force: false)
         self.buildKeys(all: false)
     }

@@ -39,13 +39,40 @@ package enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     package var description: String {
         switch self {
         case .v4(let value):
-            return (0..<4).map { String((value >> (24 - 8 * $0)) & 0xFF) }.joined(separator: ".")
+            return Self.formatV4(value)
         case .v6(let high, let low):
             let groups = (0..<8).map { index -> UInt16 in
                 let half = index < 4 ? high : low
                 return UInt16(truncatingIfNeeded: half >> (48 - 16 * (index % 4)))
             }
             return Self.formatV6(groups)
+        }
+    }
+
+    /// Dotted-quad text written in place: at most 15 bytes, a small string (no allocation). The
+    /// decision log formats every check's source address (four numbers joined were four strings,
+    /// an array and a join on the event loop).
+    private static func formatV4(_ value: UInt32) -> String {
+        String(unsafeUninitializedCapacity: 15) { buffer in
+            var count = 0
+            for shift in stride(from: 24, through: 0, by: -8) {
+                let octet = Int((value >> UInt32(shift)) & 0xFF)
+                if shift != 24 {
+                    buffer[count] = UInt8(ascii: ".")
+                    count += 1
+                }
+                if octet >= 100 {
+                    buffer[count] = UInt8(ascii: "0") + UInt8(octet / 100)
+                    count += 1
+                }
+                if octet >= 10 {
+                    buffer[count] = UInt8(ascii: "0") + UInt8(octet / 10 % 10)
+                    count += 1
+                }
+                buffer[count] = UInt8(ascii: "0") + UInt8(octet % 10)
+                count += 1
+            }
+            return count
         }
     }
 

@@ -28,6 +28,8 @@ extension DecisionEntry {
         let path: Substring
         let query: QueryParameters
         if request.pathProblem == nil {
+            // The common case, no query: the request's own string, not a copy through a Substring.
+            guard !request.query.pairs.isEmpty else { return request.path }
             path = Substring(request.path)
             query = request.query
         } else if let mark = request.rawPath.firstIndex(of: "?") {
