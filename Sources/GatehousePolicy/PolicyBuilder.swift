@@ -24,13 +24,11 @@ enum PolicyBuilder {
         }
         let documents = policy.rules
         let resolved = groupConditions
-        let chunks = PolicyCompiler.concurrentChunks(documents.count, chunkSize: rulesPerChunk) { range in
-            var storage = RuleStorage()
-            return range.map { Self.rule(documents[$0], groupConditions: resolved[$0] ?? [], storage: &storage) }
+        let rules = PolicyCompiler.concurrentArray(documents.count, chunkSize: rulesPerChunk, state: { RuleStorage() })
+        {
+            index, storage in
+            Self.rule(documents[index], groupConditions: resolved[index] ?? [], storage: &storage)
         }
-        var rules: [CompiledRule] = []
-        rules.reserveCapacity(documents.count)
-        for chunk in chunks { rules += chunk }
         let authentication =
             policy.authentication.map { document in
                 AuthenticationSummary(

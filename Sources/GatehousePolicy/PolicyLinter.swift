@@ -30,35 +30,48 @@ enum PolicyLinter {
                 at: policy.location)
         }
         guard !policy.rules.isEmpty else { return }
-        let duplicates = self.earlierDuplicates(policy.rules, rulesPerChunk: rulesPerChunk)
-        var index = CoverageIndex()
-        for (position, rule) in policy.rules.enumerated() { index.add(rule, at: position) }
-        let frozenIndex = index
+        let rules = policy.rules
+        let shapes = PolicyCompiler.concurrentMap(rules, chunkSize: rulesPerChunk) { HashedShape(RuleShape($0)) }
+        // The two serial tables, one on each core.
+        let (duplicates, (frozenIndex, frozenDenies)) = PolicyCompiler.both(
+            concurrently: rules.count > rulesPerChunk, { Self.earlierDuplicates(shapes) }, { Self.indexes(of: rules) })
+        // One pass over the chunks for both kinds of warning; each chunk keeps them apart, so the
+        // list comes out as two passes gave it: every rule's own warnings, then the unreachable ones.
         let chunks = PolicyCompiler.concurrentChunks(policy.rules.count, chunkSize: rulesPerChunk) { range in
-            var bag = DiagnosticBag()
+            var (ruleBag, unreachableBag) = (DiagnosticBag(), DiagnosticBag())
             for position in range {
                 self.lintRule(
-                    at: position, in: policy, duplicateOf: duplicates[position], index: frozenIndex, into: &bag)
+                    at: position, in: policy, duplicateOf: duplicates[position], index: frozenIndex, into: &ruleBag)
+                self.lintUnreachable(policy.rules[position], in: policy, denies: frozenDenies, into: &unreachableBag)
             }
-            return bag
+            return (ruleBag, unreachableBag)
         }
-        for chunk in chunks { bag.append(contentsOf: chunk) }
-        self.lintUnreachable(policy, rulesPerChunk: rulesPerChunk, into: &bag)
+        for chunk in chunks { bag.append(contentsOf: chunk.0) }
+        for chunk in chunks { bag.append(contentsOf: chunk.1) }
     }
 
     /// For each rule, the first earlier rule with the same shape (`-1` for none).
     ///
     /// The shapes (sets of methods, paths and conditions) and their hashes are computed on all
     /// cores; the table that finds the first of each shape is filled in rule order.
-    private static func earlierDuplicates(_ rules: [CompiledRule], rulesPerChunk: Int) -> [Int] {
-        let shapes = PolicyCompiler.concurrentMap(rules, chunkSize: rulesPerChunk) { HashedShape(RuleShape($0)) }
+    private static func earlierDuplicates(_ shapes: [HashedShape]) -> [Int] {
         var first: [HashedShape: Int] = [:]
-        first.reserveCapacity(rules.count)
-        var duplicates = [Int](repeating: -1, count: rules.count)
+        first.reserveCapacity(shapes.count)
+        var duplicates = [Int](repeating: -1, count: shapes.count)
         for (position, shape) in shapes.enumerated() {
             if let earlier = first[shape] { duplicates[position] = earlier } else { first[shape] = position }
         }
         return duplicates
+    }
+
+    /// Every rule by where coverage can come from, and the enforced deny rules alone.
+    private static func indexes(of rules: [CompiledRule]) -> (all: CoverageIndex, denies: CoverageIndex) {
+        var (all, denies) = (CoverageIndex(), CoverageIndex())
+        for (position, rule) in rules.enumerated() {
+            all.add(rule, at: position)
+            if rule.action == .deny && !rule.isShadow { denies.add(rule, at: position) }
+        }
+        return (all, denies)
     }
 
     /// The warnings about one rule against the rules before it.
@@ -101,28 +114,19 @@ enum PolicyLinter {
     }
 
     /// An allow rule that some enforced deny rule always overrides.
-    private static func lintUnreachable(_ policy: CompiledPolicy, rulesPerChunk: Int, into bag: inout DiagnosticBag) {
-        var denies = CoverageIndex()
-        for (position, rule) in policy.rules.enumerated() where rule.action == .deny && !rule.isShadow {
-            denies.add(rule, at: position)
-        }
-        let frozenDenies = denies
-        let chunks = PolicyCompiler.concurrentChunks(policy.rules.count, chunkSize: rulesPerChunk) { range in
-            var bag = DiagnosticBag()
-            for rule in policy.rules[range] where rule.action == .allow && !rule.isShadow {
-                guard
-                    let deny = frozenDenies.candidates(for: rule, before: .max).prefix(maximumComparisons).first(
-                        where: { self.covers(policy.rules[$0], rule) })
-                else { continue }
-                let other = policy.rules[deny]
-                bag.warning(
-                    .unreachableRule,
-                    "The allow rule '\(rule.name)' can never take effect: the deny rule '\(other.name)' (\(other.location)) matches every request it matches.",
-                    at: rule.location)
-            }
-            return bag
-        }
-        for chunk in chunks { bag.append(contentsOf: chunk) }
+    private static func lintUnreachable(
+        _ rule: CompiledRule, in policy: CompiledPolicy, denies: CoverageIndex, into bag: inout DiagnosticBag
+    ) {
+        guard rule.action == .allow, !rule.isShadow,
+            let deny = denies.candidates(for: rule, before: .max).prefix(maximumComparisons).first(where: {
+                self.covers(policy.rules[$0], rule)
+            })
+        else { return }
+        let other = policy.rules[deny]
+        bag.warning(
+            .unreachableRule,
+            "The allow rule '\(rule.name)' can never take effect: the deny rule '\(other.name)' (\(other.location)) matches every request it matches.",
+            at: rule.location)
     }
 
     /// Whether `general` matches every request `specific` matches.

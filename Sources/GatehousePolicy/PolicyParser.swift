@@ -15,6 +15,9 @@ struct PolicyParser {
     let checksFiles: Bool
     /// Above this many rules, a policy's rules are read in chunks of this size on all cores.
     let rulesPerChunk: Int
+    /// Rules read while the YAML was composed (``RuleStream``), by document index: the chunks of
+    /// a document whose `rules` sequence the composer handed out and left empty in its tree.
+    var streamedRules: [Int: [RuleStream.Chunk]] = [:]
 
     init(isTestFile: Bool, checksFiles: Bool, rulesPerChunk: Int = PolicyCompiler.rulesPerChunk) {
         self.isTestFile = isTestFile
@@ -28,7 +31,7 @@ struct PolicyParser {
 
     mutating func parse(documents: [YAMLNode]) -> ParsedFile {
         var file = ParsedFile()
-        for document in documents where !document.isNull {
+        for (index, document) in documents.enumerated() where !document.isNull {
             let kindKeys = ["kind"]
             guard case .mapping(let pairs) = document.content else {
                 self.reader.diagnostics.error(
@@ -39,7 +42,9 @@ struct PolicyParser {
             let kind = pairs.first { $0.key.scalarText == kindKeys[0] }?.value
             switch kind?.scalarText {
             case "Policy" where !self.isTestFile:
-                if let policy = self.policy(document) { file.policies.append(policy) }
+                if let policy = self.policy(document, streamedRules: self.streamedRules[index]) {
+                    file.policies.append(policy)
+                }
             case "Group" where !self.isTestFile:
                 if let group = self.group(document) { file.groups.append(group) }
             case "PolicyTests" where self.isTestFile:
@@ -59,7 +64,7 @@ struct PolicyParser {
 
     // MARK: Policy
 
-    private mutating func policy(_ node: YAMLNode) -> PolicyDocument? {
+    private mutating func policy(_ node: YAMLNode, streamedRules: [RuleStream.Chunk]?) -> PolicyDocument? {
         guard let entries = self.reader.mapping(node, allowed: Self.policyKeys, what: "A policy") else { return nil }
         guard let nameNode = self.reader.require("name", in: entries, of: node, what: "A policy"),
             let name = self.name(nameNode, what: "The policy name")
@@ -73,7 +78,8 @@ struct PolicyParser {
             policy.authentication = self.authentication(authentication)
         }
         if let rules = entries["rules"], let items = self.reader.list(rules, what: "rules") {
-            policy.rules = self.rules(items)
+            // A streamed `rules` is a sequence (left empty in the tree) read chunk by chunk already.
+            policy.rules = streamedRules.map { self.merge($0) } ?? self.rules(items)
         }
         if let response = entries["response"] { policy.response = self.response(response) }
         if let cache = entries["cache"] { policy.cache = self.cacheSettings(cache) }
@@ -89,10 +95,22 @@ struct PolicyParser {
         guard items.count > self.rulesPerChunk else { return items.compactMap { self.rule($0) } }
         let (isTestFile, checksFiles) = (self.isTestFile, self.checksFiles)
         let chunks = PolicyCompiler.concurrentChunks(items.count, chunkSize: self.rulesPerChunk) { range in
-            var parser = PolicyParser(isTestFile: isTestFile, checksFiles: checksFiles)
-            let rules = items[range].compactMap { parser.rule($0) }
-            return (rules: rules, diagnostics: parser.reader.diagnostics)
+            Self.chunk(items[range], isTestFile: isTestFile, checksFiles: checksFiles)
         }
+        return self.merge(chunks)
+    }
+
+    /// One chunk of rules read by a parser of its own.
+    static func chunk(
+        _ items: ArraySlice<YAMLNode>, isTestFile: Bool, checksFiles: Bool
+    ) -> RuleStream.Chunk {
+        var parser = PolicyParser(isTestFile: isTestFile, checksFiles: checksFiles)
+        let rules = items.compactMap { parser.rule($0) }
+        return RuleStream.Chunk(rules: rules, diagnostics: parser.reader.diagnostics)
+    }
+
+    /// The chunks' rules in order, their diagnostics appended in order.
+    private mutating func merge(_ chunks: [RuleStream.Chunk]) -> [RuleDocument] {
         var rules: [RuleDocument] = []
         rules.reserveCapacity(chunks.reduce(0) { $0 + $1.rules.count })
         for chunk in chunks {

@@ -79,10 +79,16 @@ package struct PolicySource: Sendable, Hashable {
     /// bundles with SHA-256 manifests do that).
     package static func revision(of sources: [PolicySource]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func add(_ byte: UInt8) { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        // Byte by byte over the strings as they are: concatenating path, text and terminators
+        // into one array first copied every file (13 MiB for a 100,000-rule policy).
         for source in sources.sorted(by: { $0.path < $1.path }) {
-            for byte in source.path.utf8 + [0] + source.text.utf8 + [0] {
-                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-            }
+            var path = source.path
+            var text = source.text
+            path.withUTF8 { for byte in $0 { add(byte) } }
+            add(0)
+            text.withUTF8 { for byte in $0 { add(byte) } }
+            add(0)
         }
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex

@@ -47,8 +47,24 @@ struct YAMLEventComposer {
         var column: Int
     }
 
+    /// Where the items of one sequence of each document's root mapping go while the document is
+    /// still being composed, so that a later stage can start on them.
+    struct SequenceSink {
+        /// The root mapping's key whose sequence is handed out (`rules`).
+        var key: String
+        /// Items a chunk. A sequence of at most this many items stays in the tree; a longer one is
+        /// handed out whole, in chunks of this size (the last may be smaller), and left empty in
+        /// the tree.
+        var chunkSize: Int
+        /// Takes one chunk: the document's index in the stream and the items, in order.
+        var take: (_ document: Int, _ items: [YAMLNode]) -> Void
+    }
+
     private let path: String
     private let parser: UnsafeMutablePointer<yaml_parser_t>
+    private let sink: SequenceSink?
+    /// The index of the document being composed.
+    private var document = 0
     private var count = 0
     /// Where each anchor was set, once its node is complete (the latest node wins, as in YAML). An
     /// alias is refused at its anchor's node, as the node-tree path refused the expanded node it met
@@ -62,13 +78,18 @@ struct YAMLEventComposer {
     /// The canonical tag of an untagged or quoted scalar: what Yams' basic resolver gives them.
     private static let stringTag = "tag:yaml.org,2002:str"
 
-    private init(path: String, parser: UnsafeMutablePointer<yaml_parser_t>) {
+    private init(path: String, parser: UnsafeMutablePointer<yaml_parser_t>, sink: SequenceSink?) {
         self.path = path
         self.parser = parser
+        self.sink = sink
     }
 
     /// Every document of `text`.
-    static func documents(of text: String, path: String) throws(Failure) -> [YAMLNode] {
+    ///
+    /// - Parameter sink: Takes the items of a long sequence under its key in a root mapping as
+    ///   they are composed; what it took is missing from the returned tree. Whatever it took
+    ///   belongs to a document that is returned only if the whole text composes without a failure.
+    static func documents(of text: String, path: String, sink: SequenceSink? = nil) throws(Failure) -> [YAMLNode] {
         var text = text
         let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
         defer { parser.deallocate() }
@@ -77,7 +98,7 @@ struct YAMLEventComposer {
         yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
         let result: Result<[YAMLNode], Failure> = text.withUTF8 { bytes in
             yaml_parser_set_input_string(parser, bytes.baseAddress, bytes.count)
-            var composer = YAMLEventComposer(path: path, parser: parser)
+            var composer = YAMLEventComposer(path: path, parser: parser, sink: sink)
             do throws(Failure) {
                 return .success(try composer.stream())
             } catch {
@@ -93,6 +114,7 @@ struct YAMLEventComposer {
         while true {
             let start = try self.next()
             guard case .documentStart = start.kind else { return documents }
+            self.document = documents.count
             let root = try self.node(from: self.next(), depth: 0)
             _ = try self.next()  // the document end
             if let problem = self.problem { throw .limit(problem) }
@@ -100,7 +122,8 @@ struct YAMLEventComposer {
         }
     }
 
-    private mutating func node(from event: Event, depth: Int) throws(Failure) -> YAMLNode {
+    /// - Parameter handsOut: Whether this node, if a long sequence, goes to the sink.
+    private mutating func node(from event: Event, depth: Int, handsOut: Bool = false) throws(Failure) -> YAMLNode {
         let location = SourceLocation(file: self.path, line: event.line, column: event.column)
         self.check(event, at: location, depth: depth)
         defer { if let anchor = event.anchor { self.anchored[anchor] = location } }
@@ -109,10 +132,22 @@ struct YAMLEventComposer {
             return YAMLNode(content: .scalar(text, isPlain: isPlain), location: location)
         case .sequenceStart:
             var items: [YAMLNode] = []
+            let chunkSize = handsOut ? self.sink?.chunkSize : nil
+            var handedOut = false
             while true {
                 let next = try self.next()
                 if case .sequenceEnd = next.kind { break }
+                // A full chunk goes once an item follows it: a sequence of one chunk stays.
+                if let chunkSize, items.count == chunkSize {
+                    self.sink?.take(self.document, items)
+                    handedOut = true
+                    items = []
+                }
                 items.append(try self.node(from: next, depth: depth + 1))
+            }
+            if handedOut, !items.isEmpty {
+                self.sink?.take(self.document, items)
+                items = []
             }
             return YAMLNode(content: .sequence(self.problem == nil ? items : []), location: location)
         case .mappingStart:
@@ -125,7 +160,8 @@ struct YAMLEventComposer {
                     keys.append((text, tag, keyEvent.line, keyEvent.column))
                 }
                 let key = try self.node(from: keyEvent, depth: depth + 1)
-                let value = try self.node(from: self.next(), depth: depth + 1)
+                let handsOut = depth == 0 && self.sink != nil && key.scalarText == self.sink?.key
+                let value = try self.node(from: self.next(), depth: depth + 1, handsOut: handsOut)
                 pairs.append((key, value))
             }
             try Self.checkDuplicates(keys)

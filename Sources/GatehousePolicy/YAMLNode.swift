@@ -43,11 +43,15 @@ package struct YAMLNode: Sendable {
 
     /// Parses every document of a source.
     ///
+    /// - Parameter sink: Takes a long sequence of a root mapping chunk by chunk as it is composed
+    ///   (see ``YAMLEventComposer/SequenceSink``).
     /// - Returns: The documents, or the diagnostics that stopped parsing.
-    static func parseDocuments(_ source: PolicySource) -> Result<[YAMLNode], Diagnostic> {
+    static func parseDocuments(
+        _ source: PolicySource, sink: YAMLEventComposer.SequenceSink? = nil
+    ) -> Result<[YAMLNode], Diagnostic> {
         if let problem = YAMLPreScan.check(source) { return .failure(problem) }
         do {
-            return .success(try YAMLEventComposer.documents(of: source.text, path: source.path))
+            return .success(try YAMLEventComposer.documents(of: source.text, path: source.path, sink: sink))
         } catch {
             return .failure(Self.diagnostic(for: error, source: source))
         }

@@ -104,4 +104,15 @@ struct CompilerRegressionTests {
             """)
         #expect(result.errors.map(\.code.rawValue) == ["policy_invalid_value"])
     }
+
+    @Test("The revision is FNV-1a over the sources sorted by path, each path and text ended by a zero byte")
+    func revisionDigest() {
+        // Computed independently (Python) over "policies/a.yaml\0name: café\n\0policies/b.yaml\0kind: Policy\n\0".
+        let sources = [
+            PolicySource(path: "policies/b.yaml", text: "kind: Policy\n"),
+            PolicySource(path: "policies/a.yaml", text: "name: caf\u{E9}\n"),
+        ]
+        #expect(PolicySource.revision(of: sources) == "bd3a476ef3577e73")
+        #expect(PolicySource.revision(of: sources.reversed()) == "bd3a476ef3577e73")
+    }
 }
