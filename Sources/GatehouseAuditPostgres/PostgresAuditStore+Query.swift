@@ -1,5 +1,6 @@
 package import GatehouseAudit
 import GatehouseCore
+import Logging
 import PostgresNIO
 
 extension AuditQuery {
@@ -28,7 +29,14 @@ extension AuditQuery {
     /// page deep into a subject reads what lies just past its cursor, not every entry left
     /// (PostgreSQL 15 returns an index scan over `caller_id = ANY(…)` unordered, which had to
     /// be sorted whole: 50 pages of one subject took 0.8-1.5 s at 5.25 M records).
-    func postgresStatement(after cursor: AuditCursor?, limit: Int) -> PostgresQuery {
+    ///
+    /// With `walkTime` (a caller filter matching more than ``PostgresAuditStore/callerWalkLimit``
+    /// callers, ``postgresCallerCount()``), both the bound and the page walk the time index
+    /// instead and test each row's caller by its `callers` row (a correlated subquery, which
+    /// PostgreSQL never turns into a join): a page then reads about as many rows as the matches
+    /// are rare, not a descent and up to a page of entries for each of thousands of callers
+    /// (`user-*` over 901,000 records: 0.7 ms against 480 ms for the bound, measured).
+    func postgresStatement(after cursor: AuditCursor?, limit: Int, walkTime: Bool = false) -> PostgresQuery {
         var conditions: [String] = []
         // The conditions the bound reads: the same filters, with the cursor, since and until on time_key alone.
         var boundConditions: [String] = []
@@ -55,7 +63,10 @@ extension AuditQuery {
             }
         }
         let callers = callerConditions.joined(separator: " AND ")
-        if !callerConditions.isEmpty {
+        let walk = walkTime && !callerConditions.isEmpty
+        if walk {
+            filter("(SELECT \(callers) FROM gatehouse_audit.callers c WHERE c.id = records.caller_id)")
+        } else if !callerConditions.isEmpty {
             conditions.append("caller_id = ANY(ARRAY(SELECT id FROM gatehouse_audit.callers WHERE \(callers)))")
         }
         func timeKey(_ parameter: String) -> String { "gatehouse_audit.time_key(\(parameter)::text)" }
@@ -82,7 +93,7 @@ extension AuditQuery {
         binds.append(max(0, limit - 1))
         let offset = "$\(binds.count)"
         let last: String
-        if callerConditions.isEmpty {
+        if callerConditions.isEmpty || walk {
             let matches = boundConditions.isEmpty ? "" : " WHERE " + boundConditions.joined(separator: " AND ")
             last = "SELECT time_key FROM gatehouse_audit.records\(matches) ORDER BY time_key OFFSET \(offset) LIMIT 1"
         } else {
@@ -97,6 +108,29 @@ extension AuditQuery {
         let sql = """
             SELECT instance, seq, time, body FROM gatehouse_audit.records WHERE \(conditions.joined(separator: " AND "))
             ORDER BY time_key, time, instance, seq LIMIT \(count)
+            """
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// How many callers the query's caller filters match, counted up to `atMost` + 1; nil when it has none.
+    func postgresCallerCount(atMost: Int) -> PostgresQuery? {
+        var conditions: [String] = []
+        var binds = PostgresBindings()
+        for (column, value) in self.textFilters where PostgresAuditSchema.callerColumns.contains(column) {
+            if value.contains("*") {
+                binds.append(Self.likePattern(value))
+                conditions.append("\(column) LIKE $\(binds.count)")
+            } else if let key = PostgresAuditSchema.callerKey(for: column) {
+                binds.append(value)
+                conditions.append(
+                    "\(column) = $\(binds.count) AND \(key.name) = \(key.expression("$\(binds.count)::text"))")
+            }
+        }
+        guard !conditions.isEmpty else { return nil }
+        binds.append(atMost + 1)
+        let sql = """
+            SELECT count(*) FROM (SELECT 1 FROM gatehouse_audit.callers WHERE \(conditions.joined(separator: " AND "))
+            LIMIT $\(binds.count)) AS c
             """
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
@@ -145,14 +179,30 @@ extension PostgresAuditStore {
     /// Rows per round trip when streaming.
     static var streamPage: Int { 2_000 }
 
+    /// Matching callers beyond which a page walks the time index rather than each caller's entries
+    /// (``AuditQuery/postgresStatement(after:limit:walkTime:)``).
+    static var callerWalkLimit: Int { 64 }
+
+    /// A page's statement: for a caller filter, its callers counted first (one more round trip).
+    private static func statement(
+        _ query: AuditQuery, after cursor: AuditCursor?, limit: Int, on client: PostgresClient, logger: Logger
+    ) async throws -> PostgresQuery {
+        guard let count = query.postgresCallerCount(atMost: Self.callerWalkLimit) else {
+            return query.postgresStatement(after: cursor, limit: limit)
+        }
+        var callers: Int64 = 0
+        for try await found in try await client.query(count, logger: logger).decode(Int64.self) { callers = found }
+        return query.postgresStatement(after: cursor, limit: limit, walkTime: callers > Self.callerWalkLimit)
+    }
+
     /// How PostgreSQL answers a page of `query` after `cursor` (EXPLAIN's lines), to check that it
     /// uses an index; with `analyze`, the page is run and each step's rows and time are shown.
     package func plan(for query: AuditQuery, after cursor: AuditCursor? = nil, analyze: Bool = false) throws -> [String]
     {
-        let page = query.postgresStatement(after: cursor, limit: 100)
         let explain = analyze ? "EXPLAIN (ANALYZE, BUFFERS) " : "EXPLAIN "
-        let statement = PostgresQuery(unsafeSQL: explain + page.sql, binds: page.binds)
         return try self.reading("Explaining a query") { client, logger in
+            let page = try await Self.statement(query, after: cursor, limit: 100, on: client, logger: logger)
+            let statement = PostgresQuery(unsafeSQL: explain + page.sql, binds: page.binds)
             var lines: [String] = []
             for try await line in try await client.query(statement, logger: logger).decode(String.self) {
                 lines.append(line)
@@ -162,8 +212,8 @@ extension PostgresAuditStore {
     }
 
     private func page(_ query: AuditQuery, after cursor: AuditCursor?, limit: Int) throws -> [AuditQueryRow] {
-        let statement = query.postgresStatement(after: cursor, limit: limit)
         return try self.reading("Querying the decision log") { client, logger in
+            let statement = try await Self.statement(query, after: cursor, limit: limit, on: client, logger: logger)
             var rows: [AuditQueryRow] = []
             for try await (instance, seq, time, body) in try await client.query(statement, logger: logger).decode(
                 (String, Int64, String, String).self)

@@ -127,7 +127,8 @@ struct PostgresAuditSchemaTests {
                     (AuditQuery(subject: "user-13"), "records_caller"),
                     (AuditQuery(spiffeID: "spiffe://gov.example/sa/7"), "records_caller"),
                     (AuditQuery(xroadClient: "EE/GOV/3/portal"), "records_caller"),
-                    (AuditQuery(subject: "user-1*"), "records_caller"),
+                    // 440 callers: beyond the store's 64, the time index is walked, each row's caller tested.
+                    (AuditQuery(subject: "user-1*"), "Index Scan using records_time_key"),
                     (AuditQuery(), "Index Scan using records_time_key"),
                     (AuditQuery(since: since), "Index Scan using records_time_key"),
                     (AuditQuery(id: "x"), "records_id"),
