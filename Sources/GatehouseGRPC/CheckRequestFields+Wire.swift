@@ -59,8 +59,8 @@ extension CheckRequestFields {
                 }
             case 10:
                 var entry = try reader.message(type)
-                let (key, value) = try Self.readMapEntry(&entry)
-                self.contextExtensions[key] = value
+                let pair = try Self.readMapEntry(&entry)
+                self.contextExtensions[pair.key] = pair.value
             default:
                 try reader.skip(type)
             }
@@ -94,11 +94,11 @@ extension CheckRequestFields {
             switch number {
             case 3:
                 var entry = try reader.message(type)
-                let (key, value) = try Self.readMapEntry(&entry)
+                let pair = try Self.readMapEntry(&entry)
                 // Upper-case names are lower-cased and merged in the map's order, which differs
                 // between two dictionaries: swift-protobuf's reading is the only one.
-                guard !key.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) else { throw Unusual() }
-                map[key] = value
+                guard !pair.key.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) else { throw Unusual() }
+                map[pair.key] = pair.value
                 continue
             case 13:
                 try seen.insert(number)
@@ -180,8 +180,8 @@ extension CheckRequestFields {
                 service = try reader.string(type)
             case 3:
                 var entry = try reader.message(type)
-                let (key, value) = try Self.readMapEntry(&entry)
-                labels[key] = value
+                let pair = try Self.readMapEntry(&entry)
+                labels[pair.key] = pair.value
             case 4:
                 try seen.insert(number)
                 principal = try reader.string(type)
@@ -267,24 +267,30 @@ extension CheckRequestFields {
         return Self.time(seconds: seconds, nanos: nanos)
     }
 
-    /// A `map<string, string>` entry; a missing key or value is empty, as in protobuf.
-    private static func readMapEntry(_ reader: inout Reader) throws(Unusual) -> (String, String) {
-        var seen = ProtobufFieldsSeen()
+    /// One entry of a `map<string, string>`.
+    private struct MapEntry {
         var key = ""
         var value = ""
+    }
+
+    /// A `map<string, string>` entry; a missing key or value is empty, as in protobuf. (A struct,
+    /// not a tuple: a tuple result of a typed-throws function cost a metadata lookup a call.)
+    private static func readMapEntry(_ reader: inout Reader) throws(Unusual) -> MapEntry {
+        var seen = ProtobufFieldsSeen()
+        var entry = MapEntry()
         while let (number, type) = try reader.nextField() {
             switch number {
             case 1:
                 try seen.insert(number)
-                key = try reader.string(type)
+                entry.key = try reader.string(type)
             case 2:
                 try seen.insert(number)
-                value = try reader.string(type)
+                entry.value = try reader.string(type)
             default:
                 try reader.skip(type)
             }
         }
-        return (key, value)
+        return entry
     }
 
     /// Checks a message Gatehouse does not read whose known fields are the string fields `fields`

@@ -4,7 +4,8 @@ package import GatehouseCore
 import SwiftProtobuf
 
 /// Gatehouse's `Decision` → Envoy's `CheckResponse`: the only place the response side of
-/// Envoy's API is written (compare opa-envoy-plugin's `response.go`).
+/// Envoy's API is mapped (compare opa-envoy-plugin's `response.go`); CheckResponse+Wire.swift
+/// writes the same fields straight into the direct transport's frame, tested equal.
 extension Envoy_Service_Auth_V3_CheckResponse {
     /// Builds the response Envoy applies: allow → OK with header and query mutations; deny →
     /// a non-OK status with the denied HTTP response. Either way the dynamic metadata carries
@@ -57,12 +58,19 @@ extension Envoy_Service_Auth_V3_CheckResponse {
         var option = Envoy_Config_Core_V3_HeaderValueOption()
         option.header.key = mutation.name
         option.header.value = mutation.value
-        switch mutation.action {
-        case .overwrite: option.appendAction = .overwriteIfExistsOrAdd
-        case .append: option.appendAction = .appendIfExistsOrAdd
-        case .addIfAbsent: option.appendAction = .addIfAbsent
-        case .overwriteIfExists: option.appendAction = .overwriteIfExists
-        }
+        option.appendAction = Self.appendAction(mutation.action)
         return option
+    }
+
+    /// Envoy's name for how a header mutation applies (here and in CheckResponse+Wire.swift).
+    static func appendAction(
+        _ action: HeaderAppendAction
+    ) -> Envoy_Config_Core_V3_HeaderValueOption.HeaderAppendAction {
+        switch action {
+        case .overwrite: .overwriteIfExistsOrAdd
+        case .append: .appendIfExistsOrAdd
+        case .addIfAbsent: .addIfAbsent
+        case .overwriteIfExists: .overwriteIfExists
+        }
     }
 }

@@ -76,15 +76,22 @@ struct ProtobufWireReader {
     mutating func string(_ type: WireType) throws(Unusual) -> String {
         let (start, end) = try self.lengthDelimited(type)
         if start == end { return "" }
-        let utf8 = UnsafeRawBufferPointer(rebasing: self.bytes[start..<end]).assumingMemoryBound(to: UInt8.self)
-        guard let string = String(validating: utf8, as: UTF8.self) else { throw Unusual() }
+        let utf8 = UnsafeRawBufferPointer(rebasing: self.bytes[start..<end])
+        // ASCII needs no validation; `String(validating:as:)` is generic and costs a metadata
+        // lookup on every call, so it only sees the rest.
+        if Self.isASCII(utf8) { return String(decoding: utf8, as: UTF8.self) }
+        guard let string = String(validating: utf8.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
+            throw Unusual()
+        }
         return string
     }
 
     /// A `string` field whose value is not needed: checked as ``string(_:)`` checks it, not kept.
     mutating func skipString(_ type: WireType) throws(Unusual) {
         let (start, end) = try self.lengthDelimited(type)
-        var iterator = self.bytes[start..<end].makeIterator()
+        let utf8 = UnsafeRawBufferPointer(rebasing: self.bytes[start..<end])
+        if Self.isASCII(utf8) { return }
+        var iterator = utf8.makeIterator()
         var parser = Unicode.UTF8.ForwardParser()
         while true {
             switch parser.parseScalar(from: &iterator) {
@@ -93,6 +100,21 @@ struct ProtobufWireReader {
             case .emptyInput: return
             }
         }
+    }
+
+    /// Whether every byte is below 0x80, read eight at a time.
+    private static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        var high: UInt64 = 0
+        while index + 8 <= bytes.count {
+            high |= bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < bytes.count {
+            high |= UInt64(bytes[index])
+            index += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
     }
 
     /// A `bytes` field as raw bytes, valid while the reader's buffer is.

@@ -188,23 +188,31 @@ final class CheckStreamHandler: ChannelInboundHandler {
         case .admitted(let facts):
             caller = facts
         case .refused(let detail):
-            self.reply(service.callerNotAllowed(request, detail: detail, started: started), context: context)
+            self.reply(service.pipeline.callerNotAllowed(request, detail: detail, started: started), context: context)
             return
         }
-        switch service.prepare(request, caller: caller, started: started) {
-        case .answered(let response):
-            self.reply(response, context: context)
+        switch service.pipeline.prepare(request, caller: caller, started: started) {
+        case .decided(let check):
+            self.reply(check, context: context)
         case .pending(let pending):
-            let promise = context.eventLoop.makePromise(of: Envoy_Service_Auth_V3_CheckResponse.self)
+            let promise = context.eventLoop.makePromise(of: CheckPipeline.FinishedCheck.self)
             // An event-loop handler has no task to be the parent of this one. It is not left
             // behind: it is cancelled when the stream resets or closes or its deadline passes,
             // and the server drains every stream before it stops.
-            let task = Task { promise.succeed(await pending.response()) }
+            let task = Task { promise.succeed(await pending.finish()) }
             self.state = .deciding(task)
-            promise.futureResult.assumeIsolated().whenSuccess { response in
-                self.reply(response, context: context)
+            promise.futureResult.assumeIsolated().whenSuccess { check in
+                self.reply(check, context: context)
             }
         }
+    }
+
+    /// Answers a check: its `CheckResponse` written straight into the frame (CheckResponse+Wire.swift).
+    private func reply(_ check: borrowing CheckPipeline.FinishedCheck, context: ChannelHandlerContext) {
+        let framed = Envoy_Service_Auth_V3_CheckResponse.framed(
+            check.decision, decisionID: check.decisionID, metadata: self.endpoint.service.pipeline.metadata,
+            allocator: context.channel.allocator)
+        self.reply(framed: framed, context: context)
     }
 
     /// The request model of an encoded `CheckRequest`: read straight from the bytes when
@@ -293,18 +301,24 @@ final class CheckStreamHandler: ChannelInboundHandler {
     }
 
     private func reply(_ response: some SwiftProtobuf.Message, context: ChannelHandlerContext) {
-        guard self.finish() else { return }
         let framed: ByteBuffer
         do {
             framed = try GRPCMessageFraming.frame(response, allocator: context.channel.allocator)
         } catch {
+            guard self.finish() else { return }
             self.writeTrailersOnly(.internalError, "The response cannot be encoded.", context)
             return
         }
+        self.reply(framed: framed, context: context)
+    }
+
+    /// Sends one framed response message and the OK trailers.
+    private func reply(framed: ByteBuffer, context: ChannelHandlerContext) {
+        guard self.finish() else { return }
         context.write(self.wrapOutboundOut(.headers(.init(headers: GRPCMessageFraming.responseHeaders))), promise: nil)
         context.write(self.wrapOutboundOut(.data(.init(data: .byteBuffer(framed)))), promise: nil)
         context.writeAndFlush(
-            self.wrapOutboundOut(.headers(.init(headers: GRPCMessageFraming.trailers(.ok), endStream: true))),
+            self.wrapOutboundOut(.headers(.init(headers: GRPCMessageFraming.okTrailers, endStream: true))),
             promise: nil)
     }
 

@@ -44,6 +44,9 @@ enum GRPCMessageFraming {
     /// The response headers of a successful call.
     static let responseHeaders: HPACKHeaders = [":status": "200", "content-type": "application/grpc"]
 
+    /// The trailers of a successful call, built once.
+    static let okTrailers = Self.trailers(.ok)
+
     /// Trailers with `status`, and `message` when given.
     static func trailers(_ status: Status.Code, message: String? = nil) -> HPACKHeaders {
         var trailers: HPACKHeaders = ["grpc-status": String(status.rawValue)]
