@@ -39,6 +39,10 @@ package final class AuditWriter: AuditSink {
         var appender: MerkleAppender
         var checkpointSize: UInt64
         var checkpointTime: UnixTime
+        /// When retention last ran (or the writer started). Its own clock, not `checkpointTime`:
+        /// under load the every-`checkpointEvery` checkpoints keep moving that one, and a prune
+        /// tied to it would never come due.
+        var pruneTime: UnixTime
     }
 
     /// A writer for `instance` appending to `store` (resuming the instance's tree there).
@@ -61,10 +65,11 @@ package final class AuditWriter: AuditSink {
         let appender = try store.resumeAppender(of: instance)
         let latest = try store.latestCheckpoint(of: instance)
         self.keys = Mutex(KeyState(keyed: try store.keyedSize(of: instance), built: now()))
+        let checkpointTime = latest.flatMap { AuditLeafTime.parse(Array($0.time.utf8)) } ?? now()
         self.tree = Mutex(
             TreeState(
-                appender: appender, checkpointSize: latest?.size ?? 0,
-                checkpointTime: latest.flatMap { AuditLeafTime.parse(Array($0.time.utf8)) } ?? now()
+                appender: appender, checkpointSize: latest?.size ?? 0, checkpointTime: checkpointTime,
+                pruneTime: checkpointTime
             )
         )
     }
@@ -216,28 +221,36 @@ package final class AuditWriter: AuditSink {
         return true
     }
 
-    /// Signs and stores a checkpoint when `force`d or when the interval has passed; false if the store failed.
+    /// Signs and stores a checkpoint when `force`d or when the interval has passed, and prunes
+    /// when the interval has passed since the last prune; false if the store failed.
     @discardableResult
     private func checkpoint(force: Bool) -> Bool {
         var state = self.tree.withLock { $0 }
-        let elapsed = self.now().nanosecondsSinceEpoch - state.checkpointTime.nanosecondsSinceEpoch
-        let interval = self.settings.checkpointInterval.components
-        let due = elapsed >= interval.seconds * 1_000_000_000 + interval.attoseconds / 1_000_000_000
-        guard force || due else { return true }
-        let checkpoint = self.sign(&state)
-        do {
-            try self.store.appendUnwrapped(
-                AuditBatch(instance: self.instance, firstSeq: state.appender.size, checkpoint: checkpoint)
-            )
-        } catch {
-            self.queue.setFailure(self.store.failureCause(error))
-            return false
+        let now = self.now().nanosecondsSinceEpoch
+        let components = self.settings.checkpointInterval.components
+        let interval = components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+        let due = now - state.checkpointTime.nanosecondsSinceEpoch >= interval
+        let pruneDue =
+            !force && self.settings.retention != nil && now - state.pruneTime.nanosecondsSinceEpoch >= interval
+        guard force || due || pruneDue else { return true }
+        if force || due {
+            let checkpoint = self.sign(&state)
+            do {
+                try self.store.appendUnwrapped(
+                    AuditBatch(instance: self.instance, firstSeq: state.appender.size, checkpoint: checkpoint)
+                )
+            } catch {
+                self.queue.setFailure(self.store.failureCause(error))
+                return false
+            }
+            self.queue.setFailure(nil)
         }
+        if pruneDue { state.pruneTime = self.now() }
         self.tree.withLock { $0 = state }
-        self.queue.setFailure(nil)
-        if !force, let policy = self.settings.retention {
-            // Pruning is due as often as a timed checkpoint; a failure leaves the log longer, not broken,
-            // and is retried at the next one. It is counted and its cause kept for /v1/status and /metrics.
+        if pruneDue, let policy = self.settings.retention {
+            // Pruning is due once an interval, whatever signed the checkpoints in between; a failure
+            // leaves the log longer, not broken, and is retried at the next one. It is counted and
+            // its cause kept for /v1/status and /metrics.
             do {
                 _ = try AuditRetention.prune(
                     self.store, instance: self.instance, policy: policy, signer: self.signer, now: self.now()

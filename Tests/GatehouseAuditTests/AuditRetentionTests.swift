@@ -106,4 +106,30 @@ struct AuditRetentionTests {
             writer.shutdown()
         }
     }
+
+    @Test(
+        "Retention runs once an interval under sustained load, when count checkpoints keep the timed one from coming due"
+    )
+    func pruneUnderLoad() throws {
+        try withTemporaryDirectory("audit-retention-load") { directory in
+            let store = try AuditStore(path: directory.appendingPathComponent("decisions.db").path)
+            let clock = ManualClock()
+            let writer = try AuditWriter(
+                store: store, instance: "gh-1", signer: F.signer,
+                settings: AuditSettings(
+                    checkpointEvery: 100, retention: AuditRetentionPolicy(maxAge: .seconds(3600))),
+                now: clock.now
+            )
+            for index in 0..<1000 { _ = writer.offer(F.decision(index)) }
+            writer.flush()
+            // Two hours on, the next flush writes past a checkpointEvery boundary: its checkpoint
+            // is signed now, so the timed one is not due, but retention is.
+            clock.advance(seconds: 7200)
+            for index in 1000..<1150 { _ = writer.offer(F.decision(index)) }
+            writer.flush()
+            #expect(try store.firstRetainedSeq(of: "gh-1") ?? 0 > 0)
+            #expect(writer.status.pruneFailures == 0)
+            writer.shutdown()
+        }
+    }
 }
