@@ -13,7 +13,7 @@ extension AuditWriter {
         package var failure: String?
         /// The instance's tree size (records written).
         package var treeSize: UInt64
-        /// Retention prunes that failed since start (each retried at the next timed checkpoint).
+        /// Retention prunes that failed since start (each retried a checkpoint interval later).
         package var pruneFailures: UInt64 = 0
         /// Why the latest prune failed, nil when it succeeded or none was due.
         package var pruneFailure: String?
