@@ -38,8 +38,13 @@ struct ProtobufWireReader {
     /// The next field's number and wire type; `nil` at the end.
     mutating func nextField() throws(Unusual) -> (number: UInt32, type: WireType)? {
         guard self.position < self.end else { return nil }
+        let start = self.position
         let tag = try self.varint()
-        guard tag <= UInt64(UInt32.max), tag >> 3 != 0, let type = WireType(rawValue: UInt8(tag & 7)) else {
+        // swift-protobuf reads a message's tags in at most five bytes (a longer, zero-padded one
+        // is malformed to it) and below UInt32.max.
+        guard self.position - start <= 5, tag < UInt64(UInt32.max), tag >> 3 != 0,
+            let type = WireType(rawValue: UInt8(tag & 7))
+        else {
             throw Unusual()
         }
         return (UInt32(tag >> 3), type)

@@ -65,6 +65,8 @@ struct CheckRequestReaderTests {
             ("a wrong wire type", [0x08, 0x01]),
             ("field number 0", [0x02, 0x00]),
             ("a length past the end", [0x0A, 0x05, 0x00]),
+            // Found by Tests/Fuzz: a zero-padded six-byte tag, which swift-protobuf refuses.
+            ("a six-byte tag", [0x8A, 0x89, 0xE6, 0x8A, 0x89, 0x00, 0x00, 0x30, 0x30]),
             ("an eleven-byte varint", [0x08] + [UInt8](repeating: 0xFF, count: 10) + [0x01]),
             ("invalid UTF-8 in an unread string (body)", Self.http([0x5A, 0x01, 0xFF])),
             ("invalid UTF-8 in a read string (path)", Self.http([0x22, 0x02, 0xC3, 0x28])),
