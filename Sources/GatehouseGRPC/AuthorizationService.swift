@@ -87,15 +87,9 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
         _ request: Envoy_Service_Auth_V3_CheckRequest, detail: DecisionReason? = nil
     ) -> Envoy_Service_Auth_V3_CheckResponse {
         let started = self.pipeline.startTime
-        return self.callerNotAllowed(AuthzRequest(request, receivedAt: self.clock()), detail: detail, started: started)
-    }
-
-    /// ``callerNotAllowed(_:detail:)`` for a request already mapped, begun at `started`
-    /// (``CheckPipeline/startTime``).
-    package func callerNotAllowed(
-        _ request: consuming AuthzRequest, detail: DecisionReason?, started: UInt64
-    ) -> Envoy_Service_Auth_V3_CheckResponse {
-        self.pipeline.response(self.pipeline.callerNotAllowed(request, detail: detail, started: started))
+        let check = self.pipeline.callerNotAllowed(
+            AuthzRequest(request, receivedAt: self.clock()), detail: detail, started: started)
+        return self.pipeline.response(check)
     }
 
     /// The answer to one check from a caller already admitted.
@@ -132,15 +126,8 @@ package struct AuthorizationService: Envoy_Service_Auth_V3_Authorization.SimpleS
     /// transport can reply to a hit without leaving its event loop.
     package func prepare(_ request: Envoy_Service_Auth_V3_CheckRequest, caller: CallerFacts) -> Preparation {
         let started = self.pipeline.startTime
-        return self.prepare(
-            AuthzRequest(request, receivedAt: self.clock(), paths: self.pipeline.paths), caller: caller,
-            started: started)
-    }
-
-    /// ``prepare(_:caller:)`` for a request already mapped (the direct transport reads the
-    /// encoded `CheckRequest` itself), begun at `started` (``CheckPipeline/startTime``).
-    package func prepare(_ request: consuming AuthzRequest, caller: CallerFacts, started: UInt64) -> Preparation {
-        switch self.pipeline.prepare(request, caller: caller, started: started) {
+        let authzRequest = AuthzRequest(request, receivedAt: self.clock(), paths: self.pipeline.paths)
+        switch self.pipeline.prepare(authzRequest, caller: caller, started: started) {
         case .decided(let check):
             return .answered(self.pipeline.response(check))
         case .pending(let pending):
